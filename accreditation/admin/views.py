@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..audit import AuditEvent
+from ..auth import operations
+from ..auth.forms import InviteStaffForm
+from ..auth.models import Invitation, Role, User
+from ..auth.permissions import allow
+from ..auth.views import council_choices
+from ..councils import Council
+from ..database import utcnow
+from ..errors import NotFound, ValidationFailed
+from ..extensions import db
+from ..forms import show_error
+from ..providers.models import Organisation, Property
+from . import bp
+
+AUDIT_PAGE_SIZE = 50
+
+
+def _count(query) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+
+
+@bp.route("/")
+@allow(Role.COMMISSIONER)
+def home():
+    counts = {
+        "organisations": _count(sa.select(Organisation.id)),
+        "properties": _count(sa.select(Property.id)),
+        "staff": _count(sa.select(User.id).where(User.role != Role.PROVIDER)),
+        "pending_invitations": _count(
+            sa.select(Invitation.id).where(
+                Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None),
+                Invitation.expires_at > utcnow())),
+    }
+    return render_template("admin/home.html", counts=counts)
+
+
+@bp.route("/staff", methods=["GET", "POST"])
+@allow(Role.COMMISSIONER)
+def staff():
+    form = InviteStaffForm()
+    form.council_id.choices = council_choices()
+    if form.validate_on_submit():
+        council = db.session.get(Council, int(form.council_id.data)) if form.council_id.data else None
+        try:
+            operations.invite_staff(
+                current_user._get_current_object(), email=form.email.data,
+                full_name=form.full_name.data, role=Role(form.role.data), council=council,
+                accept_url_for=lambda token: url_for(
+                    "auth.accept_invitation", token=token, _external=True),
+            )
+        except ValidationFailed as error:
+            show_error(form, error)
+        else:
+            flash(f"Invitation sent to {form.email.data}.", "success")
+            return redirect(url_for("admin.staff"))
+    users = db.session.scalars(
+        sa.select(User).where(User.role != Role.PROVIDER).order_by(User.role, User.full_name)
+    ).all()
+    invitations = db.session.scalars(
+        sa.select(Invitation).order_by(Invitation.created_at.desc()).limit(50)
+    ).all()
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template(
+        "admin/staff.html", form=form, users=users, invitations=invitations
+    ), status
+
+
+@bp.route("/invitations/<int:invitation_id>/withdraw", methods=["POST"])
+@allow(Role.COMMISSIONER)
+def withdraw_invitation(invitation_id: int):
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None:
+        raise NotFound("That invitation does not exist.")
+    operations.revoke_invitation(current_user._get_current_object(), invitation)
+    flash(f"Invitation to {invitation.email} withdrawn.", "success")
+    return redirect(url_for("admin.staff"))
+
+
+@bp.route("/providers")
+@allow(Role.COMMISSIONER)
+def providers():
+    organisations = db.session.scalars(sa.select(Organisation).order_by(Organisation.name)).all()
+    return render_template("admin/providers.html", organisations=organisations)
+
+
+@bp.route("/audit")
+@allow(Role.COMMISSIONER)
+def audit_trail():
+    before = request.args.get("before", type=int)
+    query = sa.select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(AUDIT_PAGE_SIZE)
+    if before:
+        query = query.where(AuditEvent.seq < before)
+    events = db.session.scalars(query).all()
+    return render_template("admin/audit.html", events=events, page_size=AUDIT_PAGE_SIZE)

@@ -1,0 +1,200 @@
+"""Append-only, hash-chained audit events.
+
+Every event stores the hash of the one before it, and its own hash covers its content
+and that link, so editing, inserting or deleting a row with plain SQL breaks the chain
+at that point. A one-row ``audit_chain_head`` table holds the sequence number and hash of
+the newest event; appending updates that row first, which serialises writers on every
+backend (a row lock on PostgreSQL, the write lock on SQLite), so the chain never forks,
+and it lets ``verify`` notice events deleted from the end.
+
+Events are written in the caller's transaction: a state change and its event commit or
+roll back together.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask import has_request_context, request
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .database import UTCDateTime, utcnow
+from .extensions import db
+
+GENESIS_HASH = "0" * 64
+# Keys that must never be written into an audit event's details.
+SECRET_KEY_PATTERN = re.compile(r"pass(word|phrase)?|token|secret|csrf|otp|totp|cookie", re.I)
+
+
+class AuditEvent(db.Model):
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(unique=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    actor_role: Mapped[str | None] = mapped_column(sa.String(32))
+    action: Mapped[str] = mapped_column(sa.String(80), index=True)
+    subject_type: Mapped[str | None] = mapped_column(sa.String(40))
+    subject_id: Mapped[str | None] = mapped_column(sa.String(64))
+    details: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    prev_hash: Mapped[str] = mapped_column(sa.String(64))
+    hash: Mapped[str] = mapped_column(sa.String(64))
+
+    __table_args__ = (sa.Index("ix_audit_event_subject", "subject_type", "subject_id"),)
+
+    def content(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "occurred_at": self.occurred_at.isoformat(),
+            "actor_id": self.actor_id,
+            "actor_role": self.actor_role,
+            "action": self.action,
+            "subject_type": self.subject_type,
+            "subject_id": self.subject_id,
+            "details": self.details,
+        }
+
+    def compute_hash(self) -> str:
+        return chain_hash(self.prev_hash, self.content())
+
+
+class AuditChainHead(db.Model):
+    __tablename__ = "audit_chain_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(default=0)
+    last_hash: Mapped[str] = mapped_column(sa.String(64), default=GENESIS_HASH)
+
+
+def chain_hash(prev_hash: str, content: dict[str, Any]) -> str:
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(f"{prev_hash}\n{canonical}".encode()).hexdigest()
+
+
+def _check_details(details: dict[str, Any], path: str = "") -> None:
+    for key, value in details.items():
+        if SECRET_KEY_PATTERN.search(str(key)):
+            raise ValueError(f"audit details must not carry secrets: {path}{key!r}")
+        if isinstance(value, dict):
+            _check_details(value, f"{path}{key}.")
+
+
+def _client_address() -> str | None:
+    return request.remote_addr if has_request_context() else None
+
+
+def record(
+    action: str,
+    *,
+    actor=None,
+    subject=None,
+    subject_type: str | None = None,
+    subject_id: Any = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event to the chain in the current transaction (flushes, never commits).
+
+    ``subject`` may be a model instance (its table name and id are used). ``details`` must be
+    JSON-serialisable and must not contain secrets: a key that looks like one raises.
+    """
+    details = dict(details or {})
+    _check_details(details)
+    address = _client_address()
+    if address and "client" not in details:
+        details["client"] = address
+    if subject is not None:
+        subject_type = subject_type or subject.__tablename__
+        subject_id = subject.id if subject_id is None else subject_id
+    # Normalise through JSON so the hash is computed over exactly what is stored.
+    details = json.loads(json.dumps(details, default=str))
+
+    head = _lock_head()
+    event = AuditEvent(
+        seq=head.seq + 1,
+        occurred_at=utcnow(),
+        actor_id=getattr(actor, "id", None),
+        actor_role=getattr(getattr(actor, "role", None), "value", None),
+        action=action,
+        subject_type=subject_type,
+        subject_id=None if subject_id is None else str(subject_id),
+        details=details,
+        prev_hash=head.last_hash,
+    )
+    event.hash = event.compute_hash()
+    head.seq = event.seq
+    head.last_hash = event.hash
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def _lock_head() -> AuditChainHead:
+    # UPDATE first: it takes the write lock before we read the head, so two writers
+    # can never both extend the same event.
+    updated = db.session.execute(
+        sa.update(AuditChainHead).where(AuditChainHead.id == 1).values(seq=AuditChainHead.seq)
+    )
+    if updated.rowcount == 0:
+        head = AuditChainHead(id=1, seq=0, last_hash=GENESIS_HASH)
+        db.session.add(head)
+        db.session.flush()
+        return head
+    head = db.session.get(AuditChainHead, 1, populate_existing=True)
+    return head
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    checked: int
+    broken_seq: int | None = None
+    reason: str | None = None
+
+    def message(self) -> str:
+        if self.ok:
+            return f"Audit chain intact: {self.checked} events verified."
+        return f"Audit chain broken at event {self.broken_seq}: {self.reason}"
+
+
+def verify(batch_size: int = 5000) -> VerifyResult:
+    """Walk the whole chain and report the first event that does not fit."""
+    expected_seq = 1
+    prev_hash = GENESIS_HASH
+    checked = 0
+    last_id = 0
+    while True:
+        events = db.session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.seq >= expected_seq)
+            .order_by(AuditEvent.seq).limit(batch_size)
+        ).all()
+        if not events:
+            break
+        for event in events:
+            if event.seq != expected_seq:
+                return VerifyResult(False, checked, expected_seq, "event is missing (deleted)")
+            if event.prev_hash != prev_hash:
+                return VerifyResult(
+                    False, checked, event.seq, "link to the previous event does not match"
+                )
+            if event.compute_hash() != event.hash:
+                return VerifyResult(False, checked, event.seq, "content was changed after it was written")
+            prev_hash = event.hash
+            expected_seq += 1
+            checked += 1
+            last_id = event.seq
+    head = db.session.get(AuditChainHead, 1)
+    head_seq = head.seq if head else 0
+    head_hash = head.last_hash if head else GENESIS_HASH
+    if head_seq != last_id or head_hash != prev_hash:
+        return VerifyResult(
+            False, checked, last_id + 1,
+            f"the chain head expects {head_seq} events; later events are missing (deleted)",
+        )
+    return VerifyResult(True, checked)

@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovPasswordInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextInput,
+)
+from wtforms import EmailField, PasswordField, RadioField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, Regexp
+
+from .passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+
+PASSWORD_HINT = (
+    f"At least {MIN_PASSWORD_LENGTH} characters. A few unrelated words make a strong password "
+    "that is easy to remember."
+)
+
+
+def _email_field(label="Email address"):
+    return EmailField(
+        label,
+        widget=GovTextInput(),
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        validators=[InputRequired(message="Enter your email address"),
+                    Email(message="Enter an email address in the correct format, "
+                                  "like name@example.org"),
+                    Length(max=254)],
+    )
+
+
+def _new_password_fields():
+    password = PasswordField(
+        "Create a password",
+        widget=GovPasswordInput(),
+        description=PASSWORD_HINT,
+        validators=[
+            InputRequired(message="Enter a password"),
+            Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH,
+                   message=f"Password must be between {MIN_PASSWORD_LENGTH} and "
+                           f"{MAX_PASSWORD_LENGTH} characters"),
+        ],
+    )
+    confirm = PasswordField(
+        "Confirm password",
+        widget=GovPasswordInput(),
+        validators=[InputRequired(message="Confirm your password"),
+                    EqualTo("password", message="Passwords must match")],
+    )
+    return password, confirm
+
+
+class SignInForm(FlaskForm):
+    email = _email_field()
+    password = PasswordField(
+        "Password", widget=GovPasswordInput(),
+        validators=[InputRequired(message="Enter your password"), Length(max=MAX_PASSWORD_LENGTH)],
+    )
+    submit = SubmitField("Sign in", widget=GovSubmitInput())
+
+
+class RegisterProviderForm(FlaskForm):
+    organisation_name = StringField(
+        "Organisation name", widget=GovTextInput(),
+        validators=[InputRequired(message="Enter your organisation's name"), Length(max=160)],
+    )
+    company_number = StringField(
+        "Companies House number (optional)", widget=GovTextInput(),
+        description="8 characters, for example 01234567 or SC123456. Leave blank if your "
+                    "organisation is not a registered company.",
+        validators=[Optional(), Regexp(r"^\s*[A-Za-z0-9]{8}\s*$",
+                                       message="Enter a company number of 8 letters or numbers, "
+                                               "like 01234567")],
+    )
+    full_name = StringField(
+        "Your full name", widget=GovTextInput(),
+        validators=[InputRequired(message="Enter your full name"), Length(max=120)],
+    )
+    email = _email_field("Your work email address")
+    password, confirm_password = _new_password_fields()
+    submit = SubmitField("Create account", widget=GovSubmitInput())
+
+
+class InviteStaffForm(FlaskForm):
+    full_name = StringField(
+        "Full name", widget=GovTextInput(),
+        validators=[InputRequired(message="Enter their full name"), Length(max=120)],
+    )
+    email = _email_field()
+    role = RadioField(
+        "Role", widget=GovRadioInput(),
+        choices=[SelectChoice("inspector", "Inspector"),
+                 SelectChoice("commissioner", "Commissioner"),
+                 SelectChoice("social_worker", "Social worker")],
+        validators=[InputRequired(message="Select a role")],
+    )
+    council_id = SelectField(
+        "Council", widget=GovSelect(), coerce=str, choices=[],
+        description="Required for social workers: the council they work for.",
+        validators=[Optional()],
+    )
+    submit = SubmitField("Send invitation", widget=GovSubmitInput())
+
+
+class AcceptInvitationForm(FlaskForm):
+    password, confirm_password = _new_password_fields()
+    submit = SubmitField("Activate account", widget=GovSubmitInput())
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password", widget=GovPasswordInput(),
+        validators=[InputRequired(message="Enter your current password")],
+    )
+    password, confirm_password = _new_password_fields()
+    submit = SubmitField("Change password", widget=GovSubmitInput())

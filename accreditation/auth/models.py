@@ -1,0 +1,138 @@
+"""Users, roles, invitations and sign-in attempts."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..database import UTCDateTime, enum_type, utcnow
+from ..extensions import db
+
+
+class Role(enum.Enum):
+    PROVIDER = "provider"
+    INSPECTOR = "inspector"
+    COMMISSIONER = "commissioner"
+    SOCIAL_WORKER = "social_worker"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+    @property
+    def is_staff(self) -> bool:
+        """Consortium or council staff, invited by a commissioner (everyone but providers)."""
+        return self is not Role.PROVIDER
+
+
+ROLE_LABELS = {
+    Role.PROVIDER: "Provider",
+    Role.INSPECTOR: "Inspector",
+    Role.COMMISSIONER: "Commissioner",
+    Role.SOCIAL_WORKER: "Social worker",
+}
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    full_name: Mapped[str] = mapped_column(sa.String(120))
+    role: Mapped[Role] = mapped_column(enum_type(Role, "role"))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    organisation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisation.id"), index=True
+    )
+    council_id: Mapped[int | None] = mapped_column(sa.ForeignKey("council.id"), index=True)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_signed_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Part of the session identity: bumping it signs the user out everywhere.
+    session_generation: Mapped[int] = mapped_column(default=1)
+
+    organisation = relationship("Organisation", back_populates="users")
+    council = relationship("Council")
+
+    __table_args__ = (
+        # A provider user belongs to exactly one organisation; nobody else belongs to one.
+        sa.CheckConstraint(
+            "(role = 'provider') = (organisation_id IS NOT NULL)", name="provider_has_organisation"
+        ),
+        # Social workers are council staff.
+        sa.CheckConstraint(
+            "role != 'social_worker' OR council_id IS NOT NULL", name="social_worker_has_council"
+        ),
+        sa.CheckConstraint("email = lower(email)", name="email_lower_case"),
+    )
+
+    def get_id(self) -> str:
+        return f"{self.id}.{self.session_generation}"
+
+    def has_role(self, *roles: Role) -> bool:
+        return self.role in roles
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role.value}>"
+
+
+class Invitation(db.Model):
+    """A commissioner's invitation to a member of staff; the link carries a one-off token."""
+
+    __tablename__ = "invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), index=True)
+    full_name: Mapped[str] = mapped_column(sa.String(120))
+    role: Mapped[Role] = mapped_column(enum_type(Role, "invitation_role"))
+    council_id: Mapped[int | None] = mapped_column(sa.ForeignKey("council.id"))
+    invited_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+    # Only a hash of the token is stored: a database reader cannot accept an invitation.
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    council = relationship("Council")
+    invited_by = relationship("User")
+
+    __table_args__ = (
+        sa.CheckConstraint("role != 'provider'", name="staff_only"),
+        sa.CheckConstraint(
+            "role != 'social_worker' OR council_id IS NOT NULL", name="social_worker_has_council"
+        ),
+    )
+
+    @property
+    def status(self) -> str:
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at <= utcnow():
+            return "expired"
+        return "pending"
+
+
+class LoginAttempt(db.Model):
+    """One sign-in attempt, kept for throttling (per account and per client)."""
+
+    __tablename__ = "login_attempt"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    # sha256 of the normalised e-mail address: throttles unknown accounts too, without
+    # keeping the address typed.
+    account_key: Mapped[str] = mapped_column(sa.String(64))
+    client: Mapped[str] = mapped_column(sa.String(64))
+    succeeded: Mapped[bool] = mapped_column()
+
+    __table_args__ = (
+        sa.Index("ix_login_attempt_account_key_attempted_at", "account_key", "attempted_at"),
+        sa.Index("ix_login_attempt_client_attempted_at", "client", "attempted_at"),
+    )

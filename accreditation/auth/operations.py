@@ -1,0 +1,237 @@
+"""Account operations: sign-in, registration, invitations, user creation.
+
+Each operation checks who may do it, changes state, writes the audit event and commits
+once. Views and CLI commands call these; neither writes to the database itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from .. import audit
+from ..councils import Council
+from ..database import utcnow
+from ..errors import NotPermitted, TooManyAttempts, ValidationFailed
+from ..extensions import db
+from ..notifications.outbox import queue_email
+from ..providers.models import Organisation
+from . import throttle
+from .models import Invitation, Role, User
+from .passwords import hash_password, needs_rehash, password_problem, verify_password
+
+
+def _require_new_password(password: str) -> None:
+    problem = password_problem(password)
+    if problem:
+        raise ValidationFailed(problem, field="password")
+
+
+def _require_unused_email(email: str) -> str:
+    email = throttle.normalise_email(email)
+    if db.session.scalar(sa.select(User.id).where(User.email == email)):
+        raise ValidationFailed(
+            "An account with this email address already exists. Sign in instead, or ask "
+            "a commissioner to reset it.",
+            field="email",
+        )
+    return email
+
+
+
+
+GENERIC_SIGN_IN_FAILURE = "Enter a correct email address and password"
+
+
+def authenticate(email: str, password: str, client: str) -> User:
+    """Return the user for these credentials or raise.
+
+    Raises ``TooManyAttempts`` while the account or the client is throttled (without checking
+    the password) and ``ValidationFailed`` with one message for every kind of failure, so a
+    caller cannot tell which accounts exist. Success and failure are audited and committed.
+    """
+    email = throttle.normalise_email(email)
+    blocked = throttle.throttled_by(email, client)
+    if blocked:
+        audit.record("auth.sign_in_throttled", details={"limit": blocked})
+        db.session.commit()
+        raise TooManyAttempts(
+            "There have been too many failed attempts to sign in. Wait "
+            f"{throttle.window_minutes()} minutes and try again, or reset your password."
+        )
+    user = db.session.scalar(sa.select(User).where(User.email == email))
+    ok = verify_password(user.password_hash if user else None, password)
+    if ok and not user.is_active:
+        ok = False
+    throttle.note_attempt(email, client, ok)
+    if not ok:
+        reason = "unknown account" if user is None else (
+            "account deactivated" if not user.is_active else "wrong password")
+        audit.record("auth.sign_in_failed", subject=user, details={"reason": reason})
+        db.session.commit()
+        raise ValidationFailed(GENERIC_SIGN_IN_FAILURE, field="email")
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_signed_in_at = utcnow()
+    audit.record("auth.signed_in", actor=user, subject=user)
+    db.session.commit()
+    return user
+
+
+def record_sign_out(user: User) -> None:
+    audit.record("auth.signed_out", actor=user, subject=user)
+    db.session.commit()
+
+
+def register_provider(
+    *, organisation_name: str, company_number: str | None, full_name: str, email: str,
+    password: str,
+) -> User:
+    """A new provider organisation and its first user (the scheme is open at any time)."""
+    _require_new_password(password)
+    email = _require_unused_email(email)
+    company_number = (company_number or "").strip().upper() or None
+    if company_number and db.session.scalar(
+        sa.select(Organisation.id).where(Organisation.company_number == company_number)
+    ):
+        raise ValidationFailed(
+            "An organisation with this company number is already registered. Ask a colleague "
+            "who has an account to add you, or contact the consortium.",
+            field="company_number",
+        )
+    organisation = Organisation(name=organisation_name.strip(), company_number=company_number)
+    user = User(
+        email=email, full_name=full_name.strip(), role=Role.PROVIDER,
+        password_hash=hash_password(password), organisation=organisation,
+    )
+    db.session.add_all([organisation, user])
+    db.session.flush()
+    audit.record("organisation.registered", actor=user, subject=organisation)
+    db.session.commit()
+    return user
+
+
+def create_user(
+    *, email: str, full_name: str, role: Role, password: str, council: Council | None = None,
+    organisation: Organisation | None = None, actor: User | None = None,
+) -> User:
+    """Create an account directly (the CLI's ``users create``, for the first commissioner)."""
+    _require_new_password(password)
+    email = _require_unused_email(email)
+    if role is Role.SOCIAL_WORKER and council is None:
+        raise ValidationFailed("A social worker needs a council", field="council")
+    if (role is Role.PROVIDER) != (organisation is not None):
+        raise ValidationFailed(
+            "A provider user needs an organisation, and only provider users have one",
+            field="organisation",
+        )
+    user = User(
+        email=email, full_name=full_name.strip(), role=role, password_hash=hash_password(password),
+        council=council, organisation=organisation,
+    )
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user.created", actor=actor, subject=user, details={"role": role.value})
+    db.session.commit()
+    return user
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invite_staff(
+    actor: User, *, email: str, full_name: str, role: Role, council: Council | None,
+    accept_url_for,
+) -> Invitation:
+    """A commissioner invites an inspector, commissioner or social worker by e-mail.
+
+    ``accept_url_for(token)`` builds the link; the token itself is never stored.
+    """
+    if actor.role is not Role.COMMISSIONER:
+        raise NotPermitted("Only commissioners can invite staff.")
+    if not role.is_staff:
+        raise ValidationFailed(
+            "Providers register their own organisation; invite staff only", field="role"
+        )
+    if role is Role.SOCIAL_WORKER and council is None:
+        raise ValidationFailed("Select the council the social worker works for", field="council")
+    email = _require_unused_email(email)
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation(
+        email=email, full_name=full_name.strip(), role=role, council=council,
+        invited_by_id=actor.id, token_hash=_token_hash(token),
+        expires_at=utcnow() + timedelta(days=current_app.config["INVITATION_DAYS"]),
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    service = current_app.config["SERVICE_NAME"]
+    queue_email(
+        to=email,
+        subject=f"You have been invited to {service}",
+        body=(
+            f"Dear {invitation.full_name},\n\n"
+            f"{actor.full_name} has invited you to {service} as {role.label.lower()}.\n\n"
+            f"Set your password and activate your account here:\n{accept_url_for(token)}\n\n"
+            f"This link works once and expires in {current_app.config['INVITATION_DAYS']} days. "
+            "If you were not expecting it, you can ignore this email.\n"
+        ),
+    )
+    audit.record("invitation.sent", actor=actor, subject=invitation,
+                 details={"role": role.value, "council_id": council.id if council else None})
+    db.session.commit()
+    return invitation
+
+
+def find_open_invitation(token: str) -> Invitation:
+    invitation = db.session.scalar(
+        sa.select(Invitation).where(Invitation.token_hash == _token_hash(token))
+    )
+    if invitation is None or invitation.status != "pending":
+        raise ValidationFailed(
+            "This invitation link has expired or has already been used. Ask the commissioner "
+            "who invited you to send a new one."
+        )
+    return invitation
+
+
+def accept_invitation(token: str, *, password: str) -> User:
+    invitation = find_open_invitation(token)
+    _require_new_password(password)
+    email = _require_unused_email(invitation.email)
+    user = User(
+        email=email, full_name=invitation.full_name, role=invitation.role,
+        council_id=invitation.council_id, password_hash=hash_password(password),
+    )
+    invitation.accepted_at = utcnow()
+    db.session.add(user)
+    db.session.flush()
+    audit.record("invitation.accepted", actor=user, subject=invitation,
+                 details={"user_id": user.id})
+    db.session.commit()
+    return user
+
+
+def revoke_invitation(actor: User, invitation: Invitation) -> None:
+    if actor.role is not Role.COMMISSIONER:
+        raise NotPermitted("Only commissioners can withdraw invitations.")
+    if invitation.status != "pending":
+        raise ValidationFailed("Only a pending invitation can be withdrawn.")
+    invitation.revoked_at = utcnow()
+    audit.record("invitation.withdrawn", actor=actor, subject=invitation)
+    db.session.commit()
+
+
+def change_password(user: User, *, current_password: str, new_password: str) -> None:
+    """Change a password; every other session of the user ends."""
+    if not verify_password(user.password_hash, current_password):
+        raise ValidationFailed("Your current password is not correct", field="current_password")
+    _require_new_password(new_password)
+    user.password_hash = hash_password(new_password)
+    user.session_generation += 1
+    audit.record("user.password_changed", actor=user, subject=user)
+    db.session.commit()

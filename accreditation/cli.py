@@ -1,0 +1,132 @@
+"""The ``accreditation`` command: Flask's CLI with the app loaded, plus our own commands."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import sqlalchemy as sa
+from flask import Flask
+from flask.cli import FlaskGroup
+
+from .errors import ValidationFailed
+
+
+def _create_app(*_args, **_kwargs) -> Flask:
+    from . import create_app
+    from .config import ConfigurationError
+
+    try:
+        return create_app()
+    except ConfigurationError as error:
+        raise click.ClickException(str(error)) from None
+
+
+cli = FlaskGroup(create_app=_create_app, help="Accreditation of supported accommodation providers.")
+
+
+def main() -> None:
+    cli(prog_name="accreditation")
+
+
+def _read_password(confirm: bool = True) -> str:
+    """The password from standard input: a prompt on a terminal, the first line otherwise."""
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=confirm)
+    line = sys.stdin.readline()
+    return line.rstrip("\r\n")
+
+
+@click.group("users", help="Manage user accounts.")
+def users_group() -> None:
+    pass
+
+
+@users_group.command("create")
+@click.option("--email", required=True, help="Email address (the sign-in name).")
+@click.option("--role", required=True,
+              type=click.Choice(["commissioner", "inspector", "social_worker", "provider"]),
+              help="What the user may do.")
+@click.option("--name", "full_name", default=None, help="Full name (defaults to the email).")
+@click.option("--council", "council_name", default=None,
+              help="Council name (required for social workers).")
+@click.option("--organisation", "organisation_name", default=None,
+              help="Provider organisation name (required for providers).")
+def create_user_command(email, role, full_name, council_name, organisation_name):
+    """Create a user; the password is read from standard input (never an argument)."""
+    from .auth import operations
+    from .auth.models import Role
+    from .councils import Council
+    from .extensions import db
+    from .providers.models import Organisation
+
+    council = organisation = None
+    if council_name:
+        council = db.session.scalar(sa.select(Council).where(Council.name == council_name))
+        if council is None:
+            raise click.ClickException(f"No council is called {council_name!r}.")
+    if organisation_name:
+        organisation = db.session.scalar(
+            sa.select(Organisation).where(Organisation.name == organisation_name))
+        if organisation is None:
+            raise click.ClickException(f"No organisation is called {organisation_name!r}.")
+    password = _read_password()
+    try:
+        user = operations.create_user(
+            email=email, full_name=full_name or email, role=Role(role), password=password,
+            council=council, organisation=organisation,
+        )
+    except ValidationFailed as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"Created {user.role.label.lower()} {user.email} (id {user.id}).")
+
+
+@click.group("audit", help="The audit trail.")
+def audit_group() -> None:
+    pass
+
+
+@audit_group.command("verify")
+def audit_verify_command():
+    """Check the hash chain; exits 1 naming the first broken event."""
+    from . import audit
+
+    result = audit.verify()
+    if result.ok:
+        click.echo(result.message())
+        return
+    click.echo(result.message(), err=True)
+    sys.exit(1)
+
+
+@click.command("demo-data")
+def demo_data_command():
+    """Load the demo consortium (idempotent: running it again changes nothing)."""
+    from . import demo
+
+    created = demo.load()
+    click.echo(f"Demo data ready ({created} records created).")
+    click.echo("Demo sign-ins (password for all: " + demo.DEMO_PASSWORD + "):")
+    for role, email in demo.DEMO_LOGINS:
+        click.echo(f"  {role:<14} {email}")
+
+
+@click.group("notifications", help="Outgoing e-mail.")
+def notifications_group() -> None:
+    pass
+
+
+@notifications_group.command("send")
+def notifications_send_command():
+    """Send queued e-mails over SMTP (or print them when no SMTP host is set)."""
+    from .notifications.outbox import send_due
+
+    sent, failed = send_due()
+    click.echo(f"Sent {sent} message(s); {failed} failed.")
+    if failed:
+        sys.exit(1)
+
+
+def register_commands(app: Flask) -> None:
+    for command in (users_group, audit_group, demo_data_command, notifications_group):
+        app.cli.add_command(command)

@@ -1,0 +1,97 @@
+"""Settings, read once from ``ACCREDITATION_*`` environment variables.
+
+The defaults are the embedded set-up (SQLite under ``instance/``, local disk) so that
+``make demo`` needs nothing installed. Outside development and testing the app refuses
+to start without a real secret key.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ENVIRONMENTS = ("production", "development", "testing")
+DEVELOPMENT_SECRET_KEY = "development-only-secret-key-do-not-use-in-production"  # noqa: S105
+
+
+class ConfigurationError(RuntimeError):
+    """The app cannot start with these settings; the message says which variable to set."""
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(f"ACCREDITATION_{name}")
+    return value if value not in (None, "") else default
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = _env(name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigurationError(
+            f"ACCREDITATION_{name} must be a whole number, not {raw!r}."
+        ) from None
+
+
+def from_environment(instance_path: str) -> dict:
+    """The Flask config mapping built from the environment."""
+    environment = _env("ENV", "production")
+    if environment not in ENVIRONMENTS:
+        raise ConfigurationError(
+            f"ACCREDITATION_ENV must be one of {', '.join(ENVIRONMENTS)}, not {environment!r}."
+        )
+    default_database = "sqlite:///" + str(Path(instance_path) / "accreditation.sqlite")
+    return {
+        "ENV_NAME": environment,
+        "SECRET_KEY": _env("SECRET_KEY"),
+        "SQLALCHEMY_DATABASE_URI": _env("DATABASE_URL", default_database),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SERVER_NAME": _env("SERVER_NAME"),
+        "PREFERRED_URL_SCHEME": _env("URL_SCHEME", "https"),
+        "SERVICE_NAME": _env("SERVICE_NAME", "Accommodation accreditation"),
+        "CONSORTIUM_NAME": _env("CONSORTIUM_NAME", "London Accommodation Commissioning Consortium"),
+        # Login throttling: failures allowed in the window, per account and per client.
+        "LOGIN_WINDOW_SECONDS": _env_int("LOGIN_WINDOW_SECONDS", 15 * 60),
+        "LOGIN_MAX_FAILURES_PER_ACCOUNT": _env_int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5),
+        "LOGIN_MAX_FAILURES_PER_CLIENT": _env_int("LOGIN_MAX_FAILURES_PER_CLIENT", 20),
+        "INVITATION_DAYS": _env_int("INVITATION_DAYS", 7),
+        # argon2id cost (OWASP's recommended minimum is m=19 MiB, t=2, p=1).
+        "ARGON2_TIME_COST": _env_int("ARGON2_TIME_COST", 3),
+        "ARGON2_MEMORY_COST": _env_int("ARGON2_MEMORY_COST", 65536),
+        "ARGON2_PARALLELISM": _env_int("ARGON2_PARALLELISM", 1),
+        # Outgoing e-mail (the notifications outbox). No host: messages are printed.
+        "SMTP_HOST": _env("SMTP_HOST"),
+        "SMTP_PORT": _env_int("SMTP_PORT", 25),
+        "SMTP_USERNAME": _env("SMTP_USERNAME"),
+        "SMTP_PASSWORD": _env("SMTP_PASSWORD"),
+        "SMTP_STARTTLS": _env("SMTP_STARTTLS", "false").lower() in ("1", "true", "yes"),
+        "MAIL_FROM": _env("MAIL_FROM", "accreditation@localhost"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_DURATION": 0,
+        "WTF_CSRF_TIME_LIMIT": 3600,
+        "MAX_CONTENT_LENGTH": _env_int("MAX_CONTENT_LENGTH", 25 * 1024 * 1024),
+    }
+
+
+def check(config: dict) -> None:
+    """Refuse settings that are unsafe outside development and testing; fill in the rest."""
+    environment = config["ENV_NAME"]
+    # Outside development the service is served over HTTPS only.
+    config["SESSION_COOKIE_SECURE"] = environment == "production"
+    if environment in ("development", "testing"):
+        config["SECRET_KEY"] = config.get("SECRET_KEY") or DEVELOPMENT_SECRET_KEY
+        return
+    key = config.get("SECRET_KEY")
+    if not key or key == DEVELOPMENT_SECRET_KEY:
+        raise ConfigurationError(
+            "ACCREDITATION_SECRET_KEY is not set. Set it to a long random value, for example "
+            "the output of: python -c 'import secrets; print(secrets.token_hex(32))'. "
+            "(For local use only, ACCREDITATION_ENV=development runs with a built-in key.)"
+        )
+    if len(key) < 32:
+        raise ConfigurationError(
+            "ACCREDITATION_SECRET_KEY is too short: use at least 32 random characters."
+        )

@@ -1,0 +1,145 @@
+"""A believable demo consortium: councils, providers, properties, one sign-in per role.
+
+``load()`` is idempotent: every record is found by its natural key before it is created,
+so running it twice changes nothing. Names and addresses are invented.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from . import audit
+from .auth import operations
+from .auth.models import Role, User
+from .councils import Council
+from .extensions import db
+from .providers.models import AccommodationCategory as Category
+from .providers.models import Organisation, Property
+
+DEMO_PASSWORD = "demo passphrase for accreditation"  # noqa: S105 (published demo password)
+
+# (name, ONS code, consortium member?)
+COUNCILS = [
+    ("Barnet", "E09000003", True),
+    ("Camden", "E09000007", True),
+    ("Enfield", "E09000010", True),
+    ("Hackney", "E09000012", True),
+    ("Haringey", "E09000014", True),
+    ("Islington", "E09000019", True),
+    ("Newham", "E09000025", True),
+    ("Tower Hamlets", "E09000030", True),
+    ("Waltham Forest", "E09000031", True),
+    ("Essex", "E10000012", False),
+    ("Kent", "E10000016", False),
+]
+
+# name, company number, properties: (name, line 1, town, postcode, LA, category, beds,
+# age min, age max, who for)
+PROVIDERS = [
+    ("Harbour Lights Housing Ltd", "09876543", [
+        ("Albion House", "14 Albion Road", "London", "N16 9PA", "Hackney",
+         Category.RING_FENCED_SHARED, 4, 16, 17, "16 and 17 year olds in care"),
+        ("Cranford Flat 2", "2 Cranford Court, Stamford Hill", "London", "N16 6AB", "Hackney",
+         Category.SINGLE_OCCUPANCY, 1, 17, 21, "Care leavers moving towards independence"),
+        ("Ferncliff Road", "31 Ferncliff Road", "London", "E8 1LW", "Hackney",
+         Category.RING_FENCED_SHARED, 3, 16, 18, "Young people in care, with on-site staff"),
+    ]),
+    ("Northway Supported Living CIC", "11223344", [
+        ("Tottenham Lane", "88 Tottenham Lane", "London", "N8 7EE", "Haringey",
+         Category.NON_RING_FENCED_SHARED, 6, 18, 25, "Care leavers and homeless young people"),
+        ("Westbury Avenue", "205 Westbury Avenue", "London", "N22 6RX", "Haringey",
+         Category.NON_RING_FENCED_SHARED, 5, 18, 25, "Care leavers"),
+    ]),
+    ("Open Door Lodgings", None, [
+        ("Host home: Palmers Green", "Host family home", "London", "N13 4QA", "Enfield",
+         Category.SUPPORTED_LODGINGS, 1, 16, 21, "16 and 17 year olds in care, care leavers"),
+        ("Host home: Chingford", "Host family home", "London", "E4 7JH", "Waltham Forest",
+         Category.SUPPORTED_LODGINGS, 2, 16, 21, "Care leavers"),
+    ]),
+    ("Riverside Pathways Ltd", "08765432", [
+        ("Canal View Studios", "5 Wharf Road", "London", "N1 7RW", "Islington",
+         Category.SINGLE_OCCUPANCY, 8, 18, 25, "Care leavers in education or training"),
+        ("Bow Common Flats", "17 Bow Common Lane", "London", "E3 4AU", "Tower Hamlets",
+         Category.SINGLE_OCCUPANCY, 6, 17, 25, "Care leavers"),
+    ]),
+    ("Cedar House Youth Services Ltd", "12345678", [
+        ("Cedar House", "42 Station Road", "Chelmsford", "CM1 1HT", "Essex",
+         Category.RING_FENCED_SHARED, 5, 16, 17, "16 and 17 year olds placed out of area"),
+        ("Cedar Annex", "44 Station Road", "Chelmsford", "CM1 1HT", "Essex",
+         Category.SINGLE_OCCUPANCY, 2, 17, 18, "Young people preparing to leave care"),
+    ]),
+    ("Meridian Youth Homes Ltd", "07654321", [
+        ("Stratford Grove", "9 Grove Crescent Road", "London", "E15 1BJ", "Newham",
+         Category.NON_RING_FENCED_SHARED, 4, 18, 25, "Care leavers and young parents"),
+        ("Kentish Town House", "61 Leighton Road", "London", "NW5 2QE", "Camden",
+         Category.RING_FENCED_SHARED, 4, 16, 18, "Young people in care"),
+        ("Margate Seafront", "3 Marine Terrace", "Margate", "CT9 1XJ", "Kent",
+         Category.SINGLE_OCCUPANCY, 3, 18, 25, "Care leavers placed out of area"),
+    ]),
+]
+
+DEMO_LOGINS = [
+    ("commissioner", "commissioner@demo.example.org"),
+    ("inspector", "inspector@demo.example.org"),
+    ("social worker", "social.worker@demo.example.org"),
+    ("provider", "provider@demo.example.org"),
+]
+
+# email, name, role, council, organisation
+DEMO_USERS = [
+    ("commissioner@demo.example.org", "Priya Shah", Role.COMMISSIONER, None, None),
+    ("second.commissioner@demo.example.org", "Tom Okafor", Role.COMMISSIONER, None, None),
+    ("inspector@demo.example.org", "Sam Wright", Role.INSPECTOR, None, None),
+    ("social.worker@demo.example.org", "Grace Mensah", Role.SOCIAL_WORKER, "Camden", None),
+    ("provider@demo.example.org", "Daniel Byrne", Role.PROVIDER, None,
+     "Harbour Lights Housing Ltd"),
+    ("manager@northway.example.org", "Aisha Khan", Role.PROVIDER, None,
+     "Northway Supported Living CIC"),
+]
+
+
+def _get_or_create(model, lookup: dict, values: dict) -> tuple[object, bool]:
+    record = db.session.scalar(sa.select(model).filter_by(**lookup))
+    if record is not None:
+        return record, False
+    record = model(**lookup, **values)
+    db.session.add(record)
+    db.session.flush()
+    return record, True
+
+
+def load() -> int:
+    """Create whatever of the demo consortium is missing; returns how many records."""
+    created = 0
+    councils = {}
+    for name, code, member in COUNCILS:
+        councils[name], new = _get_or_create(
+            Council, {"ons_code": code}, {"name": name, "in_consortium": member})
+        created += new
+    organisations = {}
+    for name, company_number, properties in PROVIDERS:
+        organisations[name], new = _get_or_create(
+            Organisation, {"name": name}, {"company_number": company_number})
+        created += new
+        for (label, line_1, town, postcode, la, category, beds, age_min, age_max,
+             who_for) in properties:
+            _, new = _get_or_create(
+                Property, {"organisation_id": organisations[name].id, "name": label},
+                {"address_line_1": line_1, "town": town, "postcode": postcode,
+                 "local_authority_id": councils[la].id, "category": category,
+                 "bed_spaces": beds, "age_min": age_min, "age_max": age_max,
+                 "who_for": who_for},
+            )
+            created += new
+    if created:
+        audit.record("demo_data.loaded", details={"records": created})
+    db.session.commit()
+    for email, full_name, role, council, organisation in DEMO_USERS:
+        if db.session.scalar(sa.select(User.id).where(User.email == email)):
+            continue
+        operations.create_user(
+            email=email, full_name=full_name, role=role, password=DEMO_PASSWORD,
+            council=councils.get(council), organisation=organisations.get(organisation),
+        )
+        created += 1
+    return created

@@ -1,0 +1,115 @@
+"""Domain errors: one class per kind, mapped once to an HTTP status and a message.
+
+Operations raise these; the web layer (``register_error_handlers``) turns them into a
+friendly page, or a JSON problem object for ``/api/`` paths. No stack trace reaches a user.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from .extensions import db
+
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    status_code = 400
+    title = "There is a problem"
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class ValidationFailed(DomainError):
+    status_code = 400
+    title = "There is a problem"
+
+
+class NotPermitted(DomainError):
+    status_code = 403
+    title = "You do not have permission to do this"
+
+
+class NotFound(DomainError):
+    status_code = 404
+    title = "Page not found"
+
+
+class InvalidTransition(DomainError):
+    status_code = 409
+    title = "That action is not possible now"
+
+
+class Conflict(DomainError):
+    status_code = 409
+    title = "Someone else changed this first"
+
+
+class TooManyAttempts(DomainError):
+    status_code = 429
+    title = "Too many attempts"
+
+
+# What a person sees for errors raised by Flask itself (unknown pages, wrong methods...).
+HTTP_MESSAGES = {
+    400: ("There is a problem", "The request could not be understood. Go back and try again."),
+    401: ("Sign in to continue", "You need to sign in to see this page."),
+    403: ("You do not have permission to see this page", ""),
+    404: ("Page not found", ""),
+    405: ("This action is not possible here",
+          "The page does not accept that kind of request. Go back and use the page's buttons."),
+    413: ("The file is too large", "Choose a smaller file and try again. Nothing was saved."),
+    429: ("Too many requests", "Wait a few minutes and try again."),
+}
+SERVER_ERROR = (
+    "Sorry, there is a problem with the service",
+    "Try again later. What you entered has not been saved.",
+)
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def _render(status: int, title: str, detail: str):
+    if _wants_json():
+        response = jsonify(type="about:blank", title=title, status=status, detail=detail)
+        response.status_code = status
+        response.mimetype = "application/problem+json"
+        return response
+    return render_template("errors/error.html", status=status, title=title, detail=detail), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError):
+        return _render(error.status_code, error.title, error.message)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        log.warning("CSRF refused: %s", error.description)
+        return _render(
+            400,
+            "Your form has expired",
+            "For your security, forms expire after a while or when you sign in again. "
+            "Go back, reload the page and try again. Nothing was saved.",
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        status = error.code or 500
+        title, detail = HTTP_MESSAGES.get(status, SERVER_ERROR)
+        return _render(status, title, detail)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):
+        db.session.rollback()
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return _render(500, *SERVER_ERROR)

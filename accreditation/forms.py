@@ -1,0 +1,28 @@
+"""Form helpers shared by every blueprint."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+
+from .errors import ValidationFailed
+
+
+def show_error(form: FlaskForm, error: ValidationFailed) -> None:
+    """Show a domain validation error on the field it names, or on the form as a whole."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+def form_error_summary(form: FlaskForm) -> dict:
+    """Parameters for ``govukErrorSummary``: each error links to the field it is about."""
+    items = []
+    for name, field in form._fields.items():
+        for message in field.errors if isinstance(field.errors, list | tuple) else []:
+            items.append({"text": message, "href": f"#{field.id}"})
+    first = next(iter(form._fields.values()), None)
+    for message in form.form_errors:
+        items.insert(0, {"text": message, "href": f"#{first.id}" if first else "#main-content"})
+    return {"titleText": "There is a problem", "errorList": items}

@@ -1,0 +1,96 @@
+"""The e-mail outbox: messages are queued in the sender's transaction and sent later.
+
+Queueing in the same transaction means a message exists exactly when the change that
+caused it committed; ``accreditation notifications send`` delivers what is due over SMTP.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from datetime import datetime
+from email.message import EmailMessage
+
+import click
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..database import UTCDateTime, utcnow
+from ..extensions import db
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 5
+
+
+class OutboxMessage(db.Model):
+    __tablename__ = "outbox_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient: Mapped[str] = mapped_column(sa.String(254))
+    subject: Mapped[str] = mapped_column(sa.String(200))
+    body: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(sa.String(500))
+
+
+def queue_email(*, to: str, subject: str, body: str) -> OutboxMessage:
+    message = OutboxMessage(recipient=to, subject=subject, body=body)
+    db.session.add(message)
+    return message
+
+
+def _compose(message: OutboxMessage) -> EmailMessage:
+    email = EmailMessage()
+    email["From"] = current_app.config["MAIL_FROM"]
+    email["To"] = message.recipient
+    email["Subject"] = message.subject
+    email["Message-ID"] = f"<outbox-{message.id}@accreditation>"
+    email.set_content(message.body)
+    return email
+
+
+def send_due(limit: int = 100) -> tuple[int, int]:
+    """Send queued messages; returns (sent, failed). Safe to run from cron on one host.
+
+    Rows are locked while sending (``SKIP LOCKED`` on PostgreSQL) so that two runs never send
+    the same message twice. With no SMTP host configured, messages are printed instead.
+    """
+    messages = db.session.scalars(
+        sa.select(OutboxMessage)
+        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS)
+        .order_by(OutboxMessage.id).limit(limit).with_for_update(skip_locked=True)
+    ).all()
+    config = current_app.config
+    sent = failed = 0
+    if not messages:
+        db.session.commit()
+        return 0, 0
+    if not config["SMTP_HOST"]:
+        for message in messages:
+            click.echo(f"--- To: {message.recipient}\nSubject: {message.subject}\n\n{message.body}")
+            message.sent_at = utcnow()
+            sent += 1
+        db.session.commit()
+        return sent, failed
+    with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=30) as smtp:
+        if config["SMTP_STARTTLS"]:
+            smtp.starttls()
+        if config["SMTP_USERNAME"]:
+            smtp.login(config["SMTP_USERNAME"], config["SMTP_PASSWORD"] or "")
+        for message in messages:
+            message.attempts += 1
+            try:
+                smtp.send_message(_compose(message))
+            except smtplib.SMTPException as error:
+                message.last_error = str(error)[:500]
+                failed += 1
+                log.warning("outbox message %s not sent: %s", message.id, type(error).__name__)
+            else:
+                message.sent_at = utcnow()
+                message.last_error = None
+                sent += 1
+    db.session.commit()
+    return sent, failed

@@ -1,0 +1,7 @@
+"""Provider organisations, their properties and (later) rosters."""
+
+from flask import Blueprint
+
+bp = Blueprint("providers", __name__, url_prefix="/provider")
+
+from . import views  # noqa: E402,F401

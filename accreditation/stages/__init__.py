@@ -1,0 +1,7 @@
+"""The three stages of accreditation: due diligence, file sampling, property inspection."""
+
+from flask import Blueprint
+
+bp = Blueprint("stages", __name__)
+
+from . import views  # noqa: E402,F401

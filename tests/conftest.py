@@ -1,0 +1,182 @@
+"""Fixtures: an app on each database backend, a test client that behaves like a browser.
+
+Every test that uses ``app`` runs twice, on SQLite and on PostgreSQL (a throwaway server
+started by ``tests/services.py``). The schema is built once per backend through the real
+migrations; after each test every table is emptied, so tests see real commits.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import re
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from flask import has_app_context
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from hypothesis import HealthCheck, settings
+
+from accreditation import create_app
+from accreditation.audit import GENESIS_HASH, AuditChainHead
+from accreditation.extensions import db
+
+from . import factories
+from .services import start_postgres
+
+settings.register_profile(
+    "default", deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+settings.load_profile("default")
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def config_for(database_url: str, **overrides) -> dict:
+    return {
+        "ENV_NAME": "testing",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        # Cheap hashing keeps the suite fast; production uses OWASP's recommended cost.
+        "ARGON2_TIME_COST": 1,
+        "ARGON2_MEMORY_COST": 1024,
+        **overrides,
+    }
+
+
+_postgres = None
+
+
+def postgres_server():
+    """The suite's PostgreSQL server, started on first use and stopped at the very end."""
+    global _postgres
+    if _postgres is None:
+        _postgres = start_postgres()
+    return _postgres
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _postgres is not None:
+        _postgres.stop()
+
+
+class DatabaseMaker:
+    """Creates empty databases on one backend and drops them at the end of the session."""
+
+    def __init__(self, backend: str, tmp_path_factory, request):
+        self.backend = backend
+        self.tmp_path_factory = tmp_path_factory
+        self.request = request
+        self.created: list[str] = []
+        self.server = None
+
+    def new(self) -> str:
+        if self.backend == "sqlite":
+            return f"sqlite:///{self.tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+        server = self.server = postgres_server()
+        name = f"accreditation_test_{uuid.uuid4().hex[:10]}"
+        engine = sa.create_engine(server.url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        engine.dispose()
+        self.created.append(name)
+        return server.url.rsplit("/", 1)[0] + "/" + name
+
+    def drop_all(self) -> None:
+        if not self.created:
+            return
+        engine = sa.create_engine(self.server.url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            for name in self.created:
+                connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        engine.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def databases(request, tmp_path_factory):
+    maker = DatabaseMaker(request.param, tmp_path_factory, request)
+    yield maker
+    maker.drop_all()
+
+
+@pytest.fixture(scope="session")
+def database_url(databases):
+    """A database migrated to head, shared by the tests of one backend."""
+    url = databases.new()
+    app = create_app(config_for(url))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return url
+
+
+def empty_all_tables(app) -> None:
+    with app.app_context():
+        db.session.remove()
+        tables = list(reversed(db.metadata.sorted_tables))
+        with db.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                quote = connection.dialect.identifier_preparer.quote
+                names = ", ".join(quote(table.name) for table in tables)
+                connection.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+            else:
+                for table in tables:
+                    connection.execute(table.delete())
+            connection.execute(
+                sa.insert(AuditChainHead).values(id=1, seq=0, last_hash=GENESIS_HASH))
+        db.engine.dispose()
+
+
+class Client(FlaskClient):
+    """A test client whose every request runs like one from a real browser.
+
+    Each request gets its own app context (its own ``g`` and database session), as in
+    production; what the test itself has staged in its session is committed first, so the
+    request sees it and cannot be blocked by the test's open transaction.
+    """
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            db.session.commit()
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+    def csrf_token(self, url: str) -> str:
+        page = self.get(url)
+        match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text) or \
+            re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert match, f"no CSRF token in the form at {url} ({page.status_code})"
+        return match.group(1)
+
+    def submit(self, url: str, data: dict | None = None, *, form_page: str | None = None,
+               **kwargs):
+        """POST a form as a browser would: with the CSRF token from the page that shows it."""
+        page = form_page or url
+        token = self.csrf_token(page)
+        # Browsers send the page's address; CSRF protection checks it over HTTPS.
+        headers = {"Referer": f"https://localhost{page}", **kwargs.pop("headers", {})}
+        return self.post(url, data={**(data or {}), "csrf_token": token}, headers=headers,
+                         **kwargs)
+
+    def sign_in(self, user, password: str = factories.TEST_PASSWORD):
+        response = self.submit("/sign-in", {"email": user.email, "password": password})
+        assert response.status_code == 302, response.text
+        return response
+
+
+@pytest.fixture
+def app(database_url):
+    app = create_app(config_for(database_url))
+    app.test_client_class = Client
+    with app.app_context():
+        yield app
+    empty_all_tables(app)
+
+
+@pytest.fixture
+def client(app) -> Client:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()

@@ -1,0 +1,75 @@
+"""factory-boy factories for the models; objects are committed, tests see real rows."""
+
+from __future__ import annotations
+
+import factory
+from factory.alchemy import SQLAlchemyModelFactory
+
+from accreditation.auth.models import Role, User
+from accreditation.auth.passwords import hash_password
+from accreditation.councils import Council
+from accreditation.extensions import db
+from accreditation.providers.models import AccommodationCategory, Organisation, Property
+
+TEST_PASSWORD = "correct horse battery staple"  # noqa: S105
+
+
+class BaseFactory(SQLAlchemyModelFactory):
+    class Meta:
+        abstract = True
+        sqlalchemy_session_factory = lambda: db.session  # noqa: E731
+        sqlalchemy_session_persistence = "commit"
+
+
+class CouncilFactory(BaseFactory):
+    class Meta:
+        model = Council
+
+    name = factory.Sequence(lambda n: f"Council {n}")
+    ons_code = factory.Sequence(lambda n: f"E09{n:06d}")
+    in_consortium = True
+
+
+class OrganisationFactory(BaseFactory):
+    class Meta:
+        model = Organisation
+
+    name = factory.Sequence(lambda n: f"Provider {n} Ltd")
+    company_number = factory.Sequence(lambda n: f"{n:08d}")
+
+
+class PropertyFactory(BaseFactory):
+    class Meta:
+        model = Property
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    name = factory.Sequence(lambda n: f"House {n}")
+    address_line_1 = factory.Sequence(lambda n: f"{n} Test Street")
+    town = "London"
+    postcode = "N1 9GU"
+    local_authority = factory.SubFactory(CouncilFactory)
+    category = AccommodationCategory.SINGLE_OCCUPANCY
+    bed_spaces = 2
+    who_for = "Care leavers"
+
+
+class UserFactory(BaseFactory):
+    class Meta:
+        model = User
+
+    email = factory.Sequence(lambda n: f"user{n}@example.org")
+    full_name = factory.Sequence(lambda n: f"User {n}")
+    role = Role.COMMISSIONER
+    password_hash = factory.LazyFunction(lambda: hash_password(TEST_PASSWORD))
+
+    class Params:
+        provider = factory.Trait(
+            role=Role.PROVIDER, organisation=factory.SubFactory(OrganisationFactory))
+        inspector = factory.Trait(role=Role.INSPECTOR)
+        commissioner = factory.Trait(role=Role.COMMISSIONER)
+        social_worker = factory.Trait(
+            role=Role.SOCIAL_WORKER, council=factory.SubFactory(CouncilFactory))
+
+
+def user_with_role(role: Role, **kwargs) -> User:
+    return UserFactory(**{role.value: True}, **kwargs)

@@ -1,0 +1,351 @@
+"""Signing in and out, registration, invitations, passwords, throttling, CSRF."""
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from accreditation.audit import AuditEvent
+from accreditation.auth.models import Invitation, Role, User
+from accreditation.extensions import db
+from accreditation.notifications.outbox import OutboxMessage
+from accreditation.providers.models import Organisation
+
+from .factories import TEST_PASSWORD, CouncilFactory, OrganisationFactory, UserFactory
+
+
+def actions() -> list[str]:
+    return list(db.session.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.seq)))
+
+
+# --- signing in -------------------------------------------------------------------------
+
+def test_sign_in_with_the_right_password(client):
+    user = UserFactory(email="priya@example.org", inspector=True)
+    response = client.submit("/sign-in", {"email": " Priya@Example.org ",
+                                          "password": TEST_PASSWORD})
+    assert response.status_code == 302
+    assert client.get("/inspections/").status_code == 200
+    assert actions() == ["auth.signed_in"]
+    assert db.session.get(User, user.id).last_signed_in_at is not None
+
+
+@pytest.mark.parametrize("email, password", [
+    ("priya@example.org", "wrong password entirely"),
+    ("nobody@example.org", TEST_PASSWORD),
+])
+def test_a_failed_sign_in_says_the_same_thing_whatever_was_wrong(client, email, password):
+    UserFactory(email="priya@example.org")
+    response = client.submit("/sign-in", {"email": email, "password": password})
+    assert response.status_code == 400
+    assert "There is a problem" in response.text
+    assert "Enter a correct email address and password" in response.text
+    assert actions() == ["auth.sign_in_failed"]
+    assert client.get("/commissioner/").status_code == 302  # still signed out
+
+
+def test_a_deactivated_account_cannot_sign_in(client):
+    UserFactory(email="gone@example.org", is_active=False)
+    response = client.submit("/sign-in", {"email": "gone@example.org", "password": TEST_PASSWORD})
+    assert response.status_code == 400
+
+
+def test_an_empty_form_names_each_missing_field(client):
+    response = client.submit("/sign-in", {"email": "", "password": ""})
+    assert response.status_code == 400
+    assert 'href="#email">Enter your email address' in response.text
+    assert 'href="#password">Enter your password' in response.text
+    assert actions() == []
+
+
+def test_sign_in_starts_a_fresh_session(client):
+    user = UserFactory()
+    client.get("/sign-in")
+    with client.session_transaction() as session:
+        session["planted"] = "by someone else"
+    client.sign_in(user)
+    with client.session_transaction() as session:
+        assert "planted" not in session
+
+
+def test_sign_in_only_redirects_within_the_service(client):
+    user = UserFactory()
+    token = client.csrf_token("/sign-in")
+    response = client.post(
+        "/sign-in?next=https://evil.example.com/", headers={"Referer": "https://localhost/sign-in"},
+        data={"email": user.email, "password": TEST_PASSWORD, "csrf_token": token})
+    assert response.headers["Location"] == "/"
+
+
+def test_sign_in_returns_to_the_page_asked_for(client):
+    user = UserFactory()
+    token = client.csrf_token("/sign-in")
+    response = client.post(
+        "/sign-in?next=/commissioner/staff", headers={"Referer": "https://localhost/sign-in"},
+        data={"email": user.email, "password": TEST_PASSWORD, "csrf_token": token})
+    assert response.headers["Location"] == "/commissioner/staff"
+
+
+def test_sign_out_ends_the_session_and_is_audited(client):
+    user = UserFactory()
+    client.sign_in(user)
+    response = client.submit("/sign-out", form_page="/commissioner/")
+    assert response.status_code == 302
+    assert client.get("/commissioner/").status_code == 302
+    assert actions()[-1] == "auth.signed_out"
+
+
+def test_sign_out_is_not_a_get(client):
+    client.sign_in(UserFactory())
+    assert client.get("/sign-out").status_code == 405
+    assert client.get("/commissioner/").status_code == 200
+
+
+# --- throttling ------------------------------------------------------------------------
+
+def test_an_account_is_throttled_after_repeated_failures(app, client):
+    UserFactory(email="target@example.org")
+    limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+    for _ in range(limit):
+        assert client.submit("/sign-in", {"email": "target@example.org",
+                                          "password": "not the password"}).status_code == 400
+    # Now even the right password is refused, with a message saying what to do.
+    response = client.submit("/sign-in", {"email": "target@example.org", "password": TEST_PASSWORD})
+    assert response.status_code == 429
+    assert "too many failed attempts" in response.text
+    assert "Wait 15 minutes" in response.text
+    assert actions()[-1] == "auth.sign_in_throttled"
+    event = db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
+    assert event.details["limit"] == "account"
+
+
+def test_other_accounts_are_not_throttled_by_one_accounts_failures(app, client):
+    UserFactory(email="target@example.org")
+    other = UserFactory(email="other@example.org")
+    for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]):
+        client.submit("/sign-in", {"email": "target@example.org", "password": "not the password"})
+    assert client.submit("/sign-in", {"email": other.email,
+                                      "password": TEST_PASSWORD}).status_code == 302
+
+
+def test_a_client_is_throttled_across_accounts(app, client):
+    app.config["LOGIN_MAX_FAILURES_PER_CLIENT"] = 3
+    for n in range(3):
+        client.submit("/sign-in", {"email": f"guess{n}@example.org", "password": "guessing away"})
+    user = UserFactory()
+    response = client.submit("/sign-in", {"email": user.email, "password": TEST_PASSWORD})
+    assert response.status_code == 429
+    event = db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
+    assert event.details["limit"] == "client"
+
+
+# --- CSRF --------------------------------------------------------------------------------
+
+def test_a_form_without_its_csrf_token_is_refused_clearly(client):
+    user = UserFactory()
+    response = client.post("/sign-in", data={"email": user.email, "password": TEST_PASSWORD},
+                           headers={"Referer": "https://localhost/sign-in"})
+    assert response.status_code == 400
+    assert "Your form has expired" in response.text
+    assert actions() == []
+
+
+def test_an_expired_csrf_token_is_refused_and_nothing_is_written(app, client):
+    app.config["WTF_CSRF_TIME_LIMIT"] = -1  # every token is already too old
+    response = client.submit("/register-organisation", REGISTRATION)
+    assert response.status_code == 400
+    assert "Your form has expired" in response.text
+    assert db.session.scalar(sa.select(sa.func.count(Organisation.id))) == 0
+
+
+@pytest.mark.parametrize("path", ["/sign-out", "/register-organisation", "/sign-in",
+                                  "/commissioner/staff", "/account/password"])
+def test_every_form_needs_a_csrf_token(client, path):
+    client.sign_in(UserFactory()) if path not in ("/sign-in", "/register-organisation") else None
+    response = client.post(path, data={}, headers={"Referer": f"https://localhost{path}"})
+    assert response.status_code == 400
+    assert "Your form has expired" in response.text
+
+
+# --- provider registration -------------------------------------------------------------
+
+REGISTRATION = {
+    "organisation_name": "Harbour Lights Housing Ltd",
+    "company_number": "09876543",
+    "full_name": "Daniel Byrne",
+    "email": "daniel@harbourlights.example.org",
+    "password": "a long passphrase with spaces",
+    "confirm_password": "a long passphrase with spaces",
+}
+
+
+def test_a_provider_registers_its_organisation_and_is_signed_in(client):
+    response = client.submit("/register-organisation", REGISTRATION)
+    assert response.status_code == 302
+    user = db.session.scalars(sa.select(User)).one()
+    assert user.role is Role.PROVIDER
+    assert user.organisation.name == "Harbour Lights Housing Ltd"
+    assert user.organisation.company_number == "09876543"
+    assert client.get("/provider/").status_code == 200
+    assert actions() == ["organisation.registered"]
+
+
+@pytest.mark.parametrize("changes, field, message", [
+    ({"password": "short one", "confirm_password": "short one"}, "password",
+     "Password must be between 12 and 256 characters"),
+    ({"confirm_password": "something else entirely"}, "confirm_password",
+     "Passwords must match"),
+    ({"email": "not-an-email"}, "email", "Enter an email address in the correct format"),
+    ({"company_number": "123"}, "company_number", "Enter a company number of 8 letters"),
+    ({"organisation_name": ""}, "organisation_name", "Enter your organisation&#39;s name"),
+])
+def test_registration_errors_are_specific_and_nothing_is_created(client, changes, field, message):
+    response = client.submit("/register-organisation", {**REGISTRATION, **changes})
+    assert response.status_code == 400
+    assert f'href="#{field}">{message}' in response.text
+    assert db.session.scalar(sa.select(sa.func.count(Organisation.id))) == 0
+    assert db.session.scalar(sa.select(sa.func.count(User.id))) == 0
+
+
+def test_registration_with_a_taken_email_or_company_number_is_refused(client):
+    OrganisationFactory(company_number="09876543")
+    UserFactory(email="daniel@harbourlights.example.org")
+    response = client.submit("/register-organisation", REGISTRATION)
+    assert response.status_code == 400
+    assert "An account with this email address already exists" in response.text
+    response = client.submit("/register-organisation", {**REGISTRATION, "email": "new@x.org"})
+    assert "company number is already registered" in response.text
+    assert db.session.scalar(sa.select(sa.func.count(Organisation.id))) == 1
+
+
+@pytest.mark.parametrize("password", [
+    "aaaaaaaaaaaa",  # 12 characters, no composition rules
+    "correct horse battery staple " * 8,  # long passphrase (232 characters)
+    "pässwörd mit ümläuten ✓",
+])
+def test_any_password_of_12_characters_or_more_is_accepted(client, password):
+    response = client.submit("/register-organisation", {
+        **REGISTRATION, "password": password, "confirm_password": password})
+    assert response.status_code == 302
+
+
+def test_passwords_are_stored_as_argon2id_hashes(client):
+    client.submit("/register-organisation", REGISTRATION)
+    user = db.session.scalars(sa.select(User)).one()
+    assert user.password_hash.startswith("$argon2id$")
+    assert REGISTRATION["password"] not in user.password_hash
+
+
+# --- staff invitations -----------------------------------------------------------------
+
+def invite(client, **fields):
+    data = {"full_name": "Sam Wright", "email": "sam@consortium.example.org",
+            "role": "inspector", "council_id": "", **fields}
+    return client.submit("/commissioner/staff", data)
+
+
+def accept_link() -> str:
+    message = db.session.scalars(sa.select(OutboxMessage)).one()
+    return re.search(r"https?://[^/]+(/invitations/\S+)", message.body).group(1)
+
+
+def test_a_commissioner_invites_an_inspector_who_activates_the_account(client):
+    client.sign_in(UserFactory(commissioner=True))
+    response = invite(client)
+    assert response.status_code == 302
+    message = db.session.scalars(sa.select(OutboxMessage)).one()
+    assert message.recipient == "sam@consortium.example.org"
+    link = accept_link()
+    client.submit("/sign-out", form_page="/commissioner/")
+
+    response = client.submit(link, {"password": "inspector passphrase",
+                                    "confirm_password": "inspector passphrase"})
+    assert response.status_code == 302
+    user = db.session.scalars(sa.select(User).where(User.role == Role.INSPECTOR)).one()
+    assert user.email == "sam@consortium.example.org"
+    assert client.get("/inspections/").status_code == 200
+    assert "invitation.accepted" in actions()
+    # The link works once.
+    assert client.get(link).status_code == 404
+
+
+def test_a_social_worker_invitation_needs_a_council(client):
+    client.sign_in(UserFactory(commissioner=True))
+    response = invite(client, role="social_worker")
+    assert response.status_code == 400
+    assert "Select the council the social worker works for" in response.text
+    assert db.session.scalar(sa.select(sa.func.count(Invitation.id))) == 0
+    council = CouncilFactory(name="Camden")
+    assert invite(client, role="social_worker", council_id=str(council.id)).status_code == 302
+
+
+@pytest.mark.parametrize("role", ["provider", "administrator", ""])
+def test_an_unknown_or_provider_role_cannot_be_invited(client, role):
+    client.sign_in(UserFactory(commissioner=True))
+    response = invite(client, role=role)
+    assert response.status_code == 400
+    assert db.session.scalar(sa.select(sa.func.count(Invitation.id))) == 0
+
+
+def test_only_commissioners_invite(client):
+    client.sign_in(UserFactory(inspector=True))
+    token = client.csrf_token("/inspections/")
+    response = client.post("/commissioner/staff", headers={"Referer": "https://localhost/"},
+                           data={"csrf_token": token, "full_name": "X", "email": "x@x.org",
+                                 "role": "commissioner"})
+    assert response.status_code == 403
+    assert db.session.scalar(sa.select(sa.func.count(Invitation.id))) == 0
+
+
+def test_a_withdrawn_invitation_cannot_be_used(client):
+    client.sign_in(UserFactory(commissioner=True))
+    invite(client)
+    link = accept_link()
+    invitation = db.session.scalars(sa.select(Invitation)).one()
+    client.submit(f"/commissioner/invitations/{invitation.id}/withdraw",
+                  form_page="/commissioner/staff")
+    client.submit("/sign-out", form_page="/commissioner/")
+    response = client.get(link)
+    assert response.status_code == 404
+    assert "expired or has already been used" in response.text
+
+
+def test_an_invitation_link_with_a_made_up_token_is_refused(client):
+    response = client.get("/invitations/made-up-token")
+    assert response.status_code == 404
+    assert "expired or has already been used" in response.text
+
+
+def test_the_invitation_token_is_not_stored(client):
+    client.sign_in(UserFactory(commissioner=True))
+    invite(client)
+    token = accept_link().rsplit("/", 1)[1]
+    invitation = db.session.scalars(sa.select(Invitation)).one()
+    assert token not in invitation.token_hash
+    for event in db.session.scalars(sa.select(AuditEvent)):
+        assert token not in str(event.details)
+
+
+# --- passwords ---------------------------------------------------------------------------
+
+def test_changing_the_password_ends_every_other_session(app):
+    user = UserFactory()
+    laptop, tablet = app.test_client(), app.test_client()
+    laptop.sign_in(user)
+    tablet.sign_in(user)
+    response = laptop.submit("/account/password", {
+        "current_password": TEST_PASSWORD, "password": "a brand new passphrase",
+        "confirm_password": "a brand new passphrase"})
+    assert response.status_code == 302
+    assert laptop.get("/commissioner/").status_code == 200
+    assert tablet.get("/commissioner/").status_code == 302
+    assert "user.password_changed" in actions()
+
+
+def test_changing_the_password_needs_the_current_one(client):
+    client.sign_in(UserFactory())
+    response = client.submit("/account/password", {
+        "current_password": "not my password", "password": "a brand new passphrase",
+        "confirm_password": "a brand new passphrase"})
+    assert response.status_code == 400
+    assert "Your current password is not correct" in response.text

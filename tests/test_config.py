@@ -1,0 +1,75 @@
+import pytest
+
+from accreditation import create_app
+from accreditation.config import DEVELOPMENT_SECRET_KEY, ConfigurationError
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch, tmp_path):
+    for name in ("ENV", "SECRET_KEY", "DATABASE_URL"):
+        monkeypatch.delenv(f"ACCREDITATION_{name}", raising=False)
+    monkeypatch.setenv("ACCREDITATION_DATABASE_URL", f"sqlite:///{tmp_path / 'x.sqlite'}")
+
+
+@pytest.mark.parametrize("secret", [None, "", DEVELOPMENT_SECRET_KEY])
+def test_production_refuses_to_start_without_a_real_secret_key(monkeypatch, secret):
+    if secret is not None:
+        monkeypatch.setenv("ACCREDITATION_SECRET_KEY", secret)
+    with pytest.raises(ConfigurationError, match="ACCREDITATION_SECRET_KEY"):
+        create_app()
+
+
+def test_production_refuses_a_short_secret_key(monkeypatch):
+    monkeypatch.setenv("ACCREDITATION_SECRET_KEY", "too-short")
+    with pytest.raises(ConfigurationError, match="at least 32"):
+        create_app()
+
+
+def test_production_starts_with_a_secret_key_and_secure_cookies(monkeypatch):
+    monkeypatch.setenv("ACCREDITATION_SECRET_KEY", "x" * 64)
+    app = create_app()
+    assert app.config["SECRET_KEY"] == "x" * 64
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+
+
+@pytest.mark.parametrize("environment", ["development", "testing"])
+def test_development_and_testing_run_on_embedded_defaults(monkeypatch, environment):
+    monkeypatch.delenv("ACCREDITATION_DATABASE_URL")
+    monkeypatch.setenv("ACCREDITATION_ENV", environment)
+    app = create_app()
+    assert app.config["SECRET_KEY"] == DEVELOPMENT_SECRET_KEY
+    assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
+    assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("instance/accreditation.sqlite")
+
+
+def test_unknown_environment_is_named(monkeypatch):
+    monkeypatch.setenv("ACCREDITATION_ENV", "staging")
+    with pytest.raises(ConfigurationError, match="ACCREDITATION_ENV must be one of"):
+        create_app()
+
+
+def test_settings_come_from_prefixed_variables(monkeypatch, tmp_path):
+    monkeypatch.setenv("ACCREDITATION_ENV", "development")
+    monkeypatch.setenv("ACCREDITATION_DATABASE_URL", f"sqlite:///{tmp_path / 'other.sqlite'}")
+    monkeypatch.setenv("ACCREDITATION_LOGIN_MAX_FAILURES_PER_ACCOUNT", "7")
+    app = create_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("other.sqlite")
+    assert app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"] == 7
+
+
+def test_a_malformed_number_is_named(monkeypatch):
+    monkeypatch.setenv("ACCREDITATION_ENV", "development")
+    monkeypatch.setenv("ACCREDITATION_INVITATION_DAYS", "seven")
+    with pytest.raises(ConfigurationError, match="ACCREDITATION_INVITATION_DAYS"):
+        create_app()
+
+
+def test_the_cli_explains_a_missing_secret_key(monkeypatch):
+    from click.testing import CliRunner
+
+    from accreditation.cli import cli
+
+    result = CliRunner().invoke(cli, ["routes"])
+    assert result.exit_code != 0
+    assert "ACCREDITATION_SECRET_KEY is not set" in result.output
