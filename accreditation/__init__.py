@@ -83,7 +83,8 @@ def create_app(config: dict | None = None) -> Flask:
         }
 
     if not app.testing:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     return app
 
 

@@ -184,7 +184,8 @@ def verify(batch_size: int = 5000) -> VerifyResult:
                     False, checked, event.seq, "link to the previous event does not match"
                 )
             if event.compute_hash() != event.hash:
-                return VerifyResult(False, checked, event.seq, "content was changed after it was written")
+                return VerifyResult(
+                    False, checked, event.seq, "content was changed after it was written")
             prev_hash = event.hash
             expected_seq += 1
             checked += 1

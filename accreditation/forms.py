@@ -19,7 +19,7 @@ def show_error(form: FlaskForm, error: ValidationFailed) -> None:
 def form_error_summary(form: FlaskForm) -> dict:
     """Parameters for ``govukErrorSummary``: each error links to the field it is about."""
     items = []
-    for name, field in form._fields.items():
+    for field in form._fields.values():
         for message in field.errors if isinstance(field.errors, list | tuple) else []:
             items.append({"text": message, "href": f"#{field.id}"})
     first = next(iter(form._fields.values()), None)

@@ -13,7 +13,8 @@ NAVIGATION = {
     Role.INSPECTOR: [("stages.inspector_home", "Your inspections"), ("register.home", "Register")],
     Role.COMMISSIONER: [
         ("admin.home", "Overview"), ("admin.providers", "Providers"),
-        ("admin.staff", "Staff"), ("register.home", "Register"), ("admin.audit_trail", "Audit trail"),
+        ("admin.staff", "Staff"), ("register.home", "Register"),
+        ("admin.audit_trail", "Audit trail"),
     ],
     Role.SOCIAL_WORKER: [("register.home", "Register")],
 }

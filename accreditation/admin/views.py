@@ -46,7 +46,8 @@ def staff():
     form = InviteStaffForm()
     form.council_id.choices = council_choices()
     if form.validate_on_submit():
-        council = db.session.get(Council, int(form.council_id.data)) if form.council_id.data else None
+        council = (db.session.get(Council, int(form.council_id.data))
+                   if form.council_id.data else None)
         try:
             operations.invite_staff(
                 current_user._get_current_object(), email=form.email.data,

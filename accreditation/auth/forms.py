@@ -20,12 +20,12 @@ PASSWORD_HINT = (
 )
 
 
-def _email_field(label="Email address"):
+def _email_field(label="Email address", missing="Enter your email address"):
     return EmailField(
         label,
         widget=GovTextInput(),
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
-        validators=[InputRequired(message="Enter your email address"),
+        validators=[InputRequired(message=missing),
                     Email(message="Enter an email address in the correct format, "
                                   "like name@example.org"),
                     Length(max=254)],
@@ -89,7 +89,7 @@ class InviteStaffForm(FlaskForm):
         "Full name", widget=GovTextInput(),
         validators=[InputRequired(message="Enter their full name"), Length(max=120)],
     )
-    email = _email_field()
+    email = _email_field("Work email address", missing="Enter their work email address")
     role = RadioField(
         "Role", widget=GovRadioInput(),
         choices=[SelectChoice("inspector", "Inspector"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
@@ -43,10 +45,8 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         if key not in _DUMMY_HASH:
             _DUMMY_HASH[key] = hasher.hash("not a real password, only for timing")
         password_hash = _DUMMY_HASH[key]
-        try:
+        with contextlib.suppress(VerificationError):
             hasher.verify(password_hash, password)
-        except VerificationError:
-            pass
         return False
     try:
         return hasher.verify(password_hash, password)

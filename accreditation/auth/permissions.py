@@ -132,7 +132,7 @@ def init_app(app: Flask) -> None:
     # Flask's own static route is public; give it its declaration here.
     static_view = app.view_functions.get("static")
     if static_view is not None:
-        def static(filename):
-            return static_view(filename)
+        def static(**kwargs):
+            return static_view(**kwargs)
 
         app.view_functions["static"] = public(static)

@@ -1,0 +1,104 @@
+"""The ``accreditation`` command line."""
+
+import subprocess
+import sys
+
+import pytest
+import sqlalchemy as sa
+
+from accreditation.auth.models import Role, User
+from accreditation.auth.passwords import verify_password
+from accreditation.extensions import db
+from accreditation.providers.models import AccommodationCategory, Property
+
+from .factories import CouncilFactory
+
+
+def test_users_create_reads_the_password_from_stdin(runner):
+    result = runner.invoke(args=["users", "create", "--email", "Boss@Example.org",
+                                 "--role", "commissioner", "--name", "Priya Shah"],
+                           input="a very long passphrase\n")
+    assert result.exit_code == 0, result.output
+    user = db.session.scalars(sa.select(User)).one()
+    assert (user.email, user.role, user.full_name) == (
+        "boss@example.org", Role.COMMISSIONER, "Priya Shah")
+    assert verify_password(user.password_hash, "a very long passphrase")
+    assert "a very long passphrase" not in result.output
+
+
+@pytest.mark.parametrize("args, stdin, message", [
+    (["--role", "commissioner"], "short\n", "12 characters or more"),
+    (["--role", "administrator"], "a very long passphrase\n", "Invalid value for '--role'"),
+    (["--role", "social_worker"], "a very long passphrase\n", "needs a council"),
+    (["--role", "social_worker", "--council", "Atlantis"], "a very long passphrase\n",
+     "No council is called"),
+    (["--role", "provider"], "a very long passphrase\n", "needs an organisation"),
+])
+def test_users_create_refuses_bad_input_and_creates_nothing(runner, args, stdin, message):
+    result = runner.invoke(args=["users", "create", "--email", "x@example.org", *args],
+                           input=stdin)
+    assert result.exit_code != 0
+    assert message in result.output
+    assert db.session.scalar(sa.select(sa.func.count(User.id))) == 0
+
+
+def test_users_create_a_social_worker_for_a_council(runner):
+    CouncilFactory(name="Camden")
+    result = runner.invoke(args=["users", "create", "--email", "sw@example.org", "--role",
+                                 "social_worker", "--council", "Camden"],
+                           input="a very long passphrase\n")
+    assert result.exit_code == 0, result.output
+    assert db.session.scalars(sa.select(User)).one().council.name == "Camden"
+
+
+def test_users_create_refuses_a_second_account_with_the_same_email(runner):
+    args = ["users", "create", "--email", "x@example.org", "--role", "inspector"]
+    assert runner.invoke(args=args, input="a very long passphrase\n").exit_code == 0
+    result = runner.invoke(args=args, input="a very long passphrase\n")
+    assert result.exit_code != 0
+    assert "already exists" in result.output
+
+
+def test_demo_data_is_idempotent_and_covers_every_category_and_role(runner):
+    first = runner.invoke(args=["demo-data"])
+    assert first.exit_code == 0, first.output
+    counts = {model: db.session.scalar(sa.select(sa.func.count(model.id)))
+              for model in (User, Property)}
+    second = runner.invoke(args=["demo-data"])
+    assert "(0 records created)" in second.output
+    assert counts == {model: db.session.scalar(sa.select(sa.func.count(model.id)))
+                      for model in (User, Property)}
+    categories = set(db.session.scalars(sa.select(Property.category)))
+    assert categories == set(AccommodationCategory)
+    assert set(db.session.scalars(sa.select(User.role))) == set(Role)
+    for role in ("commissioner", "inspector", "social worker", "provider"):
+        assert role in first.output
+
+
+def test_demo_logins_work_for_every_role(runner, client):
+    from accreditation.demo import DEMO_LOGINS, DEMO_PASSWORD
+
+    runner.invoke(args=["demo-data"])
+    for _, email in DEMO_LOGINS:
+        user = db.session.scalars(sa.select(User).where(User.email == email)).one()
+        client.sign_in(user, password=DEMO_PASSWORD)
+        home = client.get("/", follow_redirects=True)
+        assert home.status_code == 200
+        assert user.full_name in home.text
+        client.submit("/sign-out", form_page="/accessibility")
+
+
+def test_the_console_script_is_the_flask_cli_with_the_app_loaded(tmp_path):
+    env = {"ACCREDITATION_ENV": "development", "PATH": "/usr/bin:/bin",
+           "ACCREDITATION_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite'}"}
+    script = [sys.executable, "-c", "from accreditation.cli import main; main()"]
+    routes = subprocess.run([*script, "routes"], env=env, capture_output=True, text=True,
+                            timeout=60)
+    assert routes.returncode == 0, routes.stderr
+    assert "/healthz" in routes.stdout
+    upgraded = subprocess.run([*script, "db", "upgrade"], env=env, capture_output=True,
+                              text=True, timeout=60)
+    assert upgraded.returncode == 0, upgraded.stderr
+    verified = subprocess.run([*script, "audit", "verify"], env=env, capture_output=True,
+                              text=True, timeout=60)
+    assert "Audit chain intact: 0 events verified." in verified.stdout

@@ -1,0 +1,126 @@
+"""Pages, errors, headers and the health check, as a visitor meets them."""
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from accreditation.auth.permissions import public
+
+from .factories import UserFactory
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("path, heading", [
+    ("/", "Accreditation of supported accommodation for young people"),
+    ("/sign-in", "Sign in"),
+    ("/register-organisation", "Register your organisation"),
+    ("/accessibility", "Accessibility statement"),
+    ("/privacy", "Privacy notice"),
+    ("/cookies", "Cookies"),
+])
+def test_public_pages(client, path, heading):
+    response = client.get(path)
+    assert response.status_code == 200
+    assert '<h1 class="govuk-heading-' in response.text
+    assert heading in response.text
+
+
+def test_pages_carry_no_crown_and_no_gov_uk_branding(client):
+    page = client.get("/").text
+    assert "govuk-header__logotype" not in page
+    assert "govuk-footer__crown" not in page
+    assert "GOV.UK" not in page
+    assert "Accommodation accreditation" in page
+
+
+def test_the_stylesheet_uses_the_system_font_stack_not_gds_transport():
+    css = (ROOT / "accreditation" / "static" / "dist" / "app.css").read_text()
+    assert "GDS Transport" not in css
+    assert "system-ui" in css
+    assert "@font-face" not in css
+
+
+@pytest.mark.parametrize("path, mimetype", [
+    ("/static/dist/app.css", "text/css"),
+    ("/static/dist/govuk-frontend.min.js", "text/javascript"),
+    ("/static/js/app.mjs", "text/javascript"),
+    ("/static/favicon.svg", "image/svg+xml"),
+])
+def test_static_assets_are_served(client, path, mimetype):
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response.mimetype == mimetype
+
+
+def test_security_headers_on_every_page(client):
+    response = client.get("/sign-in")
+    csp = response.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in csp
+    assert "script-src 'self' 'nonce-" in csp
+    assert "unsafe-inline" not in csp
+    nonce = csp.split("'nonce-")[1].split("'")[0]
+    assert f'nonce="{nonce}"' in response.text
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "Server" not in response.headers or "Werkzeug" not in response.headers["Server"]
+
+
+def test_healthz_reports_the_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["status"] == "ok"
+    assert body["database"]["status"] == "ok"
+    assert body["database"]["backend"] in ("sqlite", "postgresql")
+
+
+def test_healthz_says_when_the_database_is_down(app, client, monkeypatch):
+    from accreditation.extensions import db
+
+    def broken(*args, **kwargs):
+        raise sa.exc.OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(db.session, "execute", broken)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["database"]["status"] == "unavailable"
+    assert "connection refused" not in response.text
+
+
+def test_an_unexpected_error_shows_a_friendly_page_without_a_trace(app, client):
+    @app.route("/explode")
+    @public
+    def explode():
+        raise RuntimeError("internal detail that must not leak")
+
+    response = client.get("/explode")
+    assert response.status_code == 500
+    assert "Sorry, there is a problem with the service" in response.text
+    assert "internal detail" not in response.text
+    assert "Traceback" not in response.text
+
+
+def test_api_errors_are_json_problems(client):
+    response = client.get("/api/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.mimetype == "application/problem+json"
+    assert response.get_json()["status"] == 404
+
+
+def test_a_wrong_method_is_refused_clearly(client):
+    response = client.post("/accessibility")
+    # CSRF protection answers first for a POST without a token: still a clear 400.
+    assert response.status_code in (400, 405)
+    assert "Traceback" not in response.text
+    assert client.delete("/healthz").status_code == 405
+
+
+def test_signed_in_pages_say_who_is_signed_in(client):
+    user = UserFactory(full_name="Priya Shah")
+    client.sign_in(user)
+    page = client.get("/commissioner/").text
+    assert "Signed in as Priya Shah (commissioner)" in page
+    assert "Sign out" in page
