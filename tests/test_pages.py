@@ -49,9 +49,10 @@ def test_the_stylesheet_uses_the_system_font_stack_not_gds_transport():
     ("/static/favicon.svg", "image/svg+xml"),
 ])
 def test_static_assets_are_served(client, path, mimetype):
-    response = client.get(path)
-    assert response.status_code == 200
-    assert response.mimetype == mimetype
+    with client.get(path) as response:
+        assert response.status_code == 200
+        assert response.mimetype == mimetype
+        assert response.data
 
 
 def test_security_headers_on_every_page(client):
