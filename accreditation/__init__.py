@@ -94,6 +94,7 @@ def _register_models() -> None:
     from .auth import models as auth_models  # noqa: F401
     from .notifications import outbox  # noqa: F401
     from .providers import models as provider_models  # noqa: F401
+    from .standards import models as standards_models  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -103,6 +104,8 @@ def _register_blueprints(app: Flask) -> None:
     from .providers import bp as providers_bp
     from .register import bp as register_bp
     from .stages import bp as stages_bp
+    from .standards import bp as standards_bp
 
-    for blueprint in (main_bp, auth_bp, providers_bp, stages_bp, admin_bp, register_bp):
+    for blueprint in (main_bp, auth_bp, providers_bp, stages_bp, admin_bp, register_bp,
+                      standards_bp):
         app.register_blueprint(blueprint)

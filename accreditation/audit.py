@@ -29,7 +29,8 @@ from .extensions import db
 
 GENESIS_HASH = "0" * 64
 # Keys that must never be written into an audit event's details.
-SECRET_KEY_PATTERN = re.compile(r"pass(word|phrase)?|token|secret|csrf|otp|totp|cookie", re.I)
+SECRET_KEY_PATTERN = re.compile(
+    r"(^|_)(password|passphrase|passwd|token|secret|csrf|otp|totp|cookie|api_key)(_|$)", re.I)
 
 
 class AuditEvent(db.Model):

@@ -128,5 +128,8 @@ def notifications_send_command():
 
 
 def register_commands(app: Flask) -> None:
-    for command in (users_group, audit_group, demo_data_command, notifications_group):
+    from .standards.cli import checklists_group
+
+    for command in (users_group, audit_group, demo_data_command, notifications_group,
+                    checklists_group):
         app.cli.add_command(command)

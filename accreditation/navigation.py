@@ -9,10 +9,12 @@ from flask import url_for
 from .auth.models import Role
 
 NAVIGATION = {
-    Role.PROVIDER: [("providers.home", "Your organisation")],
+    Role.PROVIDER: [("providers.home", "Your organisation"),
+                    ("standards.provider_gap_report", "Coming standards")],
     Role.INSPECTOR: [("stages.inspector_home", "Your inspections"), ("register.home", "Register")],
     Role.COMMISSIONER: [
         ("admin.home", "Overview"), ("admin.providers", "Providers"),
+        ("standards.checklists", "Checklists"),
         ("admin.staff", "Staff"), ("register.home", "Register"),
         ("admin.audit_trail", "Audit trail"),
     ],

@@ -255,6 +255,25 @@ class CompiledChecklist:
         """Whether the answers pass; the cheapest question to ask."""
         return self.summarise(answers, step, category=category, file_type=file_type).passed
 
+    def diagnose(
+        self,
+        answers: Answers,
+        step: ThresholdStep,
+        *,
+        category: str | None = None,
+        file_type: str | None = None,
+    ) -> tuple[Summary, tuple[str, ...]]:
+        """The summary and the ids of the items that failed, without explanations.
+
+        Cheaper than ``score`` when only *which* items fail matters (impact previews count them).
+        """
+        plan = self.plan(step, category=category, file_type=file_type)
+        trace: list[tuple[_Entry, Any, Judgement]] = []
+        summary = _decide(plan, *_tally(plan, answers, trace))
+        failed = tuple(entry.item_id for entry, _, judgement in trace
+                       if judgement.outcome in FAILING)
+        return summary, failed
+
     def score(
         self,
         answers: Answers,

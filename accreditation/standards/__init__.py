@@ -1,0 +1,12 @@
+"""The consortium's standards in force: published checklist versions, stored assessments,
+impact previews of tightening steps and gap reports for providers.
+
+The pure engine (definitions, schedules, scoring) is ``accreditation.checklists``; this
+package stores what was published and what was assessed, and asks the engine about them.
+"""
+
+from flask import Blueprint
+
+bp = Blueprint("standards", __name__)
+
+from . import views  # noqa: E402,F401

@@ -1,0 +1,108 @@
+"""``accreditation checklists ...``: validate, publish, retire, preview impact."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from ..checklists import DEFINITIONS_DIR, KINDS, load_definition
+from ..errors import DomainError
+
+
+@click.group("checklists", help="Checklist definitions, publication and impact previews.")
+def checklists_group() -> None:
+    pass
+
+
+@checklists_group.command("validate")
+@click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
+def validate_command(path: Path | None):
+    """Check definitions against the schema and the published versions (exit 1 on problems)."""
+    from .operations import check_definitions
+
+    problems = check_definitions(path or DEFINITIONS_DIR)
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    if problems:
+        click.echo(f"{len(problems)} problem(s) found.", err=True)
+        sys.exit(1)
+    click.echo("All checklist definitions are valid.")
+
+
+@checklists_group.command("publish")
+@click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
+def publish_command(path: Path | None):
+    """Publish every valid version not yet published (all or nothing)."""
+    from .operations import publish_definitions
+
+    try:
+        published = publish_definitions(None, path or DEFINITIONS_DIR)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    for record in published:
+        click.echo(f"Published {record.kind} v{record.version} ({record.fingerprint[:12]}).")
+    if not published:
+        click.echo("Nothing new to publish.")
+
+
+@checklists_group.command("retire")
+@click.option("--kind", required=True, type=click.Choice(KINDS))
+@click.option("--version", "number", required=True, type=int)
+def retire_command(kind: str, number: int):
+    """Retire a published version."""
+    from .operations import retire_checklist
+
+    try:
+        retire_checklist(None, kind, number)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"Retired {kind} v{number}.")
+
+
+@checklists_group.command("impact")
+@click.option("--kind", required=True, type=click.Choice(KINDS))
+@click.option("--as-of", "as_of", required=True, type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Preview the threshold step in force on this date (YYYY-MM-DD).")
+@click.option("--file", "definition", type=click.Path(exists=True, path_type=Path),
+              help="A draft version's file to preview instead of the published version.")
+@click.option("--format", "output", type=click.Choice(["text", "json"]), default="text")
+def impact_command(kind: str, as_of, definition: Path | None, output: str):
+    """Who meeting the standard today would fall below the step in force on a date."""
+    from .impact import preview_impact
+
+    checklist = None
+    if definition is not None:
+        checklist = load_definition(definition)
+        if checklist.kind != kind:
+            raise click.ClickException(f"{definition} is a {checklist.kind} checklist, "
+                                       f"not {kind}.")
+    try:
+        report = preview_impact(kind, as_of=as_of.date(), checklist=checklist)
+    except (DomainError, LookupError) as error:
+        raise click.ClickException(getattr(error, "message", str(error).strip("'\""))) from None
+    if output == "json":
+        click.echo(json.dumps(report.to_dict(), indent=2))
+        return
+    _print_report(report, as_of.date())
+
+
+def _print_report(report, as_of: date) -> None:
+    step = report.step
+    click.echo(f"{report.title} v{report.version}, step from {step.effective_from:%-d %B %Y} "
+               f"(pass mark {step.pass_mark}%), as of {as_of:%-d %B %Y}")
+    click.echo(f"{report.failing} of {report.assessed} currently passing assessments would fail "
+               f"({len(report.organisations_affected)} providers).")
+    for heading, counts in (("By local authority", report.by_local_authority),
+                            ("By accommodation category", report.by_category)):
+        if counts:
+            click.echo(f"\n{heading}:")
+            for name, count in sorted(counts.items(), key=lambda pair: (-pair[1], pair[0])):
+                click.echo(f"  {count:>6}  {name}")
+    if report.by_item:
+        click.echo("\nItems causing the most failures:")
+        for _, title, count in report.top_items():
+            click.echo(f"  {count:>6}  {title}")

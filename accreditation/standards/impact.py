@@ -1,0 +1,179 @@
+"""Impact previews and gap reports: stored answers re-scored against a stricter standard.
+
+Both ask the pure engine; neither changes anything. The population previewed is the latest
+assessment of each subject (a property, a sampled file, an organisation) whose stored result
+passed: the providers and properties that meet the standard today.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+
+from ..checklists import (
+    ChecklistVersion,
+    ThresholdStep,
+    compile_checklist,
+    step_in_force,
+)
+from ..councils import Council
+from ..extensions import db
+from ..providers.models import CATEGORY_LABELS, Organisation, Property
+from .models import Assessment
+from .operations import current_checklist, upcoming_step
+
+NOT_PROPERTY_SPECIFIC = "Not property-specific"
+
+
+@dataclass
+class ImpactReport:
+    kind: str
+    version: int
+    title: str
+    step: ThresholdStep
+    assessed: int = 0
+    failing: int = 0
+    organisations_affected: set[int] = field(default_factory=set)
+    by_local_authority: Counter = field(default_factory=Counter)
+    by_category: Counter = field(default_factory=Counter)
+    by_item: Counter = field(default_factory=Counter)
+    item_titles: dict[str, str] = field(default_factory=dict)
+    failing_assessment_ids: list[int] = field(default_factory=list)
+
+    def top_items(self, limit: int = 10) -> list[tuple[str, str, int]]:
+        return [(item_id, self.item_titles.get(item_id, item_id), count)
+                for item_id, count in self.by_item.most_common(limit)]
+
+    def to_dict(self) -> dict:
+        return {
+            "kind": self.kind,
+            "version": self.version,
+            "step": self.step.to_dict(),
+            "assessed": self.assessed,
+            "failing": self.failing,
+            "organisations_affected": len(self.organisations_affected),
+            "by_local_authority": dict(sorted(self.by_local_authority.items())),
+            "by_category": dict(sorted(self.by_category.items())),
+            "top_failing_items": [
+                {"id": item_id, "title": title, "failures": count}
+                for item_id, title, count in self.top_items()
+            ],
+        }
+
+
+def latest_passing_assessments(kind: str):
+    """The latest assessment of every subject of ``kind``, kept only if it passed.
+
+    Returns rows of (id, organisation id, category, file type, answers, local authority name).
+    """
+    ranked = (
+        sa.select(
+            Assessment.id, Assessment.passed,
+            sa.func.row_number().over(
+                partition_by=(Assessment.organisation_id, Assessment.property_id,
+                              Assessment.subject_ref),
+                order_by=(Assessment.assessed_on.desc(), Assessment.id.desc()),
+            ).label("rank"),
+        ).where(Assessment.kind == kind).subquery()
+    )
+    return db.session.execute(
+        sa.select(Assessment.id, Assessment.organisation_id, Assessment.category,
+                  Assessment.file_type, Assessment.answers, Council.name)
+        .join(ranked, ranked.c.id == Assessment.id)
+        .outerjoin(Property, Property.id == Assessment.property_id)
+        .outerjoin(Council, Council.id == Property.local_authority_id)
+        .where(ranked.c.rank == 1, ranked.c.passed.is_(True))
+        .order_by(Assessment.id)
+    )
+
+
+def preview_impact(
+    kind: str, *, step: ThresholdStep | None = None, as_of: date | None = None,
+    checklist: ChecklistVersion | None = None,
+) -> ImpactReport:
+    """Who meeting the standard today would fall below ``step`` (or the step in force on
+    ``as_of``) of ``checklist`` (default: the current published version of ``kind``)."""
+    checklist = checklist or current_checklist(kind).checklist
+    if step is None:
+        if as_of is None:
+            raise ValueError("give a step or a date")
+        step = step_in_force(checklist.schedule, as_of)
+        if step is None:
+            raise LookupError(f"{checklist.title} v{checklist.version} has no step in force on "
+                              f"{as_of.isoformat()}")
+    compiled = compile_checklist(checklist)
+    report = ImpactReport(kind=kind, version=checklist.version, title=checklist.title, step=step,
+                          item_titles={item.id: item.title for item in checklist.items})
+    category_labels = {category.value: label for category, label in CATEGORY_LABELS.items()}
+    summarise = compiled.summarise
+    for assessment_id, organisation_id, category, file_type, answers, authority in (
+            latest_passing_assessments(kind)):
+        report.assessed += 1
+        if summarise(answers, step, category=category, file_type=file_type).passed:
+            continue
+        _, failed_items = compiled.diagnose(answers, step, category=category,
+                                            file_type=file_type)
+        report.failing += 1
+        report.failing_assessment_ids.append(assessment_id)
+        report.organisations_affected.add(organisation_id)
+        report.by_local_authority[authority or NOT_PROPERTY_SPECIFIC] += 1
+        report.by_category[category_labels.get(category, NOT_PROPERTY_SPECIFIC)] += 1
+        report.by_item.update(failed_items)
+    return report
+
+
+@dataclass(frozen=True)
+class Gap:
+    """What one assessment would fail under the next step, and what to fix."""
+
+    assessment: Assessment
+    subject: str
+    version: int
+    step: ThresholdStep
+    passes: bool
+    reasons: tuple[str, ...]
+    items_to_fix: tuple[tuple[str, str], ...]  # (title, explanation)
+
+
+def gap_report(organisation: Organisation, today: date) -> list[Gap]:
+    """For an organisation's latest assessment of each subject: what the next scheduled step
+    of the current checklist would fail, from which date, and the items to fix."""
+    gaps = []
+    latest: dict[tuple, Assessment] = {}
+    for assessment in db.session.scalars(
+            sa.select(Assessment).where(Assessment.organisation_id == organisation.id)
+            .order_by(Assessment.assessed_on, Assessment.id)):
+        latest[(assessment.kind, assessment.property_id, assessment.subject_ref)] = assessment
+    for assessment in latest.values():
+        upcoming = upcoming_step(assessment.kind, today)
+        if upcoming is None:
+            continue
+        record, step = upcoming
+        checklist = record.checklist
+        result = compile_checklist(checklist).score(
+            assessment.answers, step, category=assessment.category,
+            file_type=assessment.file_type)
+        failed = {item.id: item for item in result.items}
+        gaps.append(Gap(
+            assessment=assessment,
+            subject=_subject(assessment),
+            version=checklist.version,
+            step=step,
+            passes=result.passed,
+            reasons=result.reasons,
+            items_to_fix=tuple((failed[i].title, failed[i].explanation)
+                               for i in result.failed_items),
+        ))
+    return sorted(gaps, key=lambda gap: (gap.passes, gap.subject))
+
+
+def _subject(assessment: Assessment) -> str:
+    if assessment.subject_property is not None:
+        return assessment.subject_property.name
+    if assessment.subject_ref:
+        return f"File {assessment.subject_ref}"
+    return "Your organisation"
+

@@ -1,0 +1,141 @@
+"""Stored assessments, impact previews and gap reports."""
+
+import random
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from accreditation.checklists import compile_checklist, step_in_force
+from accreditation.demo import plausible_answers
+from accreditation.errors import NotPermitted, ValidationFailed
+from accreditation.extensions import db
+from accreditation.providers.models import AccommodationCategory
+from accreditation.standards.impact import gap_report, preview_impact
+from accreditation.standards.models import Assessment
+from accreditation.standards.operations import current_checklist, record_assessment
+
+from ..factories import CouncilFactory, PropertyFactory, UserFactory
+
+ASSESSED_ON = date(2026, 11, 2)
+
+
+def inspect(property_, answers, on=ASSESSED_ON, actor=None):
+    return record_assessment(actor, kind="property_inspection",
+                             organisation=property_.organisation, property=property_,
+                             answers=answers, assessed_on=on)
+
+
+def good_answers(category, rng, quality=1.0):
+    checklist = current_checklist("property_inspection", ASSESSED_ON).checklist
+    return plausible_answers(checklist, rng, quality, category=category)
+
+
+def test_an_assessment_pins_its_version_and_step_and_rescoring_reproduces_it(
+        published_checklists, rng):
+    property_ = PropertyFactory()
+    assessment = inspect(property_, good_answers("single_occupancy", rng, 0.9))
+    assert (assessment.checklist_version.version, assessment.step_effective_from) == (
+        1, date(2026, 9, 1))
+    # Later, with newer versions published and steps passed, the stored score still re-derives.
+    checklist = assessment.checklist_version.checklist
+    step = assessment.checklist_version.step(assessment.step_effective_from)
+    again = compile_checklist(checklist).score(assessment.answers, step,
+                                               category=assessment.category)
+    assert again.to_dict() == assessment.result
+
+
+def test_an_unusable_answer_is_refused_naming_the_item(published_checklists, rng):
+    property_ = PropertyFactory()
+    answers = good_answers("single_occupancy", rng)
+    graded = next(item for item in current_checklist("property_inspection").checklist.items
+                  if item.answer_type == "graded")
+    with pytest.raises(ValidationFailed, match=graded.title):
+        inspect(property_, {**answers, graded.id: 7})
+    with pytest.raises(ValidationFailed, match="is not an item"):
+        inspect(property_, {**answers, "made_up_item": "yes"})
+    assert db.session.scalar(sa.select(sa.func.count(Assessment.id))) == 0
+
+
+def test_providers_and_social_workers_cannot_record_assessments(published_checklists, rng):
+    property_ = PropertyFactory()
+    for role in ("provider", "social_worker"):
+        with pytest.raises(NotPermitted):
+            inspect(property_, good_answers("single_occupancy", rng),
+                    actor=UserFactory(**{role: True}))
+
+
+def test_impact_counts_by_local_authority_category_and_item(published_checklists, rng):
+    camden, kent = CouncilFactory(name="Camden"), CouncilFactory(name="Kent")
+    strong = PropertyFactory(local_authority=camden)
+    weak = PropertyFactory(local_authority=kent,
+                           category=AccommodationCategory.SUPPORTED_LODGINGS)
+    inspect(strong, good_answers("single_occupancy", rng))
+    answers = good_answers("supported_lodgings", rng)
+    # Passes today (no item-level failure is critical yet), fails once damp becomes critical.
+    answers["damp_and_mould"] = 1
+    assert inspect(weak, answers).passed
+    report = preview_impact("property_inspection", as_of=date(2027, 7, 5))
+    assert (report.assessed, report.failing) == (2, 1)
+    assert report.by_local_authority == {"Kent": 1}
+    assert report.by_category == {"Supported lodgings": 1}
+    assert report.by_item["damp_and_mould"] == 1
+    assert report.organisations_affected == {weak.organisation_id}
+
+
+def test_only_the_latest_passing_assessment_of_each_property_counts(published_checklists, rng):
+    property_ = PropertyFactory()
+    failing = good_answers("single_occupancy", rng)
+    failing["gas_safety_certificate"] = "no"
+    inspect(property_, good_answers("single_occupancy", rng), on=date(2026, 10, 1))
+    inspect(property_, failing, on=date(2026, 11, 1))
+    report = preview_impact("property_inspection", as_of=date(2027, 7, 5))
+    assert report.assessed == 0  # its latest assessment fails today: not in the population
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10_000), qualities=st.lists(st.floats(0.6, 1.0), min_size=1,
+                                                       max_size=8))
+def test_impact_figures_agree_with_rescoring_each_assessment(published_checklists, seed,
+                                                             qualities):
+    db.session.execute(sa.delete(Assessment))
+    db.session.commit()
+    rng = random.Random(seed)
+    categories = list(AccommodationCategory)
+    for quality in qualities:
+        category = rng.choice(categories)
+        property_ = PropertyFactory(category=category)
+        inspect(property_, good_answers(category.value, rng, quality))
+    checklist = current_checklist("property_inspection").checklist
+    for step in checklist.schedule:
+        report = preview_impact("property_inspection", step=step)
+        expected_population = expected_failing = 0
+        expected_items = {}
+        for assessment in db.session.scalars(sa.select(Assessment)):
+            if not assessment.passed:
+                continue
+            expected_population += 1
+            result = compile_checklist(checklist).score(assessment.answers, step,
+                                                        category=assessment.category)
+            if not result.passed:
+                expected_failing += 1
+                for item_id in result.failed_items:
+                    expected_items[item_id] = expected_items.get(item_id, 0) + 1
+        assert (report.assessed, report.failing) == (expected_population, expected_failing)
+        assert dict(report.by_item) == expected_items
+
+
+def test_the_gap_report_lists_what_to_fix_before_the_next_step(published_checklists, rng):
+    property_ = PropertyFactory(name="Albion House")
+    answers = good_answers("single_occupancy", rng)
+    answers["damp_and_mould"] = 1
+    inspect(property_, answers)
+    (gap,) = gap_report(property_.organisation, date(2026, 11, 22))
+    assert gap.subject == "Albion House"
+    assert gap.step.effective_from == date(2027, 1, 4)
+    assert gap.step == step_in_force(current_checklist("property_inspection").checklist.schedule,
+                                     date(2027, 1, 4))
+    titles = [title for title, _ in gap.items_to_fix]
+    assert "Damp and mould" in titles
