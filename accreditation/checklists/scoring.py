@@ -389,6 +389,11 @@ def _decide(plan: Plan, earned: list[int], possible: list[int], critical_failure
 # --- results ------------------------------------------------------------------------------------
 
 
+def long_date(day: date) -> str:
+    """'4 January 2027': how dates are written for people (GOV.UK style)."""
+    return f"{day.day} {day:%B %Y}"
+
+
 def _json_safe(value: Any) -> Any:
     # Results are stored as JSON; an answer that JSON cannot hold exactly is kept as its repr.
     if value is None or type(value) in (str, int, bool):
@@ -476,7 +481,7 @@ def explain(
     critical_from: date | None = None,
 ) -> str:
     """One line for an inspector or a provider, e.g. "Gas safety certificate: answered no;
-    critical from 2027-01-04 — fails the assessment"."""
+    critical from 4 January 2027 — fails the assessment"."""
     outcome = judgement.outcome
     if outcome is Outcome.NOT_SCORED:
         noted = "notes recorded" if value else "no notes"
@@ -485,7 +490,7 @@ def explain(
     if outcome is Outcome.NOT_APPLICABLE:
         return f"{item.title}: {answer}; left out of the score"
     points = f"{judgement.earned} of {item.max_points} points"
-    criticality = f"critical from {critical_from.isoformat()}" if critical_from else "critical"
+    criticality = f"critical from {long_date(critical_from)}" if critical_from else "critical"
     if outcome is Outcome.PASSED:
         suffix = f" ({criticality})" if critical else ""
         return f"{item.title}: {answer}; passed, {points}{suffix}"
@@ -526,7 +531,8 @@ def _reasons(
     reasons = []
     for result in items:
         if result.critical and result.outcome in FAILING:
-            since = f" (critical from {result.critical_from})" if result.critical_from else ""
+            since = (f" (critical from {long_date(date.fromisoformat(result.critical_from))})"
+                     if result.critical_from else "")
             reasons.append(f"Critical item failed: {result.title}{since}")
     if summary.possible == 0:
         reasons.append(

@@ -16,6 +16,7 @@ from .. import audit, clock
 from ..auth.models import Role, User
 from ..checklists import (
     DEFINITIONS_DIR,
+    KINDS,
     ThresholdStep,
     answer_problem,
     compile_checklist,
@@ -97,6 +98,11 @@ def retire_checklist(actor: User | None, kind: str, version: int) -> PublishedCh
         raise NotFound(f"Version {version} of {kind} has not been published.")
     if record.status is PublicationStatus.RETIRED:
         raise InvalidTransition(f"Version {version} of {kind} is already retired.")
+    if record.id in versions_in_force().values():
+        raise InvalidTransition(
+            f"Version {version} of {kind} is the version in force, so it cannot be retired: "
+            "publish a newer version and retire this one once the newer one's first step "
+            "has begun.")
     record.status = PublicationStatus.RETIRED
     record.retired_at = utcnow()
     audit.record("checklist.retired", actor=actor, subject=record,
@@ -134,6 +140,17 @@ def current_checklist(kind: str, on: date | None = None) -> PublishedChecklist:
     raise NotFound(
         f"No {kind.replace('_', ' ')} checklist is published. A commissioner publishes "
         "checklists with 'accreditation checklists publish'.")
+
+
+def versions_in_force(on: date | None = None) -> dict[str, int]:
+    """kind -> id of the published version in force on ``on``, for kinds that have one."""
+    in_force = {}
+    for kind in KINDS:
+        try:
+            in_force[kind] = current_checklist(kind, on).id
+        except NotFound:
+            continue
+    return in_force
 
 
 def upcoming_step(kind: str, today: date) -> tuple[PublishedChecklist, ThresholdStep] | None:

@@ -41,7 +41,8 @@ def checklists():
     problems = operations.check_definitions()
     return render_template(
         "standards/checklists.html", published=published, drafts=drafts, problems=problems,
-        kind_titles=KIND_TITLES, today=clock.today(), step_in_force=step_in_force)
+        kind_titles=KIND_TITLES, today=clock.today(), step_in_force=step_in_force,
+        versions_in_force=set(operations.versions_in_force().values()))
 
 
 @bp.route("/commissioner/checklists/<kind>/<int:version>/publish", methods=["POST"])

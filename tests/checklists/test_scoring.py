@@ -79,14 +79,14 @@ def test_failed_critical_item_explains_itself() -> None:
     assert not result.passed
     by_id = {i.id: i for i in result.items}
     assert by_id["escape_routes"].explanation == (
-        "Escape routes: answered no; critical from 2027-01-04 — fails the assessment"
+        "Escape routes: answered no; critical from 4 January 2027 — fails the assessment"
     )
     assert by_id["gas_safety_certificate"].explanation == (
         "Gas safety certificate: answered no; critical — fails the assessment"
     )
     assert result.failed_critical_items == ("escape_routes", "gas_safety_certificate")
     assert result.reasons[:2] == (
-        "Critical item failed: Escape routes (critical from 2027-01-04)",
+        "Critical item failed: Escape routes (critical from 4 January 2027)",
         "Critical item failed: Gas safety certificate",
     )
 
@@ -103,7 +103,7 @@ def test_critical_since_is_the_start_of_an_unbroken_run() -> None:
     )
     assert by_id["damp_and_mould"].explanation == (
         "Damp and mould: graded 3 of 3 (pass grade 2); passed, 9 of 9 points "
-        "(critical from 2027-07-05)"
+        "(critical from 5 July 2027)"
     )
 
 

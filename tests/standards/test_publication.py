@@ -122,7 +122,8 @@ def test_a_version_waits_for_its_first_step(app, definitions):
     assert (record.version, step.effective_from) == (2, date(2027, 4, 5))
 
 
-def test_retiring_a_version(app, definitions, runner):
+def test_retiring_a_version(app, definitions, runner, monkeypatch):
+    monkeypatch.setattr("accreditation.clock.today", lambda: date(2026, 11, 22))
     publish_definitions(None, definitions)
     result = runner.invoke(args=["checklists", "retire", "--kind", "property_inspection",
                                  "--version", "2"])
@@ -141,3 +142,13 @@ def test_nothing_published_is_a_clear_error(app):
         current_checklist("property_inspection")
     with pytest.raises(NotFound):
         retire_checklist(None, "property_inspection", 1)
+
+
+def test_the_version_in_force_cannot_be_retired(app, definitions, monkeypatch):
+    from accreditation.errors import InvalidTransition
+
+    monkeypatch.setattr("accreditation.clock.today", lambda: date(2026, 11, 22))
+    publish_definitions(None, definitions)
+    with pytest.raises(InvalidTransition, match="is the version in force"):
+        retire_checklist(None, "property_inspection", 1)
+    assert current_checklist("property_inspection").version == 1
