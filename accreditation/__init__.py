@@ -92,8 +92,10 @@ def _register_models() -> None:
     # Importing the modules registers every table on ``db.metadata`` (migrations need them all).
     from . import audit, councils  # noqa: F401
     from .auth import models as auth_models  # noqa: F401
+    from .cases import models as case_models  # noqa: F401
     from .notifications import outbox  # noqa: F401
     from .providers import models as provider_models  # noqa: F401
+    from .stages import models as stage_models  # noqa: F401
     from .standards import models as standards_models  # noqa: F401
 
 

@@ -57,6 +57,11 @@ def from_environment(instance_path: str) -> dict:
         "LOGIN_MAX_FAILURES_PER_ACCOUNT": _env_int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5),
         "LOGIN_MAX_FAILURES_PER_CLIENT": _env_int("LOGIN_MAX_FAILURES_PER_CLIENT", 20),
         "INVITATION_DAYS": _env_int("INVITATION_DAYS", 7),
+        # Accreditation lasts this long; a refused provider may reapply after the cooling-off.
+        "ACCREDITATION_MONTHS": _env_int("ACCREDITATION_MONTHS", 12),
+        "REAPPLY_AFTER_DAYS": _env_int("REAPPLY_AFTER_DAYS", 90),
+        # Re-inspection falls due this many days before accreditation expires.
+        "REINSPECTION_NOTICE_DAYS": _env_int("REINSPECTION_NOTICE_DAYS", 60),
         # argon2id cost (OWASP's recommended minimum is m=19 MiB, t=2, p=1).
         "ARGON2_TIME_COST": _env_int("ARGON2_TIME_COST", 3),
         "ARGON2_MEMORY_COST": _env_int("ARGON2_MEMORY_COST", 65536),

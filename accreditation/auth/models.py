@@ -136,3 +136,19 @@ class LoginAttempt(db.Model):
         sa.Index("ix_login_attempt_account_key_attempted_at", "account_key", "attempted_at"),
         sa.Index("ix_login_attempt_client_attempted_at", "client", "attempted_at"),
     )
+
+
+class ApiToken(db.Model):
+    """A bearer token for the JSON API, acting as its user. Only a hash is stored."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(80))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user = relationship("User")

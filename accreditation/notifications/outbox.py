@@ -34,10 +34,17 @@ class OutboxMessage(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(sa.String(500))
+    # Reminders carry a key (e.g. "expiry:12:30d") so that running tick again sends none twice.
+    dedupe_key: Mapped[str | None] = mapped_column(sa.String(120), unique=True)
 
 
-def queue_email(*, to: str, subject: str, body: str) -> OutboxMessage:
-    message = OutboxMessage(recipient=to, subject=subject, body=body)
+def queue_email(*, to: str, subject: str, body: str,
+                dedupe_key: str | None = None) -> OutboxMessage | None:
+    """Queue a message in the current transaction; with a ``dedupe_key`` already used, none."""
+    if dedupe_key is not None and db.session.scalar(
+            sa.select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)):
+        return None
+    message = OutboxMessage(recipient=to, subject=subject, body=body, dedupe_key=dedupe_key)
     db.session.add(message)
     return message
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -33,6 +33,35 @@ CATEGORY_LABELS = {
 }
 
 
+class Tenure(enum.Enum):
+    OWNED = "owned"
+    LEASED = "leased"
+    MANAGEMENT_AGREEMENT = "management_agreement"
+
+    @property
+    def label(self) -> str:
+        return {"owned": "Owned by the provider", "leased": "Leased from a landlord",
+                "management_agreement": "Managed for a landlord"}[self.value]
+
+
+class PersonRole(enum.Enum):
+    DIRECTOR = "director"
+    REGISTERED_MANAGER = "registered_manager"
+
+    @property
+    def label(self) -> str:
+        return {"director": "Director", "registered_manager": "Registered manager"}[self.value]
+
+
+class FileType(enum.Enum):
+    STAFF = "staff"
+    YOUNG_PERSON = "young_person"
+
+    @property
+    def label(self) -> str:
+        return {"staff": "Staff file", "young_person": "Young person's file"}[self.value]
+
+
 class Organisation(db.Model):
     """A provider organisation. Every provider-owned record hangs off one of these."""
 
@@ -44,10 +73,22 @@ class Organisation(db.Model):
     company_number: Mapped[str | None] = mapped_column(sa.String(8), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
+    registered_office: Mapped[str | None] = mapped_column(sa.String(300))
+    insurer: Mapped[str | None] = mapped_column(sa.String(120))
+    public_liability_millions: Mapped[int | None] = mapped_column()
+    employers_liability_millions: Mapped[int | None] = mapped_column()
+    insurance_expires_on: Mapped[date | None] = mapped_column(sa.Date)
+
     users = relationship("User", back_populates="organisation")
     properties = relationship(
         "Property", back_populates="organisation", order_by="Property.name"
     )
+    people = relationship("OrganisationPerson", back_populates="organisation",
+                          order_by="OrganisationPerson.full_name")
+    policies = relationship("Policy", back_populates="organisation", order_by="Policy.name")
+    roster = relationship("RosterEntry", back_populates="organisation",
+                          order_by="(RosterEntry.file_type, RosterEntry.reference)")
+    cases = relationship("Case", back_populates="organisation", order_by="Case.id")
 
     @property
     def organisation_id(self) -> int:
@@ -75,6 +116,12 @@ class Property(db.Model):
     age_min: Mapped[int] = mapped_column(default=16)
     age_max: Mapped[int] = mapped_column(default=25)
     who_for: Mapped[str] = mapped_column(sa.String(200), default="")
+    tenure: Mapped[Tenure | None] = mapped_column(enum_type(Tenure, "tenure"))
+    landlord_name: Mapped[str | None] = mapped_column(sa.String(160))
+    lease_ends_on: Mapped[date | None] = mapped_column(sa.Date)
+    landlord_consent: Mapped[bool | None] = mapped_column()
+    vacancies: Mapped[int] = mapped_column(default=0, server_default=sa.text("0"))
+    vacancies_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     organisation = relationship("Organisation", back_populates="properties")
@@ -85,9 +132,82 @@ class Property(db.Model):
         sa.CheckConstraint(
             "age_min >= 16 AND age_max <= 25 AND age_min <= age_max", name="age_range_16_to_25"
         ),
+        sa.CheckConstraint("vacancies >= 0 AND vacancies <= bed_spaces",
+                           name="vacancies_within_bed_spaces"),
     )
+
+    @property
+    def landlord_arrangements_complete(self) -> bool:
+        if self.tenure is None:
+            return False
+        if self.tenure is Tenure.OWNED:
+            return True
+        return bool(self.landlord_name) and self.landlord_consent is not None
 
     @property
     def postcode_district(self) -> str:
         """The outward code (e.g. 'N1' of 'N1 9GU'): safe to show where the address is not."""
         return self.postcode.split(" ")[0]
+
+
+class OrganisationPerson(db.Model):
+    """A director or the registered manager: people whose fitness due diligence checks."""
+
+    __tablename__ = "organisation_person"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
+    full_name: Mapped[str] = mapped_column(sa.String(120))
+    role: Mapped[PersonRole] = mapped_column(enum_type(PersonRole, "person_role"))
+    appointed_on: Mapped[date | None] = mapped_column(sa.Date)
+
+    organisation = relationship("Organisation", back_populates="people")
+
+
+KEY_POLICIES = {
+    "statement_of_purpose": "Statement of purpose",
+    "safeguarding": "Safeguarding policy",
+    "missing_from_home": "Missing from home or care policy",
+    "complaints": "Complaints policy",
+    "whistleblowing": "Whistleblowing policy",
+    "data_protection": "Data protection policy",
+}
+
+
+class Policy(db.Model):
+    """One of the key policies due diligence asks for, with when it was last reviewed."""
+
+    __tablename__ = "policy"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(40))
+    last_reviewed_on: Mapped[date] = mapped_column(sa.Date)
+
+    organisation = relationship("Organisation", back_populates="policies")
+
+    __table_args__ = (sa.UniqueConstraint("organisation_id", "name",
+                                          name="uq_policy_organisation_id_name"),)
+
+    @property
+    def title(self) -> str:
+        return KEY_POLICIES.get(self.name, self.name)
+
+
+class RosterEntry(db.Model):
+    """A file the provider holds, declared by pseudonymous reference (never a name)."""
+
+    __tablename__ = "roster_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
+    file_type: Mapped[FileType] = mapped_column(enum_type(FileType, "file_type"))
+    reference: Mapped[str] = mapped_column(sa.String(40))
+    role: Mapped[str] = mapped_column(sa.String(80))
+    started_on: Mapped[date] = mapped_column(sa.Date)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    organisation = relationship("Organisation", back_populates="roster")
+
+    __table_args__ = (sa.UniqueConstraint("organisation_id", "file_type", "reference",
+                                          name="uq_roster_entry_reference"),)

@@ -171,8 +171,8 @@ def gap_report(organisation: Organisation, today: date) -> list[Gap]:
 
 
 def _subject(assessment: Assessment) -> str:
-    if assessment.subject_property is not None:
-        return assessment.subject_property.name
+    if assessment.home is not None:
+        return assessment.home.name
     if assessment.subject_ref:
         return f"File {assessment.subject_ref}"
     return "Your organisation"

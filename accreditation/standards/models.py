@@ -90,6 +90,8 @@ class Assessment(db.Model):
     kind: Mapped[str] = mapped_column(sa.String(40))
     step_effective_from: Mapped[date] = mapped_column(sa.Date)
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(sa.ForeignKey("accreditation_case.id"),
+                                                index=True)
     property_id: Mapped[int | None] = mapped_column(sa.ForeignKey("property.id"), index=True)
     subject_ref: Mapped[str | None] = mapped_column(sa.String(80))
     category: Mapped[str | None] = mapped_column(sa.String(40))
@@ -104,7 +106,7 @@ class Assessment(db.Model):
 
     checklist_version = relationship("PublishedChecklist")
     organisation = relationship("Organisation")
-    subject_property = relationship("Property")
+    home = relationship("Property")
     assessor = relationship("User")
 
     __table_args__ = (

@@ -180,6 +180,7 @@ def record_assessment(
     property: Property | None = None,  # noqa: A002 (the domain's word)
     subject_ref: str | None = None,
     file_type: str | None = None,
+    case=None,
     commit: bool = True,
 ) -> Assessment:
     """Score ``answers`` with the current checklist and the step in force on ``assessed_on``.
@@ -210,6 +211,7 @@ def record_assessment(
     assessment = Assessment(
         checklist_version_id=record.id, kind=kind, step_effective_from=step.effective_from,
         organisation_id=organisation.id, property_id=property.id if property else None,
+        case_id=case.id if case is not None else None,
         subject_ref=subject_ref, category=category, file_type=file_type,
         answers=dict(answers), result=result.to_dict(), passed=result.passed,
         percent=result.percent, assessed_on=assessed_on, assessor_id=getattr(actor, "id", None),

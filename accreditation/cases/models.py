@@ -1,0 +1,201 @@
+"""Applications for accreditation ("cases"), their properties, decisions and conditions."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..database import UTCDateTime, enum_type, utcnow
+from ..extensions import db
+from ..workflow import IN_FORCE, CaseStatus
+
+
+class Case(db.Model):
+    """One application by a provider organisation, from draft to a decision and beyond.
+
+    ``status`` is moved only by ``workflow.fire`` inside an operation. ``version`` counts
+    changes: an operation given the version a user saw refuses to act on a case that changed
+    since (and SQLAlchemy refuses a concurrent UPDATE of a stale row), so two people acting at
+    once never silently overwrite each other.
+    """
+
+    __tablename__ = "accreditation_case"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
+    status: Mapped[CaseStatus] = mapped_column(enum_type(CaseStatus, "case_status"), index=True)
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    inspector_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    # A return to the provider: what is asked and by when.
+    return_message: Mapped[str | None] = mapped_column(sa.Text)
+    return_due_on: Mapped[date | None] = mapped_column(sa.Date)
+    # Outcome.
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    accredited_on: Mapped[date | None] = mapped_column(sa.Date)
+    expires_on: Mapped[date | None] = mapped_column(sa.Date)
+    refusal_reasons: Mapped[str | None] = mapped_column(sa.Text)
+    reapply_from: Mapped[date | None] = mapped_column(sa.Date)
+    suspension_reason: Mapped[str | None] = mapped_column(sa.Text)
+    reassessment_reason: Mapped[str | None] = mapped_column(sa.Text)
+    reassessment_due_by: Mapped[date | None] = mapped_column(sa.Date)
+
+    organisation = relationship("Organisation", back_populates="cases")
+    inspector = relationship("User", foreign_keys=[inspector_id])
+    properties = relationship("CaseProperty", back_populates="case",
+                              order_by="CaseProperty.id", cascade="all, delete-orphan")
+    decisions = relationship("Decision", back_populates="case", order_by="Decision.id")
+    corrective_actions = relationship("CorrectiveAction", back_populates="case",
+                                      order_by="CorrectiveAction.due_on")
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        sa.CheckConstraint(
+            "status NOT IN ('accredited', 'reassessment_due', 'suspended', 'expired') "
+            "OR (accredited_on IS NOT NULL AND expires_on IS NOT NULL)",
+            name="accredited_has_dates"),
+        sa.CheckConstraint(
+            "status != 'refused' OR (refusal_reasons IS NOT NULL AND reapply_from IS NOT NULL)",
+            name="refused_has_reasons"),
+        sa.CheckConstraint(
+            "status NOT LIKE 'returned_at_%' OR "
+            "(return_message IS NOT NULL AND return_due_on IS NOT NULL)",
+            name="returned_has_request"),
+        sa.CheckConstraint("status != 'suspended' OR suspension_reason IS NOT NULL",
+                           name="suspended_has_reason"),
+    )
+
+    def __init__(self, **kwargs):
+        # A new row has no status until flushed: start it where the machine starts.
+        kwargs.setdefault("status", CaseStatus.DRAFT)
+        super().__init__(**kwargs)
+
+    @property
+    def reference(self) -> str:
+        return f"ACC-{self.id:05d}"
+
+    @property
+    def accreditation_in_force(self) -> bool:
+        return self.status in IN_FORCE
+
+    @property
+    def accredited_properties(self) -> list:
+        return [link.home for link in self.properties if link.accredited]
+
+    def __repr__(self) -> str:
+        return f"<Case {self.id} {self.status.value}>"
+
+
+class InspectionOutcome(enum.Enum):
+    PENDING = "pending"
+    PASSED = "passed"
+    FAILED = "failed"
+
+    @property
+    def label(self) -> str:
+        return {"pending": "Not inspected yet", "passed": "Passed",
+                "failed": "Did not pass"}[self.value]
+
+
+class CaseProperty(db.Model):
+    """A property in an application, with its own inspection outcome."""
+
+    __tablename__ = "case_property"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("accreditation_case.id"), index=True)
+    property_id: Mapped[int] = mapped_column(sa.ForeignKey("property.id"), index=True)
+    outcome: Mapped[InspectionOutcome] = mapped_column(
+        enum_type(InspectionOutcome, "inspection_outcome"), default=InspectionOutcome.PENDING)
+    assessment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("assessment.id"))
+    accredited: Mapped[bool] = mapped_column(default=False)
+
+    case = relationship("Case", back_populates="properties")
+    home = relationship("Property")
+    assessment = relationship("Assessment")
+
+    __table_args__ = (
+        sa.UniqueConstraint("case_id", "property_id", name="uq_case_property_case_id_property"),
+        sa.CheckConstraint("accredited = false OR outcome = 'passed'",
+                           name="accredited_only_if_passed"),
+    )
+
+    @property
+    def organisation_id(self) -> int:
+        return self.case.organisation_id
+
+
+class DecisionOutcome(enum.Enum):
+    ACCREDITED = "accredited"
+    ACCREDITED_WITH_CONDITIONS = "accredited_with_conditions"
+    REFUSED = "refused"
+
+    @property
+    def label(self) -> str:
+        return {"accredited": "Accredited", "accredited_with_conditions":
+                "Accredited with conditions", "refused": "Refused"}[self.value]
+
+
+class Decision(db.Model):
+    __tablename__ = "decision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("accreditation_case.id"), index=True)
+    outcome: Mapped[DecisionOutcome] = mapped_column(
+        enum_type(DecisionOutcome, "decision_outcome"))
+    reasons: Mapped[str] = mapped_column(sa.Text)
+    decided_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_on: Mapped[date | None] = mapped_column(sa.Date)
+
+    case = relationship("Case", back_populates="decisions")
+    decided_by = relationship("User")
+
+
+class ActionStatus(enum.Enum):
+    OPEN = "open"
+    RESPONDED = "responded"
+    CONFIRMED = "confirmed"
+
+    @property
+    def label(self) -> str:
+        return {"open": "Waiting for the provider", "responded": "Waiting for an inspector",
+                "confirmed": "Done"}[self.value]
+
+
+class CorrectiveAction(db.Model):
+    """A condition of accreditation: put right a failed checklist item by a date."""
+
+    __tablename__ = "corrective_action"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("accreditation_case.id"), index=True)
+    property_id: Mapped[int | None] = mapped_column(sa.ForeignKey("property.id"))
+    item_id: Mapped[str] = mapped_column(sa.String(80))
+    item_title: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text)
+    due_on: Mapped[date] = mapped_column(sa.Date)
+    status: Mapped[ActionStatus] = mapped_column(enum_type(ActionStatus, "action_status"),
+                                                 default=ActionStatus.OPEN)
+    response: Mapped[str | None] = mapped_column(sa.Text)
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    confirmed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    case = relationship("Case", back_populates="corrective_actions")
+    home = relationship("Property")
+
+    __table_args__ = (
+        sa.CheckConstraint("status = 'open' OR response IS NOT NULL", name="answered_has_response"),
+        sa.CheckConstraint("status != 'confirmed' OR confirmed_by_id IS NOT NULL",
+                           name="confirmed_has_inspector"),
+    )
+
+    @property
+    def organisation_id(self) -> int:
+        return self.case.organisation_id

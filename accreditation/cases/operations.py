@@ -1,0 +1,529 @@
+"""Operations on cases: every state change goes through one of these.
+
+Each operation checks who may act and on what (row-level), checks its guards, fires the
+state machine (which writes exactly one audit event), queues any e-mail, and commits once.
+``expected_version`` is the case version the person saw: if the case changed since, the
+operation refuses with ``Conflict`` rather than act on what they did not see.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm.exc import StaleDataError
+
+from .. import audit, clock, workflow
+from ..auth.models import Role, User
+from ..database import utcnow
+from ..errors import Conflict, InvalidTransition, NotFound, NotPermitted, ValidationFailed
+from ..extensions import db
+from ..notifications.messages import notify_provider
+from ..providers.models import FileType, Organisation
+from ..standards.models import Assessment
+from ..workflow import OPEN, CaseStatus
+from .models import (
+    ActionStatus,
+    Case,
+    CaseProperty,
+    CorrectiveAction,
+    Decision,
+    DecisionOutcome,
+    InspectionOutcome,
+)
+
+# --- access ------------------------------------------------------------------------------------
+
+def can_view_case(user: User, case: Case) -> bool:
+    """Providers see their own organisation's cases; inspectors the cases assigned to them;
+    commissioners all of them; social workers none (they use the register)."""
+    if user.role is Role.PROVIDER:
+        return case.organisation_id == user.organisation_id
+    if user.role is Role.INSPECTOR:
+        return case.inspector_id == user.id
+    return user.role is Role.COMMISSIONER
+
+
+def ensure_can_view(user: User, case: Case) -> None:
+    if not can_view_case(user, case):
+        audit.record("access.denied", actor=user, subject=case,
+                     details={"reason": "case not visible to this user"})
+        db.session.commit()
+        raise NotFound("We could not find that application.")
+
+
+def _ensure_inspector_on_case(actor: User, case: Case) -> None:
+    if actor.role is Role.INSPECTOR and case.inspector_id != actor.id:
+        raise NotPermitted("Only the inspector assigned to this application can do that.")
+
+
+# --- the one way a case changes state ----------------------------------------------------------
+
+def _check_version(case: Case, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != case.version:
+        raise Conflict(
+            f"{case.reference} was changed by someone else while you were looking at it. "
+            "Nothing was saved: check its current state and try again.")
+
+
+def _transition(actor: User | None, case: Case, trigger: str, *,
+                expected_version: int | None, details: dict | None = None) -> None:
+    if actor is not None:
+        ensure_can_view(actor, case)
+    _check_version(case, expected_version)
+    workflow.fire(case, trigger, actor=actor, details=details)
+    case.status_changed_at = utcnow()
+
+
+def _commit() -> None:
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise Conflict("Someone else changed this application at the same moment. Nothing "
+                       "was saved: check its current state and try again.") from None
+
+
+# --- provider journey --------------------------------------------------------------------------
+
+def open_case_for(organisation: Organisation) -> Case | None:
+    return db.session.scalar(
+        sa.select(Case).where(Case.organisation_id == organisation.id,
+                              Case.status.in_(OPEN)).order_by(Case.id.desc()).limit(1))
+
+
+def start_application(actor: User) -> Case:
+    """A provider starts an application (one open at a time; not during a cooling-off period)."""
+    if actor.role is not Role.PROVIDER:
+        raise NotPermitted("Only providers apply for accreditation.")
+    organisation = actor.organisation
+    if open_case_for(organisation) is not None:
+        raise InvalidTransition("Your organisation already has an application in progress.")
+    last_refused = db.session.scalar(
+        sa.select(Case).where(Case.organisation_id == organisation.id,
+                              Case.status == CaseStatus.REFUSED)
+        .order_by(Case.reapply_from.desc()).limit(1))
+    if last_refused is not None and last_refused.reapply_from > clock.today():
+        raise InvalidTransition(
+            f"Your last application was refused. You can apply again from "
+            f"{last_refused.reapply_from:%-d %B %Y}.")
+    case = Case(organisation=organisation)
+    db.session.add(case)
+    db.session.flush()
+    audit.record("case.started", actor=actor, subject=case)
+    db.session.commit()
+    return case
+
+
+@dataclass(frozen=True)
+class Task:
+    key: str
+    title: str
+    complete: bool
+    hint: str
+
+
+def application_tasks(organisation: Organisation) -> list[Task]:
+    """The task list a provider completes before submitting; the submit guard reads it too."""
+    people = organisation.people
+    properties = organisation.properties
+    policies = {policy.name for policy in organisation.policies}
+    from ..providers.models import KEY_POLICIES
+
+    return [
+        Task("organisation", "Organisation details",
+             bool(organisation.registered_office) and any(
+                 p.role.value == "director" for p in people) and any(
+                 p.role.value == "registered_manager" for p in people),
+             "Registered office, at least one director and the registered manager."),
+        Task("properties", "Properties", bool(properties),
+             "Every property you want accredited: address, category, bed spaces, ages."),
+        Task("landlords", "Landlord and lease arrangements",
+             bool(properties) and all(p.landlord_arrangements_complete for p in properties),
+             "For each property: who owns it and, if you lease it, the landlord's consent."),
+        Task("insurance", "Insurance and policies",
+             bool(organisation.insurer and organisation.public_liability_millions is not None
+                  and organisation.employers_liability_millions is not None
+                  and organisation.insurance_expires_on)
+             and set(KEY_POLICIES) <= policies,
+             "Your insurance cover and when each key policy was last reviewed."),
+        Task("rosters", "Staff and young people's files",
+             any(e.file_type is FileType.STAFF for e in organisation.roster),
+             "The files you hold, by reference, so an inspector can sample them."),
+    ]
+
+
+def submit_application(actor: User, case: Case, *, expected_version: int | None) -> None:
+    """Submit a complete application: due diligence starts, and its properties are fixed."""
+    ensure_can_view(actor, case)
+    incomplete = [task.title for task in application_tasks(case.organisation)
+                  if not task.complete]
+    if incomplete and case.status is CaseStatus.DRAFT:
+        raise ValidationFailed("Complete every section before you submit: "
+                               + ", ".join(incomplete) + ".")
+    _transition(actor, case, "submit", expected_version=expected_version)
+    case.submitted_at = utcnow()
+    for property_ in case.organisation.properties:
+        case.properties.append(CaseProperty(property_id=property_.id))
+    _commit()
+
+
+# --- returns -----------------------------------------------------------------------------------
+
+RETURN_TRIGGERS = {
+    CaseStatus.DUE_DILIGENCE: "return_due_diligence",
+    CaseStatus.FILE_SAMPLING: "return_file_sampling",
+    CaseStatus.PROPERTY_INSPECTION: "return_property_inspection",
+}
+RESUBMIT_TRIGGERS = {
+    CaseStatus.RETURNED_AT_DUE_DILIGENCE: "resubmit_due_diligence",
+    CaseStatus.RETURNED_AT_FILE_SAMPLING: "resubmit_file_sampling",
+    CaseStatus.RETURNED_AT_PROPERTY_INSPECTION: "resubmit_property_inspection",
+}
+
+
+def return_to_provider(actor: User, case: Case, *, message: str, due_on: date,
+                       expected_version: int | None) -> None:
+    """Ask the provider for more information by a date; the stage waits for the answer."""
+    message = (message or "").strip()
+    if not message:
+        raise ValidationFailed("Say what the provider needs to send", field="message")
+    if due_on <= clock.today():
+        raise ValidationFailed("The deadline must be in the future", field="due_on")
+    trigger = RETURN_TRIGGERS.get(case.status)
+    if trigger is None:
+        raise InvalidTransition(
+            f"This application is {case.status.label.lower()}: it cannot be returned now.")
+    _ensure_inspector_on_case(actor, case)
+    _transition(actor, case, trigger, expected_version=expected_version,
+                details={"due_on": due_on.isoformat()})
+    case.return_message, case.return_due_on = message, due_on
+    notify_provider(case, "more information needed",
+                    f"We need more information to continue your application:\n\n{message}\n\n"
+                    f"Please send it by {due_on:%-d %B %Y}. If we do not receive it by then, "
+                    "the application will be refused.")
+    _commit()
+
+
+def resubmit(actor: User, case: Case, *, response: str, expected_version: int | None) -> None:
+    """The provider answers a return; the case goes back to the stage that asked."""
+    response = (response or "").strip()
+    if not response:
+        raise ValidationFailed("Say what you have sent or changed", field="response")
+    trigger = RESUBMIT_TRIGGERS.get(case.status)
+    if trigger is None:
+        raise InvalidTransition("Nothing has been asked of you on this application.")
+    _transition(actor, case, trigger, expected_version=expected_version,
+                details={"response_length": len(response)})
+    audit.record("case.return_answered", actor=actor, subject=case,
+                 details={"asked": case.return_message, "answer": response})
+    case.return_message = case.return_due_on = None
+    _commit()
+
+
+# --- stage progress ----------------------------------------------------------------------------
+
+def assign_inspector(actor: User, case: Case, inspector: User) -> None:
+    if actor.role is not Role.COMMISSIONER:
+        raise NotPermitted("Only commissioners assign inspectors.")
+    if inspector.role is not Role.INSPECTOR or not inspector.is_active:
+        raise ValidationFailed("Choose an active inspector", field="inspector_id")
+    case.inspector_id = inspector.id
+    audit.record("case.inspector_assigned", actor=actor, subject=case,
+                 details={"inspector_id": inspector.id})
+    _commit()
+
+
+def latest_assessment(case: Case, kind: str, **filters) -> Assessment | None:
+    return db.session.scalar(
+        sa.select(Assessment).filter_by(case_id=case.id, kind=kind, **filters)
+        .order_by(Assessment.id.desc()).limit(1))
+
+
+def pass_due_diligence(actor: User, case: Case, *, inspector: User | None,
+                       expected_version: int | None) -> None:
+    """Due diligence passed: file sampling starts, with an inspector assigned."""
+    assessment = latest_assessment(case, "due_diligence")
+    if assessment is None:
+        raise ValidationFailed("Complete the due diligence checklist first.")
+    if not assessment.passed:
+        raise ValidationFailed("The due diligence checklist did not pass: return the "
+                               "application to the provider or refuse it.")
+    inspector = inspector or case.inspector
+    if inspector is None or inspector.role is not Role.INSPECTOR:
+        raise ValidationFailed("Choose the inspector who will sample files and inspect "
+                               "the properties", field="inspector_id")
+    _transition(actor, case, "pass_due_diligence", expected_version=expected_version,
+                details={"assessment_id": assessment.id, "inspector_id": inspector.id})
+    case.inspector_id = inspector.id
+    _commit()
+
+
+def complete_file_sampling(actor: User, case: Case, *, expected_version: int | None) -> None:
+    """Every sampled file assessed and passed: property inspections start."""
+    from ..stages.file_sampling import samples_for
+
+    _ensure_inspector_on_case(actor, case)
+    samples = samples_for(case)
+    if not samples:
+        raise ValidationFailed("Draw the sample of files first.")
+    files = [sampled for sample in samples for sampled in sample.files]
+    if any(sampled.assessment is None for sampled in files):
+        raise ValidationFailed("Assess every sampled file first.")
+    failed = [sampled.reference for sampled in files if not sampled.assessment.passed]
+    if failed:
+        raise ValidationFailed(
+            f"{len(failed)} sampled file(s) did not pass ({', '.join(failed)}): return the "
+            "application to the provider or ask a commissioner to refuse it.")
+    _transition(actor, case, "complete_file_sampling", expected_version=expected_version,
+                details={"files": len(files)})
+    _commit()
+
+
+def complete_property_inspections(actor: User, case: Case, *,
+                                  expected_version: int | None) -> None:
+    """Every property has an outcome: the case waits for a commissioner's decision."""
+    _ensure_inspector_on_case(actor, case)
+    pending = [link.home.name for link in case.properties
+               if link.outcome is InspectionOutcome.PENDING]
+    if pending:
+        raise ValidationFailed(f"Inspect every property first: {', '.join(pending)}.")
+    _transition(actor, case, "complete_property_inspections",
+                expected_version=expected_version,
+                details={"passed": sum(link.outcome is InspectionOutcome.PASSED
+                                       for link in case.properties)})
+    _commit()
+
+
+def fail_at_stage(actor: User | None, case: Case, *, reasons: str,
+                  expected_version: int | None) -> None:
+    """Refuse during a stage (the firm is not fit, files or properties fall short)."""
+    reasons = (reasons or "").strip()
+    if not reasons:
+        raise ValidationFailed("Give the reasons for refusing", field="reasons")
+    _transition(actor, case, "fail", expected_version=expected_version,
+                details={"stage": case.status.value})
+    _close_as_refused(actor, case, reasons)
+    _commit()
+
+
+def _close_as_refused(actor: User | None, case: Case, reasons: str) -> None:
+    days = current_app.config["REAPPLY_AFTER_DAYS"]
+    case.refusal_reasons = reasons
+    case.reapply_from = clock.today() + timedelta(days=days)
+    case.decided_at = utcnow()
+    case.return_message = case.return_due_on = None
+    notify_provider(case, "application refused",
+                    f"Your application for accreditation has been refused.\n\n"
+                    f"Reasons:\n{reasons}\n\nYou can apply again from "
+                    f"{case.reapply_from:%-d %B %Y}.")
+
+
+# --- decisions ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Condition:
+    item_id: str
+    item_title: str
+    description: str
+    due_on: date
+    property_id: int | None = None
+
+
+def inspected_by(case: Case) -> set[int]:
+    """Everyone who carried out an inspection on this case (files or properties)."""
+    assessors = set(db.session.scalars(
+        sa.select(Assessment.assessor_id).where(
+            Assessment.case_id == case.id, Assessment.assessor_id.is_not(None),
+            Assessment.kind.in_(("file_sampling", "property_inspection")))))
+    if case.inspector_id:
+        assessors.add(case.inspector_id)
+    return assessors
+
+
+def decide_case(actor: User, case: Case, *, outcome: DecisionOutcome, reasons: str,
+                expected_version: int | None, expires_on: date | None = None,
+                conditions: Iterable[Condition] = ()) -> Decision:
+    """A commissioner who did not inspect decides: accredited (for the properties that
+    passed), accredited with conditions, or refused."""
+    if actor.role is not Role.COMMISSIONER:
+        raise NotPermitted("Only commissioners decide applications.")
+    if actor.id in inspected_by(case):
+        audit.record("access.denied", actor=actor, subject=case,
+                     details={"reason": "decision on own inspection"})
+        db.session.commit()
+        raise NotPermitted("You inspected this application, so another commissioner must "
+                           "decide it.")
+    reasons = (reasons or "").strip()
+    if not reasons:
+        raise ValidationFailed("Give the reasons for the decision", field="reasons")
+    conditions = list(conditions)
+    today = clock.today()
+    if outcome is DecisionOutcome.REFUSED:
+        _transition(actor, case, "refuse", expected_version=expected_version,
+                    details={"outcome": outcome.value})
+        _close_as_refused(actor, case, reasons)
+        decision = Decision(case=case, outcome=outcome, reasons=reasons,
+                            decided_by_id=actor.id)
+        db.session.add(decision)
+        _commit()
+        return decision
+    passed = [link for link in case.properties if link.outcome is InspectionOutcome.PASSED]
+    if not passed:
+        raise ValidationFailed("No property passed its inspection, so the application can "
+                               "only be refused.", field="outcome")
+    if outcome is DecisionOutcome.ACCREDITED_WITH_CONDITIONS and not conditions:
+        raise ValidationFailed("Add at least one condition, or accredit without conditions.",
+                               field="conditions")
+    if outcome is DecisionOutcome.ACCREDITED and conditions:
+        raise ValidationFailed("Conditions need the outcome 'accredited with conditions'.",
+                               field="outcome")
+    expires_on = expires_on or _add_months(today, current_app.config["ACCREDITATION_MONTHS"])
+    if expires_on <= today:
+        raise ValidationFailed("The expiry date must be in the future", field="expires_on")
+    for condition in conditions:
+        if condition.due_on <= today or condition.due_on > expires_on:
+            raise ValidationFailed(
+                f"The due date for '{condition.item_title}' must be after today and before "
+                "the accreditation expires", field="conditions")
+    _transition(actor, case, "accredit", expected_version=expected_version,
+                details={"outcome": outcome.value, "properties": len(passed),
+                         "conditions": len(conditions), "expires_on": expires_on.isoformat()})
+    for link in passed:
+        link.accredited = True
+    case.accredited_on, case.expires_on, case.decided_at = today, expires_on, utcnow()
+    decision = Decision(case=case, outcome=outcome, reasons=reasons, decided_by_id=actor.id,
+                        expires_on=expires_on)
+    db.session.add(decision)
+    for condition in conditions:
+        db.session.add(CorrectiveAction(
+            case=case, property_id=condition.property_id, item_id=condition.item_id,
+            item_title=condition.item_title, description=condition.description,
+            due_on=condition.due_on))
+    names = ", ".join(link.home.name for link in passed)
+    notify_provider(case, outcome.label.lower(),
+                    f"Your organisation is {outcome.label.lower()} until "
+                    f"{expires_on:%-d %B %Y} for these properties: {names}.\n\n{reasons}"
+                    + (f"\n\nConditions: {len(conditions)} corrective action(s) with due dates."
+                       if conditions else ""))
+    _commit()
+    return decision
+
+
+def _add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return day.replace(year=year, month=month, day=candidate)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+# --- after the decision ------------------------------------------------------------------------
+
+def withdraw_application(actor: User, case: Case, *, expected_version: int | None) -> None:
+    _transition(actor, case, "withdraw", expected_version=expected_version)
+    case.return_message = case.return_due_on = None
+    _commit()
+
+
+def suspend(actor: User | None, case: Case, *, reason: str,
+            expected_version: int | None) -> None:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("Give the reason for the suspension", field="reason")
+    _transition(actor, case, "suspend", expected_version=expected_version)
+    case.suspension_reason = reason
+    notify_provider(case, "accreditation suspended",
+                    f"Your accreditation is suspended: councils cannot refer young people to "
+                    f"you until it is reinstated.\n\nReason: {reason}")
+    _commit()
+
+
+def reinstate(actor: User, case: Case, *, expected_version: int | None) -> None:
+    _transition(actor, case, "reinstate", expected_version=expected_version)
+    case.suspension_reason = None
+    notify_provider(case, "accreditation reinstated", "Your accreditation is reinstated.")
+    _commit()
+
+
+def revoke(actor: User, case: Case, *, reason: str, expected_version: int | None) -> None:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("Give the reason for revoking", field="reason")
+    _transition(actor, case, "revoke", expected_version=expected_version,
+                details={"reason": reason})
+    for link in case.properties:
+        link.accredited = False
+    notify_provider(case, "accreditation revoked",
+                    f"Your accreditation has been revoked.\n\nReason: {reason}")
+    _commit()
+
+
+def require_reassessment(actor: User | None, case: Case, *, reason: str, due_by: date,
+                         expected_version: int | None) -> None:
+    _transition(actor, case, "require_reassessment", expected_version=expected_version,
+                details={"due_by": due_by.isoformat()})
+    case.reassessment_reason, case.reassessment_due_by = reason, due_by
+    notify_provider(case, "reassessment due",
+                    f"Your accreditation needs to be reassessed by {due_by:%-d %B %Y}.\n\n"
+                    f"{reason}")
+    _commit()
+
+
+def confirm_reassessment(actor: User, case: Case, *, expected_version: int | None) -> None:
+    """Every accredited property re-inspected and passing since reassessment was required."""
+    stale = [link.home.name for link in case.properties if link.accredited and (
+        link.assessment is None or not link.assessment.passed
+        or link.assessment.recorded_at < case.status_changed_at)]
+    if stale:
+        raise ValidationFailed(f"Re-inspect these properties first: {', '.join(stale)}.")
+    _transition(actor, case, "confirm_reassessment", expected_version=expected_version)
+    today = clock.today()
+    case.expires_on = max(case.expires_on, _add_months(
+        today, current_app.config["ACCREDITATION_MONTHS"]))
+    case.reassessment_reason = case.reassessment_due_by = None
+    _commit()
+
+
+# --- conditions --------------------------------------------------------------------------------
+
+def respond_to_action(actor: User, action: CorrectiveAction, *, response: str) -> None:
+    if actor.role is not Role.PROVIDER or action.case.organisation_id != actor.organisation_id:
+        raise NotFound("We could not find that condition.")
+    if action.status is ActionStatus.CONFIRMED:
+        raise InvalidTransition("This condition has already been confirmed as met.")
+    response = (response or "").strip()
+    if not response:
+        raise ValidationFailed("Say what you have done", field="response")
+    action.response, action.responded_at = response, utcnow()
+    action.status = ActionStatus.RESPONDED
+    audit.record("condition.responded", actor=actor, subject=action)
+    _commit()
+
+
+def confirm_action(actor: User, action: CorrectiveAction) -> None:
+    if actor.role not in (Role.INSPECTOR, Role.COMMISSIONER):
+        raise NotPermitted("Only inspectors confirm that a condition is met.")
+    _ensure_inspector_on_case(actor, action.case)
+    if action.status is not ActionStatus.RESPONDED:
+        raise InvalidTransition("The provider has not said what they did yet.")
+    action.status = ActionStatus.CONFIRMED
+    action.confirmed_by_id, action.confirmed_at = actor.id, utcnow()
+    audit.record("condition.confirmed", actor=actor, subject=action)
+    _commit()
+
+
+def get_case_for(user: User, case_id: int) -> Case:
+    case = db.session.get(Case, case_id)
+    if case is None:
+        raise NotFound("We could not find that application.")
+    ensure_can_view(user, case)
+    return case
+
+
