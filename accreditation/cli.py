@@ -127,9 +127,24 @@ def notifications_send_command():
         sys.exit(1)
 
 
+@click.command("tick")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Act as if it were this date (YYYY-MM-DD); default: today.")
+def tick_command(today):
+    """Periodic work: expiries, reminders, re-inspections, threshold steps, overdue returns.
+
+    Idempotent: safe to run from cron on any one host, as often as you like."""
+    from . import clock
+    from .cases.lifecycle import tick
+
+    report = tick(today.date() if today else clock.today())
+    for line in report.lines():
+        click.echo(line)
+
+
 def register_commands(app: Flask) -> None:
     from .standards.cli import checklists_group
 
     for command in (users_group, audit_group, demo_data_command, notifications_group,
-                    checklists_group):
+                    checklists_group, tick_command):
         app.cli.add_command(command)

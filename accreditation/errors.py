@@ -10,6 +10,7 @@ import logging
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
@@ -91,6 +92,13 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
         return _render(error.status_code, error.title, error.message)
+
+    @app.errorhandler(StaleDataError)
+    def stale_data(error: StaleDataError):
+        # Two people changed the same record at once; the version counter caught it.
+        db.session.rollback()
+        return _render(409, Conflict.title, "Someone else changed this at the same moment. "
+                       "Nothing was saved: reload the page and try again.")
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):

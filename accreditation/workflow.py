@@ -181,8 +181,8 @@ def actions_for(status: CaseStatus, role: Role | None) -> list[str]:
     return [trigger for trigger in triggers_from(status) if may_fire(trigger, role)]
 
 
-def fire(case, trigger: str, *, actor=None, details: dict | None = None) -> None:
-    """Move ``case`` along ``trigger``, or raise ``InvalidTransition`` having changed nothing.
+def ensure_can_fire(case, trigger: str, actor=None) -> None:
+    """Raise ``InvalidTransition`` / ``NotPermitted`` unless ``actor`` may fire ``trigger`` now.
 
     Permission (``actor``'s role may fire it) is checked here too, as a last line of defence;
     operations check it first to give the clearest message.
@@ -196,4 +196,9 @@ def fire(case, trigger: str, *, actor=None, details: dict | None = None) -> None
         raise InvalidTransition(
             f"This application is {case.status.label.lower()}, so you cannot "
             f"{TRIGGER_LABELS[trigger].lower()} now.")
+
+
+def fire(case, trigger: str, *, actor=None, details: dict | None = None) -> None:
+    """Move ``case`` along ``trigger``, or raise having changed nothing."""
+    ensure_can_fire(case, trigger, actor)
     machine.events[trigger].trigger(case, actor=actor, details=details or {})

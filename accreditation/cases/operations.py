@@ -62,6 +62,14 @@ def _ensure_inspector_on_case(actor: User, case: Case) -> None:
 
 # --- the one way a case changes state ----------------------------------------------------------
 
+def _authorise(actor: User | None, case: Case, trigger: str) -> None:
+    """Permission first, before any guard: may this actor see the case and fire ``trigger``?"""
+    if actor is not None:
+        ensure_can_view(actor, case)
+    if not workflow.may_fire(trigger, getattr(actor, "role", None)):
+        raise NotPermitted("You cannot do that to this application.")
+
+
 def _check_version(case: Case, expected_version: int | None) -> None:
     if expected_version is not None and expected_version != case.version:
         raise Conflict(
@@ -70,21 +78,37 @@ def _check_version(case: Case, expected_version: int | None) -> None:
 
 
 def _transition(actor: User | None, case: Case, trigger: str, *,
-                expected_version: int | None, details: dict | None = None) -> None:
+                expected_version: int | None, details: dict | None = None,
+                changes: dict | None = None) -> None:
+    """Check, apply the columns the new status needs (``changes``), then fire.
+
+    The columns go in before the status moves so that the row is never, even for a flush,
+    in a status without what that status implies (the table's CHECK constraints insist).
+    """
     if actor is not None:
         ensure_can_view(actor, case)
     _check_version(case, expected_version)
-    workflow.fire(case, trigger, actor=actor, details=details)
+    workflow.ensure_can_fire(case, trigger, actor)
+    for name, value in (changes or {}).items():
+        setattr(case, name, value)
     case.status_changed_at = utcnow()
+    try:
+        workflow.fire(case, trigger, actor=actor, details=details)
+    except StaleDataError:
+        _concurrent_change()
+
+
+def _concurrent_change():
+    db.session.rollback()
+    raise Conflict("Someone else changed this application at the same moment. Nothing "
+                   "was saved: check its current state and try again.") from None
 
 
 def _commit() -> None:
     try:
         db.session.commit()
     except StaleDataError:
-        db.session.rollback()
-        raise Conflict("Someone else changed this application at the same moment. Nothing "
-                       "was saved: check its current state and try again.") from None
+        _concurrent_change()
 
 
 # --- provider journey --------------------------------------------------------------------------
@@ -158,6 +182,7 @@ def application_tasks(organisation: Organisation) -> list[Task]:
 
 def submit_application(actor: User, case: Case, *, expected_version: int | None) -> None:
     """Submit a complete application: due diligence starts, and its properties are fixed."""
+    _authorise(actor, case, "submit")
     ensure_can_view(actor, case)
     incomplete = [task.title for task in application_tasks(case.organisation)
                   if not task.complete]
@@ -197,10 +222,11 @@ def return_to_provider(actor: User, case: Case, *, message: str, due_on: date,
     if trigger is None:
         raise InvalidTransition(
             f"This application is {case.status.label.lower()}: it cannot be returned now.")
+    _authorise(actor, case, trigger)
     _ensure_inspector_on_case(actor, case)
     _transition(actor, case, trigger, expected_version=expected_version,
-                details={"due_on": due_on.isoformat()})
-    case.return_message, case.return_due_on = message, due_on
+                details={"due_on": due_on.isoformat()},
+                changes={"return_message": message, "return_due_on": due_on})
     notify_provider(case, "more information needed",
                     f"We need more information to continue your application:\n\n{message}\n\n"
                     f"Please send it by {due_on:%-d %B %Y}. If we do not receive it by then, "
@@ -216,11 +242,12 @@ def resubmit(actor: User, case: Case, *, response: str, expected_version: int | 
     trigger = RESUBMIT_TRIGGERS.get(case.status)
     if trigger is None:
         raise InvalidTransition("Nothing has been asked of you on this application.")
+    asked = case.return_message
     _transition(actor, case, trigger, expected_version=expected_version,
-                details={"response_length": len(response)})
+                details={"response_length": len(response)},
+                changes={"return_message": None, "return_due_on": None})
     audit.record("case.return_answered", actor=actor, subject=case,
-                 details={"asked": case.return_message, "answer": response})
-    case.return_message = case.return_due_on = None
+                 details={"asked": asked, "answer": response})
     _commit()
 
 
@@ -246,6 +273,7 @@ def latest_assessment(case: Case, kind: str, **filters) -> Assessment | None:
 def pass_due_diligence(actor: User, case: Case, *, inspector: User | None,
                        expected_version: int | None) -> None:
     """Due diligence passed: file sampling starts, with an inspector assigned."""
+    _authorise(actor, case, "pass_due_diligence")
     assessment = latest_assessment(case, "due_diligence")
     if assessment is None:
         raise ValidationFailed("Complete the due diligence checklist first.")
@@ -257,13 +285,14 @@ def pass_due_diligence(actor: User, case: Case, *, inspector: User | None,
         raise ValidationFailed("Choose the inspector who will sample files and inspect "
                                "the properties", field="inspector_id")
     _transition(actor, case, "pass_due_diligence", expected_version=expected_version,
-                details={"assessment_id": assessment.id, "inspector_id": inspector.id})
-    case.inspector_id = inspector.id
+                details={"assessment_id": assessment.id, "inspector_id": inspector.id},
+                changes={"inspector_id": inspector.id})
     _commit()
 
 
 def complete_file_sampling(actor: User, case: Case, *, expected_version: int | None) -> None:
     """Every sampled file assessed and passed: property inspections start."""
+    _authorise(actor, case, "complete_file_sampling")
     from ..stages.file_sampling import samples_for
 
     _ensure_inspector_on_case(actor, case)
@@ -286,6 +315,7 @@ def complete_file_sampling(actor: User, case: Case, *, expected_version: int | N
 def complete_property_inspections(actor: User, case: Case, *,
                                   expected_version: int | None) -> None:
     """Every property has an outcome: the case waits for a commissioner's decision."""
+    _authorise(actor, case, "complete_property_inspections")
     _ensure_inspector_on_case(actor, case)
     pending = [link.home.name for link in case.properties
                if link.outcome is InspectionOutcome.PENDING]
@@ -301,21 +331,24 @@ def complete_property_inspections(actor: User, case: Case, *,
 def fail_at_stage(actor: User | None, case: Case, *, reasons: str,
                   expected_version: int | None) -> None:
     """Refuse during a stage (the firm is not fit, files or properties fall short)."""
+    _authorise(actor, case, "fail")
     reasons = (reasons or "").strip()
     if not reasons:
         raise ValidationFailed("Give the reasons for refusing", field="reasons")
     _transition(actor, case, "fail", expected_version=expected_version,
-                details={"stage": case.status.value})
-    _close_as_refused(actor, case, reasons)
+                details={"stage": case.status.value}, changes=_refusal(reasons))
+    _notify_refused(case, reasons)
     _commit()
 
 
-def _close_as_refused(actor: User | None, case: Case, reasons: str) -> None:
+def _refusal(reasons: str) -> dict:
     days = current_app.config["REAPPLY_AFTER_DAYS"]
-    case.refusal_reasons = reasons
-    case.reapply_from = clock.today() + timedelta(days=days)
-    case.decided_at = utcnow()
-    case.return_message = case.return_due_on = None
+    return {"refusal_reasons": reasons, "decided_at": utcnow(),
+            "reapply_from": clock.today() + timedelta(days=days),
+            "return_message": None, "return_due_on": None}
+
+
+def _notify_refused(case: Case, reasons: str) -> None:
     notify_provider(case, "application refused",
                     f"Your application for accreditation has been refused.\n\n"
                     f"Reasons:\n{reasons}\n\nYou can apply again from "
@@ -349,8 +382,7 @@ def decide_case(actor: User, case: Case, *, outcome: DecisionOutcome, reasons: s
                 conditions: Iterable[Condition] = ()) -> Decision:
     """A commissioner who did not inspect decides: accredited (for the properties that
     passed), accredited with conditions, or refused."""
-    if actor.role is not Role.COMMISSIONER:
-        raise NotPermitted("Only commissioners decide applications.")
+    _authorise(actor, case, "accredit")
     if actor.id in inspected_by(case):
         audit.record("access.denied", actor=actor, subject=case,
                      details={"reason": "decision on own inspection"})
@@ -364,8 +396,8 @@ def decide_case(actor: User, case: Case, *, outcome: DecisionOutcome, reasons: s
     today = clock.today()
     if outcome is DecisionOutcome.REFUSED:
         _transition(actor, case, "refuse", expected_version=expected_version,
-                    details={"outcome": outcome.value})
-        _close_as_refused(actor, case, reasons)
+                    details={"outcome": outcome.value}, changes=_refusal(reasons))
+        _notify_refused(case, reasons)
         decision = Decision(case=case, outcome=outcome, reasons=reasons,
                             decided_by_id=actor.id)
         db.session.add(decision)
@@ -391,10 +423,11 @@ def decide_case(actor: User, case: Case, *, outcome: DecisionOutcome, reasons: s
                 "the accreditation expires", field="conditions")
     _transition(actor, case, "accredit", expected_version=expected_version,
                 details={"outcome": outcome.value, "properties": len(passed),
-                         "conditions": len(conditions), "expires_on": expires_on.isoformat()})
+                         "conditions": len(conditions), "expires_on": expires_on.isoformat()},
+                changes={"accredited_on": today, "expires_on": expires_on,
+                         "decided_at": utcnow()})
     for link in passed:
         link.accredited = True
-    case.accredited_on, case.expires_on, case.decided_at = today, expires_on, utcnow()
     decision = Decision(case=case, outcome=outcome, reasons=reasons, decided_by_id=actor.id,
                         expires_on=expires_on)
     db.session.add(decision)
@@ -427,8 +460,8 @@ def _add_months(day: date, months: int) -> date:
 # --- after the decision ------------------------------------------------------------------------
 
 def withdraw_application(actor: User, case: Case, *, expected_version: int | None) -> None:
-    _transition(actor, case, "withdraw", expected_version=expected_version)
-    case.return_message = case.return_due_on = None
+    _transition(actor, case, "withdraw", expected_version=expected_version,
+                changes={"return_message": None, "return_due_on": None})
     _commit()
 
 
@@ -437,8 +470,8 @@ def suspend(actor: User | None, case: Case, *, reason: str,
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed("Give the reason for the suspension", field="reason")
-    _transition(actor, case, "suspend", expected_version=expected_version)
-    case.suspension_reason = reason
+    _transition(actor, case, "suspend", expected_version=expected_version,
+                changes={"suspension_reason": reason})
     notify_provider(case, "accreditation suspended",
                     f"Your accreditation is suspended: councils cannot refer young people to "
                     f"you until it is reinstated.\n\nReason: {reason}")
@@ -446,8 +479,8 @@ def suspend(actor: User | None, case: Case, *, reason: str,
 
 
 def reinstate(actor: User, case: Case, *, expected_version: int | None) -> None:
-    _transition(actor, case, "reinstate", expected_version=expected_version)
-    case.suspension_reason = None
+    _transition(actor, case, "reinstate", expected_version=expected_version,
+                changes={"suspension_reason": None})
     notify_provider(case, "accreditation reinstated", "Your accreditation is reinstated.")
     _commit()
 
@@ -468,8 +501,8 @@ def revoke(actor: User, case: Case, *, reason: str, expected_version: int | None
 def require_reassessment(actor: User | None, case: Case, *, reason: str, due_by: date,
                          expected_version: int | None) -> None:
     _transition(actor, case, "require_reassessment", expected_version=expected_version,
-                details={"due_by": due_by.isoformat()})
-    case.reassessment_reason, case.reassessment_due_by = reason, due_by
+                details={"due_by": due_by.isoformat()},
+                changes={"reassessment_reason": reason, "reassessment_due_by": due_by})
     notify_provider(case, "reassessment due",
                     f"Your accreditation needs to be reassessed by {due_by:%-d %B %Y}.\n\n"
                     f"{reason}")
@@ -478,16 +511,17 @@ def require_reassessment(actor: User | None, case: Case, *, reason: str, due_by:
 
 def confirm_reassessment(actor: User, case: Case, *, expected_version: int | None) -> None:
     """Every accredited property re-inspected and passing since reassessment was required."""
+    _authorise(actor, case, "confirm_reassessment")
     stale = [link.home.name for link in case.properties if link.accredited and (
         link.assessment is None or not link.assessment.passed
         or link.assessment.recorded_at < case.status_changed_at)]
     if stale:
         raise ValidationFailed(f"Re-inspect these properties first: {', '.join(stale)}.")
-    _transition(actor, case, "confirm_reassessment", expected_version=expected_version)
-    today = clock.today()
-    case.expires_on = max(case.expires_on, _add_months(
-        today, current_app.config["ACCREDITATION_MONTHS"]))
-    case.reassessment_reason = case.reassessment_due_by = None
+    renewed = max(case.expires_on, _add_months(
+        clock.today(), current_app.config["ACCREDITATION_MONTHS"]))
+    _transition(actor, case, "confirm_reassessment", expected_version=expected_version,
+                changes={"expires_on": renewed, "reassessment_reason": None,
+                         "reassessment_due_by": None})
     _commit()
 
 
