@@ -43,7 +43,10 @@ def from_environment(instance_path: str) -> dict:
             f"ACCREDITATION_ENV must be one of {', '.join(ENVIRONMENTS)}, not {environment!r}."
         )
     default_database = "sqlite:///" + str(Path(instance_path) / "accreditation.sqlite")
+    from .companies import settings_from_environment as companies_house_settings
+
     return {
+        **companies_house_settings(),
         "ENV_NAME": environment,
         "SECRET_KEY": _env("SECRET_KEY"),
         "SQLALCHEMY_DATABASE_URI": _env("DATABASE_URL", default_database),

@@ -110,20 +110,27 @@ def database_url(databases):
     return url
 
 
+def reset_database() -> None:
+    """Empty every table, in the current app context's session, and restart the audit chain."""
+    db.session.rollback()
+    tables = list(reversed(db.metadata.sorted_tables))
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        quote = connection.dialect.identifier_preparer.quote
+        names = ", ".join(quote(table.name) for table in tables)
+        connection.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+    else:
+        for table in tables:
+            connection.execute(table.delete())
+    connection.execute(sa.insert(AuditChainHead).values(id=1, seq=0, last_hash=GENESIS_HASH))
+    db.session.commit()
+    db.session.expunge_all()
+
+
 def empty_all_tables(app) -> None:
     with app.app_context():
+        reset_database()
         db.session.remove()
-        tables = list(reversed(db.metadata.sorted_tables))
-        with db.engine.begin() as connection:
-            if connection.dialect.name == "postgresql":
-                quote = connection.dialect.identifier_preparer.quote
-                names = ", ".join(quote(table.name) for table in tables)
-                connection.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
-            else:
-                for table in tables:
-                    connection.execute(table.delete())
-            connection.execute(
-                sa.insert(AuditChainHead).values(id=1, seq=0, last_hash=GENESIS_HASH))
         db.engine.dispose()
 
 

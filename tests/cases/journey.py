@@ -18,7 +18,11 @@ from accreditation.providers.models import (
     RosterEntry,
     Tenure,
 )
-from accreditation.stages.file_sampling import draw_file_samples, record_file_assessment, samples_for
+from accreditation.stages.file_sampling import (
+    draw_file_samples,
+    record_file_assessment,
+    samples_for,
+)
 from accreditation.stages.property_inspection import record_property_inspection
 from accreditation.standards.operations import current_checklist, record_assessment
 

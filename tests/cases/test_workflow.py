@@ -14,13 +14,19 @@ from accreditation.cases.models import (
     DecisionOutcome,
     InspectionOutcome,
 )
-from accreditation.errors import Conflict, InvalidTransition, NotFound, NotPermitted, ValidationFailed
+from accreditation.errors import (
+    Conflict,
+    InvalidTransition,
+    NotFound,
+    NotPermitted,
+    ValidationFailed,
+)
 from accreditation.extensions import db
 from accreditation.stages.file_sampling import draw_file_samples, redraw, samples_for
 from accreditation.workflow import CaseStatus
 
 from ..factories import UserFactory
-from .journey import TODAY, Journey, best_answers
+from .journey import TODAY, best_answers
 
 
 def case_events(case) -> list[str]:
