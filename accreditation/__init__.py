@@ -102,6 +102,7 @@ def _register_models() -> None:
 def _register_blueprints(app: Flask) -> None:
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
+    from .cases import bp as cases_bp
     from .main import bp as main_bp
     from .providers import bp as providers_bp
     from .register import bp as register_bp
@@ -109,5 +110,5 @@ def _register_blueprints(app: Flask) -> None:
     from .standards import bp as standards_bp
 
     for blueprint in (main_bp, auth_bp, providers_bp, stages_bp, admin_bp, register_bp,
-                      standards_bp):
+                      standards_bp, cases_bp):
         app.register_blueprint(blueprint)

@@ -21,8 +21,19 @@ def form_error_summary(form: FlaskForm) -> dict:
     items = []
     for field in form._fields.values():
         for message in field.errors if isinstance(field.errors, list | tuple) else []:
-            items.append({"text": message, "href": f"#{field.id}"})
+            items.append({"text": message, "href": f"#{_first_input_id(field)}"})
     first = next(iter(form._fields.values()), None)
     for message in form.form_errors:
         items.insert(0, {"text": message, "href": f"#{first.id}" if first else "#main-content"})
     return {"titleText": "There is a problem", "errorList": items}
+
+
+def _first_input_id(field) -> str:
+    """Where an error link should land: the first of a date's three inputs, the first radio."""
+    from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovRadioInput
+
+    if isinstance(field.widget, GovDateInput):
+        return f"{field.name}-day"
+    if isinstance(field.widget, GovRadioInput):
+        return field.id
+    return field.id

@@ -11,10 +11,11 @@ from .auth.models import Role
 NAVIGATION = {
     Role.PROVIDER: [("providers.home", "Your organisation"),
                     ("standards.provider_gap_report", "Coming standards")],
-    Role.INSPECTOR: [("stages.inspector_home", "Your inspections"), ("register.home", "Register")],
+    Role.INSPECTOR: [("stages.inspector_home", "Your inspections"),
+                     ("cases.case_list", "Applications"), ("register.home", "Register")],
     Role.COMMISSIONER: [
-        ("admin.home", "Overview"), ("admin.providers", "Providers"),
-        ("standards.checklists", "Checklists"),
+        ("admin.home", "Overview"), ("cases.case_list", "Applications"),
+        ("admin.providers", "Providers"), ("standards.checklists", "Checklists"),
         ("admin.staff", "Staff"), ("register.home", "Register"),
         ("admin.audit_trail", "Audit trail"),
     ],

@@ -1,0 +1,7 @@
+"""Applications for accreditation: the case pages, actions and decisions."""
+
+from flask import Blueprint
+
+bp = Blueprint("cases", __name__, url_prefix="/cases")
+
+from . import views  # noqa: E402,F401

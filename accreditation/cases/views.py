@@ -1,0 +1,249 @@
+"""Case pages for everyone who works on a case; every change goes through an operation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from .. import clock, workflow
+from ..audit import AuditEvent
+from ..auth.models import Role, User
+from ..auth.permissions import allow
+from ..errors import NotFound, ValidationFailed
+from ..extensions import db
+from ..forms import show_error
+from ..stages.forms import CaseActionForm, DecisionForm
+from ..workflow import CaseStatus
+from . import bp, operations
+from .models import Case, CorrectiveAction, DecisionOutcome, InspectionOutcome
+
+STAFF = (Role.COMMISSIONER, Role.INSPECTOR)
+EVERYONE_ON_A_CASE = (Role.PROVIDER, Role.COMMISSIONER, Role.INSPECTOR)
+
+
+def _actor() -> User:
+    return current_user._get_current_object()
+
+
+def _case(case_id: int) -> Case:
+    return operations.get_case_for(_actor(), case_id)
+
+
+def inspector_choices() -> list[SelectChoice]:
+    inspectors = db.session.scalars(sa.select(User).where(
+        User.role == Role.INSPECTOR, User.is_active).order_by(User.full_name))
+    return [SelectChoice("", "Choose an inspector")] + [
+        SelectChoice(str(user.id), user.full_name) for user in inspectors]
+
+
+@bp.route("/")
+@allow(*STAFF)
+def case_list():
+    status = request.args.get("status") or None
+    query = sa.select(Case).order_by(Case.status_changed_at.desc())
+    if current_user.role is Role.INSPECTOR:
+        query = query.where(Case.inspector_id == current_user.id)
+    if status:
+        try:
+            query = query.where(Case.status == CaseStatus(status))
+        except ValueError:
+            raise ValidationFailed(f"'{status}' is not a case status.") from None
+    cases = db.session.scalars(query.limit(200)).all()
+    return render_template("cases/list.html", cases=cases, statuses=list(CaseStatus),
+                           current_status=status)
+
+
+def timeline(case: Case) -> list[AuditEvent]:
+    """What happened to the case, oldest first: its own events and those of its parts."""
+    return list(db.session.scalars(
+        sa.select(AuditEvent).where(sa.or_(
+            sa.and_(AuditEvent.subject_type == "accreditation_case",
+                    AuditEvent.subject_id == str(case.id)),
+            AuditEvent.details["case_id"].as_string() == str(case.id),
+        )).where(AuditEvent.action != "access.denied").order_by(AuditEvent.seq)))
+
+
+@bp.route("/<int:case_id>")
+@allow(*EVERYONE_ON_A_CASE)
+def case_detail(case_id: int):
+    case = _case(case_id)
+    actions = workflow.actions_for(case.status, current_user.role)
+    form = CaseActionForm(version=case.version)
+    form.inspector_id.choices = inspector_choices()
+    return render_template(
+        "cases/detail.html", case=case, actions=actions, form=form, events=timeline(case),
+        labels=workflow.TRIGGER_LABELS, default_due_on=clock.today() + timedelta(days=14),
+        decision_maker=current_user.role is Role.COMMISSIONER
+        and current_user.id not in operations.inspected_by(case))
+
+
+# One form, one view for the simple actions: which operation, and which fields it reads.
+SIMPLE_ACTIONS = {
+    "return": lambda actor, case, form, version: operations.return_to_provider(
+        actor, case, message=form.message.data, due_on=_required_date(form),
+        expected_version=version),
+    "fail": lambda actor, case, form, version: operations.fail_at_stage(
+        actor, case, reasons=form.reasons.data, expected_version=version),
+    "withdraw": lambda actor, case, form, version: operations.withdraw_application(
+        actor, case, expected_version=version),
+    "resubmit": lambda actor, case, form, version: operations.resubmit(
+        actor, case, response=form.response.data, expected_version=version),
+    "complete_file_sampling": lambda actor, case, form, version:
+        operations.complete_file_sampling(actor, case, expected_version=version),
+    "complete_property_inspections": lambda actor, case, form, version:
+        operations.complete_property_inspections(actor, case, expected_version=version),
+    "suspend": lambda actor, case, form, version: operations.suspend(
+        actor, case, reason=form.reasons.data, expected_version=version),
+    "reinstate": lambda actor, case, form, version: operations.reinstate(
+        actor, case, expected_version=version),
+    "revoke": lambda actor, case, form, version: operations.revoke(
+        actor, case, reason=form.reasons.data, expected_version=version),
+    "require_reassessment": lambda actor, case, form, version:
+        operations.require_reassessment(actor, case, reason=form.reasons.data or
+                                        "Reassessment required by the consortium.",
+                                        due_by=_required_date(form), expected_version=version),
+    "confirm_reassessment": lambda actor, case, form, version:
+        operations.confirm_reassessment(actor, case, expected_version=version),
+    "assign_inspector": lambda actor, case, form, version: operations.assign_inspector(
+        actor, case, _inspector(form)),
+}
+DONE_MESSAGES = {
+    "return": "Returned to the provider.", "fail": "Application refused.",
+    "withdraw": "Application withdrawn.", "resubmit": "Sent. The consortium will continue.",
+    "complete_file_sampling": "File sampling complete: property inspections can start.",
+    "complete_property_inspections": "Inspections complete: the application awaits a decision.",
+    "suspend": "Accreditation suspended.", "reinstate": "Accreditation reinstated.",
+    "revoke": "Accreditation revoked.", "require_reassessment": "Reassessment required.",
+    "confirm_reassessment": "Reassessment confirmed.", "assign_inspector": "Inspector assigned.",
+}
+
+
+def _required_date(form: CaseActionForm):
+    if form.due_on.data is None:
+        raise ValidationFailed("Enter a date, for example 27 3 2027", field="due_on")
+    return form.due_on.data
+
+
+def _inspector(form: CaseActionForm) -> User:
+    value = form.inspector_id.data or ""
+    inspector = db.session.get(User, int(value)) if value.isdigit() else None
+    if inspector is None:
+        raise ValidationFailed("Choose an inspector", field="inspector_id")
+    return inspector
+
+
+@bp.route("/<int:case_id>/actions/<action>", methods=["POST"])
+@allow(*EVERYONE_ON_A_CASE)
+def case_action(case_id: int, action: str):
+    case = _case(case_id)
+    operation = SIMPLE_ACTIONS.get(action)
+    if operation is None:
+        raise NotFound("There is no such action.")
+    form = CaseActionForm()
+    form.inspector_id.choices = inspector_choices()
+    if not form.validate():
+        return _redisplay(case, form)
+    try:
+        operation(_actor(), case, form, form.expected_version())
+    except ValidationFailed as error:
+        db.session.rollback()
+        show_error(form, error)
+        return _redisplay(case, form)
+    flash(DONE_MESSAGES[action], "success")
+    return redirect(url_for("cases.case_detail", case_id=case.id))
+
+
+def _redisplay(case: Case, form: CaseActionForm):
+    case = db.session.get(Case, case.id)
+    return render_template(
+        "cases/detail.html", case=case, form=form, events=timeline(case),
+        actions=workflow.actions_for(case.status, current_user.role),
+        labels=workflow.TRIGGER_LABELS, default_due_on=clock.today() + timedelta(days=14),
+        decision_maker=False), 400
+
+
+@bp.route("/<int:case_id>/decision", methods=["GET", "POST"])
+@allow(Role.COMMISSIONER)
+def decision(case_id: int):
+    case = _case(case_id)
+    form = DecisionForm(version=case.version)
+    candidates = condition_candidates(case)
+    form.conditions.choices = [SelectChoice(key, candidate.label)
+                               for key, candidate in candidates.items()]
+    if form.validate_on_submit():
+        days = form.conditions_due_in_days.data or 28
+        conditions = [
+            operations.Condition(item_id=candidates[key].item_id,
+                                 item_title=candidates[key].item_title,
+                                 description=f"Put right: {candidates[key].explanation}",
+                                 due_on=clock.today() + timedelta(days=days),
+                                 property_id=candidates[key].property_id)
+            for key in form.conditions.data]
+        try:
+            operations.decide_case(
+                _actor(), case, outcome=DecisionOutcome(form.outcome.data),
+                reasons=form.reasons.data, expires_on=form.expires_on.data,
+                conditions=conditions, expected_version=int(form.version.data or 0) or None)
+        except ValidationFailed as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            flash("Decision recorded. The provider has been told.", "success")
+            return redirect(url_for("cases.case_detail", case_id=case.id))
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template("cases/decision.html", case=case, form=form,
+                           own_inspection=current_user.id in operations.inspected_by(case),
+                           outcomes=InspectionOutcome), status
+
+
+@dataclass(frozen=True)
+class ConditionCandidate:
+    label: str
+    property_id: int
+    item_id: str
+    item_title: str
+    explanation: str
+
+
+def condition_candidates(case: Case) -> dict[str, ConditionCandidate]:
+    """Failed items of properties that passed: what a condition can ask to put right."""
+    candidates = {}
+    for link in case.properties:
+        if link.outcome is not InspectionOutcome.PASSED or link.assessment is None:
+            continue
+        result = link.assessment.score
+        by_id = {item.id: item for item in result.items}
+        for item_id in result.failed_items:
+            item = by_id[item_id]
+            candidates[f"{link.id}:{item_id}"] = ConditionCandidate(
+                f"{link.home.name}: {item.title}", link.property_id, item_id, item.title,
+                item.explanation)
+    return candidates
+
+
+@bp.route("/conditions/<int:action_id>/confirm", methods=["POST"])
+@allow(*STAFF)
+def confirm_condition(action_id: int):
+    action = db.session.get(CorrectiveAction, action_id)
+    if action is None:
+        raise NotFound("We could not find that condition.")
+    case = _case(action.case_id)
+    operations.confirm_action(_actor(), action)
+    flash(f"Condition '{action.item_title}' confirmed as met.", "success")
+    return redirect(url_for("cases.case_detail", case_id=case.id))
+
+
+@bp.route("/<int:case_id>/letter")
+@allow(*EVERYONE_ON_A_CASE)
+def decision_letter(case_id: int):
+    case = _case(case_id)
+    if not case.decisions:
+        raise NotFound("There is no decision on this application yet.")
+    return render_template("cases/letter.html", case=case, decision=case.decisions[-1])
+
+

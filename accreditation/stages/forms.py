@@ -1,0 +1,136 @@
+"""Forms for the stages: a checklist form built from a checklist version, and case actions."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovDateInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import (
+    DateField,
+    DecimalField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from ..checklists import NOT_APPLICABLE, ChecklistVersion, Item
+
+GRADES = [SelectChoice("3", "3 – good"), SelectChoice("2", "2 – adequate"),
+          SelectChoice("1", "1 – poor"), SelectChoice("0", "0 – not met")]
+
+
+def _item_field(item: Item):
+    hint = item.guidance or None
+    label = item.text
+    if item.answer_type == "yes_no":
+        choices = [SelectChoice("yes", "Yes"), SelectChoice("no", "No")]
+        if item.allow_not_applicable:
+            choices.append(SelectChoice(NOT_APPLICABLE, "Not applicable"))
+        return RadioField(label, choices=choices, widget=GovRadioInput(), description=hint,
+                          validators=[Optional()])
+    if item.answer_type == "graded":
+        choices = list(GRADES)
+        if item.allow_not_applicable:
+            choices.append(SelectChoice(NOT_APPLICABLE, "Not applicable"))
+        return RadioField(label, choices=choices, widget=GovRadioInput(), description=hint,
+                          validators=[Optional()])
+    if item.answer_type == "number":
+        unit = f" ({item.unit})" if item.unit else ""
+        return DecimalField(label + unit, widget=GovTextInput(), description=hint,
+                            validators=[Optional()], places=None)
+    return TextAreaField(label, widget=GovTextArea(), description=hint,
+                         validators=[Optional(), Length(max=2000)])
+
+
+class ChecklistForm(FlaskForm):
+    """A form for one checklist; build the class for a version with ``checklist_form``."""
+
+    submit = SubmitField("Save answers", widget=GovSubmitInput())
+
+    items: list[Item] = []
+
+    def answers(self) -> dict:
+        """The answers as the scoring engine takes them; blanks are left out (not answered)."""
+        answers = {}
+        for item in self.items:
+            value = self[f"item_{item.id}"].data
+            if value in (None, ""):
+                continue
+            if item.answer_type == "graded" and value != NOT_APPLICABLE:
+                value = int(value)
+            elif item.answer_type == "number":
+                value = int(value) if value == int(value) else float(value)
+            answers[item.id] = value
+        return answers
+
+
+def checklist_form(checklist: ChecklistVersion, *, category: str | None = None,
+                   file_type: str | None = None, answers: dict | None = None) -> ChecklistForm:
+    """A form with one field per item that applies (to this category or file type)."""
+    context = category or file_type
+    items = [item for item in checklist.items
+             if item.applies(checklist.context_field, context)]
+    attributes = {f"item_{item.id}": _item_field(item) for item in items}
+    attributes["items"] = items
+    form_class = type("BoundChecklistForm", (ChecklistForm,), attributes)
+    data = {f"item_{item_id}": (str(value) if not isinstance(value, str) else value)
+            for item_id, value in (answers or {}).items()}
+    return form_class(data=data) if answers else form_class()
+
+
+class CaseActionForm(FlaskForm):
+    """The fields any case action may need; each action's view reads the ones it uses."""
+
+    version = HiddenField()
+    message = TextAreaField("What do you need from the provider?", widget=GovTextArea(),
+                            validators=[Optional(), Length(max=4000)])
+    due_on = DateField("Deadline", widget=GovDateInput(), format="%d %m %Y",
+                       description="For example, 27 3 2027", validators=[Optional()])
+    reasons = TextAreaField("Reasons", widget=GovTextArea(),
+                            validators=[Optional(), Length(max=4000)])
+    response = TextAreaField("What have you sent or changed?", widget=GovTextArea(),
+                             validators=[Optional(), Length(max=4000)])
+    inspector_id = SelectField("Inspector", widget=GovSelect(), choices=[],
+                               validators=[Optional()])
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+    def expected_version(self) -> int | None:
+        return int(self.version.data) if (self.version.data or "").isdigit() else None
+
+
+class DecisionForm(FlaskForm):
+    version = HiddenField()
+    outcome = RadioField("Decision", widget=GovRadioInput(), choices=[
+        SelectChoice("accredited", "Accredit"),
+        SelectChoice("accredited_with_conditions", "Accredit with conditions"),
+        SelectChoice("refused", "Refuse")], validators=[InputRequired(message="Choose a decision")])
+    reasons = TextAreaField("Reasons", widget=GovTextArea(),
+                            description="The provider sees these in their decision letter.",
+                            validators=[InputRequired(message="Give the reasons for the decision"),
+                                        Length(max=4000)])
+    expires_on = DateField("Accreditation expires on", widget=GovDateInput(), format="%d %m %Y",
+                           description="Leave blank for 12 months from today.",
+                           validators=[Optional()])
+    conditions = SelectMultipleField(
+        "Conditions: items to put right", widget=GovCheckboxesInput(), choices=[],
+        description="For accreditation with conditions: each item chosen becomes a corrective "
+                    "action the provider must complete and an inspector confirm.",
+        validators=[Optional()])
+    conditions_due_in_days = IntegerField(
+        "Days to complete the conditions", widget=GovTextInput(), default=28,
+        validators=[Optional(), NumberRange(min=1, max=365,
+                                            message="Give between 1 and 365 days")])
+    submit = SubmitField("Record decision", widget=GovSubmitInput())
