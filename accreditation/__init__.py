@@ -85,6 +85,8 @@ def create_app(config: dict | None = None) -> Flask:
     if not app.testing:
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+        # transitions narrates every callback at INFO; the audit trail already records changes.
+        logging.getLogger("transitions").setLevel(logging.WARNING)
     return app
 
 

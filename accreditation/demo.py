@@ -7,7 +7,6 @@ so running it twice changes nothing. Names and addresses are invented.
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
 
 import sqlalchemy as sa
 
@@ -19,8 +18,8 @@ from .councils import Council
 from .extensions import db
 from .providers.models import AccommodationCategory as Category
 from .providers.models import Organisation, Property
-from .standards.models import Assessment, PublishedChecklist
-from .standards.operations import current_checklist, publish_definitions, record_assessment
+from .standards.models import PublishedChecklist
+from .standards.operations import publish_definitions
 
 DEMO_PASSWORD = "demo passphrase for accreditation"  # noqa: S105 (published demo password)
 
@@ -103,8 +102,6 @@ PROVIDER_QUALITY = {
 # The first version of each checklist is published; property inspection v2 is left as a draft
 # for commissioners to preview and publish.
 DEMO_PUBLISHED = ["due_diligence/v1.yaml", "file_sampling/v1.yaml", "property_inspection/v1.yaml"]
-DEMO_ASSESSED_FROM = date(2026, 10, 5)
-DEMO_STAFF_FILES = ["S-014", "S-022", "S-031", "S-047", "S-052"]
 
 # email, name, role, council, organisation
 DEMO_USERS = [
@@ -164,7 +161,9 @@ def load() -> int:
         )
         created += 1
     created += _publish_checklists()
-    created += _assess(organisations)
+    from .demo_cases import load_cases
+
+    created += load_cases(organisations, PROVIDER_QUALITY)
     return created
 
 
@@ -190,7 +189,7 @@ def plausible_answers(checklist: ChecklistVersion, rng: random.Random, quality: 
         if file_type and file_type not in item.applies_to_files:
             continue
         # Providers get the items that are always critical (gas, fire...) right far more often.
-        good = rng.random() < (0.99 if item.critical else quality)
+        good = rng.random() < (max(quality, 0.99) if item.critical else quality)
         if item.answer_type == "free_text":
             answers[item.id] = "Seen on the day; discussed with the manager."
         elif item.allow_not_applicable and rng.random() < 0.05:
@@ -207,35 +206,3 @@ def plausible_answers(checklist: ChecklistVersion, rng: random.Random, quality: 
                 value = (high + 1) if high is not None else (low - 1)
             answers[item.id] = value
     return answers
-
-
-def _assess(organisations: dict[str, Organisation]) -> int:
-    """Past assessments for the demo providers, so impact previews and gap reports have data."""
-    if db.session.scalar(sa.select(sa.func.count(Assessment.id))):
-        return 0
-    rng = random.Random(2026)  # noqa: S311 (demo data, not security)
-    inspector = db.session.scalar(sa.select(User).where(User.role == Role.INSPECTOR))
-    created = 0
-    for offset, (name, organisation) in enumerate(sorted(organisations.items())):
-        quality = PROVIDER_QUALITY[name]
-        on = DEMO_ASSESSED_FROM + timedelta(days=7 * offset)
-        due_diligence = current_checklist("due_diligence", on).checklist
-        record_assessment(None, kind="due_diligence", organisation=organisation,
-                          answers=plausible_answers(due_diligence, rng, quality), assessed_on=on,
-                          commit=False)
-        files = current_checklist("file_sampling", on).checklist
-        for reference in DEMO_STAFF_FILES:
-            record_assessment(inspector, kind="file_sampling", organisation=organisation,
-                              subject_ref=reference, file_type="staff", assessed_on=on,
-                              answers=plausible_answers(files, rng, quality, file_type="staff"),
-                              commit=False)
-        properties = current_checklist("property_inspection", on).checklist
-        for property_ in organisation.properties:
-            category = property_.category.value
-            record_assessment(
-                inspector, kind="property_inspection", organisation=organisation,
-                property=property_, assessed_on=on + timedelta(days=1), commit=False,
-                answers=plausible_answers(properties, rng, quality, category=category))
-        created += 1 + len(DEMO_STAFF_FILES) + len(organisation.properties)
-    db.session.commit()
-    return created

@@ -71,6 +71,12 @@ def test_demo_data_is_idempotent_and_covers_every_category_and_role(runner):
     categories = set(db.session.scalars(sa.select(Property.category)))
     assert categories == set(AccommodationCategory)
     assert set(db.session.scalars(sa.select(User.role))) == set(Role)
+    from accreditation.audit import verify
+    from accreditation.cases.models import Case
+    from accreditation.workflow import CaseStatus
+
+    assert set(db.session.scalars(sa.select(Case.status))) == set(CaseStatus)
+    assert verify().ok
     for role in ("commissioner", "inspector", "social worker", "provider"):
         assert role in first.output
 

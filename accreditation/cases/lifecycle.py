@@ -78,14 +78,8 @@ def _act(report: TickReport, what: str, action) -> None:
 def _expire(today: date, report: TickReport) -> None:
     for case in _cases(*IN_FORCE, CaseStatus.SUSPENDED):
         if case.expires_on <= today:
-            def expire(case=case):
-                operations._transition(None, case, "expire", expected_version=case.version)
-                for link in case.properties:
-                    link.accredited = False
-                notify_provider(case, "accreditation expired",
-                                f"Your accreditation expired on {case.expires_on:%-d %B %Y}.")
-                operations._commit()
-            _act(report, "accreditations expired", expire)
+            _act(report, "accreditations expired",
+                 lambda case=case: operations.expire_accreditation(case, today=today))
 
 
 def _remind_expiry(today: date, report: TickReport) -> None:

@@ -478,6 +478,19 @@ def suspend(actor: User | None, case: Case, *, reason: str,
     _commit()
 
 
+def expire_accreditation(case: Case, *, today: date) -> None:
+    """The periodic job ends an accreditation on its expiry date (no user acts)."""
+    if case.expires_on is None or case.expires_on > today:
+        raise InvalidTransition(f"{case.reference} does not expire until "
+                                f"{case.expires_on:%-d %B %Y}.")
+    _transition(None, case, "expire", expected_version=case.version)
+    for link in case.properties:
+        link.accredited = False
+    notify_provider(case, "accreditation expired",
+                    f"Your accreditation expired on {case.expires_on:%-d %B %Y}.")
+    _commit()
+
+
 def reinstate(actor: User, case: Case, *, expected_version: int | None) -> None:
     _transition(actor, case, "reinstate", expected_version=expected_version,
                 changes={"suspension_reason": None})

@@ -113,7 +113,7 @@ def test_tick_is_idempotent(journey):
 
 def test_an_interrupted_tick_reaches_the_same_end_state_when_run_again(app, journey,
                                                                        monkeypatch):
-    from accreditation.cases import lifecycle
+    from accreditation.cases import operations as case_operations
 
     first = journey.all_the_way()
     second_journey = type(journey)()
@@ -121,7 +121,7 @@ def test_an_interrupted_tick_reaches_the_same_end_state_when_run_again(app, jour
     second = second_journey.all_the_way()
     day = first.expires_on
     calls = {"n": 0}
-    real = lifecycle.notify_provider
+    real = case_operations.notify_provider
 
     def crash_on_second(*args, **kwargs):
         calls["n"] += 1
@@ -129,11 +129,11 @@ def test_an_interrupted_tick_reaches_the_same_end_state_when_run_again(app, jour
             raise KeyboardInterrupt("cron killed")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(lifecycle, "notify_provider", crash_on_second)
+    monkeypatch.setattr(case_operations, "notify_provider", crash_on_second)
     with pytest.raises(KeyboardInterrupt):
         tick(day)
     db.session.rollback()
-    monkeypatch.setattr(lifecycle, "notify_provider", real)
+    monkeypatch.setattr(case_operations, "notify_provider", real)
     tick(day)
     tick(day)
     assert {first.status, second.status} == {CaseStatus.EXPIRED}
