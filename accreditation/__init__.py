@@ -53,10 +53,11 @@ def create_app(config: dict | None = None) -> Flask:
     _register_models()
     _register_blueprints(app)
 
-    from . import errors, security
+    from . import api, errors, security
     from .auth import permissions
 
     errors.register_error_handlers(app)
+    api.init_app(app)  # bearer tokens first: the permission check needs the API user
     permissions.init_app(app)
     security.init_app(app)
 
@@ -103,6 +104,7 @@ def _register_models() -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from .admin import bp as admin_bp
+    from .api import bp as api_bp
     from .auth import bp as auth_bp
     from .cases import bp as cases_bp
     from .main import bp as main_bp
@@ -112,5 +114,5 @@ def _register_blueprints(app: Flask) -> None:
     from .standards import bp as standards_bp
 
     for blueprint in (main_bp, auth_bp, providers_bp, stages_bp, admin_bp, register_bp,
-                      standards_bp, cases_bp):
+                      standards_bp, cases_bp, api_bp):
         app.register_blueprint(blueprint)

@@ -142,9 +142,49 @@ def tick_command(today):
         click.echo(line)
 
 
+@click.group("tokens", help="API tokens (bearer tokens for /api/v1).")
+def tokens_group() -> None:
+    pass
+
+
+@tokens_group.command("create")
+@click.option("--email", required=True, help="The user the token acts as.")
+@click.option("--name", default="API token", help="What uses the token, e.g. 'Camden case system'.")
+def create_token_command(email: str, name: str):
+    """Create a token; it is printed once and never stored."""
+    from .api.tokens import create_token
+    from .auth.models import User
+    from .extensions import db
+
+    user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"No user has the email address {email}.")
+    try:
+        record, token = create_token(user, name)
+    except ValidationFailed as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"Token {record.id} for {user.email} ({user.role.label.lower()}):")
+    click.echo(token)
+    click.echo("Keep it secret: it is shown only now.")
+
+
+@tokens_group.command("revoke")
+@click.option("--id", "token_id", required=True, type=int)
+def revoke_token_command(token_id: int):
+    """Revoke a token at once."""
+    from .api.tokens import revoke_token
+    from .errors import NotFound
+
+    try:
+        revoke_token(token_id)
+    except NotFound as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"Token {token_id} revoked.")
+
+
 def register_commands(app: Flask) -> None:
     from .standards.cli import checklists_group
 
     for command in (users_group, audit_group, demo_data_command, notifications_group,
-                    checklists_group, tick_command):
+                    checklists_group, tick_command, tokens_group):
         app.cli.add_command(command)

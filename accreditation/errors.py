@@ -33,6 +33,11 @@ class ValidationFailed(DomainError):
     title = "There is a problem"
 
 
+class Unauthenticated(DomainError):
+    status_code = 401
+    title = "Authentication needed"
+
+
 class NotPermitted(DomainError):
     status_code = 403
     title = "You do not have permission to do this"
@@ -84,6 +89,8 @@ def _render(status: int, title: str, detail: str):
         response = jsonify(type="about:blank", title=title, status=status, detail=detail)
         response.status_code = status
         response.mimetype = "application/problem+json"
+        if status == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="accreditation"'
         return response
     return render_template("errors/error.html", status=status, title=title, detail=detail), status
 

@@ -18,7 +18,7 @@ from flask import Flask, current_app, redirect, request, url_for
 from flask_login import current_user
 
 from .. import audit
-from ..errors import NotFound, NotPermitted
+from ..errors import NotFound, NotPermitted, Unauthenticated
 from ..extensions import db
 from .models import Role
 
@@ -95,7 +95,7 @@ def enforce_access_rule():
         return None
     if not current_user.is_authenticated:
         if request.path.startswith("/api/"):
-            raise NotPermitted("Sign in first: this needs an authenticated user.")
+            raise Unauthenticated("Send a valid API token: Authorization: Bearer <token>.")
         return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
     if rule.roles and current_user.role not in rule.roles:
         record_denial("role not allowed", required=rule.describe())

@@ -1,0 +1,151 @@
+"""The OpenAPI 3.1 description of ``/api/v1``: what the API promises, in one place."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from .schemas import ANSWERS_REQUEST, TRANSITION_REQUEST
+
+PROBLEM = {
+    "type": "object",
+    "required": ["title", "status"],
+    "properties": {"type": {"type": "string"}, "title": {"type": "string"},
+                   "status": {"type": "integer"}, "detail": {"type": "string"}},
+}
+
+CASE = {
+    "type": "object",
+    "required": ["id", "reference", "status", "version", "properties", "actions"],
+    "properties": {
+        "id": {"type": "integer"},
+        "reference": {"type": "string"},
+        "organisation": {"type": "object", "properties": {
+            "id": {"type": "integer"}, "name": {"type": "string"}}},
+        "status": {"type": "string", "enum": [
+            "draft", "due_diligence", "returned_at_due_diligence", "file_sampling",
+            "returned_at_file_sampling", "property_inspection",
+            "returned_at_property_inspection", "awaiting_decision", "accredited",
+            "reassessment_due", "suspended", "refused", "revoked", "expired", "withdrawn"]},
+        "version": {"type": "integer", "description": "Send it back as expected_version."},
+        "submitted_at": {"type": ["string", "null"], "format": "date-time"},
+        "status_changed_at": {"type": "string", "format": "date-time"},
+        "inspector_id": {"type": ["integer", "null"]},
+        "return": {"type": ["object", "null"], "properties": {
+            "message": {"type": "string"}, "due_on": {"type": "string", "format": "date"}}},
+        "accredited_on": {"type": ["string", "null"], "format": "date"},
+        "expires_on": {"type": ["string", "null"], "format": "date"},
+        "properties": {"type": "array", "items": {"type": "object", "properties": {
+            "id": {"type": "integer"}, "property_id": {"type": "integer"},
+            "name": {"type": "string"}, "category": {"type": "string"},
+            "outcome": {"type": "string", "enum": ["pending", "passed", "failed"]},
+            "accredited": {"type": "boolean"}, "mark": {"type": ["string", "null"]}}}},
+        "actions": {"type": "array", "items": {"type": "string"},
+                    "description": "What the caller may do to the case now."},
+    },
+}
+
+ASSESSMENT_RESULT = {
+    "type": "object",
+    "required": ["assessment_id", "passed"],
+    "properties": {
+        "assessment_id": {"type": "integer"}, "passed": {"type": "boolean"},
+        "percent": {"type": ["string", "null"]}, "checklist_version": {"type": "integer"},
+        "step": {"type": "string", "format": "date"},
+        "failed_items": {"type": "array", "items": {"type": "string"}},
+        "reasons": {"type": "array", "items": {"type": "string"}},
+    },
+}
+
+
+def _problems(*statuses: int) -> dict:
+    descriptions = {400: "Invalid request", 401: "No valid bearer token",
+                    403: "Not permitted", 404: "Not found (or not yours to see)",
+                    409: "Not possible in the case's current state, or changed by someone else",
+                    422: "Invalid request"}
+    return {str(status): {"description": descriptions[status], "content": {
+        "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+        for status in statuses}
+
+
+def _json(schema_ref: str, description: str = "OK") -> dict:
+    return {"description": description, "content": {"application/json": {
+        "schema": {"$ref": f"#/components/schemas/{schema_ref}"}}}}
+
+
+ID = {"type": "integer", "minimum": 1}
+
+
+def _path_ids(*names: str) -> list[dict]:
+    return [{"name": name, "in": "path", "required": True, "schema": ID} for name in names]
+
+
+@cache
+def document() -> dict:
+    secured = [{"bearer": []}]
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Accommodation accreditation API", "version": "1.0.0",
+                 "description": "Applications for accreditation and their inspections, for "
+                                "inspectors' tablets and council systems. Authenticate with "
+                                "a bearer token (accreditation tokens create)."},
+        "servers": [{"url": "/api/v1"}],
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Problem": PROBLEM, "Case": CASE, "AssessmentResult": ASSESSMENT_RESULT,
+                "TransitionRequest": TRANSITION_REQUEST, "AnswersRequest": ANSWERS_REQUEST,
+                "CasePage": {"type": "object",
+                             "required": ["total_items", "total_pages", "page_number", "size",
+                                          "contents"],
+                             "properties": {
+                                 "total_items": {"type": "integer"},
+                                 "total_pages": {"type": "integer"},
+                                 "page_number": {"type": "integer"},
+                                 "size": {"type": "integer"},
+                                 "contents": {"type": "array",
+                                              "items": {"$ref": "#/components/schemas/Case"}}}},
+            },
+        },
+        "paths": {
+            "/cases": {"get": {
+                "summary": "Applications the caller may see", "security": secured,
+                "parameters": [
+                    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                    {"name": "size", "in": "query",
+                     "schema": {"type": "integer", "minimum": 1, "maximum": 100}}],
+                "responses": {"200": _json("CasePage"), **_problems(400, 401, 403)}}},
+            "/cases/{case_id}": {"get": {
+                "summary": "One application", "security": secured,
+                "parameters": _path_ids("case_id"),
+                "responses": {"200": _json("Case"), **_problems(401, 403, 404)}}},
+            "/cases/{case_id}/transitions": {"post": {
+                "summary": "Move an application on (return, refuse, suspend...)",
+                "security": secured, "parameters": _path_ids("case_id"),
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/TransitionRequest"}}}},
+                "responses": {"200": _json("Case"), **_problems(400, 401, 403, 404, 409)}}},
+            "/cases/{case_id}/properties/{link_id}/inspection": {"post": {
+                "summary": "Record a property's inspection answers", "security": secured,
+                "parameters": _path_ids("case_id", "link_id"),
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/AnswersRequest"}}}},
+                "responses": {"201": _json("AssessmentResult", "Recorded"),
+                              **_problems(400, 401, 403, 404, 409)}}},
+            "/cases/{case_id}/files/{sampled_id}/assessment": {"post": {
+                "summary": "Record a sampled file's answers", "security": secured,
+                "parameters": _path_ids("case_id", "sampled_id"),
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/AnswersRequest"}}}},
+                "responses": {"201": _json("AssessmentResult", "Recorded"),
+                              **_problems(400, 401, 403, 404, 409)}}},
+            "/checklists/{kind}": {"get": {
+                "summary": "The checklist version in force", "security": secured,
+                "parameters": [{"name": "kind", "in": "path", "required": True, "schema": {
+                    "type": "string",
+                    "enum": ["due_diligence", "file_sampling", "property_inspection"]}}],
+                "responses": {"200": {"description": "The definition",
+                                      "content": {"application/json": {"schema": {
+                                          "type": "object"}}}},
+                              **_problems(401, 403, 404)}}},
+        },
+    }

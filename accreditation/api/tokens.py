@@ -1,0 +1,59 @@
+"""Bearer tokens for the JSON API: created for a user, shown once, stored only as a hash."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+import sqlalchemy as sa
+
+from .. import audit
+from ..auth.models import ApiToken, User
+from ..database import utcnow
+from ..errors import NotFound, ValidationFailed
+from ..extensions import db
+
+PREFIX = "acc_"
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(user: User, name: str, *, actor: User | None = None) -> tuple[ApiToken, str]:
+    """A new token for ``user``; returns the record and the token (never stored or shown again)."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed("Give the token a name that says what uses it", field="name")
+    if not user.is_active:
+        raise ValidationFailed("That account is deactivated.")
+    token = PREFIX + secrets.token_urlsafe(32)
+    record = ApiToken(user_id=user.id, name=name[:80], token_hash=_hash(token))
+    db.session.add(record)
+    db.session.flush()
+    audit.record("api_token.created", actor=actor, subject=record,
+                 details={"user_id": user.id, "name": record.name})
+    db.session.commit()
+    return record, token
+
+
+def revoke_token(token_id: int, *, actor: User | None = None) -> ApiToken:
+    record = db.session.get(ApiToken, token_id)
+    if record is None or record.revoked_at is not None:
+        raise NotFound("There is no active token with that id.")
+    record.revoked_at = utcnow()
+    audit.record("api_token.revoked", actor=actor, subject=record,
+                 details={"user_id": record.user_id})
+    db.session.commit()
+    return record
+
+
+def user_for_token(token: str) -> User | None:
+    """The active user an unrevoked token belongs to, or None. Marks the token as used."""
+    if not token.startswith(PREFIX):
+        return None
+    record = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _hash(token)))
+    if record is None or record.revoked_at is not None or not record.user.is_active:
+        return None
+    record.last_used_at = utcnow()
+    return record.user

@@ -1,0 +1,185 @@
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import sqlalchemy as sa
+from flask import jsonify, request
+from flask_login import current_user
+
+from .. import clock
+from ..auth.models import Role
+from ..auth.permissions import allow, public
+from ..cases import operations
+from ..cases.models import Case, CaseProperty
+from ..checklists import KINDS
+from ..errors import NotFound, ValidationFailed
+from ..extensions import db
+from ..stages.file_sampling import record_file_assessment
+from ..stages.models import SampledFile
+from ..stages.property_inspection import record_property_inspection
+from ..standards.operations import current_checklist
+from . import bp
+from .openapi import document
+from .schemas import ANSWERS_REQUEST, TRANSITION_REQUEST, validated
+
+CASE_ROLES = (Role.PROVIDER, Role.INSPECTOR, Role.COMMISSIONER)
+MAX_PAGE_SIZE = 100
+
+
+def _actor():
+    return current_user._get_current_object()
+
+
+def case_json(case: Case) -> dict:
+    return {
+        "id": case.id,
+        "reference": case.reference,
+        "organisation": {"id": case.organisation_id, "name": case.organisation.name},
+        "status": case.status.value,
+        "version": case.version,
+        "submitted_at": case.submitted_at.isoformat() if case.submitted_at else None,
+        "status_changed_at": case.status_changed_at.isoformat(),
+        "inspector_id": case.inspector_id,
+        "return": ({"message": case.return_message, "due_on": case.return_due_on.isoformat()}
+                   if case.return_message else None),
+        "accredited_on": case.accredited_on.isoformat() if case.accredited_on else None,
+        "expires_on": case.expires_on.isoformat() if case.expires_on else None,
+        "properties": [{
+            "id": link.id, "property_id": link.property_id, "name": link.home.name,
+            "category": link.home.category.value, "outcome": link.outcome.value,
+            "accredited": link.accredited,
+            "mark": link.assessment.percent if link.assessment else None,
+        } for link in case.properties],
+        "actions": [action for action in operations_for(case)],
+    }
+
+
+def operations_for(case: Case) -> list[str]:
+    from .. import workflow
+
+    return workflow.actions_for(case.status, current_user.role)
+
+
+def _page_arguments() -> tuple[int, int]:
+    try:
+        page = int(request.args.get("page", 1))
+        size = int(request.args.get("size", 20))
+    except ValueError:
+        raise ValidationFailed("page and size must be whole numbers.") from None
+    if page < 1 or not 1 <= size <= MAX_PAGE_SIZE:
+        raise ValidationFailed(f"page must be 1 or more and size between 1 and {MAX_PAGE_SIZE}.")
+    return page, size
+
+
+@bp.route("/cases")
+@allow(*CASE_ROLES)
+def list_cases():
+    page, size = _page_arguments()
+    query = sa.select(Case)
+    user = _actor()
+    if user.role is Role.PROVIDER:
+        query = query.where(Case.organisation_id == user.organisation_id)
+    elif user.role is Role.INSPECTOR:
+        query = query.where(Case.inspector_id == user.id)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    cases = db.session.scalars(query.order_by(Case.id).offset((page - 1) * size).limit(size))
+    return jsonify(total_items=total, total_pages=math.ceil(total / size) if total else 0,
+                   page_number=page, size=size, contents=[case_json(case) for case in cases])
+
+
+@bp.route("/cases/<int:case_id>")
+@allow(*CASE_ROLES)
+def get_case(case_id: int):
+    return jsonify(case_json(operations.get_case_for(_actor(), case_id)))
+
+
+TRANSITIONS = {
+    "return": lambda a, c, b, v: operations.return_to_provider(
+        a, c, message=b.get("message", ""), due_on=_date(b, "due_on"), expected_version=v),
+    "resubmit": lambda a, c, b, v: operations.resubmit(
+        a, c, response=b.get("response", ""), expected_version=v),
+    "fail": lambda a, c, b, v: operations.fail_at_stage(
+        a, c, reasons=b.get("reasons", ""), expected_version=v),
+    "withdraw": lambda a, c, b, v: operations.withdraw_application(a, c, expected_version=v),
+    "complete_file_sampling": lambda a, c, b, v: operations.complete_file_sampling(
+        a, c, expected_version=v),
+    "complete_property_inspections": lambda a, c, b, v:
+        operations.complete_property_inspections(a, c, expected_version=v),
+    "suspend": lambda a, c, b, v: operations.suspend(
+        a, c, reason=b.get("reasons", ""), expected_version=v),
+    "reinstate": lambda a, c, b, v: operations.reinstate(a, c, expected_version=v),
+    "revoke": lambda a, c, b, v: operations.revoke(
+        a, c, reason=b.get("reasons", ""), expected_version=v),
+    "require_reassessment": lambda a, c, b, v: operations.require_reassessment(
+        a, c, reason=b.get("reasons", "Reassessment required."), due_by=_date(b, "due_on"),
+        expected_version=v),
+    "confirm_reassessment": lambda a, c, b, v: operations.confirm_reassessment(
+        a, c, expected_version=v),
+}
+
+
+def _date(body: dict, name: str) -> date:
+    if name not in body:
+        raise ValidationFailed(f"{name} is required for this action (YYYY-MM-DD).")
+    return date.fromisoformat(body[name])
+
+
+@bp.route("/cases/<int:case_id>/transitions", methods=["POST"])
+@allow(*CASE_ROLES)
+def transition(case_id: int):
+    body = validated(TRANSITION_REQUEST, request.get_json(silent=True))
+    case = operations.get_case_for(_actor(), case_id)
+    TRANSITIONS[body["action"]](_actor(), case, body, body["expected_version"])
+    return jsonify(case_json(case))
+
+
+def _assessment_json(assessment) -> dict:
+    result = assessment.score
+    return {"assessment_id": assessment.id, "passed": result.passed, "percent": result.percent,
+            "checklist_version": result.version, "step": result.step.effective_from.isoformat(),
+            "failed_items": list(result.failed_items), "reasons": list(result.reasons)}
+
+
+def _assessed_on(body: dict) -> date:
+    return date.fromisoformat(body["assessed_on"]) if "assessed_on" in body else clock.today()
+
+
+@bp.route("/cases/<int:case_id>/properties/<int:link_id>/inspection", methods=["POST"])
+@allow(Role.INSPECTOR, Role.COMMISSIONER)
+def inspect_property(case_id: int, link_id: int):
+    body = validated(ANSWERS_REQUEST, request.get_json(silent=True))
+    case = operations.get_case_for(_actor(), case_id)
+    link = db.session.get(CaseProperty, link_id)
+    if link is None or link.case_id != case.id:
+        raise NotFound("That property is not in this application.")
+    assessment = record_property_inspection(_actor(), link, body["answers"], _assessed_on(body))
+    return jsonify(_assessment_json(assessment)), 201
+
+
+@bp.route("/cases/<int:case_id>/files/<int:sampled_id>/assessment", methods=["POST"])
+@allow(Role.INSPECTOR, Role.COMMISSIONER)
+def assess_file(case_id: int, sampled_id: int):
+    body = validated(ANSWERS_REQUEST, request.get_json(silent=True))
+    case = operations.get_case_for(_actor(), case_id)
+    sampled = db.session.get(SampledFile, sampled_id)
+    if sampled is None or sampled.sample.case_id != case.id:
+        raise NotFound("That file is not in this application's sample.")
+    record_file_assessment(_actor(), sampled, body["answers"], _assessed_on(body))
+    return jsonify(_assessment_json(sampled.assessment)), 201
+
+
+@bp.route("/checklists/<kind>")
+@allow(Role.INSPECTOR, Role.COMMISSIONER)
+def checklist(kind: str):
+    if kind not in KINDS:
+        raise NotFound("There is no checklist of that kind.")
+    record = current_checklist(kind)
+    return jsonify(kind=kind, version=record.version, fingerprint=record.fingerprint,
+                   definition=record.definition)
+
+
+@bp.route("/openapi.json")
+@public
+def openapi():
+    return jsonify(document())

@@ -1,0 +1,1 @@
+from tests.cases.conftest import checklists, journey, today  # noqa: F401 (shared fixtures)

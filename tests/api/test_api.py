@@ -1,0 +1,182 @@
+"""The JSON API: bearer tokens only, the same operations, JSON problems, documented shapes."""
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from jsonschema import Draft202012Validator
+
+from accreditation.api.openapi import document
+from accreditation.api.tokens import create_token, revoke_token
+from accreditation.cases.models import Case
+from accreditation.extensions import db
+from accreditation.workflow import CaseStatus
+
+from ..cases.journey import TODAY, best_answers
+from ..factories import UserFactory
+
+
+def bearer(user) -> dict:
+    _, token = create_token(user, "test")
+    return {"Authorization": f"Bearer {token}"}
+
+
+def schema(name: str) -> Draft202012Validator:
+    spec = document()
+    # The document's own "#/components/..." references resolve against it.
+    return Draft202012Validator({**spec["components"]["schemas"][name],
+                                 "components": spec["components"]},
+                                format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def test_the_tokens_command_prints_a_working_token_once(runner, client):
+    user = UserFactory(commissioner=True, email="boss@example.org")
+    result = runner.invoke(args=["tokens", "create", "--email", "boss@example.org",
+                                 "--name", "Camden case system"])
+    assert result.exit_code == 0, result.output
+    token = next(line for line in result.output.splitlines() if line.startswith("acc_"))
+    response = client.get("/api/v1/cases", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+    from accreditation.auth.models import ApiToken
+    stored = db.session.scalars(sa.select(ApiToken)).one()
+    assert token not in stored.token_hash and stored.user_id == user.id
+    assert stored.last_used_at is not None
+
+
+@pytest.mark.parametrize("header", [None, "Bearer acc_not-a-real-token", "Basic dXNlcjpwYXNz",
+                                    "Bearer "])
+def test_without_a_valid_token_the_api_answers_401(client, header):
+    headers = {"Authorization": header} if header else {}
+    response = client.get("/api/v1/cases", headers=headers)
+    assert response.status_code == 401
+    assert response.mimetype == "application/problem+json"
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_a_signed_in_browser_session_does_not_authenticate_the_api(client):
+    client.sign_in(UserFactory(commissioner=True))
+    assert client.get("/commissioner/").status_code == 200
+    assert client.get("/api/v1/cases").status_code == 401
+
+
+def test_a_revoked_token_stops_working(client):
+    user = UserFactory(commissioner=True)
+    record, token = create_token(user, "tablet")
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/cases", headers=headers).status_code == 200
+    revoke_token(record.id)
+    assert client.get("/api/v1/cases", headers=headers).status_code == 401
+
+
+def test_a_provider_lists_only_its_own_cases(client, journey):
+    journey.submit()
+    other = UserFactory(provider=True)
+    mine = client.get("/api/v1/cases", headers=bearer(journey.provider)).get_json()
+    assert [case["id"] for case in mine["contents"]] == [journey.case.id]
+    assert client.get("/api/v1/cases", headers=bearer(other)).get_json()["total_items"] == 0
+    assert client.get(f"/api/v1/cases/{journey.case.id}",
+                      headers=bearer(other)).status_code == 404
+
+
+def test_responses_match_the_documented_schemas(client, journey):
+    journey.all_the_way()
+    headers = bearer(journey.commissioner)
+    page = client.get("/api/v1/cases?page=1&size=5", headers=headers).get_json()
+    schema("CasePage").validate(page)
+    assert (page["total_items"], page["total_pages"], page["page_number"], page["size"]) == (
+        1, 1, 1, 5)
+    case = client.get(f"/api/v1/cases/{journey.case.id}", headers=headers).get_json()
+    schema("Case").validate(case)
+    assert case["status"] == "accredited"
+
+
+def test_a_commissioner_returns_a_case_through_the_api(client, journey):
+    case = journey.submit()
+    response = client.post(f"/api/v1/cases/{case.id}/transitions",
+                           headers=bearer(journey.commissioner),
+                           json={"action": "return", "expected_version": case.version,
+                                 "message": "Send the lease.",
+                                 "due_on": (TODAY + timedelta(days=7)).isoformat()})
+    assert response.status_code == 200, response.text
+    assert response.get_json()["status"] == "returned_at_due_diligence"
+
+
+def test_an_illegal_transition_is_a_409_and_changes_nothing(client, journey):
+    case = journey.submit()
+    response = client.post(f"/api/v1/cases/{case.id}/transitions",
+                           headers=bearer(journey.commissioner),
+                           json={"action": "reinstate", "expected_version": case.version})
+    assert response.status_code == 409
+    assert response.mimetype == "application/problem+json"
+    assert "due diligence, so you cannot reinstate" in response.get_json()["detail"]
+    assert db.session.get(Case, case.id).status is CaseStatus.DUE_DILIGENCE
+
+
+def test_a_stale_version_is_a_409(client, journey):
+    case = journey.submit()
+    response = client.post(f"/api/v1/cases/{case.id}/transitions",
+                           headers=bearer(journey.commissioner),
+                           json={"action": "fail", "expected_version": case.version - 1,
+                                 "reasons": "Not fit."})
+    assert response.status_code == 409
+    assert "changed by someone else" in response.get_json()["detail"]
+
+
+@pytest.mark.parametrize("body, message", [
+    ({}, "'action' is a required property"),
+    ({"action": "explode", "expected_version": 1}, "is not one of"),
+    ({"action": "fail", "expected_version": "2"}, "is not of type 'integer'"),
+    ({"action": "return", "expected_version": 1, "due_on": "31/12/2027"}, "is not a 'date'"),
+    ({"action": "fail", "expected_version": 1, "extra": True}, "Additional properties"),
+    ([1, 2], "must be a JSON object"),
+    ("not json", "must be a JSON object"),
+])
+def test_invalid_bodies_are_400_with_a_message(client, journey, body, message):
+    case = journey.submit()
+    kwargs = {"data": body, "content_type": "application/json"} if isinstance(body, str) \
+        else {"json": body}
+    response = client.post(f"/api/v1/cases/{case.id}/transitions",
+                           headers=bearer(journey.commissioner), **kwargs)
+    assert response.status_code == 400
+    assert message in response.get_json()["detail"]
+
+
+def test_an_inspector_records_an_inspection_through_the_api(client, journey):
+    journey.submit()
+    journey.pass_due_diligence()
+    journey.complete_file_sampling()
+    link = journey.case.properties[0]
+    response = client.post(
+        f"/api/v1/cases/{journey.case.id}/properties/{link.id}/inspection",
+        headers=bearer(journey.inspector),
+        json={"answers": best_answers("property_inspection", category=link.home.category.value)})
+    assert response.status_code == 201, response.text
+    result = response.get_json()
+    schema("AssessmentResult").validate(result)
+    assert result["passed"] is True
+
+
+def test_an_inspection_with_a_bad_answer_names_the_item(client, journey):
+    journey.submit()
+    journey.pass_due_diligence()
+    journey.complete_file_sampling()
+    link = journey.case.properties[0]
+    answers = best_answers("property_inspection", category=link.home.category.value)
+    graded = next(key for key, value in answers.items() if isinstance(value, int)
+                  and not isinstance(value, bool))
+    answers[graded] = 9
+    response = client.post(
+        f"/api/v1/cases/{journey.case.id}/properties/{link.id}/inspection",
+        headers=bearer(journey.inspector), json={"answers": answers})
+    assert response.status_code == 400
+    assert db.session.get(Case, journey.case.id).properties[0].assessment_id is None
+
+
+def test_the_openapi_document_is_public_and_describes_every_api_route(app, client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert spec["openapi"] == "3.1.0"
+    documented = {path for path in spec["paths"]}
+    routes = {rule.rule.removeprefix("/api/v1").replace("<int:", "{").replace("<", "{")
+              .replace(">", "}") for rule in app.url_map.iter_rules()
+              if rule.rule.startswith("/api/v1") and not rule.rule.endswith("openapi.json")}
+    assert routes == documented
