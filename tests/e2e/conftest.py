@@ -1,0 +1,114 @@
+"""Browser tests: Debian's Chromium driven by Playwright against a live server on loopback.
+
+The app runs in a werkzeug server thread on ``127.0.0.1:<free port>`` over its own SQLite
+database, built through the migrations. Playwright downloads no browser here: the system's
+Chromium is launched. Without Chromium these tests are skipped, except under ``CI=true``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+from werkzeug.serving import make_server
+
+from accreditation import create_app
+from accreditation.extensions import db
+
+from ..conftest import config_for, reset_database
+from ..services import unavailable
+
+CHROMIUM = os.environ.get("ACCREDITATION_TEST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+    "--no-sandbox",
+]
+SCREENSHOTS = Path(__file__).resolve().parent.parent.parent / "test-results" / "screenshots"
+
+
+class LiveServer:
+    def __init__(self, app):
+        self.app = app
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def e2e_app(tmp_path_factory):
+    database = tmp_path_factory.mktemp("e2e") / "e2e.sqlite"
+    app = create_app(config_for(f"sqlite:///{database}"))
+    with app.app_context():
+        upgrade()
+    return app
+
+
+@pytest.fixture(scope="session")
+def live_server(e2e_app):
+    with LiveServer(e2e_app) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        unavailable(f"Chromium not found at {CHROMIUM}: apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def e2e_db(e2e_app):
+    """An app context on the live server's database, emptied before the test."""
+    with e2e_app.app_context():
+        reset_database()
+        yield db
+        db.session.remove()
+
+
+@pytest.fixture
+def new_page(browser, live_server):
+    """Open pages in fresh browser contexts (one per person), at a tablet-ish size."""
+    contexts = []
+
+    def open_page(viewport=(1024, 1366), has_touch=True):
+        context = browser.new_context(base_url=live_server.url, has_touch=has_touch,
+                                      viewport={"width": viewport[0], "height": viewport[1]})
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def screenshot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def sign_in(page, email: str, password: str) -> None:
+    page.goto("/sign-in")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("button:has-text('Sign in')")
+    page.wait_for_selector("text=Signed in as")
