@@ -1,8 +1,9 @@
 """Benchmark: the impact preview over 20,000 stored assessments of 60 items.
 
 Builds a throwaway embedded (SQLite) database through the real migrations, publishes a
-60-item property inspection checklist, stores 20,000 scored assessments of as many properties,
-then times ``preview_impact`` for the strictest scheduled step. For comparison it times, in the
+60-item property inspection checklist, stores 20,000 scored assessments of as many properties
+(each provider accredited for the properties that passed), then times ``preview_impact`` for
+the strictest scheduled step. For comparison it times, in the
 same run, the naive way (load every assessment as an object and fully re-score it) on a sample,
 and checks both give the same answer. Target: the preview in under 2 seconds on a 2-core
 machine. The last line printed is one JSON object with the figures.
@@ -30,6 +31,7 @@ from checklist_scoring import _sixty_item_version  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 
 from accreditation import create_app  # noqa: E402
+from accreditation.cases.models import Case, CaseProperty, InspectionOutcome  # noqa: E402
 from accreditation.checklists import (  # noqa: E402
     CATEGORIES,
     compile_checklist,
@@ -42,6 +44,7 @@ from accreditation.extensions import db  # noqa: E402
 from accreditation.providers.models import Organisation, Property  # noqa: E402
 from accreditation.standards.impact import preview_impact  # noqa: E402
 from accreditation.standards.models import Assessment, PublishedChecklist  # noqa: E402
+from accreditation.workflow import CaseStatus  # noqa: E402
 
 TARGET_SECONDS = 2.0
 ASSESSED_ON = date(2026, 10, 1)
@@ -81,13 +84,23 @@ def build(count: int, seed: int) -> tuple[int, float]:
         answers = plausible_answers(checklist, rng, rng.uniform(0.9, 1.0), category=category)
         result = compiled.score(answers, step, category=category)
         assessment_rows.append({
-            "checklist_version_id": record.id, "kind": "property_inspection",
+            "id": n + 1, "checklist_version_id": record.id, "kind": "property_inspection",
             "step_effective_from": step.effective_from, "organisation_id": n // 10 + 1,
             "property_id": n + 1, "category": category, "answers": answers,
             "result": result.to_dict(), "passed": result.passed, "percent": result.percent,
             "assessed_on": ASSESSED_ON})
     db.session.execute(sa.insert(Property), property_rows)
     db.session.execute(sa.insert(Assessment), assessment_rows)
+    # Every provider holds an accreditation in force, for the properties that passed.
+    db.session.execute(sa.insert(Case), [{
+        "id": org, "organisation_id": org, "status": CaseStatus.ACCREDITED,
+        "accredited_on": ASSESSED_ON, "expires_on": date(2027, 10, 1)}
+        for org in range(1, count // 10 + 1)])
+    db.session.execute(sa.insert(CaseProperty), [{
+        "case_id": row["organisation_id"], "property_id": row["property_id"],
+        "assessment_id": row["id"], "accredited": row["passed"],
+        "outcome": InspectionOutcome.PASSED if row["passed"] else InspectionOutcome.FAILED}
+        for row in assessment_rows])
     db.session.commit()
     return record.id, time.perf_counter() - started
 

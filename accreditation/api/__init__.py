@@ -33,6 +33,3 @@ def authenticate_api_request() -> None:
 
 def init_app(app: Flask) -> None:
     app.before_request(authenticate_api_request)
-
-
-from . import views  # noqa: E402,F401

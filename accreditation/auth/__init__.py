@@ -24,6 +24,5 @@ def load_user(session_id: str) -> User | None:
     return user
 
 
-from . import views  # noqa: E402,F401
 
 __all__ = ["Role", "User", "bp"]

@@ -112,7 +112,7 @@ class CaseProperty(db.Model):
     property_id: Mapped[int] = mapped_column(sa.ForeignKey("property.id"), index=True)
     outcome: Mapped[InspectionOutcome] = mapped_column(
         enum_type(InspectionOutcome, "inspection_outcome"), default=InspectionOutcome.PENDING)
-    assessment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("assessment.id"))
+    assessment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("assessment.id"), index=True)
     accredited: Mapped[bool] = mapped_column(default=False)
 
     case = relationship("Case", back_populates="properties")

@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("providers", __name__, url_prefix="/provider")
-
-from . import views  # noqa: E402,F401

@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("register", __name__, url_prefix="/register")
-
-from . import views  # noqa: E402,F401

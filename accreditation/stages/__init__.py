@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("stages", __name__)
-
-from . import views  # noqa: E402,F401

@@ -8,5 +8,3 @@ package stores what was published and what was assessed, and asks the engine abo
 from flask import Blueprint
 
 bp = Blueprint("standards", __name__)
-
-from . import views  # noqa: E402,F401

@@ -94,7 +94,7 @@ def _print_report(report, as_of: date) -> None:
     step = report.step
     click.echo(f"{report.title} v{report.version}, step from {step.effective_from:%-d %B %Y} "
                f"(pass mark {step.pass_mark}%), as of {as_of:%-d %B %Y}")
-    click.echo(f"{report.failing} of {report.assessed} currently passing assessments would fail "
+    click.echo(f"{report.failing} of {report.assessed} accredited would fail "
                f"({len(report.organisations_affected)} providers).")
     for heading, counts in (("By local authority", report.by_local_authority),
                             ("By accommodation category", report.by_category)):

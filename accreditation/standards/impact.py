@@ -1,8 +1,8 @@
 """Impact previews and gap reports: stored answers re-scored against a stricter standard.
 
-Both ask the pure engine; neither changes anything. The population previewed is the latest
-assessment of each subject (a property, a sampled file, an organisation) whose stored result
-passed: the providers and properties that meet the standard today.
+Both ask the pure engine; neither changes anything. The population previewed is what current
+accreditation rests on (``accredited_population``): who is accredited today, and on what
+answers.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from ..cases.models import Case, CaseProperty
 from ..checklists import (
     ChecklistVersion,
     ThresholdStep,
@@ -22,6 +23,7 @@ from ..checklists import (
 from ..councils import Council
 from ..extensions import db
 from ..providers.models import CATEGORY_LABELS, Organisation, Property
+from ..workflow import IN_FORCE
 from .models import Assessment
 from .operations import current_checklist, upcoming_step
 
@@ -64,37 +66,48 @@ class ImpactReport:
         }
 
 
-def latest_passing_assessments(kind: str):
-    """The latest assessment of every subject of ``kind``, kept only if it passed.
+def accredited_population(kind: str):
+    """The stored answers that accreditation in force rests on, for ``kind``.
 
-    Returns rows of (id, organisation id, category, file type, answers, local authority name).
+    For property inspections: the pinned assessment of every accredited property of an
+    application whose accreditation is in force (accredited or reassessment due). For due
+    diligence and file sampling: the latest assessment of each subject (the organisation, or
+    each sampled file) of those applications. Rows of (assessment id, organisation id,
+    category, file type, answers, local authority name).
     """
-    ranked = (
-        sa.select(
-            Assessment.id, Assessment.passed,
-            sa.func.row_number().over(
-                partition_by=(Assessment.organisation_id, Assessment.property_id,
-                              Assessment.subject_ref),
-                order_by=(Assessment.assessed_on.desc(), Assessment.id.desc()),
-            ).label("rank"),
-        ).where(Assessment.kind == kind).subquery()
-    )
+    columns = (Assessment.id, Assessment.organisation_id, Assessment.category,
+               Assessment.file_type, Assessment.answers, Council.name)
+    if kind == "property_inspection":
+        query = (
+            sa.select(*columns)
+            .join(CaseProperty, CaseProperty.assessment_id == Assessment.id)
+            .join(Case, Case.id == CaseProperty.case_id)
+            .where(CaseProperty.accredited.is_(True), Case.status.in_(IN_FORCE))
+        )
+    else:
+        ranked = (
+            sa.select(
+                Assessment.id,
+                sa.func.row_number().over(
+                    partition_by=(Assessment.case_id, Assessment.subject_ref),
+                    order_by=(Assessment.assessed_on.desc(), Assessment.id.desc()),
+                ).label("rank"),
+            ).join(Case, Case.id == Assessment.case_id)
+            .where(Assessment.kind == kind, Case.status.in_(IN_FORCE)).subquery()
+        )
+        query = (sa.select(*columns).join(ranked, ranked.c.id == Assessment.id)
+                 .where(ranked.c.rank == 1))
     return db.session.execute(
-        sa.select(Assessment.id, Assessment.organisation_id, Assessment.category,
-                  Assessment.file_type, Assessment.answers, Council.name)
-        .join(ranked, ranked.c.id == Assessment.id)
-        .outerjoin(Property, Property.id == Assessment.property_id)
+        query.outerjoin(Property, Property.id == Assessment.property_id)
         .outerjoin(Council, Council.id == Property.local_authority_id)
-        .where(ranked.c.rank == 1, ranked.c.passed.is_(True))
-        .order_by(Assessment.id)
-    )
+        .order_by(Assessment.id))
 
 
 def preview_impact(
     kind: str, *, step: ThresholdStep | None = None, as_of: date | None = None,
     checklist: ChecklistVersion | None = None,
 ) -> ImpactReport:
-    """Who meeting the standard today would fall below ``step`` (or the step in force on
+    """Who, of those accredited today, would fall below ``step`` (or the step in force on
     ``as_of``) of ``checklist`` (default: the current published version of ``kind``)."""
     checklist = checklist or current_checklist(kind).checklist
     if step is None:
@@ -110,7 +123,7 @@ def preview_impact(
     category_labels = {category.value: label for category, label in CATEGORY_LABELS.items()}
     summarise = compiled.summarise
     for assessment_id, organisation_id, category, file_type, answers, authority in (
-            latest_passing_assessments(kind)):
+            accredited_population(kind)):
         report.assessed += 1
         if summarise(answers, step, category=category, file_type=file_type).passed:
             continue

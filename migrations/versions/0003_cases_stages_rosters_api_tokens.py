@@ -190,6 +190,7 @@ def upgrade():
     sa.UniqueConstraint('case_id', 'property_id', name='uq_case_property_case_id_property')
     )
     with op.batch_alter_table('case_property', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_case_property_assessment_id'), ['assessment_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_case_property_case_id'), ['case_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_case_property_property_id'), ['property_id'], unique=False)
 
@@ -272,6 +273,7 @@ def downgrade():
     with op.batch_alter_table('case_property', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_case_property_property_id'))
         batch_op.drop_index(batch_op.f('ix_case_property_case_id'))
+        batch_op.drop_index(batch_op.f('ix_case_property_assessment_id'))
 
     op.drop_table('case_property')
     with op.batch_alter_table('file_sample', schema=None) as batch_op:

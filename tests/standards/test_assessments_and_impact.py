@@ -18,14 +18,19 @@ from accreditation.standards.models import Assessment
 from accreditation.standards.operations import current_checklist, record_assessment
 
 from ..factories import CouncilFactory, PropertyFactory, UserFactory
+from .conftest import accredit
 
 ASSESSED_ON = date(2026, 11, 2)
 
 
-def inspect(property_, answers, on=ASSESSED_ON, actor=None):
-    return record_assessment(actor, kind="property_inspection",
-                             organisation=property_.organisation, property=property_,
-                             answers=answers, assessed_on=on)
+def inspect(property_, answers, on=ASSESSED_ON, actor=None, accredited=True):
+    """Record an inspection; if it passed (and ``accredited``), accredit the property on it."""
+    assessment = record_assessment(actor, kind="property_inspection",
+                                   organisation=property_.organisation, property=property_,
+                                   answers=answers, assessed_on=on)
+    if accredited and assessment.passed:
+        accredit(property_, assessment)
+    return assessment
 
 
 def good_answers(category, rng, quality=1.0):
@@ -85,14 +90,24 @@ def test_impact_counts_by_local_authority_category_and_item(published_checklists
     assert report.organisations_affected == {weak.organisation_id}
 
 
-def test_only_the_latest_passing_assessment_of_each_property_counts(published_checklists, rng):
-    property_ = PropertyFactory()
-    failing = good_answers("single_occupancy", rng)
-    failing["gas_safety_certificate"] = "no"
-    inspect(property_, good_answers("single_occupancy", rng), on=date(2026, 10, 1))
-    inspect(property_, failing, on=date(2026, 11, 1))
+def test_only_accredited_properties_are_previewed(published_checklists, rng):
+    accredited_property, not_accredited = PropertyFactory(), PropertyFactory()
+    inspect(accredited_property, good_answers("single_occupancy", rng))
+    inspect(not_accredited, good_answers("single_occupancy", rng), accredited=False)
     report = preview_impact("property_inspection", as_of=date(2027, 7, 5))
-    assert report.assessed == 0  # its latest assessment fails today: not in the population
+    assert report.assessed == 1
+
+
+def test_suspended_or_expired_accreditation_is_not_previewed(published_checklists, rng):
+    from accreditation.workflow import CaseStatus
+
+    property_ = PropertyFactory()
+    assessment = inspect(property_, good_answers("single_occupancy", rng), accredited=False)
+    case = accredit(property_, assessment)
+    assert preview_impact("property_inspection", as_of=date(2027, 7, 5)).assessed == 1
+    case.status, case.suspension_reason = CaseStatus.SUSPENDED, "Concern."
+    db.session.commit()
+    assert preview_impact("property_inspection", as_of=date(2027, 7, 5)).assessed == 0
 
 
 @settings(max_examples=15, deadline=None)
@@ -100,6 +115,10 @@ def test_only_the_latest_passing_assessment_of_each_property_counts(published_ch
                                                        max_size=8))
 def test_impact_figures_agree_with_rescoring_each_assessment(published_checklists, seed,
                                                              qualities):
+    from accreditation.cases.models import Case, CaseProperty
+
+    db.session.execute(sa.delete(CaseProperty))
+    db.session.execute(sa.delete(Case))
     db.session.execute(sa.delete(Assessment))
     db.session.commit()
     rng = random.Random(seed)
@@ -114,7 +133,7 @@ def test_impact_figures_agree_with_rescoring_each_assessment(published_checklist
         expected_population = expected_failing = 0
         expected_items = {}
         for assessment in db.session.scalars(sa.select(Assessment)):
-            if not assessment.passed:
+            if not assessment.passed:  # only passing inspections were accredited
                 continue
             expected_population += 1
             result = compile_checklist(checklist).score(assessment.answers, step,
