@@ -6,11 +6,11 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from ..cases.actions import ACTIONS as CASE_ACTIONS
 from ..errors import ValidationFailed
 
-ACTIONS = ["return", "resubmit", "fail", "withdraw", "complete_file_sampling",
-           "complete_property_inspections", "suspend", "reinstate", "revoke",
-           "require_reassessment", "confirm_reassessment"]
+# The API offers the same actions as the pages (assigning an inspector is done on the pages).
+ACTIONS = sorted(set(CASE_ACTIONS) - {"assign_inspector"})
 
 TRANSITION_REQUEST = {
     "type": "object",

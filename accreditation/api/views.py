@@ -11,6 +11,7 @@ from .. import clock
 from ..auth.models import Role
 from ..auth.permissions import allow, public
 from ..cases import operations
+from ..cases.actions import ActionInput, perform
 from ..cases.models import Case, CaseProperty
 from ..checklists import KINDS
 from ..errors import NotFound, ValidationFailed
@@ -94,43 +95,15 @@ def get_case(case_id: int):
     return jsonify(case_json(operations.get_case_for(_actor(), case_id)))
 
 
-TRANSITIONS = {
-    "return": lambda a, c, b, v: operations.return_to_provider(
-        a, c, message=b.get("message", ""), due_on=_date(b, "due_on"), expected_version=v),
-    "resubmit": lambda a, c, b, v: operations.resubmit(
-        a, c, response=b.get("response", ""), expected_version=v),
-    "fail": lambda a, c, b, v: operations.fail_at_stage(
-        a, c, reasons=b.get("reasons", ""), expected_version=v),
-    "withdraw": lambda a, c, b, v: operations.withdraw_application(a, c, expected_version=v),
-    "complete_file_sampling": lambda a, c, b, v: operations.complete_file_sampling(
-        a, c, expected_version=v),
-    "complete_property_inspections": lambda a, c, b, v:
-        operations.complete_property_inspections(a, c, expected_version=v),
-    "suspend": lambda a, c, b, v: operations.suspend(
-        a, c, reason=b.get("reasons", ""), expected_version=v),
-    "reinstate": lambda a, c, b, v: operations.reinstate(a, c, expected_version=v),
-    "revoke": lambda a, c, b, v: operations.revoke(
-        a, c, reason=b.get("reasons", ""), expected_version=v),
-    "require_reassessment": lambda a, c, b, v: operations.require_reassessment(
-        a, c, reason=b.get("reasons", "Reassessment required."), due_by=_date(b, "due_on"),
-        expected_version=v),
-    "confirm_reassessment": lambda a, c, b, v: operations.confirm_reassessment(
-        a, c, expected_version=v),
-}
-
-
-def _date(body: dict, name: str) -> date:
-    if name not in body:
-        raise ValidationFailed(f"{name} is required for this action (YYYY-MM-DD).")
-    return date.fromisoformat(body[name])
-
-
 @bp.route("/cases/<int:case_id>/transitions", methods=["POST"])
 @allow(*CASE_ROLES)
 def transition(case_id: int):
     body = validated(TRANSITION_REQUEST, request.get_json(silent=True))
     case = operations.get_case_for(_actor(), case_id)
-    TRANSITIONS[body["action"]](_actor(), case, body, body["expected_version"])
+    data = ActionInput(
+        message=body.get("message"), reasons=body.get("reasons"), response=body.get("response"),
+        due_on=date.fromisoformat(body["due_on"]) if "due_on" in body else None)
+    perform(_actor(), case, body["action"], data, body["expected_version"])
     return jsonify(case_json(case))
 
 

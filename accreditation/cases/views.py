@@ -20,6 +20,7 @@ from ..forms import show_error
 from ..stages.forms import CaseActionForm, DecisionForm
 from ..workflow import CaseStatus
 from . import bp, operations
+from .actions import ACTIONS, DONE_MESSAGES, ActionInput, perform
 from .models import Case, CorrectiveAction, DecisionOutcome, InspectionOutcome
 
 STAFF = (Role.COMMISSIONER, Role.INSPECTOR)
@@ -82,74 +83,23 @@ def case_detail(case_id: int):
         and current_user.id not in operations.inspected_by(case))
 
 
-# One form, one view for the simple actions: which operation, and which fields it reads.
-SIMPLE_ACTIONS = {
-    "return": lambda actor, case, form, version: operations.return_to_provider(
-        actor, case, message=form.message.data, due_on=_required_date(form),
-        expected_version=version),
-    "fail": lambda actor, case, form, version: operations.fail_at_stage(
-        actor, case, reasons=form.reasons.data, expected_version=version),
-    "withdraw": lambda actor, case, form, version: operations.withdraw_application(
-        actor, case, expected_version=version),
-    "resubmit": lambda actor, case, form, version: operations.resubmit(
-        actor, case, response=form.response.data, expected_version=version),
-    "complete_file_sampling": lambda actor, case, form, version:
-        operations.complete_file_sampling(actor, case, expected_version=version),
-    "complete_property_inspections": lambda actor, case, form, version:
-        operations.complete_property_inspections(actor, case, expected_version=version),
-    "suspend": lambda actor, case, form, version: operations.suspend(
-        actor, case, reason=form.reasons.data, expected_version=version),
-    "reinstate": lambda actor, case, form, version: operations.reinstate(
-        actor, case, expected_version=version),
-    "revoke": lambda actor, case, form, version: operations.revoke(
-        actor, case, reason=form.reasons.data, expected_version=version),
-    "require_reassessment": lambda actor, case, form, version:
-        operations.require_reassessment(actor, case, reason=form.reasons.data or
-                                        "Reassessment required by the consortium.",
-                                        due_by=_required_date(form), expected_version=version),
-    "confirm_reassessment": lambda actor, case, form, version:
-        operations.confirm_reassessment(actor, case, expected_version=version),
-    "assign_inspector": lambda actor, case, form, version: operations.assign_inspector(
-        actor, case, _inspector(form)),
-}
-DONE_MESSAGES = {
-    "return": "Returned to the provider.", "fail": "Application refused.",
-    "withdraw": "Application withdrawn.", "resubmit": "Sent. The consortium will continue.",
-    "complete_file_sampling": "File sampling complete: property inspections can start.",
-    "complete_property_inspections": "Inspections complete: the application awaits a decision.",
-    "suspend": "Accreditation suspended.", "reinstate": "Accreditation reinstated.",
-    "revoke": "Accreditation revoked.", "require_reassessment": "Reassessment required.",
-    "confirm_reassessment": "Reassessment confirmed.", "assign_inspector": "Inspector assigned.",
-}
-
-
-def _required_date(form: CaseActionForm):
-    if form.due_on.data is None:
-        raise ValidationFailed("Enter a date, for example 27 3 2027", field="due_on")
-    return form.due_on.data
-
-
-def _inspector(form: CaseActionForm) -> User:
-    value = form.inspector_id.data or ""
-    inspector = db.session.get(User, int(value)) if value.isdigit() else None
-    if inspector is None:
-        raise ValidationFailed("Choose an inspector", field="inspector_id")
-    return inspector
-
-
 @bp.route("/<int:case_id>/actions/<action>", methods=["POST"])
 @allow(*EVERYONE_ON_A_CASE)
 def case_action(case_id: int, action: str):
     case = _case(case_id)
-    operation = SIMPLE_ACTIONS.get(action)
-    if operation is None:
+    if action not in ACTIONS:
         raise NotFound("There is no such action.")
     form = CaseActionForm()
     form.inspector_id.choices = inspector_choices()
     if not form.validate():
         return _redisplay(case, form)
+    inspector_id = form.inspector_id.data or ""
+    data = ActionInput(
+        message=form.message.data, due_on=form.due_on.data, reasons=form.reasons.data,
+        response=form.response.data,
+        inspector=db.session.get(User, int(inspector_id)) if inspector_id.isdigit() else None)
     try:
-        operation(_actor(), case, form, form.expected_version())
+        perform(_actor(), case, action, data, form.expected_version())
     except ValidationFailed as error:
         db.session.rollback()
         show_error(form, error)
