@@ -246,6 +246,11 @@ def resubmit(actor: User, case: Case, *, response: str, expected_version: int | 
     _transition(actor, case, trigger, expected_version=expected_version,
                 details={"response_length": len(response)},
                 changes={"return_message": None, "return_due_on": None})
+    # A property added while the application was returned joins it.
+    linked = {link.property_id for link in case.properties}
+    for property_ in case.organisation.properties:
+        if property_.id not in linked:
+            case.properties.append(CaseProperty(property_id=property_.id))
     audit.record("case.return_answered", actor=actor, subject=case,
                  details={"asked": asked, "answer": response})
     _commit()

@@ -1,4 +1,5 @@
-"""Provider organisations, their properties and (later) rosters."""
+"""Provider organisations: details, people, properties, insurance, policies, file rosters,
+and the application task list."""
 
 from flask import Blueprint
 

@@ -296,3 +296,16 @@ def test_due_diligence_must_pass_before_file_sampling(journey):
         operations.pass_due_diligence(journey.commissioner, case, inspector=journey.inspector,
                                       expected_version=case.version)
     assert first
+
+
+def test_a_property_added_while_returned_joins_the_application(journey):
+    from ..factories import PropertyFactory
+
+    case = journey.submit()
+    operations.return_to_provider(journey.commissioner, case, message="Add Albion House too.",
+                                  due_on=TODAY + timedelta(days=14),
+                                  expected_version=case.version)
+    added = PropertyFactory(organisation=journey.organisation, name="Albion House")
+    operations.resubmit(journey.provider, case, response="Added.",
+                        expected_version=case.version)
+    assert added.id in {link.property_id for link in case.properties}

@@ -1,0 +1,629 @@
+"""Operations on a provider's own records: the data its application for accreditation is made of.
+
+Every operation acts on the actor's own organisation only (another organisation's record is
+refused as if it did not exist, and the attempt is audited), checks every rule of the answers
+it is given, refuses while an application is being assessed, writes one audit event (ids and
+field names only, never what was typed: names and addresses are personal data) and commits
+once. Problems with a set of answers are collected and raised together (``Problems``), so a
+form can show all of them at once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from .. import audit, clock, workflow
+from ..auth.models import Role, User
+from ..cases.models import Case, CaseProperty, CorrectiveAction
+from ..cases.operations import open_case_for
+from ..councils import Council
+from ..errors import InvalidTransition, NotFound, NotPermitted, ValidationFailed
+from ..extensions import db
+from ..standards.models import Assessment
+from ..workflow import OPEN, RETURNED, CaseStatus
+from .models import (
+    KEY_POLICIES,
+    AccommodationCategory,
+    FileType,
+    Organisation,
+    OrganisationPerson,
+    PersonRole,
+    Policy,
+    Property,
+    RosterEntry,
+    Tenure,
+)
+
+# --- errors ------------------------------------------------------------------------------------
+
+
+class Problems(ValidationFailed):
+    """Everything wrong with one set of answers, by field; the first one is the message."""
+
+    def __init__(self, problems: Mapping[str, str]):
+        field, message = next(iter(problems.items()))
+        super().__init__(message, field=field)
+        self.problems = dict(problems)
+
+
+class EditingFrozen(InvalidTransition):
+    """The organisation's application is being assessed: its data must stay as submitted."""
+
+
+class _Checker:
+    """Collects the problems of one set of answers before anything is changed."""
+
+    def __init__(self) -> None:
+        self.problems: dict[str, str] = {}
+
+    def add(self, field: str, message: str) -> None:
+        self.problems.setdefault(field, message)  # the first problem of a field is the one to fix
+
+    def text(self, field: str, value: str | None, *, what: str, max_length: int,
+             missing: str | None = None) -> str | None:
+        """Stripped text, or None when empty; ``missing`` makes it required."""
+        value = (value or "").strip()
+        if not value:
+            if missing:
+                self.add(field, missing)
+            return None
+        if len(value) > max_length:
+            self.add(field, f"{what} must be {max_length} characters or fewer")
+        return value
+
+    def number(self, field: str, value: int | None, *, low: int, high: int, missing: str,
+               out_of_range: str) -> int | None:
+        if value is None:
+            self.add(field, missing)
+        elif not low <= value <= high:
+            self.add(field, out_of_range)
+        return value
+
+    def raise_if_any(self) -> None:
+        if self.problems:
+            raise Problems(self.problems)
+
+
+def _problems(check_answers: Callable[..., dict], *args, **answers) -> dict[str, str]:
+    check = _Checker()
+    check_answers(check, *args, **answers)
+    return check.problems
+
+
+def _checked(check_answers: Callable[..., dict], *args, **answers) -> dict:
+    """The answers made ready to store, or ``Problems`` with everything wrong with them."""
+    check = _Checker()
+    values = check_answers(check, *args, **answers)
+    check.raise_if_any()
+    return values
+
+
+# --- whose records, and when they may change ---------------------------------------------------
+
+# Submitted and in the assessors' hands. A draft is still being written, and a return asks
+# the provider to change things, so both stay editable.
+BEING_ASSESSED = frozenset(OPEN - {CaseStatus.DRAFT, *RETURNED.values()})
+
+FROZEN_MESSAGE = (
+    "Your application is being assessed: you cannot change your organisation's details, "
+    "properties or files until the assessors finish or ask you for more information. If "
+    "something important has changed, contact the consortium."
+)
+
+
+def organisation_of(actor: User) -> Organisation:
+    """The one organisation this provider user acts for."""
+    if actor.role is not Role.PROVIDER or actor.organisation is None:
+        raise NotPermitted("Only a provider's own staff can change its details.")
+    return actor.organisation
+
+
+def case_being_assessed(organisation: Organisation) -> Case | None:
+    case = open_case_for(organisation)
+    return case if case is not None and case.status in BEING_ASSESSED else None
+
+
+def editing_frozen_reason(organisation: Organisation) -> str | None:
+    """Why the organisation's application data cannot be changed now, or None if it can."""
+    return FROZEN_MESSAGE if case_being_assessed(organisation) is not None else None
+
+
+def _editable_organisation(actor: User) -> Organisation:
+    organisation = organisation_of(actor)
+    # The whole application is frozen, not only properties and rosters: due diligence
+    # assesses the details, people, insurance and policies as they were submitted.
+    if case_being_assessed(organisation) is not None:
+        raise EditingFrozen(FROZEN_MESSAGE)
+    return organisation
+
+
+def _ensure_own(actor: User, record) -> None:
+    """Refuse another organisation's record exactly like a missing one, and audit it."""
+    if record.organisation_id != actor.organisation_id:
+        db.session.rollback()
+        audit.record("access.denied", actor=actor, subject=record,
+                     details={"reason": "record belongs to another organisation"})
+        db.session.commit()
+        raise NotFound("We could not find that page. Check the address and try again.")
+
+
+# --- organisation details and people -----------------------------------------------------------
+
+def _check_organisation_details(check: _Checker, *, registered_office: str | None) -> dict:
+    return {"registered_office": check.text(
+        "registered_office", registered_office, what="The registered office", max_length=300,
+        missing="Enter your registered office address")}
+
+
+def organisation_details_problems(*, registered_office: str | None) -> dict[str, str]:
+    return _problems(_check_organisation_details, registered_office=registered_office)
+
+
+def update_organisation_details(actor: User, *, registered_office: str | None) -> None:
+    """Set the registered office address."""
+    organisation = _editable_organisation(actor)
+    values = _checked(_check_organisation_details, registered_office=registered_office)
+    if values["registered_office"] != organisation.registered_office:
+        organisation.registered_office = values["registered_office"]
+        audit.record("organisation.details_updated", actor=actor, subject=organisation,
+                     details={"fields": ["registered_office"]})
+    db.session.commit()
+
+
+def _check_person(check: _Checker, *, full_name: str | None, role: PersonRole | None,
+                  appointed_on: date | None = None) -> dict:
+    name = check.text("full_name", full_name, what="Full name", max_length=120,
+                      missing="Enter the person's full name")
+    if role is None:
+        check.add("role", "Select the person's role")
+    if appointed_on is not None and appointed_on > clock.today():
+        check.add("appointed_on", "The date they were appointed must be today or in the past")
+    return {"full_name": name, "role": role, "appointed_on": appointed_on}
+
+
+def person_problems(**answers) -> dict[str, str]:
+    return _problems(_check_person, **answers)
+
+
+def add_person(actor: User, *, full_name: str | None, role: PersonRole | None,
+               appointed_on: date | None = None) -> OrganisationPerson:
+    """Add a director, or the registered manager. There is only ever one registered manager:
+    adding one replaces whoever held the role."""
+    organisation = _editable_organisation(actor)
+    values = _checked(_check_person, full_name=full_name, role=role, appointed_on=appointed_on)
+    replaced = None
+    if role is PersonRole.REGISTERED_MANAGER:
+        replaced = next((p for p in organisation.people
+                         if p.role is PersonRole.REGISTERED_MANAGER), None)
+        if replaced is not None:
+            db.session.delete(replaced)
+    person = OrganisationPerson(organisation=organisation, **values)
+    db.session.add(person)
+    db.session.flush()
+    audit.record("organisation.person_added", actor=actor, subject=person,
+                 details={"role": role.value,
+                          "replaced_person_id": replaced.id if replaced else None})
+    db.session.commit()
+    return person
+
+
+def person_removable(person: OrganisationPerson) -> bool:
+    # Due diligence needs a registered manager: the role changes hands, it is never left empty.
+    return person.role is not PersonRole.REGISTERED_MANAGER
+
+
+def remove_person(actor: User, person: OrganisationPerson) -> None:
+    """Remove a director. The registered manager is replaced, never just removed."""
+    _ensure_own(actor, person)
+    _editable_organisation(actor)
+    if not person_removable(person):
+        raise ValidationFailed(
+            "Your organisation must have a registered manager. To change who it is, add the "
+            "new registered manager: they replace the current one.")
+    db.session.delete(person)
+    audit.record("organisation.person_removed", actor=actor, subject=person,
+                 details={"role": person.role.value})
+    db.session.commit()
+
+
+# --- properties --------------------------------------------------------------------------------
+
+# The UK Government Data Standards postcode pattern, on the postcode without spaces.
+POSTCODE = re.compile(r"^(?:[A-Z][A-HJ-Y]?[0-9][A-Z0-9]?|GIR)[0-9][A-Z]{2}$")
+MAX_BED_SPACES = 50
+YOUNGEST, OLDEST = 16, 25  # the scheme is for young people aged 16 to 25
+
+
+def normalise_postcode(raw: str | None) -> str | None:
+    """'n19gu ' -> 'N1 9GU'; None when it is not a UK postcode."""
+    compact = re.sub(r"\s+", "", raw or "").upper()
+    if not POSTCODE.match(compact):
+        return None
+    return f"{compact[:-3]} {compact[-3:]}"
+
+
+@dataclass(frozen=True)
+class PropertyDetails:
+    """A property's answers as given (unchecked): what ``add_property``/``update_property`` take."""
+
+    name: str | None = None
+    address_line_1: str | None = None
+    address_line_2: str | None = None
+    town: str | None = None
+    postcode: str | None = None
+    local_authority_id: int | None = None
+    category: AccommodationCategory | None = None
+    bed_spaces: int | None = None
+    age_min: int | None = None
+    age_max: int | None = None
+    who_for: str | None = None
+
+
+def _check_property(check: _Checker, details: PropertyDetails) -> dict:
+    values = {
+        "name": check.text("name", details.name, what="The property's name", max_length=120,
+                           missing="Enter a name for the property"),
+        "address_line_1": check.text(
+            "address_line_1", details.address_line_1, what="Address line 1", max_length=120,
+            missing="Enter address line 1, typically the building and street"),
+        "address_line_2": check.text("address_line_2", details.address_line_2,
+                                     what="Address line 2", max_length=120),
+        "town": check.text("town", details.town, what="Town or city", max_length=80,
+                           missing="Enter the town or city"),
+        "postcode": normalise_postcode(details.postcode),
+        "local_authority_id": details.local_authority_id,
+        "category": details.category,
+        "bed_spaces": check.number(
+            "bed_spaces", details.bed_spaces, low=1, high=MAX_BED_SPACES,
+            missing="Enter the number of bed spaces",
+            out_of_range=f"The number of bed spaces must be between 1 and {MAX_BED_SPACES}"),
+        "age_min": check.number(
+            "age_min", details.age_min, low=YOUNGEST, high=OLDEST,
+            missing="Enter the youngest age the property is for",
+            out_of_range=f"The youngest age must be between {YOUNGEST} and {OLDEST}"),
+        "age_max": check.number(
+            "age_max", details.age_max, low=YOUNGEST, high=OLDEST,
+            missing="Enter the oldest age the property is for",
+            out_of_range=f"The oldest age must be between {YOUNGEST} and {OLDEST}"),
+        "who_for": check.text("who_for", details.who_for, what="Who the property is for",
+                              max_length=200,
+                              missing="Enter who the property is for, like care leavers"),
+    }
+    if not (details.postcode or "").strip():
+        check.add("postcode", "Enter the postcode")
+    elif values["postcode"] is None:
+        check.add("postcode", "Enter a full UK postcode, like N1 9GU")
+    if details.local_authority_id is None or db.session.get(
+            Council, details.local_authority_id) is None:
+        check.add("local_authority_id", "Select the local authority the property is in")
+    if details.category is None:
+        check.add("category", "Select the category of accommodation")
+    if ("age_min" not in check.problems and "age_max" not in check.problems
+            and values["age_min"] > values["age_max"]):
+        check.add("age_max", "The oldest age must be the same as or more than the youngest age")
+    return values
+
+
+def property_problems(details: PropertyDetails) -> dict[str, str]:
+    return _problems(_check_property, details)
+
+
+def add_property(actor: User, details: PropertyDetails) -> Property:
+    """Declare a property the organisation wants accredited."""
+    organisation = _editable_organisation(actor)
+    property_ = Property(organisation=organisation, **_checked(_check_property, details))
+    db.session.add(property_)
+    db.session.flush()
+    audit.record("property.added", actor=actor, subject=property_)
+    db.session.commit()
+    return property_
+
+
+def update_property(actor: User, property_: Property, details: PropertyDetails) -> None:
+    _ensure_own(actor, property_)
+    _editable_organisation(actor)
+    values = _checked(_check_property, details)
+    if values["bed_spaces"] < property_.vacancies:
+        raise Problems({"bed_spaces": (
+            f"This property has {property_.vacancies} vacancies recorded, so it needs at least "
+            f"{property_.vacancies} bed spaces")})
+    changed = [name for name, value in values.items() if getattr(property_, name) != value]
+    for name in changed:
+        setattr(property_, name, values[name])
+    if changed:
+        audit.record("property.updated", actor=actor, subject=property_,
+                     details={"fields": changed})
+    db.session.commit()
+
+
+def property_in_use(property_: Property) -> bool:
+    """Part of an application (or assessed): its history must stay, so it cannot go."""
+    return any(db.session.scalar(sa.select(sa.exists().where(column == property_.id)))
+               for column in (CaseProperty.property_id, CorrectiveAction.property_id,
+                              Assessment.property_id))
+
+
+def remove_property(actor: User, property_: Property) -> None:
+    _ensure_own(actor, property_)
+    _editable_organisation(actor)
+    if property_in_use(property_):
+        raise ValidationFailed(
+            f"{property_.name} is part of an application you have submitted, so it cannot be "
+            "removed. Contact the consortium if you no longer provide accommodation there.")
+    audit.record("property.removed", actor=actor, subject=property_)
+    db.session.delete(property_)
+    db.session.commit()
+
+
+def _check_landlord(check: _Checker, *, tenure: Tenure | None, landlord_name: str | None = None,
+                    lease_ends_on: date | None = None,
+                    landlord_consent: bool | None = None) -> dict:
+    if tenure is None:
+        check.add("tenure", "Select who owns the property")
+    if tenure not in (Tenure.LEASED, Tenure.MANAGEMENT_AGREEMENT):
+        # Nothing to say about a landlord; answers given anyway (no JavaScript) are not kept.
+        return {"tenure": tenure, "landlord_name": None, "lease_ends_on": None,
+                "landlord_consent": None}
+    landlord_name = check.text("landlord_name", landlord_name, what="The landlord's name",
+                               max_length=160, missing="Enter the landlord's name")
+    if lease_ends_on is None:
+        check.add("lease_ends_on", "Enter the date the lease or agreement ends")
+    elif lease_ends_on <= clock.today():
+        check.add("lease_ends_on", "The date the lease or agreement ends must be in the future")
+    if landlord_consent is None:
+        check.add("landlord_consent", "Select whether the landlord has agreed to the property "
+                                      "being used for young people")
+    return {"tenure": tenure, "landlord_name": landlord_name, "lease_ends_on": lease_ends_on,
+            "landlord_consent": landlord_consent}
+
+
+def landlord_problems(**answers) -> dict[str, str]:
+    return _problems(_check_landlord, **answers)
+
+
+def set_landlord_arrangements(actor: User, property_: Property, *, tenure: Tenure | None,
+                              landlord_name: str | None = None,
+                              lease_ends_on: date | None = None,
+                              landlord_consent: bool | None = None) -> None:
+    """Who owns the property; for a leased or managed one, the landlord, when the lease ends
+    (in the future) and whether the landlord consents to its use for young people."""
+    _ensure_own(actor, property_)
+    _editable_organisation(actor)
+    values = _checked(_check_landlord, tenure=tenure, landlord_name=landlord_name,
+                      lease_ends_on=lease_ends_on, landlord_consent=landlord_consent)
+    changed = [name for name, value in values.items() if getattr(property_, name) != value]
+    for name in changed:
+        setattr(property_, name, values[name])
+    if changed:
+        audit.record("property.landlord_arrangements_set", actor=actor, subject=property_,
+                     details={"fields": changed, "tenure": tenure.value})
+    db.session.commit()
+
+
+# --- insurance and policies --------------------------------------------------------------------
+
+MAX_COVER_MILLIONS = 1000  # a sanity bound: no provider's cover runs to billions
+
+
+def _check_insurance_and_policies(
+    check: _Checker, *, insurer: str | None, public_liability_millions: int | None,
+    employers_liability_millions: int | None, insurance_expires_on: date | None,
+    policies_reviewed_on: Mapping[str, date | None],
+) -> dict:
+    today = clock.today()
+    insurer = check.text("insurer", insurer, what="The insurer's name", max_length=120,
+                         missing="Enter the name of your insurer")
+    for field, cover, what in (
+        ("public_liability_millions", public_liability_millions, "public liability"),
+        ("employers_liability_millions", employers_liability_millions, "employer's liability"),
+    ):
+        check.number(field, cover, low=1, high=MAX_COVER_MILLIONS,
+                     missing=f"Enter your {what} cover in millions of pounds",
+                     out_of_range=f"Your {what} cover must be between £1 million and "
+                                  f"£{MAX_COVER_MILLIONS} million")
+    if insurance_expires_on is None:
+        check.add("insurance_expires_on", "Enter the date your insurance expires")
+    elif insurance_expires_on <= today:
+        check.add("insurance_expires_on", "The date your insurance expires must be in the "
+                                          "future")
+    unknown = set(policies_reviewed_on) - set(KEY_POLICIES)
+    if unknown:
+        raise ValueError(f"not key policies: {sorted(unknown)}")
+    for name, reviewed_on in policies_reviewed_on.items():
+        if reviewed_on is not None and reviewed_on > today:
+            title = KEY_POLICIES[name][0].lower() + KEY_POLICIES[name][1:]
+            check.add(f"policy_{name}", f"The date your {title} was last reviewed must be "
+                                        "today or in the past")
+    return {"insurer": insurer, "public_liability_millions": public_liability_millions,
+            "employers_liability_millions": employers_liability_millions,
+            "insurance_expires_on": insurance_expires_on,
+            "policies_reviewed_on": dict(policies_reviewed_on)}
+
+
+def insurance_and_policies_problems(**answers) -> dict[str, str]:
+    return _problems(_check_insurance_and_policies, **answers)
+
+
+def set_insurance_and_policies(
+    actor: User, *, insurer: str | None, public_liability_millions: int | None,
+    employers_liability_millions: int | None, insurance_expires_on: date | None,
+    policies_reviewed_on: Mapping[str, date | None],
+) -> None:
+    """The organisation's insurance (cover in £ millions, expiring in the future) and when each
+    key policy was last reviewed (not in the future; no date: not reviewed, removed)."""
+    organisation = _editable_organisation(actor)
+    insurance = _checked(
+        _check_insurance_and_policies, insurer=insurer,
+        public_liability_millions=public_liability_millions,
+        employers_liability_millions=employers_liability_millions,
+        insurance_expires_on=insurance_expires_on, policies_reviewed_on=policies_reviewed_on)
+    policies_reviewed_on = insurance.pop("policies_reviewed_on")
+    changed = [name for name, value in insurance.items()
+               if getattr(organisation, name) != value]
+    for name in changed:
+        setattr(organisation, name, insurance[name])
+    policies = {policy.name: policy for policy in organisation.policies}
+    for name, reviewed_on in policies_reviewed_on.items():
+        policy = policies.get(name)
+        if reviewed_on is None and policy is not None:
+            db.session.delete(policy)
+        elif reviewed_on is not None and policy is None:
+            db.session.add(Policy(organisation=organisation, name=name,
+                                  last_reviewed_on=reviewed_on))
+        elif policy is None or policy.last_reviewed_on == reviewed_on:
+            continue
+        else:
+            policy.last_reviewed_on = reviewed_on
+        changed.append(f"policy_{name}")
+    if changed:
+        audit.record("organisation.insurance_and_policies_set", actor=actor,
+                     subject=organisation, details={"fields": changed})
+    db.session.commit()
+
+
+# --- file rosters ------------------------------------------------------------------------------
+
+REFERENCE_CHARACTERS = re.compile(r"^[A-Za-z0-9-]+$")
+MAX_REFERENCE_LENGTH = 40
+NO_PERSONAL_DETAILS = ("This service must not hold the names or contact details of staff or "
+                       "young people")
+
+
+def _checked_reference(check: _Checker, raw: str | None) -> str | None:
+    """A pseudonymous file reference, in capitals; names and e-mail addresses refused."""
+    reference = (raw or "").strip()
+    if not reference:
+        check.add("reference", "Enter the file's reference, like STAFF-014")
+    elif "@" in reference:
+        check.add("reference", f"Enter your own file reference, not an email address. "
+                               f"{NO_PERSONAL_DETAILS}")
+    elif not REFERENCE_CHARACTERS.match(reference):
+        check.add("reference", "A reference can only include letters, numbers and hyphens, "
+                               f"like STAFF-014, with no spaces. {NO_PERSONAL_DETAILS}")
+    elif len(reference) > MAX_REFERENCE_LENGTH:
+        check.add("reference", f"A reference must be {MAX_REFERENCE_LENGTH} characters or "
+                               "fewer")
+    elif not any(character.isdigit() for character in reference):
+        # Letters and hyphens alone could spell a name ("Jo-Smith"); a number cannot.
+        check.add("reference", "A reference must include at least one number, like STAFF-014, "
+                               f"so that it cannot be a person's name. {NO_PERSONAL_DETAILS}")
+    else:
+        return reference.upper()
+    return None
+
+
+def _check_roster_entry(check: _Checker, organisation: Organisation, *,
+                       file_type: FileType | None, reference: str | None, role: str | None,
+                       started_on: date | None) -> dict:
+    if file_type is None:
+        check.add("file_type", "Select whether this is a staff file or a young person's file")
+    reference = _checked_reference(check, reference)
+    role = check.text("role", role, what="The role", max_length=80,
+                      missing="Enter the role, like support worker or care leaver")
+    if started_on is None:
+        check.add("started_on", "Enter the date they started")
+    elif started_on > clock.today():
+        check.add("started_on", "The date they started must be today or in the past")
+    if file_type is not None and reference is not None and db.session.scalar(
+        sa.select(sa.exists().where(RosterEntry.organisation_id == organisation.id,
+                                    RosterEntry.file_type == file_type,
+                                    RosterEntry.reference == reference))
+    ):
+        check.add("reference", _duplicate_reference(file_type, reference))
+    return {"file_type": file_type, "reference": reference, "role": role,
+            "started_on": started_on}
+
+
+def roster_entry_problems(organisation: Organisation, **answers) -> dict[str, str]:
+    return _problems(_check_roster_entry, organisation, **answers)
+
+
+def add_roster_entry(actor: User, *, file_type: FileType | None, reference: str | None,
+                     role: str | None, started_on: date | None) -> RosterEntry:
+    """Declare a staff or young person's file by its pseudonymous reference (unique per type)."""
+    organisation = _editable_organisation(actor)
+    values = _checked(_check_roster_entry, organisation, file_type=file_type,
+                      reference=reference, role=role, started_on=started_on)
+    entry = RosterEntry(organisation=organisation, **values)
+    db.session.add(entry)
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same reference added at the same moment in another request
+        db.session.rollback()
+        raise Problems({"reference": _duplicate_reference(file_type, values["reference"])}) \
+            from None
+    audit.record("roster.entry_added", actor=actor, subject=entry,
+                 details={"file_type": file_type.value})
+    db.session.commit()
+    return entry
+
+
+def _duplicate_reference(file_type: FileType, reference: str) -> str:
+    return f"You have already added a {file_type.label.lower()} with the reference {reference}"
+
+
+def remove_roster_entry(actor: User, entry: RosterEntry) -> None:
+    _ensure_own(actor, entry)
+    _editable_organisation(actor)
+    audit.record("roster.entry_removed", actor=actor, subject=entry,
+                 details={"file_type": entry.file_type.value})
+    db.session.delete(entry)
+    db.session.commit()
+
+
+# --- where the application stands --------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ApplicationState:
+    """What a provider can do about its application now (read from the case and the machine)."""
+
+    case: Case | None  # the open case, else the most recent one
+
+    @property
+    def is_open(self) -> bool:
+        return self.case is not None and self.case.status.is_open
+
+    @property
+    def can_start(self) -> bool:
+        return not self.is_open
+
+    @property
+    def is_draft(self) -> bool:
+        return self.case is not None and self.case.status is CaseStatus.DRAFT
+
+    @property
+    def is_returned(self) -> bool:
+        return self.case is not None and self.case.status in RETURNED.values()
+
+    @property
+    def being_assessed(self) -> bool:
+        return self.case is not None and self.case.status in BEING_ASSESSED
+
+    @property
+    def can_withdraw(self) -> bool:
+        return self.case is not None and "withdraw" in workflow.actions_for(
+            self.case.status, Role.PROVIDER)
+
+
+def application_state(organisation: Organisation) -> ApplicationState:
+    case = open_case_for(organisation) or (organisation.cases[-1] if organisation.cases
+                                           else None)
+    return ApplicationState(case)
+
+
+def local_authorities() -> list[Council]:
+    """Every council a property can stand in (members of the consortium or not)."""
+    return list(db.session.scalars(sa.select(Council).order_by(Council.name)))
+
+
+def corrective_actions(organisation: Organisation) -> list[CorrectiveAction]:
+    return list(db.session.scalars(
+        sa.select(CorrectiveAction).join(Case)
+        .where(Case.organisation_id == organisation.id)
+        .order_by(CorrectiveAction.due_on, CorrectiveAction.id)))
