@@ -52,6 +52,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     _register_models()
     _register_blueprints(app)
+    from .evidence import init_app as init_evidence
+
+    init_evidence(app)  # the storage backend and malware scanner, once per app
 
     from . import api, errors, security
     from .auth import permissions
@@ -96,6 +99,7 @@ def _register_models() -> None:
     from . import audit, councils  # noqa: F401
     from .auth import models as auth_models  # noqa: F401
     from .cases import models as case_models  # noqa: F401
+    from .evidence import models as evidence_models  # noqa: F401
     from .notifications import outbox  # noqa: F401
     from .providers import models as provider_models  # noqa: F401
     from .stages import models as stage_models  # noqa: F401
@@ -105,15 +109,17 @@ def _register_models() -> None:
 def _register_blueprints(app: Flask) -> None:
     # Views are imported here, not by their packages, so that importing a model never pulls
     # in every view (and with them, import cycles).
-    from . import admin, api, auth, cases, main, providers, register, stages, standards
+    from . import admin, api, auth, cases, evidence, main, providers, register, stages, standards
     from .admin import views as _admin_views  # noqa: F401
     from .api import views as _api_views  # noqa: F401
     from .auth import views as _auth_views  # noqa: F401
     from .cases import views as _case_views  # noqa: F401
+    from .evidence import views as _evidence_views  # noqa: F401
     from .providers import views as _provider_views  # noqa: F401
     from .register import views as _register_views  # noqa: F401
     from .stages import views as _stage_views  # noqa: F401
     from .standards import views as _standards_views  # noqa: F401
 
-    for package in (main, auth, providers, stages, admin, register, standards, cases, api):
+    for package in (main, auth, providers, stages, admin, register, standards, cases, api,
+                    evidence):
         app.register_blueprint(package.bp)

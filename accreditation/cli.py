@@ -183,8 +183,9 @@ def revoke_token_command(token_id: int):
 
 
 def register_commands(app: Flask) -> None:
+    from .evidence.cli import evidence_group
     from .standards.cli import checklists_group
 
     for command in (users_group, audit_group, demo_data_command, notifications_group,
-                    checklists_group, tick_command, tokens_group):
+                    checklists_group, tick_command, tokens_group, evidence_group):
         app.cli.add_command(command)

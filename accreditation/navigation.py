@@ -11,6 +11,7 @@ from .auth.models import Role
 NAVIGATION = {
     Role.PROVIDER: [("providers.home", "Your organisation"),
                     ("providers.application", "Your application"),
+                    ("evidence.provider_evidence", "Evidence files"),
                     ("standards.provider_gap_report", "Coming standards")],
     Role.INSPECTOR: [("stages.inspector_home", "Your inspections"),
                      ("cases.case_list", "Applications"), ("register.home", "Register")],

@@ -9,13 +9,13 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def security_headers(response):
         nonce = g.get("csp_nonce", "")
-        response.headers["Content-Security-Policy"] = (
+        response.headers.setdefault("Content-Security-Policy", (
             "default-src 'self'; "
             f"script-src 'self' 'nonce-{nonce}'; "
             "style-src 'self'; img-src 'self' data:; font-src 'self'; "
             "connect-src 'self'; form-action 'self'; base-uri 'none'; "
             "object-src 'none'; frame-ancestors 'none'"
-        )
+        ))  # a response that set its own (a sandboxed download) keeps it
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"
         response.headers["X-Frame-Options"] = "DENY"

@@ -20,6 +20,7 @@ from .. import audit, clock, workflow
 from ..auth.models import Role, User
 from ..database import utcnow
 from ..errors import Conflict, InvalidTransition, NotFound, NotPermitted, ValidationFailed
+from ..evidence.operations import lock_case_evidence
 from ..extensions import db
 from ..notifications.messages import notify_provider
 from ..providers.models import FileType, Organisation
@@ -193,6 +194,7 @@ def submit_application(actor: User, case: Case, *, expected_version: int | None)
     case.submitted_at = utcnow()
     for property_ in case.organisation.properties:
         case.properties.append(CaseProperty(property_id=property_.id))
+    lock_case_evidence(case)  # what the stage was assessed on cannot change now
     _commit()
 
 
@@ -253,6 +255,7 @@ def resubmit(actor: User, case: Case, *, response: str, expected_version: int | 
             case.properties.append(CaseProperty(property_id=property_.id))
     audit.record("case.return_answered", actor=actor, subject=case,
                  details={"asked": asked, "answer": response})
+    lock_case_evidence(case)  # what the stage was assessed on cannot change now
     _commit()
 
 
@@ -314,6 +317,7 @@ def complete_file_sampling(actor: User, case: Case, *, expected_version: int | N
             "application to the provider or ask a commissioner to refuse it.")
     _transition(actor, case, "complete_file_sampling", expected_version=expected_version,
                 details={"files": len(files)})
+    lock_case_evidence(case)  # what the stage was assessed on cannot change now
     _commit()
 
 
@@ -330,6 +334,7 @@ def complete_property_inspections(actor: User, case: Case, *,
                 expected_version=expected_version,
                 details={"passed": sum(link.outcome is InspectionOutcome.PASSED
                                        for link in case.properties)})
+    lock_case_evidence(case)  # what the stage was assessed on cannot change now
     _commit()
 
 

@@ -31,7 +31,9 @@ def home():
 @bp.route("/healthz")
 @public
 def healthz():
-    checks = {"database": _database_health()}
+    from ..evidence import storage_health
+
+    checks = {"database": _database_health(), "evidence_storage": storage_health()}
     healthy = all(check["status"] == "ok" for check in checks.values())
     return jsonify(status="ok" if healthy else "unavailable", **checks), 200 if healthy else 503
 
