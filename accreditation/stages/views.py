@@ -192,7 +192,8 @@ def property_inspection_page(case_id: int, link_id: int):
     return render_template("stages/checklist_page.html", case=case, form=form,
                            checklist=checklist, subject=link.home.name,
                            caption=f"{link.home.category.label} · {link.home.town}",
-                           back=url_for("cases.case_detail", case_id=case.id)), status
+                           back=url_for("cases.case_detail", case_id=case.id),
+                           photo_property_id=link.property_id), status
 
 
 @bp.route("/cases/<int:case_id>/properties/<int:link_id>/report")

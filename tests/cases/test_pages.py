@@ -230,3 +230,14 @@ def test_company_check_problems_are_shown_not_crashed(app, journey, client, numb
     assert "There is a problem" in page
     assert message in page
     assert "&lt;" not in page.split("govuk-error-summary")[1][:800]
+
+
+def test_the_inspection_page_offers_photo_uploads_for_items_that_need_one(app, journey, client):
+    journey.submit()
+    journey.pass_due_diligence()
+    journey.complete_file_sampling()
+    link = journey.case.properties[0]
+    client.sign_in(journey.inspector)
+    page = client.get(f"/cases/{journey.case.id}/properties/{link.id}/inspection").text
+    assert f'action="/evidence/cases/{journey.case.id}/photos' in page
+    assert 'enctype="multipart/form-data"' in page
