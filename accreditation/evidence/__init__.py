@@ -24,6 +24,10 @@ def init_app(app: Flask) -> None:
     if "evidence_scanner" not in app.extensions:
         app.extensions["evidence_scanner"] = scanner_from_config(app.config)
 
+    from .operations import evidence_for_condition
+
+    app.add_template_global(evidence_for_condition)
+
 
 def storage_health() -> dict:
     """For ``/healthz``: the storage backend's status decides (``ok`` or ``unavailable``);

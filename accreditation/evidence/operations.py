@@ -339,7 +339,8 @@ def upload_evidence(actor: User, organisation: Organisation, file_storage: FileS
         record.supersedes_id = supersedes.id if supersedes else None
         # Scanned before it is stored: the time between storing and committing stays short.
         _apply_scan(record, scanned)
-        checked.stream.seek(0)  # the scan read it to the end; storing reads from here
+        if not checked.is_image:  # photos are stored from their re-encoded bytes
+            checked.stream.seek(0)  # the scan read it to the end; storing reads from here
         _store_and_commit(actor, record, objects, supersedes)
     return record
 
@@ -655,3 +656,20 @@ def _remove_unrecorded(store: Storage, keys: list[str]) -> int:
             removed += 1
     return removed
 
+
+
+def upload_condition_evidence(actor: User, action: CorrectiveAction,
+                              file_storage: FileStorage | None) -> Evidence:
+    """A provider's evidence that it has met a condition of its accreditation."""
+    if actor.role is not Role.PROVIDER or action.case.organisation_id != actor.organisation_id:
+        raise NotFound("We could not find that condition.")
+    return upload_evidence(actor, actor.organisation, file_storage,
+                           purpose=EvidencePurpose.OTHER, case=action.case,
+                           corrective_action=action)
+
+
+def evidence_for_condition(action: CorrectiveAction) -> list[Evidence]:
+    """The current files sent for a condition, oldest first."""
+    return [record for record in db.session.scalars(
+        sa.select(Evidence).where(Evidence.corrective_action_id == action.id)
+        .order_by(Evidence.id)) if record.is_current]

@@ -263,3 +263,32 @@ def request_too_large(error):
         "evidence/too_large.html", title="The file is too large",
         limit=describe_bytes(current_app.config["EVIDENCE_MAX_BYTES"]),
         back=back or url_for("evidence.provider_evidence")), 413
+
+
+class ConditionEvidenceForm(FlaskForm):
+    file = FileField("Upload evidence", widget=GovFileInput(),
+                     description="A PDF, photo or Office document showing what you did.",
+                     validators=[FileRequired(NO_FILE_MESSAGE)])
+
+
+@bp.route("/conditions/<int:action_id>", methods=["POST"])
+@allow(Role.PROVIDER)
+def condition_evidence(action_id: int):
+    """A provider's evidence for a condition; back to its conditions page either way."""
+    from ..cases.models import CorrectiveAction
+
+    action = db.session.get(CorrectiveAction, action_id)
+    if action is None:
+        raise NotFound("We could not find that condition.")
+    form = ConditionEvidenceForm()
+    back = url_for("providers.conditions") + f"#condition-{action.id}"
+    if not form.validate_on_submit():
+        flash(_first_error(form), "error")
+        return redirect(back, 303)
+    try:
+        evidence = operations.upload_condition_evidence(_actor(), action, form.file.data)
+    except EXPECTED as error:
+        flash(error.message, "error")
+        return redirect(back, 303)
+    _flash_uploaded(evidence)
+    return redirect(back, 303)

@@ -121,7 +121,7 @@ def test_every_evidence_route_declares_who_may_use_it(app):
     routes = [rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith("evidence.")]
     assert {rule.endpoint for rule in routes} == {
         "evidence.provider_evidence", "evidence.case_evidence", "evidence.add_photo",
-        "evidence.download", "evidence.remove"}
+        "evidence.download", "evidence.remove", "evidence.condition_evidence"}
     assert all(rule_for(app.view_functions[rule.endpoint]) for rule in routes)
 
 
@@ -477,3 +477,40 @@ def test_the_storage_in_use_is_shown(client, provider):
     client.sign_in(provider)
     page = client.get("/evidence/").text
     assert f"Your organisation is using {len(PDF)} bytes of its 50 MB of storage" in page
+
+
+def test_a_provider_sends_evidence_for_a_condition_and_the_inspector_sees_it(app, client):
+    from datetime import timedelta
+
+    from accreditation.cases import operations as case_operations
+    from accreditation.cases.models import DecisionOutcome
+    from tests.cases.journey import TODAY, Journey
+
+    from .samples import png
+
+    for kind in ("due_diligence", "file_sampling", "property_inspection"):
+        from accreditation.checklists import DEFINITIONS_DIR
+        from accreditation.standards.operations import publish_definitions
+
+        publish_definitions(None, DEFINITIONS_DIR / kind / "v1.yaml")
+    journey = Journey()
+    journey.submit()
+    journey.pass_due_diligence()
+    journey.complete_file_sampling()
+    journey.inspect_properties()
+    condition = case_operations.Condition("damp_and_mould", "Damp and mould", "Treat it.",
+                                          TODAY + timedelta(days=28))
+    journey.accredit(outcome=DecisionOutcome.ACCREDITED_WITH_CONDITIONS, conditions=[condition])
+    (action,) = journey.case.corrective_actions
+    client.sign_in(journey.provider)
+    token = client.csrf_token("/provider/conditions")
+    response = client.post(f"/evidence/conditions/{action.id}",
+                           headers={"Referer": "https://localhost/provider/conditions"},
+                           data={"csrf_token": token,
+                                 "file": (io.BytesIO(png()), "treated wall.png")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 303
+    assert "treated wall" in client.get("/provider/conditions").text
+    inspector = app.test_client()
+    inspector.sign_in(journey.inspector)
+    assert "treated wall" in inspector.get(f"/cases/{journey.case.id}").text
