@@ -18,6 +18,7 @@ from .errors import (
     ALLOWED_TYPES_MESSAGE,
     EMPTY_MESSAGE,
     LEGACY_OFFICE_MESSAGE,
+    FileTooLarge,
     UploadRejected,
 )
 from .filenames import sanitise_filename
@@ -139,7 +140,7 @@ def _spool(stream: BinaryIO, max_bytes: int) -> tuple[BinaryIO, int, str]:
                 break
             size += len(chunk)
             if size > max_bytes:
-                raise UploadRejected(f"The file must be smaller than {describe_size(max_bytes)}")
+                raise FileTooLarge(f"The file must be smaller than {describe_size(max_bytes)}")
             digest.update(chunk)
             spool.write(chunk)
     except BaseException:

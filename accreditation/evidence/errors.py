@@ -14,3 +14,9 @@ LEGACY_OFFICE_MESSAGE = (
 
 class UploadRejected(ValidationFailed):
     """The upload is not accepted; the message tells the provider what to do instead."""
+
+
+class FileTooLarge(UploadRejected):
+    """Over the size limit, by however little: 413 Content Too Large."""
+
+    status_code = 413

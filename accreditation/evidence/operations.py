@@ -299,8 +299,8 @@ def upload_evidence(actor: User, organisation: Organisation, file_storage: FileS
     try:
         checked = inspect_upload(file_storage.stream, filename=file_storage.filename,
                                  max_bytes=config["EVIDENCE_MAX_BYTES"])
-    except UploadRejected as error:
-        raise UploadRejected(error.message, field="file") from None
+    except UploadRejected as error:  # keep its kind (a file too large is a 413)
+        raise type(error)(error.message, field="file") from None
     with checked:
         if purpose is EvidencePurpose.PHOTO and not checked.is_image:
             raise UploadRejected(PHOTO_TYPES_MESSAGE, field="file")

@@ -212,7 +212,7 @@ def test_refused_files_get_the_specific_message_and_nothing_is_stored(
     data, filename, message = REFUSED[name]
     client.sign_in(provider)
     response = post_upload(client, zip_bomb if data is None else data, filename)
-    assert response.status_code == 400
+    assert response.status_code == (413 if name == "oversize" else 400)
     assert 'class="govuk-error-summary"' in response.text
     assert f'<a href="#file">{message}</a>' in response.text.replace("&#39;", "'")
     assert "Error: Evidence files" in response.text  # the page title says so too
@@ -514,3 +514,15 @@ def test_a_provider_sends_evidence_for_a_condition_and_the_inspector_sees_it(app
     inspector = app.test_client()
     inspector.sign_in(journey.inspector)
     assert "treated wall" in inspector.get(f"/cases/{journey.case.id}").text
+
+
+def test_a_file_one_byte_over_the_limit_is_a_413_with_a_clear_message(app, client, provider,
+                                                                       app_storage):
+    limit = app.config["EVIDENCE_MAX_BYTES"]
+    client.sign_in(provider)
+    document = b"%PDF-1.7\n" + b"0" * (limit - len(b"%PDF-1.7\n") + 1)
+    assert len(document) == limit + 1
+    response = post_upload(client, document, "just-too-big.pdf")
+    assert response.status_code == 413
+    assert "The file must be smaller than" in response.text
+    assert rows() == [] and stored_files(app_storage) == []
