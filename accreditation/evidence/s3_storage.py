@@ -125,7 +125,12 @@ class S3Storage:
                 data.seek(start)
                 if end - start != size:
                     raise StorageError(f"expected {size} bytes, got {end - start}")
-                self._upload(key, data, content_type)
+                if size < self._transfer.multipart_threshold:
+                    # One request, no transfer threads: as fast as a plain put_object.
+                    self._client.put_object(Bucket=self.bucket, Key=key, Body=data,
+                                            ContentType=content_type, ContentLength=size)
+                else:
+                    self._upload(key, data, content_type)
             else:
                 # The size must be known before anything is sent: spool, then upload.
                 with tempfile.SpooledTemporaryFile(max_size=8 * MiB) as spool:
