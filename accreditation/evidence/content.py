@@ -9,6 +9,7 @@ a structural check (``pdf_checks``, ``office_checks``). Photos are then re-encod
 from __future__ import annotations
 
 import hashlib
+import io
 import tempfile
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -128,9 +129,22 @@ def sniff(head: bytes) -> str | None:
     return None
 
 
+def _on_disk(stream: BinaryIO) -> bool:
+    """Whether the upload is already a file of its own on disk, at its start (as the web
+    framework keeps request files that are not small): then it is checked where it is."""
+    try:
+        stream.fileno()
+        return stream.tell() == 0 and stream.seekable()
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        return False
+
+
 def _spool(stream: BinaryIO, max_bytes: int) -> tuple[BinaryIO, int, str]:
-    """Copy at most ``max_bytes + 1`` bytes into a temp file, counting and hashing."""
-    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY_BYTES)  # noqa: SIM115
+    """Count and hash at most ``max_bytes + 1`` bytes; copy them into a temp file unless the
+    upload is one already (a second copy of every upload would only cost time)."""
+    in_place = _on_disk(stream)
+    spool = stream if in_place else tempfile.SpooledTemporaryFile(  # noqa: SIM115
+        max_size=SPOOL_IN_MEMORY_BYTES)
     digest = hashlib.sha256()
     size = 0
     try:
@@ -142,9 +156,11 @@ def _spool(stream: BinaryIO, max_bytes: int) -> tuple[BinaryIO, int, str]:
             if size > max_bytes:
                 raise FileTooLarge(f"The file must be smaller than {describe_size(max_bytes)}")
             digest.update(chunk)
-            spool.write(chunk)
+            if not in_place:
+                spool.write(chunk)
     except BaseException:
-        spool.close()
+        if not in_place:
+            spool.close()
         raise
     spool.seek(0)
     return spool, size, digest.hexdigest()
