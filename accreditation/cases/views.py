@@ -17,7 +17,7 @@ from ..auth.permissions import allow
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..forms import show_error
-from ..stages.forms import CaseActionForm, DecisionForm
+from ..stages.forms import CaseActionForm, DecisionForm, inspector_choices
 from ..workflow import CaseStatus
 from . import bp, operations
 from .actions import ACTIONS, DONE_MESSAGES, ActionInput, perform
@@ -33,13 +33,6 @@ def _actor() -> User:
 
 def _case(case_id: int) -> Case:
     return operations.get_case_for(_actor(), case_id)
-
-
-def inspector_choices() -> list[SelectChoice]:
-    inspectors = db.session.scalars(sa.select(User).where(
-        User.role == Role.INSPECTOR, User.is_active).order_by(User.full_name))
-    return [SelectChoice("", "Choose an inspector")] + [
-        SelectChoice(str(user.id), user.full_name) for user in inspectors]
 
 
 @bp.route("/")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
@@ -26,7 +27,9 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from ..auth.models import Role, User
 from ..checklists import NOT_APPLICABLE, ChecklistVersion, Item
+from ..extensions import db
 
 GRADES = [SelectChoice("3", "3 – good"), SelectChoice("2", "2 – adequate"),
           SelectChoice("1", "1 – poor"), SelectChoice("0", "0 – not met")]
@@ -134,3 +137,11 @@ class DecisionForm(FlaskForm):
         validators=[Optional(), NumberRange(min=1, max=365,
                                             message="Give between 1 and 365 days")])
     submit = SubmitField("Record decision", widget=GovSubmitInput())
+
+
+def inspector_choices() -> list[SelectChoice]:
+    """Active inspectors, for the select that assigns one to an application."""
+    inspectors = db.session.scalars(sa.select(User).where(
+        User.role == Role.INSPECTOR, User.is_active).order_by(User.full_name))
+    return [SelectChoice("", "Choose an inspector")] + [
+        SelectChoice(str(user.id), user.full_name) for user in inspectors]

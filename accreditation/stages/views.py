@@ -19,7 +19,7 @@ from ..forms import show_error
 from ..standards.operations import current_checklist
 from ..workflow import CaseStatus
 from . import bp, due_diligence, file_sampling, property_inspection
-from .forms import CaseActionForm, checklist_form
+from .forms import CaseActionForm, checklist_form, inspector_choices
 from .models import SampledFile
 
 WORK_STATUSES = (CaseStatus.FILE_SAMPLING, CaseStatus.PROPERTY_INSPECTION,
@@ -62,8 +62,6 @@ def due_diligence_page(case_id: int):
                   if assessment.passed else "the checklist does not pass."), "success")
             return redirect(url_for("stages.due_diligence_page", case_id=case.id))
     action_form = CaseActionForm(version=case.version)
-    from ..cases.views import inspector_choices
-
     action_form.inspector_id.choices = inspector_choices()
     status = 400 if form.errors or form.form_errors else 200
     return render_template("stages/due_diligence.html", case=case, form=form,
@@ -90,8 +88,6 @@ def company_check(case_id: int):
 def pass_due_diligence(case_id: int):
     case = case_operations.get_case_for(_actor(), case_id)
     form = CaseActionForm()
-    from ..cases.views import inspector_choices
-
     form.inspector_id.choices = inspector_choices()
     form.validate()
     value = form.inspector_id.data or ""
