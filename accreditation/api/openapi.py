@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
+from ..register.vacancies import VACANCIES_REQUEST, VACANCIES_RESPONSE
 from .schemas import ANSWERS_REQUEST, TRANSITION_REQUEST
 
 PROBLEM = {
@@ -94,6 +95,7 @@ def document() -> dict:
             "schemas": {
                 "Problem": PROBLEM, "Case": CASE, "AssessmentResult": ASSESSMENT_RESULT,
                 "TransitionRequest": TRANSITION_REQUEST, "AnswersRequest": ANSWERS_REQUEST,
+                "VacanciesRequest": VACANCIES_REQUEST, "Vacancies": VACANCIES_RESPONSE,
                 "CasePage": {"type": "object",
                              "required": ["total_items", "total_pages", "page_number", "size",
                                           "contents"],
@@ -138,6 +140,12 @@ def document() -> dict:
                     "schema": {"$ref": "#/components/schemas/AnswersRequest"}}}},
                 "responses": {"201": _json("AssessmentResult", "Recorded"),
                               **_problems(400, 401, 403, 404, 409)}}},
+            "/properties/{property_id}/vacancies": {"put": {
+                "summary": "Set a property's vacancies now (a provider's own properties only)",
+                "security": secured, "parameters": _path_ids("property_id"),
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/VacanciesRequest"}}}},
+                "responses": {"200": _json("Vacancies"), **_problems(400, 401, 403, 404)}}},
             "/checklists/{kind}": {"get": {
                 "summary": "The checklist version in force", "security": secured,
                 "parameters": [{"name": "kind", "in": "path", "required": True, "schema": {

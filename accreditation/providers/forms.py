@@ -223,6 +223,23 @@ class PropertyForm(FlaskForm):
         )
 
 
+class VacanciesForm(FlaskForm):
+    """How many vacancies a property has now (the label names the property)."""
+
+    vacancies = WholeNumberField("How many vacancies does this property have now?",
+                                 invalid="The number of vacancies must be a whole number, "
+                                         "like 2")
+    save_vacancies = SubmitField("Save vacancies", widget=GovSubmitInput())
+
+    def __init__(self, *args, property_=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if property_ is not None:
+            self.vacancies.label.text = f"How many vacancies does {property_.name} have now?"
+            self.vacancies.description = (
+                f"Between 0 and {property_.bed_spaces}. Social workers see this on the "
+                "register: update it whenever it changes.")
+
+
 class ConfirmForm(FlaskForm):
     """A button and its CSRF token: confirmation steps and remove buttons."""
 

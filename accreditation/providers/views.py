@@ -20,6 +20,7 @@ from ..auth.permissions import allow, get_visible_or_404
 from ..cases import operations as case_operations
 from ..cases.models import ActionStatus, Case, CorrectiveAction
 from ..errors import Conflict, InvalidTransition, ValidationFailed
+from ..register import vacancies as vacancy_operations
 from ..workflow import CaseStatus
 from . import bp, operations
 from .forms import (
@@ -34,6 +35,7 @@ from .forms import (
     RosterEntryForm,
     StartApplicationForm,
     SubmitApplicationForm,
+    VacanciesForm,
     WithdrawForm,
     show_problems,
 )
@@ -257,7 +259,8 @@ def remove_person(person_id: int):
 def properties():
     organisation = _organisation()
     return render_template("providers/properties.html", organisation=organisation,
-                           frozen=operations.editing_frozen_reason(organisation))
+                           frozen=operations.editing_frozen_reason(organisation),
+                           vacancies_age=vacancy_operations.vacancies_age_text)
 
 
 @bp.route("/properties/new", methods=["GET", "POST"])
@@ -274,14 +277,35 @@ def add_property():
                            frozen=operations.editing_frozen_reason(organisation)), status
 
 
-@bp.route("/properties/<int:property_id>")
-@allow(Role.PROVIDER)
-def property_detail(property_id: int):
-    property_ = get_visible_or_404(Property, property_id)
+def _property_page(property_: Property, vacancies_form: VacanciesForm | None = None):
     return render_template(
         "providers/property.html", property=property_,
         frozen=operations.editing_frozen_reason(property_.organisation),
-        in_use=operations.property_in_use(property_))
+        in_use=operations.property_in_use(property_),
+        vacancies_form=vacancies_form or VacanciesForm(
+            formdata=None, property_=property_, vacancies=property_.vacancies),
+        vacancies_age=vacancy_operations.vacancies_age_text(property_),
+        form=vacancies_form)
+
+
+@bp.route("/properties/<int:property_id>")
+@allow(Role.PROVIDER)
+def property_detail(property_id: int):
+    return _property_page(get_visible_or_404(Property, property_id))
+
+
+@bp.route("/properties/<int:property_id>/vacancies", methods=["POST"])
+@allow(Role.PROVIDER)
+def update_vacancies(property_id: int):
+    # Not application data: allowed while the application is being assessed too.
+    property_ = get_visible_or_404(Property, property_id)
+    form = VacanciesForm(property_=property_)
+    done, status = _handle(form, lambda: vacancy_operations.set_vacancies(
+        _actor(), property_, form.vacancies.data))
+    if done:
+        flash(f"Vacancies at {property_.name}: {property_.vacancies}.", "success")
+        return redirect(url_for("providers.properties"))
+    return _property_page(property_, form), status
 
 
 @bp.route("/properties/<int:property_id>/edit", methods=["GET", "POST"])
