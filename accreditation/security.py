@@ -12,7 +12,7 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("Content-Security-Policy", (
             "default-src 'self'; "
             f"script-src 'self' 'nonce-{nonce}'; "
-            "style-src 'self'; img-src 'self' data:; font-src 'self'; "
+            "style-src 'self'; img-src 'self' data: blob:; font-src 'self'; "
             "connect-src 'self'; form-action 'self'; base-uri 'none'; "
             "object-src 'none'; frame-ancestors 'none'"
         ))  # a response that set its own (a sandboxed download) keeps it

@@ -1,0 +1,259 @@
+// The inspector's pages on a tablet. Every answer, note and photo goes into IndexedDB the moment
+// it is given (see store.mjs) and is sent by the outbox (outbox.mjs) when there is a connection;
+// the page shows the tablet's copy over the server's, so a reload while offline loses nothing.
+import * as store from "./store.mjs";
+import * as outbox from "./outbox.mjs";
+
+const PAGES = "inspector-pages";
+const $ = (selector, root = document) => root.querySelector(selector);
+const $$ = (selector, root = document) => [...root.querySelectorAll(selector)];
+const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+function showStatus(state) {
+  const box = $("[data-sync-status]");
+  if (!box) return;
+  const waiting = [state.answers && plural(state.answers, "answer"),
+                   state.photos && plural(state.photos, "photo")].filter(Boolean).join(" and ");
+  const when = state.lastSync ? new Date(state.lastSync).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) : null;
+  let text;
+  if (state.signInNeeded && waiting) text = `Sign in again to send ${waiting} saved on this tablet.`;
+  else if (waiting) text = `${waiting} saved on this tablet, not sent yet.${state.online ? "" : " You are offline: they will be sent when you have a connection."}`;
+  else text = "Everything you entered has been sent.";
+  if (when) text += ` Last sent at ${when}.`;
+  if (state.conflicts) text += ` ${plural(state.conflicts, "answer")} changed on another device: see the marked items.`;
+  $("[data-sync-text]", box).textContent = text;
+  $("[data-sign-in]", box).hidden = !state.signInNeeded;
+  box.dataset.pending = String(state.answers + state.photos);
+  box.classList.toggle("app-sync--waiting", Boolean(waiting));
+}
+
+// --- the inspection page ------------------------------------------------------------------------
+
+function readForm(form) {
+  const type = form.dataset.type;
+  const checked = $("input[name=value]:checked", form);
+  const field = $("[name=value]:not([type=radio])", form);
+  let value = checked ? checked.value : field ? field.value.trim() : "";
+  if (value === "") value = null;
+  else if (type === "graded" && /^\d$/.test(value)) value = Number(value);
+  else if (type === "number") value = Number.isNaN(Number(value)) ? value : Number(value);
+  const note = ($("[name=note]", form)?.value || "").trim() || null;
+  return { value, note };
+}
+
+function writeForm(form, item) {
+  const value = item.value == null ? "" : String(item.value);
+  const radio = $$("input[name=value][type=radio]", form);
+  radio.forEach((input) => { input.checked = input.value === value; });
+  const field = $("[name=value]:not([type=radio])", form);
+  if (field && document.activeElement !== field) field.value = value;
+  const note = $("[name=note]", form);
+  if (note && document.activeElement !== note) note.value = item.note || "";
+}
+
+function label(form, value) {
+  const input = $$("input[name=value][type=radio]", form).find((i) => i.value === String(value));
+  return input ? $(`label[for="${input.id}"]`, form).textContent.trim() : value == null ? "no answer" : String(value);
+}
+
+function showItem(form, item) {
+  const state = $("[data-state]", form);
+  const conflict = $("[data-local-conflict]", form);
+  let text = "";
+  if (item?.pending) text = "Saved on this tablet, not sent yet.";
+  else if (item?.rejected) text = `Not accepted: ${item.rejected}`;
+  else if (item && item.revision) text = "Sent.";
+  if (state) state.textContent = text;
+  if (conflict) {
+    conflict.hidden = !item?.conflict;
+    if (item?.conflict) {
+      conflict.textContent = `Another device changed this answer to “${label(form, item.conflict.value)}”. ` +
+        "Both answers are kept: when you have a connection, reload this page to choose which to keep.";
+    }
+  }
+  form.classList.toggle("app-item--answered", readForm(form).value != null);
+}
+
+function showProgress() {
+  const forms = $$("form[data-item]");
+  const answered = forms.filter((form) => readForm(form).value != null).length;
+  const total = $("[data-progress]");
+  if (total) total.textContent = `${answered} of ${forms.length} answered`;
+  $$("[data-section-progress]").forEach((node) => {
+    const mine = forms.filter((form) => form.dataset.section === node.dataset.sectionProgress);
+    node.textContent = `${mine.filter((form) => readForm(form).value != null).length} of ${mine.length}`;
+  });
+}
+
+async function save(form) {
+  const { value, note } = readForm(form);
+  const link = Number(form.dataset.link);
+  const item = await store.recordAnswer(link, form.dataset.item, value, note, Number(form.dataset.revision));
+  showItem(form, { ...item, pending: true });
+  showProgress();
+  outbox.sync();
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.ready.then((registration) => registration.sync?.register("inspection-outbox"))
+      .catch(() => undefined);
+  }
+}
+
+// Downscales a photo on the tablet (longest side 1600 px, JPEG 0.8) before it is kept and sent;
+// a format the browser cannot draw (HEIC on some tablets) is kept as it is.
+async function downscale(file) {
+  try {
+    const bitmap = await createImageBitmap(file);
+    const scale = Math.min(1, 1600 / Math.max(bitmap.width, bitmap.height));
+    const canvas = document.createElement("canvas");
+    canvas.width = Math.round(bitmap.width * scale);
+    canvas.height = Math.round(bitmap.height * scale);
+    canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+    bitmap.close?.();
+    const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.8));
+    return { blob, name: file.name.replace(/\.[^.]*$/, "") + ".jpg" };
+  } catch {
+    return { blob: file, name: file.name };
+  }
+}
+
+function showPhoto(form, photo) {
+  const list = $("[data-photos]", form);
+  if (!list || $(`[data-photo="${photo.client_id}"]`, list)) return;
+  const entry = document.createElement("li");
+  entry.dataset.photo = photo.client_id;
+  const image = document.createElement("img");
+  image.src = URL.createObjectURL(photo.blob);
+  image.alt = `Photo taken for this item (${photo.name})`;
+  image.className = "app-photo";
+  const text = document.createElement("span");
+  text.className = "govuk-body-s";
+  text.textContent = photo.status === "pending" ? " Saved on this tablet, not sent yet."
+    : photo.status === "rejected" ? ` Not accepted: ${photo.message}` : " Sent.";
+  entry.append(image, text);
+  list.append(entry);
+}
+
+async function addPhotos(form, input) {
+  for (const file of input.files) {
+    const { blob, name } = await downscale(file);
+    const photo = await store.recordPhoto(Number(form.dataset.link), form.dataset.item, blob, name);
+    showPhoto(form, photo);
+  }
+  input.value = "";
+  outbox.sync();
+}
+
+async function inspectionPage(root) {
+  const link = Number(root.dataset.inspection);
+  const forms = new Map($$("form[data-item]").map((form) => [form.dataset.item, form]));
+  // The tablet's copy wins over the page while it has something the server has not confirmed,
+  // or when the page is an older saved copy; otherwise the page is newer and the tablet learns it.
+  for (const item of await store.all("items", link)) {
+    const form = forms.get(item.item_id);
+    if (!form) continue;
+    const pageRevision = Number(form.dataset.revision);
+    if (item.pending || item.conflict || item.rejected || (item.revision || 0) >= pageRevision) {
+      writeForm(form, item);
+      showItem(form, item);
+    }
+  }
+  for (const photo of await store.all("photos", link)) {
+    const form = forms.get(photo.item_id);
+    if (form && (photo.status !== "sent" || !$(`[data-evidence="${photo.evidence_id}"]`, form))) showPhoto(form, photo);
+  }
+  showProgress();
+  for (const form of forms.values()) {
+    $("button[type=submit]", form)?.setAttribute("data-js", "");
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      save(form);
+    });
+    let timer;
+    form.addEventListener("change", (event) => {
+      if (event.target.type === "file") addPhotos(form, event.target);
+      else save(form);
+    });
+    form.addEventListener("input", (event) => {
+      if (event.target.type === "radio" || event.target.type === "file") return;
+      clearTimeout(timer);
+      timer = setTimeout(() => save(form), 800);
+      showProgress();
+    });
+  }
+  outbox.onStatus(async () => {
+    for (const item of await store.all("items", link)) {
+      const form = forms.get(item.item_id);
+      if (form) showItem(form, item);
+    }
+    for (const photo of await store.all("photos", link)) {
+      const node = $(`[data-photo="${photo.client_id}"] span`);
+      if (node && photo.status === "sent") node.textContent = " Sent.";
+      else if (node && photo.status === "rejected") node.textContent = ` Not accepted: ${photo.message}`;
+    }
+  });
+}
+
+// --- the summary page: send everything before submitting ------------------------------------------
+
+function summaryPage(form) {
+  form.addEventListener("submit", async (event) => {
+    if (form.dataset.ready) return;
+    event.preventDefault();
+    const message = $("[data-submit-message]");
+    const state = await outbox.sync();
+    if (state.answers || state.photos) {
+      message.hidden = false;
+      message.textContent = state.online
+        ? `${plural(state.answers + state.photos, "answer or photo")} could not be sent yet. Try again in a moment.`
+        : "You are offline. Your answers are saved on this tablet: submit when you have a connection.";
+      return;
+    }
+    form.dataset.ready = "1";
+    form.requestSubmit();
+  });
+}
+
+// --- the list: keep every assigned inspection on the tablet for working offline -------------------
+
+async function keepForOffline() {
+  if (!navigator.onLine || !("caches" in globalThis)) return;
+  const response = await outbox.apiGet("/api/v1/inspector/inspections");
+  if (!response.ok) return;
+  const cache = await caches.open(PAGES);
+  const data = await response.clone().json();
+  await cache.put("/api/v1/inspector/inspections", response);
+  const kinds = new Set(data.contents.map((inspection) => inspection.checklist.kind));
+  for (const kind of kinds) {
+    const checklist = await outbox.apiGet(`/api/v1/checklists/${kind}`);
+    if (checklist.ok) await cache.put(`/api/v1/checklists/${kind}`, checklist);
+  }
+  for (const inspection of data.contents) {
+    if (inspection.submitted) continue;
+    for (const path of [`/inspections/${inspection.link_id}`, `/inspections/${inspection.link_id}/summary`]) {
+      const page = await fetch(path, { credentials: "same-origin" });
+      if (page.ok && !page.redirected) await cache.put(path, page);
+    }
+  }
+  await store.meta("kept_for_offline", new Date().toISOString());
+}
+
+async function main() {
+  if (!("indexedDB" in globalThis)) return;
+  document.documentElement.classList.add("app-js");
+  const box = $("[data-sync-status]");
+  if (box) box.hidden = false;
+  outbox.onStatus(showStatus);
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/inspections/service-worker.js", { scope: "/inspections/" })
+      .catch((error) => console.warn("Working offline is not available", error));
+  }
+  navigator.storage?.persist?.().catch(() => undefined);
+  const inspection = $("[data-inspection]");
+  if (inspection) await inspectionPage(inspection);
+  const submit = $("form[data-submit-inspection]");
+  if (submit) summaryPage(submit);
+  await outbox.start();
+  if ($("[data-inspection-list]")) keepForOffline().catch((error) => console.warn("Not kept for offline use", error));
+}
+
+main();

@@ -1,0 +1,232 @@
+// Sends what the tablet saved to the server: answers in batches, then photos, each under the id
+// the tablet gave it, so sending again after an interruption can never count anything twice.
+// It runs when the page starts, when the connection comes back, and every 30 seconds online.
+import * as store from "./store.mjs";
+
+const BATCH = 200;
+const listeners = new Set();
+let running = null;
+let again = false;
+let signInNeeded = false;
+
+export class SignInNeeded extends Error {}
+
+export const onStatus = (listener) => listeners.add(listener);
+
+export async function status() {
+  const changes = await store.all("changes");
+  const photos = await store.all("photos");
+  return {
+    answers: changes.filter((c) => c.status === "pending").length,
+    photos: photos.filter((p) => p.status === "pending").length,
+    conflicts: (await store.all("items")).filter((i) => i.conflict).length,
+    lastSync: await store.meta("last_sync"),
+    signInNeeded,
+    online: navigator.onLine,
+  };
+}
+
+async function announce() {
+  const current = await status();
+  listeners.forEach((listener) => listener(current));
+  return current;
+}
+
+// The page's CSRF token, or a fresh one from the server when the saved page is too old.
+async function csrfToken(fresh) {
+  const meta = !fresh && globalThis.document?.querySelector("meta[name=csrf-token]");
+  if (meta) return meta.content;
+  const response = await fetch("/inspections/", { credentials: "same-origin", cache: "no-store" });
+  const match = response.ok && !response.redirected &&
+    /<meta name="csrf-token" content="([^"]+)"/.exec(await response.text());
+  if (!match) throw new SignInNeeded();
+  return match[1];
+}
+
+// A short-lived API token for this tablet, bought with the signed-in session.
+async function apiToken(renew) {
+  const saved = await store.meta("token");
+  if (!renew && saved && Date.parse(saved.expires_at) > Date.now() + 60_000) return saved.token;
+  for (const fresh of [false, true]) {
+    const response = await fetch("/inspections/device-token", {
+      method: "POST", credentials: "same-origin",
+      headers: { "X-CSRFToken": await csrfToken(fresh), Accept: "application/json" },
+    });
+    if (response.ok && (response.headers.get("Content-Type") || "").includes("json")) {
+      const token = await response.json();
+      await store.meta("token", token);
+      return token.token;
+    }
+    if (response.status !== 400) break; // 400: the CSRF token expired; try a fresh one
+  }
+  throw new SignInNeeded();
+}
+
+async function api(path, options) {
+  for (const renew of [false, true]) {
+    const headers = { Accept: "application/json", ...options.headers,
+                      Authorization: `Bearer ${await apiToken(renew)}` };
+    const response = await fetch(path, { ...options, headers, credentials: "omit" });
+    if (response.status !== 401) return response;
+  }
+  throw new SignInNeeded();
+}
+
+export const apiGet = (path) => api(path, { method: "GET" });
+
+async function problem(response) {
+  try { return (await response.json()).detail; } catch { return `The server answered ${response.status}.`; }
+}
+
+function postAnswers(link, changes) {
+  return store.deviceId().then((device) => api(`/api/v1/inspections/${link}/answers`, {
+    method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ device_id: device, changes: changes.map((c) => ({
+      client_id: c.client_id, item_id: c.item_id, value: c.value, note: c.note,
+      base_revision: c.base_revision })) }),
+  }));
+}
+
+// Stores what the server said about each change, and moves later changes of the same item on
+// to the revision this one made.
+function settle(link, results) {
+  return store.tx(["changes", "items"], "readwrite", async (s, d) => {
+    const changes = await d(s.changes.index("link").getAll(link));
+    for (const result of results) {
+      const change = changes.find((c) => c.client_id === result.client_id);
+      if (!change || change.status !== "pending") continue;
+      change.status = result.status === "applied" ? "sent" : result.status;
+      change.result = result;
+      s.changes.put(change);
+      const later = changes.filter((c) => c.item_id === change.item_id && c.status === "pending"
+                                          && c.at > change.at);
+      const item = await d(s.items.get([link, change.item_id]));
+      if (!item) continue;
+      if (result.status === "applied") {
+        item.revision = result.revision;
+        later.forEach((c) => { c.base_revision = result.revision; s.changes.put(c); });
+      } else if (result.status === "conflict") {
+        item.conflict = { value: result.server_value, note: result.server_note,
+                          revision: result.revision };
+      } else {
+        item.rejected = result.message || "The server did not accept this answer.";
+      }
+      item.pending = later.length > 0;
+      s.items.put(item);
+    }
+  });
+}
+
+async function sendAnswers() {
+  for (;;) {
+    const pending = (await store.all("changes")).filter((c) => c.status === "pending")
+      .sort((a, b) => a.at - b.at);
+    if (!pending.length) return;
+    // One change per item per request: a later change waits for the revision the earlier makes.
+    const batches = new Map();
+    for (const change of pending) {
+      const batch = batches.get(change.link_id) || [];
+      if (batch.length < BATCH && !batch.some((c) => c.item_id === change.item_id)) batch.push(change);
+      batches.set(change.link_id, batch);
+    }
+    for (const [link, batch] of batches) {
+      await store.tx("changes", "readwrite", (s) => batch.forEach((c) => {
+        c.attempts += 1;
+        s.changes.put(c);
+      }));
+      const response = await postAnswers(link, batch);
+      if (response.ok) {
+        await settle(link, (await response.json()).results);
+      } else if (response.status === 404 || response.status === 400 || response.status === 422) {
+        const message = await problem(response);
+        await settle(link, batch.map((c) => ({ client_id: c.client_id, status: "rejected", message })));
+      } else {
+        throw new Error(`answers: ${response.status}`);
+      }
+    }
+  }
+}
+
+async function sendPhotos() {
+  const pending = (await store.all("photos")).filter((p) => p.status === "pending");
+  for (const photo of pending) {
+    const form = new FormData();
+    form.append("client_id", photo.client_id);
+    form.append("item_id", photo.item_id);
+    form.append("file", photo.blob, photo.name);
+    photo.attempts += 1;
+    const response = await api(`/api/v1/inspections/${photo.link_id}/photos`, { method: "POST", body: form });
+    if (response.ok) {
+      photo.status = "sent";
+      photo.evidence_id = (await response.json()).evidence_id;
+    } else if (response.status >= 400 && response.status < 500 && response.status !== 429) {
+      photo.status = "rejected";
+      photo.message = await problem(response);
+    } else {
+      throw new Error(`photo: ${response.status}`);
+    }
+    await store.put("photos", photo);
+  }
+}
+
+async function run() {
+  do {
+    again = false;
+    if (!navigator.onLine) break;
+    try {
+      await sendAnswers();
+      await sendPhotos();
+      signInNeeded = false;
+      await store.meta("last_sync", new Date().toISOString());
+    } catch (error) {
+      if (error instanceof SignInNeeded) signInNeeded = true;
+      else console.warn("Sending saved answers failed; they stay on this tablet", error);
+      break;
+    }
+  } while (again);
+  return announce();
+}
+
+// Sends everything waiting; a call while a send is running asks for one more round after it.
+export function sync() {
+  if (running) {
+    again = true;
+    return running;
+  }
+  running = run().finally(() => { running = null; });
+  return running;
+}
+
+// Sends every answer and photo this tablet ever recorded again, under the same ids: the server
+// answers each from what it stored the first time. For checking that sending twice is safe.
+export async function replayAll() {
+  const changes = (await store.all("changes")).sort((a, b) => a.at - b.at);
+  let replayed = 0;
+  const links = [...new Set(changes.map((c) => c.link_id))];
+  for (const link of links) {
+    const mine = changes.filter((c) => c.link_id === link);
+    for (let start = 0; start < mine.length; start += BATCH) {
+      const response = await postAnswers(link, mine.slice(start, start + BATCH));
+      replayed += (await response.json()).results.filter((r) => r.replayed).length;
+    }
+  }
+  for (const photo of await store.all("photos")) {
+    const form = new FormData();
+    form.append("client_id", photo.client_id);
+    form.append("item_id", photo.item_id);
+    form.append("file", photo.blob, photo.name);
+    const response = await api(`/api/v1/inspections/${photo.link_id}/photos`, { method: "POST", body: form });
+    if (response.status === 200) replayed += 1;
+  }
+  return { changes: changes.length, photos: (await store.all("photos")).length, replayed };
+}
+
+export function start() {
+  addEventListener("online", () => sync());
+  addEventListener("offline", () => announce());
+  setInterval(() => navigator.onLine && sync(), 30_000);
+  navigator.serviceWorker?.addEventListener("message", (event) => {
+    if (event.data === "sync") sync();
+  });
+  return sync();
+}

@@ -1,0 +1,74 @@
+// The inspector's service worker (scope /inspections/). The server puts two constants above this
+// line when it serves the file: VERSION (changes whenever an asset changes) and SHELL (the URLs
+// of the CSS, JavaScript and icons every inspector page needs).
+/* global VERSION, SHELL */
+const SHELL_CACHE = `inspector-shell-${VERSION}`;
+const PAGES = "inspector-pages"; // the inspection pages, saved while online (see inspection.mjs)
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(caches.open(SHELL_CACHE).then((cache) => cache.addAll(SHELL))
+    .then(() => self.skipWaiting()));
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(caches.keys().then((names) => Promise.all(names
+    .filter((name) => name.startsWith("inspector-shell-") && name !== SHELL_CACHE)
+    .map((name) => caches.delete(name)))).then(() => self.clients.claim()));
+});
+
+// A page: the server's copy when there is a connection (saved for later), else the saved copy.
+async function page(request) {
+  const cache = await caches.open(PAGES);
+  try {
+    const response = await fetch(request);
+    if (response.ok && !response.redirected && response.type === "basic") {
+      await cache.put(new URL(request.url).pathname, response.clone());
+    }
+    return response;
+  } catch (error) {
+    const saved = await cache.match(new URL(request.url).pathname, { ignoreVary: true });
+    if (saved) return saved;
+    return new Response(
+      '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Offline</title>' +
+      '<meta name="viewport" content="width=device-width, initial-scale=1">' +
+      '<link rel="stylesheet" href="/static/dist/app.css"></head><body class="govuk-template__body">' +
+      '<main class="govuk-main-wrapper govuk-width-container" id="main-content">' +
+      '<h1 class="govuk-heading-l">You are offline</h1><p class="govuk-body">This page was not ' +
+      'saved on this tablet. Answers you gave are kept here and sent when you have a connection. ' +
+      '<a class="govuk-link" href="/inspections/">Your inspections</a></p></main></body></html>',
+      { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } });
+  }
+}
+
+// An asset: the saved copy at once, refreshed from the server in the background.
+async function asset(request, event) {
+  const cache = await caches.open(SHELL_CACHE);
+  const saved = await cache.match(request, { ignoreSearch: true, ignoreVary: true });
+  const fresh = fetch(request).then(async (response) => {
+    if (response.ok) await cache.put(request, response.clone());
+    return response;
+  });
+  if (saved) {
+    event.waitUntil(fresh.catch(() => undefined));
+    return saved;
+  }
+  return fresh;
+}
+
+self.addEventListener("fetch", (event) => {
+  const { request } = event;
+  const url = new URL(request.url);
+  if (request.method !== "GET" || url.origin !== self.location.origin) return;
+  if (request.mode === "navigate" && url.pathname.startsWith("/inspections/")) {
+    event.respondWith(page(request));
+  } else if (SHELL.includes(url.pathname)) {
+    event.respondWith(asset(request, event));
+  }
+});
+
+// Background Sync where the browser has it (not Safari): ask an open page to send its outbox.
+self.addEventListener("sync", (event) => {
+  if (event.tag !== "inspection-outbox") return;
+  event.waitUntil(self.clients.matchAll({ type: "window" })
+    .then((clients) => clients.forEach((client) => client.postMessage("sync"))));
+});
