@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime
 
 import sqlalchemy as sa
 
@@ -20,19 +21,24 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(user: User, name: str, *, actor: User | None = None) -> tuple[ApiToken, str]:
-    """A new token for ``user``; returns the record and the token (never stored or shown again)."""
+def create_token(user: User, name: str, *, actor: User | None = None,
+                 expires_at: datetime | None = None) -> tuple[ApiToken, str]:
+    """A new token for ``user``; returns the record and the token (never stored or shown again).
+    With ``expires_at`` the token stops working at that time."""
     name = (name or "").strip()
     if not name:
         raise ValidationFailed("Give the token a name that says what uses it", field="name")
     if not user.is_active:
         raise ValidationFailed("That account is deactivated.")
     token = PREFIX + secrets.token_urlsafe(32)
-    record = ApiToken(user_id=user.id, name=name[:80], token_hash=_hash(token))
+    record = ApiToken(user_id=user.id, name=name[:80], token_hash=_hash(token),
+                      expires_at=expires_at)
     db.session.add(record)
     db.session.flush()
-    audit.record("api_token.created", actor=actor, subject=record,
-                 details={"user_id": user.id, "name": record.name})
+    details = {"user_id": user.id, "name": record.name}
+    if expires_at is not None:
+        details["expires_at"] = expires_at.isoformat()
+    audit.record("api_token.created", actor=actor, subject=record, details=details)
     db.session.commit()
     return record, token
 
@@ -54,6 +60,8 @@ def user_for_token(token: str) -> User | None:
         return None
     record = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _hash(token)))
     if record is None or record.revoked_at is not None or not record.user.is_active:
+        return None
+    if record.expires_at is not None and record.expires_at <= utcnow():
         return None
     record.last_used_at = utcnow()
     return record.user

@@ -150,5 +150,7 @@ class ApiToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Short-lived tokens (a tablet's) stop working at this time; others until revoked.
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user = relationship("User")

@@ -109,6 +109,9 @@ class Evidence(db.Model):
         sa.ForeignKey("evidence.id"), unique=True)
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Made by the device that sent the file (inspection photos): a photo sent again after a
+    # lost reply is recognised by it and not stored twice.
+    client_id: Mapped[str | None] = mapped_column(sa.String(36), unique=True, index=True)
 
     organisation = relationship("Organisation")
     case = relationship("Case")

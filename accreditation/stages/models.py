@@ -1,7 +1,8 @@
-"""What the stages record: company checks, drawn file samples."""
+"""What the stages record: company checks, drawn file samples, inspection drafts."""
 
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -70,4 +71,165 @@ class SampledFile(db.Model):
 
     __table_args__ = (
         sa.UniqueConstraint("sample_id", "position", name="uq_sampled_file_sample_id_position"),
+    )
+
+
+# --- property inspections on tablets: draft answers, the change log, conflicts ---------------
+
+class ChangeStatus(enum.Enum):
+    APPLIED = "applied"
+    CONFLICT = "conflict"
+    REJECTED = "rejected"
+
+
+class ConflictResolution(enum.Enum):
+    MINE = "mine"  # the device's answer, the one that arrived late
+    SERVER = "server"  # the answer the server already had
+
+
+class DraftAnswer(db.Model):
+    """The current answer to one checklist item of one property's inspection, before it is
+    submitted. ``revision`` counts accepted changes (1 for the first); a device sends the
+    revision it last saw with every change, so a change made without seeing a newer answer
+    is noticed instead of overwriting it."""
+
+    __tablename__ = "draft_answer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_property_id: Mapped[int] = mapped_column(sa.ForeignKey("case_property.id"),
+                                                  index=True)
+    item_id: Mapped[str] = mapped_column(sa.String(80))
+    value: Mapped[str | int | float | None] = mapped_column(sa.JSON(none_as_null=True))
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    revision: Mapped[int] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+
+    link = relationship("CaseProperty")
+    updated_by = relationship("User")
+
+    __table_args__ = (
+        sa.UniqueConstraint("case_property_id", "item_id",
+                            name="uq_draft_answer_case_property_id_item_id"),
+        sa.CheckConstraint("revision >= 1", name="revision_from_one"),
+    )
+
+
+class ChangeLogEntry(db.Model):
+    """Every change a device sent, once, with what became of it: the history of the answers.
+
+    ``client_id`` is made on the device for each change; it is unique per user, so a change
+    sent again (the reply was lost on a bad connection) is recognised and answered with the
+    result stored here instead of being applied twice. ``server_revision`` is the item's
+    revision when the change arrived and ``revision`` the one after it (one more when the change
+    was applied and changed the answer)."""
+
+    __tablename__ = "answer_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[str] = mapped_column(sa.String(36))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+    device_id: Mapped[str | None] = mapped_column(sa.String(64))
+    case_property_id: Mapped[int] = mapped_column(sa.ForeignKey("case_property.id"))
+    item_id: Mapped[str] = mapped_column(sa.String(80))
+    value: Mapped[str | int | float | None] = mapped_column(sa.JSON(none_as_null=True))
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    base_revision: Mapped[int] = mapped_column()
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The result, as the device was told it (and is told again on a replay).
+    status: Mapped[ChangeStatus] = mapped_column(enum_type(ChangeStatus, "answer_change_status"))
+    server_revision: Mapped[int] = mapped_column()
+    revision: Mapped[int | None] = mapped_column()
+    server_value: Mapped[str | int | float | None] = mapped_column(sa.JSON(none_as_null=True))
+    server_note: Mapped[str | None] = mapped_column(sa.Text)
+    message: Mapped[str | None] = mapped_column(sa.Text)
+
+    user = relationship("User")
+
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "client_id", name="uq_answer_change_user_id_client_id"),
+        sa.Index("ix_answer_change_item", "case_property_id", "item_id"),
+        sa.CheckConstraint("base_revision >= 0", name="base_revision_not_negative"),
+        sa.CheckConstraint("status != 'rejected' OR message IS NOT NULL",
+                           name="rejected_has_message"),
+        sa.CheckConstraint("status = 'rejected' OR revision IS NOT NULL",
+                           name="accepted_has_revision"),
+    )
+
+
+class AnswerConflict(db.Model):
+    """A change that arrived after someone else had changed the same answer: kept, not
+    applied, until the inspector chooses which answer stays."""
+
+    __tablename__ = "answer_conflict"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_property_id: Mapped[int] = mapped_column(sa.ForeignKey("case_property.id"),
+                                                  index=True)
+    item_id: Mapped[str] = mapped_column(sa.String(80))
+    change_id: Mapped[int] = mapped_column(sa.ForeignKey("answer_change.id"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    resolution: Mapped[ConflictResolution | None] = mapped_column(
+        enum_type(ConflictResolution, "conflict_resolution"))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+
+    change = relationship("ChangeLogEntry")
+    link = relationship("CaseProperty")
+    resolved_by = relationship("User")
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(resolution IS NULL) = (resolved_at IS NULL) "
+            "AND (resolution IS NULL) = (resolved_by_id IS NULL)",
+            name="resolved_has_who_and_when"),
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolution is None
+
+    # What the late device said (shown as "yours"), and what the server had then.
+    @property
+    def value(self):
+        return self.change.value
+
+    @property
+    def note(self) -> str | None:
+        return self.change.note
+
+    @property
+    def server_value(self):
+        return self.change.server_value
+
+    @property
+    def server_note(self) -> str | None:
+        return self.change.server_note
+
+    @property
+    def client_id(self) -> str:
+        return self.change.client_id
+
+
+class InspectionSubmission(db.Model):
+    """A property's inspection answers sent for scoring, and the assessment they gave.
+
+    ``client_id`` (optional, unique per user) makes the submission safe to send again."""
+
+    __tablename__ = "inspection_submission"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_property_id: Mapped[int] = mapped_column(sa.ForeignKey("case_property.id"),
+                                                  index=True)
+    client_id: Mapped[str | None] = mapped_column(sa.String(36))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    assessment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("assessment.id"))
+
+    assessment = relationship("Assessment")
+    link = relationship("CaseProperty")
+
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "client_id",
+                            name="uq_inspection_submission_user_id_client_id"),
     )

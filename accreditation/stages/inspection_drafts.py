@@ -1,0 +1,628 @@
+"""Property inspections on tablets: draft answers, idempotent sync, conflicts, submission.
+
+Until an inspection is submitted its answers are drafts on the server, one per checklist item
+(``DraftAnswer``), each with a ``revision`` that counts accepted changes. Devices send changes
+(``AnswerChange``) made offline, kept with their results as ``ChangeLogEntry`` rows; every
+change carries a ``client_id`` made on the device and the revision the device last saw
+(``base_revision``). The guarantees:
+
+- an answer typed on site is never lost and never counted twice: a change sent again (same
+  user, same ``client_id``) is answered with the result stored the first time and changes
+  nothing (a unique key in the database, so also when two copies arrive at once);
+- a change made without seeing a newer answer from someone else (another device, another
+  person, a resolved conflict) whose answer differs is not applied: it is kept as an open
+  ``AnswerConflict`` until the inspector chooses "keep yours" (the device's) or "keep this
+  one" (the server's). The same answer is simply applied. An answer is its value and its
+  note: a different note alone is also a conflict, so no note is silently dropped;
+- changes from one device (same user and ``device_id``) do not conflict with each other:
+  a device that edits an item twice while offline sends both with the same base revision;
+- every change is kept in ``answer_change`` with its result: that table is the history.
+  Audit events are written for submissions, resolutions and refusals, not for each change;
+- submitting scores the drafts with ``record_property_inspection`` (the one scoring path) and
+  refuses while conflicts are open or scored items are unanswered; it is idempotent.
+
+Changes are applied in the order they arrive (a device sends its outbox oldest first).
+All operations on one inspection take a lock on its ``case_property`` row first, so two
+requests for the same inspection never interleave.
+
+Beyond the agreed names, this module also offers ``get_inspection_for`` (load a property's
+inspection with the access check), ``is_submitted``, ``checklist_for``, ``photos_for``,
+``submit_inspection_once`` (also says whether this call created the assessment) and
+``save_answers(..., device_id=...)``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from werkzeug.datastructures import FileStorage
+
+from .. import audit, clock
+from ..auth.models import Role, User
+from ..cases.models import Case, CaseProperty
+from ..checklists import ChecklistVersion, Item, answer_problem
+from ..database import utcnow
+from ..errors import Conflict, InvalidTransition, NotFound, NotPermitted, ValidationFailed
+from ..evidence.models import Evidence, EvidencePurpose
+from ..extensions import db
+from ..standards.models import Assessment
+from ..standards.operations import current_checklist
+from ..workflow import CaseStatus
+from .models import (
+    AnswerConflict,
+    ChangeLogEntry,
+    ChangeStatus,
+    ConflictResolution,
+    DraftAnswer,
+    InspectionSubmission,
+)
+from .property_inspection import INSPECTABLE, record_property_inspection
+
+KIND = "property_inspection"
+DEVICE_TOKEN_NAME = "tablet"  # noqa: S105 (a label, not a secret)
+DEVICE_TOKEN_LIFETIME = timedelta(hours=12)
+MAX_NOTE = 2000
+MAX_TEXT_VALUE = 2000
+MAX_DEVICE_ID = 64
+NOT_FOUND_MESSAGE = "We could not find that inspection."
+# Cases whose property inspections are coming next: listed so a tablet can prepare them.
+UPCOMING = (CaseStatus.FILE_SAMPLING,)
+
+__all__ = [
+    "AnswerChange",
+    "AnswerConflict",
+    "ChangeLogEntry",
+    "ChangeResult",
+    "DraftAnswer",
+    "add_item_photo",
+    "drafts_for",
+    "get_inspection_for",
+    "inspections_for",
+    "is_inspectable",
+    "is_submitted",
+    "issue_device_token",
+    "open_conflicts",
+    "photos_for",
+    "resolve_conflict",
+    "save_answers",
+    "submit_inspection",
+    "submit_inspection_once",
+]
+
+
+@dataclass(frozen=True)
+class AnswerChange:
+    """One change as a device sends it (stored, with its result, as a ``ChangeLogEntry``)."""
+
+    client_id: str  # UUID made on the device, unique per change
+    item_id: str
+    value: str | int | float | None
+    note: str | None
+    base_revision: int  # the revision the device last saw for this item (0: never saw one)
+
+
+@dataclass(frozen=True)
+class ChangeResult:
+    client_id: str
+    status: str  # "applied" | "conflict" | "rejected"
+    item_id: str
+    revision: int | None  # after the change (applied) or the server's (conflict)
+    server_value: Any = None  # the server's current answer (conflict)
+    server_note: str | None = None
+    message: str | None = None  # why it was rejected
+    replayed: bool = False  # this client_id had been seen before: the stored result
+
+    def to_json(self) -> dict:
+        return {"client_id": self.client_id, "status": self.status, "item_id": self.item_id,
+                "revision": self.revision, "server_value": self.server_value,
+                "server_note": self.server_note, "message": self.message,
+                "replayed": self.replayed}
+
+
+# --- access ------------------------------------------------------------------------------------
+
+def _may_inspect(actor: User, case: Case) -> bool:
+    if actor.role is Role.COMMISSIONER:
+        return True
+    return actor.role is Role.INSPECTOR and case.inspector_id == actor.id
+
+
+def _refuse_access(actor: User, link_id: Any, reason: str) -> None:
+    """Audit a refused access (kept whatever happens next) and answer 404, as everywhere."""
+    db.session.rollback()
+    audit.record("access.denied", actor=actor, subject_type="case_property",
+                 subject_id=link_id, details={"reason": reason})
+    db.session.commit()
+    raise NotFound(NOT_FOUND_MESSAGE)
+
+
+def _ensure_may_inspect(actor: User, link: CaseProperty) -> None:
+    if actor is None or not _may_inspect(actor, link.case):
+        _refuse_access(actor, link.id, "inspection not assigned to this user")
+
+
+def get_inspection_for(actor: User, link_id: int) -> CaseProperty:
+    """The property inspection ``link_id`` if ``actor`` may carry it out: the inspector
+    assigned to its application, or a commissioner. Anyone else gets 404 (audited)."""
+    link = db.session.get(CaseProperty, link_id)
+    if link is None:
+        raise NotFound(NOT_FOUND_MESSAGE)
+    _ensure_may_inspect(actor, link)
+    return link
+
+
+def _lock(link: CaseProperty) -> None:
+    """Serialise work on one inspection: a row lock on PostgreSQL, the write lock on SQLite.
+    Taken before anything is read, so decisions are made on what is really current."""
+    session = db.session
+    if session.get_bind().dialect.name == "sqlite" and not (
+            session.new or session.dirty or session.deleted):
+        # SQLite cannot turn a read that began before someone else's write into a write:
+        # end the read, so the lock is the first statement of a fresh transaction.
+        session.commit()
+    db.session.execute(
+        sa.update(CaseProperty).where(CaseProperty.id == link.id)
+        .values(case_id=CaseProperty.case_id)
+        .execution_options(synchronize_session=False))
+
+
+# --- state of an inspection ---------------------------------------------------------------------
+
+def checklist_for(link: CaseProperty) -> tuple[ChecklistVersion, list[Item]]:
+    """The checklist in force and the items it asks about this property (by category)."""
+    checklist = current_checklist(KIND).checklist
+    category = link.home.category.value
+    return checklist, [item for item in checklist.items
+                       if item.applies(checklist.context_field, category)]
+
+
+def _current_submission(link: CaseProperty) -> InspectionSubmission | None:
+    """The submission made since the application last changed status (a return to the
+    provider, a reassessment...): each such period is one round of inspection."""
+    return db.session.scalar(
+        sa.select(InspectionSubmission)
+        .where(InspectionSubmission.case_property_id == link.id,
+               InspectionSubmission.submitted_at >= link.case.status_changed_at)
+        .order_by(InspectionSubmission.id.desc()).limit(1))
+
+
+def is_submitted(link: CaseProperty) -> bool:
+    return _current_submission(link) is not None
+
+
+def _closed_reason(link: CaseProperty) -> str | None:
+    """Why answers for ``link`` cannot be changed now, or None if they can."""
+    case = link.case
+    if case.status not in INSPECTABLE:
+        return (f"This inspection is closed: application {case.reference} is "
+                f"{case.status.label.lower()}. Properties are inspected at the property "
+                "inspection stage or when accreditation is reassessed.")
+    if case.status is CaseStatus.REASSESSMENT_DUE and not link.accredited:
+        return "This inspection is closed: only accredited properties are reassessed."
+    if is_submitted(link):
+        return "This inspection has already been submitted, so its answers cannot change."
+    return None
+
+
+def is_inspectable(link: CaseProperty) -> bool:
+    return _closed_reason(link) is None
+
+
+def drafts_for(link: CaseProperty) -> dict[str, DraftAnswer]:
+    """item_id -> the current draft answer."""
+    return {draft.item_id: draft for draft in db.session.scalars(
+        sa.select(DraftAnswer).where(DraftAnswer.case_property_id == link.id))}
+
+
+def open_conflicts(link: CaseProperty) -> list[AnswerConflict]:
+    """Changes kept because someone else had changed the answer first, oldest first."""
+    return list(db.session.scalars(
+        sa.select(AnswerConflict)
+        .where(AnswerConflict.case_property_id == link.id,
+               AnswerConflict.resolution.is_(None))
+        .order_by(AnswerConflict.id)))
+
+
+def photos_for(link: CaseProperty) -> dict[str, list[Evidence]]:
+    """item_id -> the current photos of this property's items in this application."""
+    photos: dict[str, list[Evidence]] = {}
+    for record in db.session.scalars(
+            sa.select(Evidence)
+            .where(Evidence.case_id == link.case_id, Evidence.property_id == link.property_id,
+                   Evidence.item_id.is_not(None), Evidence.purpose == EvidencePurpose.PHOTO,
+                   Evidence.superseded_at.is_(None))
+            .order_by(Evidence.id)):
+        photos.setdefault(record.item_id, []).append(record)
+    return photos
+
+
+def inspections_for(actor: User) -> list[CaseProperty]:
+    """The property inspections assigned to ``actor``: those that can be carried out now
+    (property inspection stage; reassessment of accredited properties) and those coming
+    next (applications at file sampling), so a tablet can prepare them before a visit."""
+    if actor.role not in (Role.INSPECTOR, Role.COMMISSIONER):
+        raise NotPermitted("Only inspectors carry out inspections.")
+    links = db.session.scalars(
+        sa.select(CaseProperty).join(Case)
+        .where(Case.inspector_id == actor.id, Case.status.in_((*INSPECTABLE, *UPCOMING)))
+        .order_by(Case.id, CaseProperty.id))
+    return [link for link in links
+            if link.case.status is not CaseStatus.REASSESSMENT_DUE or link.accredited]
+
+
+# --- saving answers ----------------------------------------------------------------------------
+
+def _client_id(value: Any) -> str:
+    try:
+        return str(uuid.UUID(str(value)))
+    except (ValueError, TypeError, AttributeError):
+        raise ValidationFailed("client_id must be a UUID made on the device.",
+                               field="client_id") from None
+
+
+def _same_answer(a_value, a_note, b_value, b_note) -> bool:
+    # 2 and 2.0 are the same number; "2" and 2 are not the same answer; True is no answer.
+    def normal(value):
+        return (type(value) is str, value)
+    return normal(a_value) == normal(b_value) and (a_note or None) == (b_note or None)
+
+
+def _problem(change: AnswerChange, items: dict[str, Item]) -> str | None:
+    item = items.get(change.item_id)
+    if item is None:
+        return (f"'{change.item_id}' is not a question of this property's inspection "
+                "checklist. Reload the checklist.")
+    value = change.value
+    if isinstance(value, bool) or not isinstance(value, str | int | float | type(None)):
+        return f"{item.title}: the answer must be text, a number or empty."
+    if isinstance(value, str) and len(value) > MAX_TEXT_VALUE:
+        return f"{item.title}: the answer is longer than {MAX_TEXT_VALUE} characters."
+    if value is not None and value != "":
+        problem = answer_problem(item, value)
+        if problem:
+            return f"{item.title}: {problem}."
+    if change.note is not None and (not isinstance(change.note, str)
+                                    or len(change.note) > MAX_NOTE):
+        return f"{item.title}: the note must be text of at most {MAX_NOTE} characters."
+    if not isinstance(change.base_revision, int) or isinstance(change.base_revision, bool) \
+            or change.base_revision < 0:
+        return "base_revision must be a whole number, 0 or more."
+    return None
+
+
+def _stored_result(row: ChangeLogEntry, *, replayed: bool) -> ChangeResult:
+    return ChangeResult(
+        client_id=row.client_id, status=row.status.value, item_id=row.item_id,
+        revision=row.revision, server_value=row.server_value, server_note=row.server_note,
+        message=row.message, replayed=replayed)
+
+
+def _find_change(actor: User, client_id: str) -> ChangeLogEntry | None:
+    return db.session.scalar(sa.select(ChangeLogEntry).where(
+        ChangeLogEntry.user_id == actor.id, ChangeLogEntry.client_id == client_id))
+
+
+def _written_by_device_since(link: CaseProperty, item_id: str, actor: User,
+                             device_id: str | None, base_revision: int) -> int:
+    """How many revisions after ``base_revision`` this same device wrote."""
+    if device_id is None:
+        return 0
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(ChangeLogEntry)
+        .where(ChangeLogEntry.case_property_id == link.id, ChangeLogEntry.item_id == item_id,
+               ChangeLogEntry.user_id == actor.id, ChangeLogEntry.device_id == device_id,
+               ChangeLogEntry.status == ChangeStatus.APPLIED,
+               ChangeLogEntry.revision > ChangeLogEntry.server_revision,
+               ChangeLogEntry.revision > base_revision))
+
+
+def _apply(actor: User, link: CaseProperty, change: AnswerChange, client_id: str,
+           device_id: str | None, closed: str | None, items: dict[str, Item]) -> ChangeResult:
+    """Decide and record one new change (in the caller's transaction, flushed)."""
+    draft = db.session.scalar(sa.select(DraftAnswer).where(
+        DraftAnswer.case_property_id == link.id, DraftAnswer.item_id == change.item_id))
+    current = draft.revision if draft else 0
+    row = ChangeLogEntry(
+        client_id=client_id, user_id=actor.id, device_id=device_id, case_property_id=link.id,
+        item_id=change.item_id[:80], value=change.value, note=change.note,
+        base_revision=(max(change.base_revision, 0) if isinstance(change.base_revision, int)
+                       else 0),
+        server_revision=current, received_at=utcnow())
+    problem = None if closed else _problem(change, items)
+    if closed or problem:
+        row.status, row.message = ChangeStatus.REJECTED, closed or problem
+        if problem:  # an unusable value is not kept: the device's text may be anything
+            row.value, row.note = None, None
+        db.session.add(row)
+        db.session.flush()
+        return _stored_result(row, replayed=False)
+
+    note = change.note or None
+    same = draft is not None and _same_answer(draft.value, draft.note, change.value, note)
+    stale = (draft is not None and change.base_revision < current and not same
+             and _written_by_device_since(link, change.item_id, actor, device_id,
+                                          change.base_revision)
+             < current - change.base_revision)
+    if stale:
+        row.status, row.revision = ChangeStatus.CONFLICT, current
+        row.server_value, row.server_note = draft.value, draft.note
+        db.session.add(row)
+        db.session.flush()
+        db.session.add(AnswerConflict(case_property_id=link.id, item_id=change.item_id,
+                                      change_id=row.id, created_at=row.received_at))
+    else:
+        row.status = ChangeStatus.APPLIED
+        if draft is None and change.value is None and note is None:
+            row.revision = 0  # clearing an answer that was never given changes nothing
+        elif same:
+            row.revision = current
+        else:
+            if draft is None:
+                draft = DraftAnswer(case_property_id=link.id, item_id=change.item_id,
+                                    revision=0)
+                db.session.add(draft)
+            draft.value, draft.note = change.value, note
+            draft.revision = current + 1
+            draft.updated_at, draft.updated_by_id = row.received_at, actor.id
+            row.revision = draft.revision
+        db.session.add(row)
+    db.session.flush()
+    return _stored_result(row, replayed=False)
+
+
+def save_answers(actor: User, link: CaseProperty, changes: list[AnswerChange], *,
+                 device_id: str | None = None) -> list[ChangeResult]:
+    """Apply a device's changes to a property's draft answers, in order; one result each.
+
+    Guarantees: a change whose ``client_id`` this user sent before is not applied again
+    (its stored result comes back with ``replayed``); a stale change whose answer differs is
+    kept as an open conflict and the server's answer is untouched; a change for an unknown
+    item, with an unusable value, or for an inspection that is closed or submitted is
+    ``rejected`` with a message (and recorded). Not the actor's inspection: 404, audited.
+    Commits once.
+    """
+    _ensure_may_inspect(actor, link)
+    if device_id is not None and (not isinstance(device_id, str)
+                                  or not 0 < len(device_id) <= MAX_DEVICE_ID):
+        raise ValidationFailed(f"device_id must be 1 to {MAX_DEVICE_ID} characters.",
+                               field="device_id")
+    client_ids = [_client_id(change.client_id) for change in changes]
+    _lock(link)
+    closed = _closed_reason(link)
+    _, applicable = checklist_for(link)
+    items = {item.id: item for item in applicable}
+    results: list[ChangeResult] = []
+    rejected = 0
+    for change, client_id in zip(changes, client_ids, strict=True):
+        stored = _find_change(actor, client_id)
+        if stored is not None:
+            results.append(_stored_result(stored, replayed=True))
+            continue
+        try:
+            with db.session.begin_nested():
+                result = _apply(actor, link, change, client_id, device_id, closed, items)
+        except sa.exc.IntegrityError:
+            # The same change arrived by another way at the same moment and was stored
+            # first: its result is the one to give.
+            stored = _find_change(actor, client_id)
+            if stored is None:
+                raise
+            result = _stored_result(stored, replayed=True)
+        if result.status == ChangeStatus.REJECTED.value and not result.replayed:
+            rejected += 1
+        results.append(result)
+    if rejected:
+        audit.record("inspection.changes_rejected", actor=actor, subject=link, details={
+            "case_id": link.case_id, "rejected": rejected, "closed": closed is not None,
+            "device_id": device_id})
+    db.session.commit()
+    return results
+
+
+# --- conflicts ---------------------------------------------------------------------------------
+
+def resolve_conflict(actor: User, conflict_id: int, keep: str) -> DraftAnswer:
+    """Settle a conflict: ``keep="mine"`` makes the late device's answer the draft,
+    ``keep="server"`` keeps the answer the server had. Either way the item's revision goes
+    up, so every device sees that the answer was decided. Audited. Resolving an already
+    resolved conflict the same way again changes nothing."""
+    try:
+        choice = ConflictResolution(keep)
+    except ValueError:
+        raise ValidationFailed("Choose which answer to keep: yours or this one.",
+                               field="keep") from None
+    conflict = db.session.get(AnswerConflict, conflict_id)
+    if conflict is None:
+        raise NotFound("We could not find that conflict.")
+    link = conflict.link
+    _ensure_may_inspect(actor, link)
+    _lock(link)
+    db.session.refresh(conflict)
+    draft = db.session.scalar(sa.select(DraftAnswer).where(
+        DraftAnswer.case_property_id == link.id, DraftAnswer.item_id == conflict.item_id))
+    if not conflict.is_open:
+        if conflict.resolution is choice and draft is not None:
+            db.session.commit()
+            return draft
+        raise InvalidTransition("This answer was already settled another way. Reload the "
+                                "inspection to see the answer kept.")
+    closed = _closed_reason(link)
+    if closed:
+        raise InvalidTransition(closed)
+    now = utcnow()
+    change = conflict.change
+    if draft is None:  # cannot happen (a conflict needs an answer to clash with); be safe
+        draft = DraftAnswer(case_property_id=link.id, item_id=conflict.item_id, revision=0)
+        db.session.add(draft)
+    if choice is ConflictResolution.MINE:
+        draft.value, draft.note = change.value, change.note
+    draft.revision += 1
+    draft.updated_at, draft.updated_by_id = now, actor.id
+    conflict.resolution, conflict.resolved_at, conflict.resolved_by_id = choice, now, actor.id
+    db.session.flush()
+    audit.record("inspection.conflict_resolved", actor=actor, subject=conflict, details={
+        "case_property_id": link.id, "case_id": link.case_id, "item_id": conflict.item_id,
+        "kept": choice.value, "revision": draft.revision})
+    db.session.commit()
+    return draft
+
+
+# --- photos ------------------------------------------------------------------------------------
+
+def _find_photo(client_id: str) -> Evidence | None:
+    return db.session.scalar(sa.select(Evidence).where(Evidence.client_id == client_id))
+
+
+def _replayed_photo(actor: User, link: CaseProperty, record: Evidence) -> Evidence:
+    if record.uploaded_by_id != actor.id or record.case_id != link.case_id \
+            or record.property_id != link.property_id:
+        raise Conflict("That photo id has already been used for another photo. Nothing was "
+                       "saved: send the photo again from the inspection page.")
+    return record
+
+
+def add_item_photo(actor: User, link: CaseProperty, item_id: str, client_id: str,
+                   file_storage: FileStorage | None) -> tuple[Evidence, bool]:
+    """Add a photo to a checklist item of a property's inspection; returns the record and
+    whether this call created it. A photo sent again with the same ``client_id`` returns the
+    first record and stores nothing (no row, no object), also when both copies arrive at
+    once. The file goes through the usual evidence checks (content, size, metadata stripped,
+    scan) in ``upload_evidence``."""
+    _ensure_may_inspect(actor, link)
+    client_id = _client_id(client_id)
+    existing = _find_photo(client_id)
+    if existing is not None:
+        return _replayed_photo(actor, link, existing), False
+    closed = _closed_reason(link)
+    if closed:
+        raise InvalidTransition(closed)
+    _, applicable = checklist_for(link)
+    if item_id not in {item.id for item in applicable}:
+        raise ValidationFailed(f"'{item_id}' is not a question of this property's inspection "
+                               "checklist.", field="item_id")
+    from ..evidence.operations import upload_evidence  # evidence imports cases: keep it late
+
+    try:
+        record = upload_evidence(actor, link.case.organisation, file_storage,
+                                 purpose=EvidencePurpose.PHOTO, case=link.case,
+                                 item_id=item_id, home=link.home, client_id=client_id)
+    except Conflict:
+        # Another copy of this upload committed first: its record is the answer.
+        existing = _find_photo(client_id)
+        if existing is None:
+            raise
+        return _replayed_photo(actor, link, existing), False
+    return record, True
+
+
+# --- submitting --------------------------------------------------------------------------------
+
+def _refuse_submit(actor: User, link: CaseProperty, reason: str, error: Exception, **details):
+    db.session.rollback()
+    audit.record("inspection.submit_refused", actor=actor, subject=link,
+                 details={"case_id": link.case_id, "reason": reason, **details})
+    db.session.commit()
+    raise error
+
+
+def _find_submission(actor: User, client_id: str) -> InspectionSubmission | None:
+    return db.session.scalar(sa.select(InspectionSubmission).where(
+        InspectionSubmission.user_id == actor.id, InspectionSubmission.client_id == client_id))
+
+
+def _assessment_of(submission: InspectionSubmission) -> Assessment:
+    # A submission is committed with its assessment; the link between them is written just
+    # after. Should that second step never have happened, the property's assessment is it.
+    return submission.assessment or submission.link.assessment
+
+
+def submit_inspection_once(actor: User, link: CaseProperty,
+                           client_id: str | None = None) -> tuple[Assessment, bool]:
+    """``submit_inspection``, also saying whether this call scored the inspection (False:
+    the assessment of the earlier submission)."""
+    _ensure_may_inspect(actor, link)
+    if client_id is not None:
+        client_id = _client_id(client_id)
+    _lock(link)
+    if client_id is not None:
+        earlier = _find_submission(actor, client_id)
+        if earlier is not None:
+            if earlier.case_property_id != link.id:
+                raise Conflict("That submission id was already used for another property.")
+            db.session.commit()
+            return _assessment_of(earlier), False
+    earlier = _current_submission(link)
+    if earlier is not None:
+        db.session.commit()
+        return _assessment_of(earlier), False
+    case = link.case
+    if case.status not in INSPECTABLE or (case.status is CaseStatus.REASSESSMENT_DUE
+                                          and not link.accredited):
+        _refuse_submit(actor, link, "inspection closed", InvalidTransition(_closed_reason(link)))
+    conflicts = open_conflicts(link)
+    _, applicable = checklist_for(link)
+    titles = {item.id: item.title for item in applicable}
+    if conflicts:
+        names = sorted({titles.get(c.item_id, c.item_id) for c in conflicts})
+        _refuse_submit(
+            actor, link, "open conflicts", InvalidTransition(
+                f"{len(names)} answer{'s' if len(names) != 1 else ''} changed on another "
+                "device need you to choose which to keep before you submit: "
+                + "; ".join(names) + "."), conflicts=len(conflicts))
+    drafts = drafts_for(link)
+    answers = {item.id: drafts[item.id].value for item in applicable
+               if item.id in drafts and drafts[item.id].value not in (None, "")}
+    missing = [item for item in applicable if item.scored and item.id not in answers]
+    if missing:
+        _refuse_submit(
+            actor, link, "answers missing", ValidationFailed(
+                "Answer every question before you submit. Not answered yet: "
+                + "; ".join(item.title for item in missing) + "."), missing=len(missing))
+    submission = InspectionSubmission(case_property_id=link.id, client_id=client_id,
+                                      user_id=actor.id, submitted_at=utcnow())
+    db.session.add(submission)
+    db.session.flush()
+    try:
+        # Scores, and commits the assessment together with the submission.
+        assessment = record_property_inspection(actor, link, answers, clock.today())
+    except (ValidationFailed, InvalidTransition, NotPermitted, NotFound) as error:
+        _refuse_submit(actor, link, "not scored", error)
+    submission.assessment_id = assessment.id
+    audit.record("inspection.submitted", actor=actor, subject=link, details={
+        "case_id": link.case_id, "assessment_id": assessment.id, "passed": assessment.passed,
+        "answers": len(answers)})
+    db.session.commit()
+    return assessment, True
+
+
+def submit_inspection(actor: User, link: CaseProperty,
+                      client_id: str | None = None) -> Assessment:
+    """Score a property's draft answers with the checklist in force (through
+    ``record_property_inspection``) and close the drafts for this round of inspection.
+
+    Refuses, audited and with a message naming the items, while conflicts are open or
+    scored items are unanswered. Idempotent: submitting again (with the same ``client_id``,
+    or once the inspection is submitted) returns the same assessment and scores nothing."""
+    return submit_inspection_once(actor, link, client_id)[0]
+
+
+# --- the tablet's token ------------------------------------------------------------------------
+
+def issue_device_token(actor: User) -> tuple[str, datetime]:
+    """A bearer token for the tablet page of a signed-in inspector or commissioner, labelled
+    "tablet", that stops working after 12 hours. Audited; refused (audited) for other roles."""
+    from ..api.tokens import create_token
+
+    if actor is None or actor.role not in (Role.INSPECTOR, Role.COMMISSIONER):
+        db.session.rollback()
+        audit.record("access.denied", actor=actor,
+                     details={"reason": "device token for a role that does not inspect"})
+        db.session.commit()
+        raise NotPermitted("Only inspectors use the tablet inspection pages.")
+    expires_at = utcnow() + DEVICE_TOKEN_LIFETIME
+    _, token = create_token(actor, DEVICE_TOKEN_NAME, actor=actor, expires_at=expires_at)
+    return token, expires_at

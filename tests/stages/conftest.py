@@ -1,0 +1,12 @@
+import pytest
+
+from tests.cases.conftest import checklists, journey, today  # noqa: F401 (shared fixtures)
+
+
+@pytest.fixture
+def inspection(journey):
+    """An application at the property inspection stage; its first property's inspection."""
+    journey.submit()
+    journey.pass_due_diligence()
+    journey.complete_file_sampling()
+    return journey.case.properties[0]

@@ -1,0 +1,149 @@
+"""Draft answers on the server: idempotent sync, conflicts kept, submission scored once."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from accreditation.audit import AuditEvent
+from accreditation.errors import InvalidTransition, NotFound, ValidationFailed
+from accreditation.extensions import db
+from accreditation.stages import inspection_drafts as drafts
+from accreditation.stages.inspection_drafts import AnswerChange
+from accreditation.stages.models import AnswerConflict, ChangeLogEntry, DraftAnswer
+from accreditation.standards.models import Assessment
+
+from ..cases.journey import best_answers
+from ..factories import UserFactory
+
+
+def change(item_id, value, base=0, note=None, client_id=None) -> AnswerChange:
+    return AnswerChange(client_id=client_id or str(uuid.uuid4()), item_id=item_id, value=value,
+                        note=note, base_revision=base)
+
+
+def items_of(link):
+    return [item for item in drafts.checklist_for(link)[1]]
+
+
+def yes_no_item(link):
+    return next(item for item in items_of(link) if item.answer_type == "yes_no")
+
+
+def audit_actions() -> list[str]:
+    return list(db.session.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.seq)))
+
+
+def test_a_change_becomes_a_draft_answer_with_revision_one(journey, inspection):
+    item = yes_no_item(inspection)
+    [result] = drafts.save_answers(journey.inspector, inspection,
+                                   [change(item.id, "yes", note="Alarm tested")])
+    assert (result.status, result.revision, result.replayed) == ("applied", 1, False)
+    draft = drafts.drafts_for(inspection)[item.id]
+    assert (draft.value, draft.note, draft.revision) == ("yes", "Alarm tested", 1)
+    assert draft.updated_by_id == journey.inspector.id
+
+
+def test_replaying_a_batch_ten_times_applies_it_once(journey, inspection):
+    items = items_of(inspection)[:3]
+    batch = [change(item.id, best_answers("property_inspection",
+                                          category=inspection.home.category.value)[item.id])
+             for item in items if item.scored]
+    first = drafts.save_answers(journey.inspector, inspection, batch, device_id="tablet-1")
+    for _ in range(10):
+        again = drafts.save_answers(journey.inspector, inspection, batch, device_id="tablet-1")
+        assert [(r.client_id, r.status, r.revision) for r in again] == [
+            (r.client_id, r.status, r.revision) for r in first]
+        assert all(r.replayed for r in again)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ChangeLogEntry)) == len(batch)
+    assert {d.revision for d in drafts.drafts_for(inspection).values()} == {1}
+
+
+def test_a_stale_edit_from_another_device_is_kept_as_a_conflict(journey, inspection):
+    item = yes_no_item(inspection)
+    drafts.save_answers(journey.inspector, inspection, [change(item.id, "yes")],
+                        device_id="tablet-1")
+    [late] = drafts.save_answers(journey.inspector, inspection, [change(item.id, "no")],
+                                 device_id="tablet-2")
+    assert (late.status, late.revision, late.server_value) == ("conflict", 1, "yes")
+    assert drafts.drafts_for(inspection)[item.id].value == "yes"
+    [conflict] = drafts.open_conflicts(inspection)
+    assert (conflict.item_id, conflict.value, conflict.server_value) == (item.id, "no", "yes")
+
+
+def test_the_same_answer_from_a_stale_device_is_simply_applied(journey, inspection):
+    item = yes_no_item(inspection)
+    drafts.save_answers(journey.inspector, inspection, [change(item.id, "yes")],
+                        device_id="tablet-1")
+    [late] = drafts.save_answers(journey.inspector, inspection, [change(item.id, "yes")],
+                                 device_id="tablet-2")
+    assert (late.status, late.revision) == ("applied", 1)
+    assert drafts.open_conflicts(inspection) == []
+
+
+def test_one_device_editing_an_item_twice_offline_does_not_conflict_with_itself(
+        journey, inspection):
+    item = yes_no_item(inspection)
+    results = drafts.save_answers(journey.inspector, inspection,
+                                  [change(item.id, "yes"), change(item.id, "no")],
+                                  device_id="tablet-1")
+    assert [(r.status, r.revision) for r in results] == [("applied", 1), ("applied", 2)]
+    assert drafts.drafts_for(inspection)[item.id].value == "no"
+
+
+@pytest.mark.parametrize("keep, value", [("mine", "no"), ("server", "yes")])
+def test_resolving_keeps_the_chosen_answer_and_bumps_the_revision(journey, inspection, keep,
+                                                                   value):
+    item = yes_no_item(inspection)
+    drafts.save_answers(journey.inspector, inspection, [change(item.id, "yes")],
+                        device_id="tablet-1")
+    drafts.save_answers(journey.inspector, inspection, [change(item.id, "no")],
+                        device_id="tablet-2")
+    [conflict] = drafts.open_conflicts(inspection)
+    draft = drafts.resolve_conflict(journey.inspector, conflict.id, keep)
+    assert (draft.value, draft.revision) == (value, 2)
+    assert drafts.open_conflicts(inspection) == []
+    assert "inspection.conflict_resolved" in audit_actions()
+
+
+def test_submitting_scores_the_drafts_once(journey, inspection):
+    answers = best_answers("property_inspection", category=inspection.home.category.value)
+    drafts.save_answers(journey.inspector, inspection,
+                        [change(item_id, value) for item_id, value in answers.items()])
+    submit_id = str(uuid.uuid4())
+    assessment = drafts.submit_inspection(journey.inspector, inspection, submit_id)
+    assert assessment.passed and assessment.answers == answers
+    assert drafts.submit_inspection(journey.inspector, inspection, submit_id).id == assessment.id
+    assert drafts.submit_inspection(journey.inspector, inspection).id == assessment.id
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Assessment).where(
+        Assessment.kind == "property_inspection")) == 1
+    assert drafts.is_submitted(inspection)
+    [late] = drafts.save_answers(journey.inspector, inspection,
+                                 [change(next(iter(answers)), None, base=1)])
+    assert late.status == "rejected" and "already been submitted" in late.message
+    assert "inspection.submitted" in audit_actions()
+
+
+def test_submitting_is_refused_while_answers_are_missing_or_in_conflict(journey, inspection):
+    item = yes_no_item(inspection)
+    drafts.save_answers(journey.inspector, inspection, [change(item.id, "yes")],
+                        device_id="tablet-1")
+    with pytest.raises(ValidationFailed, match="Not answered yet"):
+        drafts.submit_inspection(journey.inspector, inspection)
+    drafts.save_answers(journey.inspector, inspection, [change(item.id, "no")],
+                        device_id="tablet-2")
+    with pytest.raises(InvalidTransition, match="choose which to keep"):
+        drafts.submit_inspection(journey.inspector, inspection)
+    assert audit_actions().count("inspection.submit_refused") == 2
+    assert not drafts.is_submitted(inspection)
+
+
+def test_another_inspector_gets_not_found_and_an_audit_event(journey, inspection):
+    stranger = UserFactory(inspector=True)
+    with pytest.raises(NotFound):
+        drafts.save_answers(stranger, inspection, [change(yes_no_item(inspection).id, "yes")])
+    assert "access.denied" in audit_actions()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(DraftAnswer)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AnswerConflict)) == 0
