@@ -145,3 +145,51 @@ def inspector_choices() -> list[SelectChoice]:
         User.role == Role.INSPECTOR, User.is_active).order_by(User.full_name))
     return [SelectChoice("", "Choose an inspector")] + [
         SelectChoice(str(user.id), user.full_name) for user in inspectors]
+
+
+# --- tablet inspection pages: one small form per checklist item --------------------------------
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+GRADE_CHOICES = [(choice.value, choice.label) for choice in GRADES]
+
+
+def answer_choices(item: Item) -> list[tuple[str, str]]:
+    """The one-tap answers of a yes/no or graded item (value, label); none for typed answers."""
+    if item.answer_type not in ("yes_no", "graded"):
+        return []
+    choices = list(YES_NO if item.answer_type == "yes_no" else GRADE_CHOICES)
+    if item.allow_not_applicable:
+        choices.append((NOT_APPLICABLE, "Not applicable"))
+    return choices
+
+
+def answer_label(item: Item, value) -> str:
+    """An answer as the inspector chose it ("Yes", "2 – adequate"); "Not answered" for none."""
+    if value is None or value == "":
+        return "Not answered"
+    labels = dict(answer_choices(item))
+    text = labels.get(str(value), str(value))
+    if item.answer_type == "number" and item.unit:
+        text += f" {item.unit}"
+    return text
+
+
+def parse_answer(item: Item, raw: str | None):
+    """The value a posted answer stands for, typed as the checklist answers are (graded and
+    number items as numbers); ``None`` for a blank. Raises ``ValueError`` for a value that
+    is not one of the item's answers."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    choices = answer_choices(item)
+    if choices:
+        if raw not in dict(choices):
+            raise ValueError(f"{item.title}: choose one of the answers")
+        return int(raw) if item.answer_type == "graded" and raw.isdigit() else raw
+    if item.answer_type == "number":
+        try:
+            number = float(raw.replace(",", ""))
+        except ValueError:
+            raise ValueError(f"{item.title}: enter a number, like 12 or 2.5") from None
+        return int(number) if number.is_integer() else number
+    return raw

@@ -3,23 +3,35 @@ list of work."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import uuid
+from pathlib import Path
+
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, url_for
+from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .. import clock
 from ..auth.models import Role
-from ..auth.permissions import allow
+from ..auth.permissions import allow, public
 from ..cases import operations as case_operations
 from ..cases.models import Case, CaseProperty
 from ..companies import CompanyNotFound, RegistryUnavailable
-from ..errors import NotFound, ValidationFailed
+from ..errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from ..extensions import db
 from ..forms import show_error
 from ..standards.operations import current_checklist
 from ..workflow import CaseStatus
-from . import bp, due_diligence, file_sampling, property_inspection
-from .forms import CaseActionForm, checklist_form, inspector_choices
+from . import bp, due_diligence, file_sampling, inspection_drafts, property_inspection
+from .forms import (
+    CaseActionForm,
+    answer_choices,
+    answer_label,
+    checklist_form,
+    inspector_choices,
+    parse_answer,
+)
 from .models import SampledFile
 
 WORK_STATUSES = (CaseStatus.FILE_SAMPLING, CaseStatus.PROPERTY_INSPECTION,
@@ -33,11 +45,13 @@ def _actor():
 @bp.route("/inspections/")
 @allow(Role.INSPECTOR)
 def inspector_home():
+    actor = _actor()
     cases = db.session.scalars(
-        sa.select(Case).where(Case.inspector_id == current_user.id,
+        sa.select(Case).where(Case.inspector_id == actor.id,
                               Case.status.in_(WORK_STATUSES))
         .order_by(Case.status_changed_at)).all()
-    return render_template("stages/inspector_home.html", inspections=cases)
+    rows = [_inspection_row(link) for link in inspection_drafts.inspections_for(actor)]
+    return render_template("stages/inspector_home.html", inspections=rows, cases=cases)
 
 
 # --- due diligence -----------------------------------------------------------------------------
@@ -201,3 +215,222 @@ def inspection_report(case_id: int, link_id: int):
         raise NotFound("This property has not been inspected yet.")
     return render_template("stages/inspection_report.html", case=case, link=link,
                            result=link.assessment.score, assessment=link.assessment)
+
+
+# --- property inspections on a tablet ------------------------------------------------------------
+# The pages work as plain forms (one per checklist item) without JavaScript; with it, answers are
+# kept on the tablet and sent through the JSON API by the outbox in static/js/inspector/.
+
+def _address(link: CaseProperty) -> str:
+    home = link.home
+    return ", ".join(part for part in (home.address_line_1, home.address_line_2, home.town,
+                                       home.postcode) if part)
+
+
+def _answered(drafts: dict, item_id: str) -> bool:
+    draft = drafts.get(item_id)
+    return draft is not None and draft.value not in (None, "")
+
+
+def _sections(checklist, items, drafts) -> list[dict]:
+    sections = []
+    for section in checklist.sections:
+        mine = [item for item in items if item.section == section.id]
+        if mine:
+            sections.append({"id": section.id, "title": section.title,
+                             "description": section.description, "items": mine,
+                             "total": len(mine),
+                             "answered": sum(_answered(drafts, item.id) for item in mine)})
+    return sections
+
+
+def _inspection_row(link: CaseProperty) -> dict:
+    _, items = inspection_drafts.checklist_for(link)
+    drafts = inspection_drafts.drafts_for(link)
+    return {"link": link, "address": _address(link), "total": len(items),
+            "answered": sum(_answered(drafts, item.id) for item in items),
+            "submitted": inspection_drafts.is_submitted(link),
+            "conflicts": len(inspection_drafts.open_conflicts(link))}
+
+
+def _inspection_context(link: CaseProperty) -> dict:
+    checklist, items = inspection_drafts.checklist_for(link)
+    drafts = inspection_drafts.drafts_for(link)
+    return {"link": link, "case": link.case, "address": _address(link), "checklist": checklist,
+            "items_by_id": {item.id: item for item in items}, "drafts": drafts,
+            "sections": _sections(checklist, items, drafts), "total": len(items),
+            "answered": sum(_answered(drafts, item.id) for item in items),
+            "conflicts": inspection_drafts.open_conflicts(link),
+            "photos": inspection_drafts.photos_for(link),
+            "submitted": not inspection_drafts.is_inspectable(link),
+            "answer_choices": answer_choices, "answer_label": answer_label}
+
+
+@bp.route("/inspections/<int:link_id>")
+@allow(Role.INSPECTOR, Role.COMMISSIONER)
+def inspection(link_id: int):
+    link = inspection_drafts.get_inspection_for(_actor(), link_id)
+    return render_template("stages/inspection.html", **_inspection_context(link))
+
+
+@bp.route("/inspections/<int:link_id>/items/<item_id>", methods=["POST"])
+@allow(Role.INSPECTOR, Role.COMMISSIONER)
+def save_item(link_id: int, item_id: str):
+    """One item's answer, note and photo, posted by the page without JavaScript."""
+    actor = _actor()
+    link = inspection_drafts.get_inspection_for(actor, link_id)
+    back = url_for("stages.inspection", link_id=link.id, _anchor=f"item-{item_id}")
+    _, items = inspection_drafts.checklist_for(link)
+    item = next((item for item in items if item.id == item_id), None)
+    if item is None:
+        raise NotFound("That question is not on this property's checklist.")
+    try:
+        value = parse_answer(item, request.form.get("value"))
+    except ValueError as error:
+        flash(str(error), "error")
+        return redirect(back)
+    note = (request.form.get("note") or "").strip() or None
+    revision = request.form.get("base_revision", "")
+    draft = inspection_drafts.drafts_for(link).get(item.id)
+    current = (draft.value, draft.note) if draft else (None, None)
+    unchanged = current == (value, note)
+    messages = []
+    if not unchanged:
+        [result] = inspection_drafts.save_answers(actor, link, [inspection_drafts.AnswerChange(
+            client_id=str(uuid.uuid4()), item_id=item.id, value=value, note=note,
+            base_revision=int(revision) if revision.isdigit() else 0)])
+        if result.status == "conflict":
+            flash("Another device changed this answer before you saved yours. Both are kept: "
+                  "choose which to keep below.", "error")
+            return redirect(back)
+        if result.status == "rejected":
+            flash(result.message, "error")
+            return redirect(back)
+        messages.append("Answer saved")
+    for photo in request.files.getlist("photo"):
+        if photo and photo.filename:
+            try:
+                inspection_drafts.add_item_photo(actor, link, item.id, str(uuid.uuid4()), photo)
+            except (ValidationFailed, InvalidTransition, Conflict) as error:
+                db.session.rollback()
+                flash(error.message, "error")
+                return redirect(back)
+            messages.append("photo added")
+    if messages:
+        flash(f"{item.title}: {' and '.join(messages).lower().capitalize()}.", "success")
+    return redirect(back)
+
+
+@bp.route("/inspections/<int:link_id>/conflicts/<int:conflict_id>", methods=["POST"])
+@allow(Role.INSPECTOR, Role.COMMISSIONER)
+def resolve_answer_conflict(link_id: int, conflict_id: int):
+    actor = _actor()
+    link = inspection_drafts.get_inspection_for(actor, link_id)
+    conflict = db.session.get(inspection_drafts.AnswerConflict, conflict_id)
+    if conflict is None or conflict.case_property_id != link.id:
+        raise NotFound("We could not find that conflict.")
+    keep = request.form.get("keep", "")
+    try:
+        inspection_drafts.resolve_conflict(actor, conflict_id, keep)
+    except (ValidationFailed, InvalidTransition) as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        flash("Your answer was kept." if keep == "mine" else "The other device's answer was kept.",
+              "success")
+    return redirect(url_for("stages.inspection", link_id=link.id,
+                            _anchor=f"item-{conflict.item_id}"))
+
+
+@bp.route("/inspections/<int:link_id>/summary")
+@allow(Role.INSPECTOR, Role.COMMISSIONER)
+def inspection_summary(link_id: int):
+    link = inspection_drafts.get_inspection_for(_actor(), link_id)
+    context = _inspection_context(link)
+    unanswered = [item for section in context["sections"] for item in section["items"]
+                  if not _answered(context["drafts"], item.id)]
+    return render_template(
+        "stages/inspection_summary.html", unanswered=unanswered,
+        unanswered_required=any(item.scored for item in unanswered),
+        photo_counts={item_id: len(records) for item_id, records in context["photos"].items()},
+        submit_id=str(uuid.uuid4()), **context)
+
+
+@bp.route("/inspections/<int:link_id>/submit", methods=["POST"])
+@allow(Role.INSPECTOR, Role.COMMISSIONER)
+def submit_inspection(link_id: int):
+    actor = _actor()
+    link = inspection_drafts.get_inspection_for(actor, link_id)
+    client_id = request.form.get("client_id") or None
+    try:
+        assessment = inspection_drafts.submit_inspection(actor, link, client_id)
+    except (ValidationFailed, InvalidTransition, Conflict) as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("stages.inspection_summary", link_id=link.id))
+    flash(f"{link.home.name}: inspection submitted. It " + ("passes." if assessment.passed
+                                                            else "does not pass."), "success")
+    return redirect(url_for("stages.inspector_home"))
+
+
+@bp.route("/inspections/device-token", methods=["POST"])
+@allow(Role.INSPECTOR, Role.COMMISSIONER)
+def device_token():
+    """A short-lived API token for this tablet's outbox (session and CSRF header required)."""
+    token, expires_at = inspection_drafts.issue_device_token(_actor())
+    response = jsonify(token=token, expires_at=expires_at.isoformat())
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/inspections/service-worker.js")
+@public
+def service_worker():
+    """The inspector's service worker, served from /inspections/ so that is its scope."""
+    shell, version = _offline_shell()
+    source = (Path(current_app.static_folder) / "js" / "inspector"
+              / "service-worker.js").read_text()
+    body = f"const VERSION = {json.dumps(version)};\nconst SHELL = {json.dumps(shell)};\n{source}"
+    response = current_app.response_class(body, mimetype="text/javascript")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.route("/inspections/manifest.webmanifest")
+@public
+def inspector_manifest():
+    manifest = {
+        "name": current_app.config.get("SERVICE_NAME", "Inspections"),
+        "short_name": "Inspections",
+        "start_url": url_for("stages.inspector_home"),
+        "scope": url_for("stages.inspector_home"),
+        "display": "standalone",
+        "orientation": "any",
+        "background_color": "#ffffff",
+        "theme_color": "#1d70b8",
+        "icons": [{"src": url_for("static", filename="favicon.svg"), "sizes": "any",
+                   "type": "image/svg+xml"}],
+    }
+    response = current_app.response_class(json.dumps(manifest),
+                                          mimetype="application/manifest+json")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+OFFLINE_SHELL = ("dist/app.css", "dist/govuk-frontend.min.js", "js/app.mjs",
+                 "js/inspector/inspection.mjs", "js/inspector/outbox.mjs",
+                 "js/inspector/store.mjs", "favicon.svg")
+
+
+def _offline_shell() -> tuple[list[str], str]:
+    """The URLs the service worker keeps, and a version that changes when any of them does."""
+    digest = hashlib.sha256()
+    static = Path(current_app.static_folder)
+    urls = []
+    for name in OFFLINE_SHELL + ("js/inspector/service-worker.js",):
+        path = static / name
+        if path.exists():
+            digest.update(path.read_bytes())
+            if name in OFFLINE_SHELL:
+                urls.append(url_for("static", filename=name))
+    return urls, digest.hexdigest()[:16]

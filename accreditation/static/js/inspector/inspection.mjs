@@ -235,6 +235,9 @@ async function keepForOffline() {
     }
   }
   await store.meta("kept_for_offline", new Date().toISOString());
+  const note = $("[data-offline-note]");
+  if (note) note.textContent = `${plural(data.contents.length, "inspection")} saved on this tablet for working without signal.`;
+  document.documentElement.dataset.offlineReady = "true";
 }
 
 async function main() {

@@ -1,0 +1,233 @@
+"""The inspector's tablet pages as plain forms (JavaScript off), the device token, the service
+worker and the web app manifest."""
+
+from __future__ import annotations
+
+import io
+import re
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from hypothesis import given
+from hypothesis import strategies as st
+from PIL import Image
+
+from accreditation.auth.models import ApiToken
+from accreditation.checklists import Item
+from accreditation.evidence.models import Evidence
+from accreditation.extensions import db
+from accreditation.stages import inspection_drafts
+from accreditation.stages.forms import answer_choices, answer_label, parse_answer
+from accreditation.stages.models import ChangeLogEntry, DraftAnswer
+
+from ..cases.journey import best_answers
+from ..factories import UserFactory
+
+
+def page_of(client, link) -> str:
+    response = client.get(f"/inspections/{link.id}")
+    assert response.status_code == 200, response.text
+    return response.text
+
+
+def post_item(client, link, item_id, data, **kwargs):
+    return client.submit(f"/inspections/{link.id}/items/{item_id}", data,
+                         form_page=f"/inspections/{link.id}", **kwargs)
+
+
+def draft(link, item_id) -> DraftAnswer | None:
+    db.session.expire_all()
+    return inspection_drafts.drafts_for(link).get(item_id)
+
+
+def jpeg() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), "red").save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def inspector(client, journey):
+    client.sign_in(journey.inspector)
+    return client
+
+
+def test_the_list_shows_each_assigned_property_with_its_progress(inspector, inspection):
+    page = inspector.get("/inspections/").text
+    assert inspection.home.name in page
+    assert "0 of 54 answered" in page or re.search(r"0 of \d+ answered", page)
+    assert "Not started" in page
+    assert f'href="/inspections/{inspection.id}"' in page
+
+
+def test_the_checklist_page_is_by_section_with_guidance_one_tap_answers_and_photos(
+        inspector, inspection):
+    page = page_of(inspector, inspection)
+    _, items = inspection_drafts.checklist_for(inspection)
+    assert re.search(rf"0 of {len(items)} answered", page)
+    for title in ("Leadership and management", "Protection", "Accommodation", "Support"):
+        assert title in page
+    assert page.count('class="govuk-details__summary-text">Guidance') >= len(items) // 2
+    assert page.count('accept="image/*" capture="environment"') == len(items)
+    assert 'type="radio" value="yes"' in page
+    assert 'rel="manifest"' in page and 'name="csrf-token"' in page
+    assert "js/inspector/inspection.mjs" in page
+
+
+def test_an_answer_posted_without_javascript_is_saved_once(inspector, inspection):
+    response = post_item(inspector, inspection, "manager_named",
+                         {"value": "yes", "note": "Manny, on site", "base_revision": "0"})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/inspections/{inspection.id}#item-manager_named")
+    saved = draft(inspection, "manager_named")
+    assert (saved.value, saved.note, saved.revision) == ("yes", "Manny, on site", 1)
+    # Pressing Save again with nothing changed records nothing.
+    post_item(inspector, inspection, "manager_named",
+              {"value": "yes", "note": "Manny, on site", "base_revision": "1"})
+    assert db.session.scalar(sa.select(sa.func.count(ChangeLogEntry.id))) == 1
+    page = page_of(inspector, inspection)
+    assert re.search(r"1 of \d+ answered", page)
+    assert 'value="yes" checked' in page
+
+
+def test_graded_and_number_answers_are_stored_as_numbers(inspector, inspection):
+    post_item(inspector, inspection, "staffing_matches_model", {"value": "2", "base_revision": "0"})
+    assert draft(inspection, "staffing_matches_model").value == 2
+    number_item = next(item for item in inspection_drafts.checklist_for(inspection)[1]
+                       if item.answer_type == "number")
+    post_item(inspector, inspection, number_item.id, {"value": "19.5", "base_revision": "0"})
+    assert draft(inspection, number_item.id).value == 19.5
+
+
+def test_a_wrong_answer_is_refused_with_a_message(inspector, inspection):
+    response = post_item(inspector, inspection, "manager_named",
+                         {"value": "maybe", "base_revision": "0"}, follow_redirects=True)
+    assert "choose one of the answers" in response.text
+    assert draft(inspection, "manager_named") is None
+
+
+def test_a_photo_posted_without_javascript_is_added_to_the_item(inspector, inspection):
+    response = post_item(inspector, inspection, "manager_named", {
+        "value": "", "base_revision": "0",
+        "photo": (io.BytesIO(jpeg()), "board.jpg", "image/jpeg")},
+        content_type="multipart/form-data", follow_redirects=True)
+    assert response.status_code == 200
+    photos = db.session.scalars(
+        sa.select(Evidence).where(Evidence.item_id == "manager_named")).all()
+    assert len(photos) == 1
+    assert "Photo sent: board.jpg" in response.text
+
+
+def test_a_stale_answer_from_another_device_is_shown_and_can_be_settled(
+        inspector, journey, inspection):
+    post_item(inspector, inspection, "manager_named", {"value": "yes", "base_revision": "0"})
+    # Another tablet, offline since before that answer, says "no".
+    [result] = inspection_drafts.save_answers(journey.inspector, inspection, [
+        inspection_drafts.AnswerChange(str(uuid.uuid4()), "manager_named", "no", "Not on site", 0)],
+        device_id="other-tablet")
+    assert result.status == "conflict"
+    page = page_of(inspector, inspection)
+    assert "Another device changed this answer" in page
+    assert "Keep yours" in page and "Keep this one" in page
+    conflict = inspection_drafts.open_conflicts(inspection)[0]
+    response = inspector.submit(f"/inspections/{inspection.id}/conflicts/{conflict.id}",
+                                {"keep": "mine"}, form_page=f"/inspections/{inspection.id}")
+    assert response.status_code == 302
+    assert (draft(inspection, "manager_named").value, draft(inspection, "manager_named").note) \
+        == ("no", "Not on site")
+    assert inspection_drafts.open_conflicts(inspection) == []
+    assert "Another device changed this answer" not in page_of(inspector, inspection)
+
+
+def test_the_summary_lists_what_is_missing_and_submitting_waits_for_it(
+        inspector, journey, inspection):
+    summary = inspector.get(f"/inspections/{inspection.id}/summary").text
+    assert "Not answered (" in summary and "Submit inspection" in summary
+    response = inspector.submit(f"/inspections/{inspection.id}/submit",
+                                {"client_id": str(uuid.uuid4())},
+                                form_page=f"/inspections/{inspection.id}/summary",
+                                follow_redirects=True)
+    assert "Answer every question before you submit" in response.text
+    answers = best_answers("property_inspection", category=inspection.home.category.value)
+    inspection_drafts.save_answers(journey.inspector, inspection, [
+        inspection_drafts.AnswerChange(str(uuid.uuid4()), item_id, value, None, 0)
+        for item_id, value in answers.items()])
+    summary = inspector.get(f"/inspections/{inspection.id}/summary").text
+    assert "Yes" in summary and "3 – good" in summary
+    submit_id = re.search(r'name="client_id" value="([^"]+)"', summary).group(1)
+    for _ in range(2):  # a double tap: the second changes nothing
+        response = inspector.submit(f"/inspections/{inspection.id}/submit",
+                                    {"client_id": submit_id},
+                                    form_page=f"/inspections/{inspection.id}/summary",
+                                    follow_redirects=True)
+        assert "inspection submitted" in response.text
+    db.session.expire_all()
+    assert inspection.assessment is not None and inspection.assessment.passed
+    page = page_of(inspector, inspection)
+    assert "This inspection has been submitted" in page
+    assert "Submitted" in inspector.get("/inspections/").text
+
+
+def test_the_device_token_needs_the_session_and_the_csrf_header(inspector, inspection):
+    csrf = re.search(r'name="csrf-token" content="([^"]+)"',
+                     inspector.get("/inspections/").text).group(1)
+    headers = {"Referer": "https://localhost/inspections/"}
+    assert inspector.post("/inspections/device-token", headers=headers).status_code == 400
+    response = inspector.post("/inspections/device-token",
+                              headers={**headers, "X-CSRFToken": csrf})
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    token = response.json["token"]
+    record = db.session.scalars(sa.select(ApiToken)).one()
+    assert record.name == "tablet" and record.expires_at is not None
+    # The token works for the API; the session cookie alone does not.
+    api = inspector.get("/api/v1/cases", headers={"Authorization": f"Bearer {token}"})
+    assert api.status_code == 200
+
+
+@pytest.mark.parametrize("role", ["provider", "social_worker"])
+def test_other_roles_get_no_device_token(client, role):
+    client.sign_in(UserFactory(**{role: True}))
+    response = client.post("/inspections/device-token")
+    assert response.status_code in (400, 403)
+    assert db.session.scalar(sa.select(sa.func.count(ApiToken.id))) == 0
+
+
+def test_another_inspector_cannot_open_the_inspection(client, inspection):
+    client.sign_in(UserFactory(inspector=True))
+    for path in (f"/inspections/{inspection.id}", f"/inspections/{inspection.id}/summary"):
+        response = client.get(path)
+        assert response.status_code == 404
+        assert inspection.home.name not in response.text
+
+
+def test_the_service_worker_is_served_for_the_inspections_scope(client):
+    response = client.get("/inspections/service-worker.js")
+    assert response.status_code == 200
+    assert response.mimetype == "text/javascript"
+    assert response.headers["Cache-Control"] == "no-cache"
+    assert "/static/dist/app.css" in response.text
+    assert re.match(r'const VERSION = "[0-9a-f]{16}";', response.text)
+    manifest = client.get("/inspections/manifest.webmanifest")
+    assert manifest.json["scope"] == "/inspections/"
+    assert manifest.json["start_url"] == "/inspections/"
+
+
+@pytest.mark.parametrize("answer_type, allow_na", [
+    ("yes_no", False), ("yes_no", True), ("graded", False), ("graded", True)])
+def test_every_one_tap_answer_reads_back_as_itself(answer_type, allow_na):
+    item = Item(id="x", section="s", text="?", answer_type=answer_type,
+                allow_not_applicable=allow_na)
+    for value, label in answer_choices(item):
+        parsed = parse_answer(item, value)
+        assert answer_label(item, parsed) == label
+
+
+@given(st.one_of(st.integers(-10**6, 10**6),
+                 st.floats(-1e6, 1e6, allow_nan=False).map(lambda f: round(f, 3))))
+def test_a_typed_number_is_stored_as_the_number_typed(number):
+    item = Item(id="x", section="s", text="?", answer_type="number")
+    parsed = parse_answer(item, str(number))
+    assert parsed == number
+    assert isinstance(parsed, int) == float(number).is_integer()
