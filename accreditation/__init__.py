@@ -116,6 +116,7 @@ def _register_blueprints(app: Flask) -> None:
     from .cases import views as _case_views  # noqa: F401
     from .evidence import views as _evidence_views  # noqa: F401
     from .providers import views as _provider_views  # noqa: F401
+    from .register import openreferral  # the open data feed, its own blueprint
     from .register import referrals as _referral_views  # noqa: F401
     from .register import vacancies as _vacancy_views  # noqa: F401  (PUT .../vacancies, API)
     from .register import views as _register_views  # noqa: F401
@@ -123,5 +124,5 @@ def _register_blueprints(app: Flask) -> None:
     from .standards import views as _standards_views  # noqa: F401
 
     for package in (main, auth, providers, stages, admin, register, standards, cases, api,
-                    evidence):
+                    evidence, openreferral):
         app.register_blueprint(package.bp)
