@@ -102,6 +102,7 @@ def _register_models() -> None:
     from .evidence import models as evidence_models  # noqa: F401
     from .notifications import outbox  # noqa: F401
     from .providers import models as provider_models  # noqa: F401
+    from .register import index as register_index  # noqa: F401  (and keeps it in step)
     from .stages import models as stage_models  # noqa: F401
     from .standards import models as standards_models  # noqa: F401
 

@@ -1,0 +1,396 @@
+"""Searching the register: one query interface over SQLite FTS5 and PostgreSQL full text.
+
+``parse_query`` turns request arguments (the page, the CSV export and the JSON API share it)
+into a ``RegisterQuery`` or raises ``InvalidQuery`` naming every problem. ``search_providers``
+and ``search_properties`` answer it with a ``Page``.
+
+Matching is the same on both databases by construction: documents and queries are reduced to
+lower-case ASCII words (``index.normalise``), every word of the text must match the start of a
+word of the property's document (provider name, property name, town, postcode district, local
+authority), and a word shaped like a postcode district (``N1``, ``SE15``) must equal the
+property's district. Ranking is plain SQL over the same columns on both (exact provider name,
+then name prefix, then town), ties broken by name and id, so both give the same order too.
+PostgreSQL's pg_trgm only adds "did you mean" suggestions when nothing matched.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+
+import sqlalchemy as sa
+
+from .. import clock
+from ..councils import Council
+from ..errors import ValidationFailed
+from ..extensions import db
+from ..providers.models import AccommodationCategory
+from .index import FTS_TABLE, RegisterProperty, RegisterProvider, normalise
+from .status import ON_REGISTER, RegisterStatus
+
+MIN_AGE, MAX_AGE = 16, 25
+DEFAULT_SIZE, MAX_SIZE = 20, 100
+MAX_TEXT = 100
+SORTS = {"relevance": "Relevance", "name": "Name", "expiry": "Expiry date (soonest first)"}
+FILTER_STATUSES = (RegisterStatus.ACCREDITED, RegisterStatus.ACCREDITED_WITH_CONDITIONS,
+                   RegisterStatus.REASSESSMENT_DUE)
+_DISTRICT = re.compile(r"^[a-z]{1,2}[0-9][a-z0-9]?$")
+_FULL_POSTCODE = re.compile(r"\b([A-Za-z]{1,2}[0-9][A-Za-z0-9]?)\s*[0-9][A-Za-z]{2}\b")
+_TRUE, _FALSE = {"yes", "true", "1", "on"}, {"", "no", "false", "0", "off"}
+
+
+class InvalidQuery(ValidationFailed):
+    """One or more search parameters are not valid; ``problems`` maps each to a message."""
+
+    def __init__(self, problems: dict[str, str]):
+        super().__init__(" ".join(problems.values()), field=next(iter(problems)))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class RegisterQuery:
+    text: str = ""
+    local_authority_id: int | None = None
+    category: AccommodationCategory | None = None
+    age: int | None = None
+    who_for: str = ""
+    vacancies_only: bool = False
+    statuses: tuple[RegisterStatus, ...] = ()
+    sort: str = "relevance"
+    page: int = 1
+    size: int = DEFAULT_SIZE
+    # The change feed (JSON API): rows changed after this, including those that left.
+    modified_after: datetime | None = None
+
+    @property
+    def words(self) -> list[str]:
+        """The free text as words, full postcodes reduced to their district."""
+        return normalise(_FULL_POSTCODE.sub(lambda m: m.group(1), self.text)).split()
+
+    @property
+    def districts(self) -> list[str]:
+        return [word.upper() for word in self.words if _DISTRICT.match(word)]
+
+    @property
+    def terms(self) -> list[str]:
+        return [word for word in self.words if not _DISTRICT.match(word)]
+
+    def describe(self) -> dict:
+        """The query as plain data (for the audit trail of exports)."""
+        return {
+            "text": self.text, "local_authority_id": self.local_authority_id,
+            "category": self.category.value if self.category else None, "age": self.age,
+            "who_for": self.who_for, "vacancies_only": self.vacancies_only,
+            "statuses": [status.value for status in self.statuses], "sort": self.sort,
+            "modified_after": self.modified_after.isoformat() if self.modified_after else None,
+        }
+
+
+@dataclass
+class Page:
+    items: list
+    total_items: int
+    page_number: int
+    size: int
+    suggestions: list[str] = field(default_factory=list)
+
+    @property
+    def total_pages(self) -> int:
+        return math.ceil(self.total_items / self.size) if self.total_items else 0
+
+    def envelope(self, contents: list) -> dict:
+        return {"total_items": self.total_items, "total_pages": self.total_pages,
+                "page_number": self.page_number, "size": self.size, "contents": contents}
+
+
+# --- parsing -------------------------------------------------------------------------------------
+
+def _values(args: Mapping, name: str) -> list[str]:
+    raw = args.getlist(name) if hasattr(args, "getlist") else (
+        args.get(name) if isinstance(args.get(name), list) else [args.get(name)])
+    values = []
+    for value in raw:
+        if value is None:
+            continue
+        values += [part.strip() for part in str(value).split(",")]
+    return [value for value in values if value]
+
+
+def _whole_number(text: str) -> int | None:
+    text = text.strip()
+    return int(text) if re.fullmatch(r"[0-9]{1,6}", text) else None
+
+
+def parse_query(args: Mapping, *, change_feed: bool = False, default_size: int = DEFAULT_SIZE,
+                max_size: int = MAX_SIZE) -> RegisterQuery:
+    """Read a register query from request arguments; ``InvalidQuery`` lists every problem."""
+    problems: dict[str, str] = {}
+    values: dict = {}
+
+    def one(name: str) -> str:
+        return str(args.get(name) or "").strip()
+
+    text = one("q")
+    if len(text) > MAX_TEXT:
+        problems["q"] = f"Search for {MAX_TEXT} characters or fewer"
+    values["text"] = text[:MAX_TEXT]
+
+    council = one("local_authority")
+    if council:
+        council_id = _whole_number(council)
+        if council_id is None or db.session.get(Council, council_id) is None:
+            problems["local_authority"] = "Choose a local authority from the list"
+        else:
+            values["local_authority_id"] = council_id
+
+    category = one("category")
+    if category:
+        try:
+            values["category"] = AccommodationCategory(category)
+        except ValueError:
+            problems["category"] = "Choose a category of accommodation from the list"
+
+    age = one("age")
+    if age:
+        number = _whole_number(age)
+        if number is None or not MIN_AGE <= number <= MAX_AGE:
+            problems["age"] = (f"Enter the young person's age as a number from {MIN_AGE} "
+                               f"to {MAX_AGE}")
+        else:
+            values["age"] = number
+
+    who_for = one("who_for")
+    if len(who_for) > MAX_TEXT:
+        problems["who_for"] = f"Enter {MAX_TEXT} characters or fewer for who it is for"
+    values["who_for"] = who_for[:MAX_TEXT]
+
+    vacancies = one("vacancies").lower()
+    if vacancies in _TRUE:
+        values["vacancies_only"] = True
+    elif vacancies not in _FALSE:
+        problems["vacancies"] = "Vacancies must be yes or no"
+
+    statuses = []
+    for value in _values(args, "status"):
+        try:
+            status = RegisterStatus(value)
+        except ValueError:
+            status = None
+        allowed = RegisterStatus if change_feed else FILTER_STATUSES
+        if status is None or status not in allowed:
+            problems["status"] = "Choose statuses from the list"
+            break
+        if status not in statuses:
+            statuses.append(status)
+    values["statuses"] = tuple(statuses)
+
+    sort = one("sort") or "relevance"
+    if sort not in SORTS:
+        problems["sort"] = "Sort by relevance, name or expiry"
+    else:
+        values["sort"] = sort
+
+    page, size = one("page") or "1", one("size") or str(default_size)
+    page_number, page_size = _whole_number(page), _whole_number(size)
+    if page_number is None or page_number < 1:
+        problems["page"] = "The page number must be 1 or more"
+    else:
+        values["page"] = page_number
+    if page_size is None or not 1 <= page_size <= max_size:
+        problems["size"] = f"The page size must be from 1 to {max_size}"
+    else:
+        values["size"] = page_size
+
+    modified_after = one("modified_after")
+    if modified_after:
+        if not change_feed:
+            problems["modified_after"] = "modified_after is only for the JSON API"
+        else:
+            try:
+                moment = datetime.fromisoformat(modified_after.replace(" ", "+"))
+            except ValueError:
+                problems["modified_after"] = ("modified_after must be an ISO 8601 date-time, "
+                                              "e.g. 2026-11-22T09:00:00Z")
+            else:
+                values["modified_after"] = (moment.replace(tzinfo=UTC) if moment.tzinfo is None
+                                            else moment.astimezone(UTC))
+    if problems:
+        raise InvalidQuery(problems)
+    return RegisterQuery(**values)
+
+
+# --- matching ------------------------------------------------------------------------------------
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+def _full_text(terms: list[str], dialect: str):
+    """SQL: the property's document has a word starting with each term."""
+    if dialect == "postgresql":
+        return sa.text("register_property.search_vector @@ to_tsquery('simple', :fts_query)"
+                       ).bindparams(fts_query=" & ".join(f"{term}:*" for term in terms))
+    matching = (sa.select(sa.literal_column("rowid"))
+                .select_from(sa.table(FTS_TABLE))
+                .where(sa.text(f"{FTS_TABLE} MATCH :fts_query")
+                       .bindparams(fts_query=" ".join(f'"{term}"*' for term in terms))))
+    return RegisterProperty.property_id.in_(matching)
+
+
+def _conditions(query: RegisterQuery, today: date) -> list:
+    t = RegisterProperty
+    conditions = []
+    if query.modified_after is not None:
+        conditions.append(t.modified_at > query.modified_after)
+        if query.statuses:
+            conditions.append(t.status.in_(query.statuses))
+    else:
+        conditions += [t.status.in_(query.statuses or tuple(ON_REGISTER)),
+                       t.expires_on >= today]
+    if query.terms:
+        conditions.append(_full_text(query.terms, _dialect()))
+    for district in query.districts:
+        conditions.append(t.postcode_district == district)
+    if query.local_authority_id is not None:
+        conditions.append(t.local_authority_id == query.local_authority_id)
+    if query.category is not None:
+        conditions.append(t.category == query.category)
+    if query.age is not None:
+        conditions += [t.age_min <= query.age, t.age_max >= query.age]
+    for word in normalise(query.who_for).split():
+        conditions.append(t.who_for_key.contains(word))
+    if query.vacancies_only:
+        conditions.append(t.vacancies > 0)
+    return conditions
+
+
+def _relevance(query: RegisterQuery):
+    t = RegisterProperty
+    key = " ".join(query.terms)
+    if not key:
+        return sa.literal(0)
+    return sa.case((t.provider_name_key == key, 4), (t.provider_name_key.startswith(key), 3),
+                   (t.town_key == key, 2), else_=1)
+
+
+def search_properties(query: RegisterQuery, *, today: date | None = None) -> Page:
+    """Properties on the register matching ``query`` (or, for the change feed, changed)."""
+    today = today or clock.today()
+    t = RegisterProperty
+    conditions = _conditions(query, today)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(t).where(*conditions))
+    order = {
+        "relevance": [_relevance(query).desc(), t.provider_name_key, t.property_id],
+        "name": [t.provider_name_key, t.property_id],
+        "expiry": [t.expires_on, t.provider_name_key, t.property_id],
+    }[query.sort]
+    if query.modified_after is not None:
+        order = [t.modified_at, t.property_id]  # a change feed reads oldest first
+    rows = list(db.session.scalars(
+        sa.select(t).where(*conditions).order_by(*order)
+        .limit(query.size).offset((query.page - 1) * query.size)))
+    page = Page(rows, total, query.page, query.size)
+    if not total and query.terms and query.modified_after is None:
+        page.suggestions = suggest_provider_names(" ".join(query.terms))
+    return page
+
+
+@dataclass
+class ProviderResult:
+    provider: RegisterProvider
+    properties: list[RegisterProperty]
+    matching: int
+
+
+def search_providers(query: RegisterQuery, *, today: date | None = None,
+                     with_properties: bool = True) -> Page:
+    """Providers with at least one property matching ``query``, each with those properties.
+
+    For the change feed (``modified_after``) providers whose own entry changed are listed,
+    whether or not they are still on the register.
+    """
+    today = today or clock.today()
+    t, p = RegisterProperty, RegisterProvider
+    if query.modified_after is not None:
+        return _provider_changes(query, with_properties)
+    conditions = _conditions(query, today)
+    matches = (sa.select(t.organisation_id, sa.func.max(_relevance(query)).label("score"),
+                         sa.func.count().label("matching"))
+               .where(*conditions).group_by(t.organisation_id).subquery())
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(matches))
+    order = {
+        "relevance": [matches.c.score.desc(), p.name_key, p.organisation_id],
+        "name": [p.name_key, p.organisation_id],
+        "expiry": [p.expires_on, p.name_key, p.organisation_id],
+    }[query.sort]
+    rows = db.session.execute(
+        sa.select(p, matches.c.matching)
+        .join(matches, matches.c.organisation_id == p.organisation_id)
+        .order_by(*order).limit(query.size).offset((query.page - 1) * query.size)).all()
+    by_provider: dict[int, list[RegisterProperty]] = {row[0].organisation_id: [] for row in rows}
+    if with_properties and by_provider:
+        for home in db.session.scalars(
+                sa.select(t).where(*conditions, t.organisation_id.in_(list(by_provider)))
+                .order_by(t.organisation_id, t.property_id)):
+            by_provider[home.organisation_id].append(home)
+    items = [ProviderResult(row[0], sorted(by_provider[row[0].organisation_id],
+                                           key=lambda home: (normalise(home.name),
+                                                             home.property_id)), row[1])
+             for row in rows]
+    page = Page(items, total, query.page, query.size)
+    if not total and query.terms:
+        page.suggestions = suggest_provider_names(" ".join(query.terms))
+    return page
+
+
+def _provider_changes(query: RegisterQuery, with_properties: bool) -> Page:
+    p = RegisterProvider
+    conditions = [p.modified_at > query.modified_after]
+    if query.statuses:
+        conditions.append(p.status.in_(query.statuses))
+    # Other filters narrow by the provider's properties, as for a search.
+    if any((query.terms, query.districts, query.local_authority_id, query.category,
+            query.age is not None, query.who_for, query.vacancies_only)):
+        narrowed = replace(query, modified_after=None, statuses=tuple(RegisterStatus))
+        property_conditions = [c for c in _conditions(narrowed, date.min)]
+        conditions.append(p.organisation_id.in_(
+            sa.select(RegisterProperty.organisation_id).where(*property_conditions)))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(p).where(*conditions))
+    providers = list(db.session.scalars(
+        sa.select(p).where(*conditions).order_by(p.modified_at, p.organisation_id)
+        .limit(query.size).offset((query.page - 1) * query.size)))
+    homes: dict[int, list[RegisterProperty]] = {provider.organisation_id: []
+                                                 for provider in providers}
+    if with_properties and homes:
+        for home in db.session.scalars(
+                sa.select(RegisterProperty)
+                .where(RegisterProperty.organisation_id.in_(list(homes)))
+                .order_by(RegisterProperty.property_id)):
+            homes[home.organisation_id].append(home)
+    items = [ProviderResult(provider, homes[provider.organisation_id],
+                            len(homes[provider.organisation_id])) for provider in providers]
+    return Page(items, total, query.page, query.size)
+
+
+# --- "did you mean" ------------------------------------------------------------------------------
+
+def suggest_provider_names(text: str, limit: int = 3) -> list[str]:
+    """Names of providers on the register that look like ``text`` (for misspellings)."""
+    key = normalise(text)
+    if len(key) < 3:
+        return []
+    p = RegisterProvider
+    on_register = p.status.in_(tuple(ON_REGISTER))
+    if _dialect() == "postgresql":
+        similarity = sa.func.similarity(p.name_key, key)
+        rows = db.session.execute(
+            sa.select(p.name).where(on_register, p.name_key.op("%")(key))
+            .order_by(similarity.desc(), p.name_key).limit(limit)).scalars()
+        return list(rows)
+    names = dict(db.session.execute(sa.select(p.name_key, p.name).where(on_register)).all())
+    close = difflib.get_close_matches(key, list(names), n=limit, cutoff=0.6)
+    return [names[name] for name in close]
