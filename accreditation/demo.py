@@ -164,7 +164,29 @@ def load() -> int:
     from .demo_cases import load_cases
 
     created += load_cases(organisations, PROVIDER_QUALITY)
+    created += _demo_vacancies()
     return created
+
+
+# Vacancies the demo providers' staff have recorded (property name -> vacancies now).
+DEMO_VACANCIES = {"Albion House": 1, "Cranford Flat 2": 0, "Ferncliff Road": 2,
+                  "Tottenham Lane": 2, "Westbury Avenue": 0}
+
+
+def _demo_vacancies() -> int:
+    """Recorded by each provider's own staff through the real operation (once)."""
+    from .register.vacancies import set_vacancies
+
+    updated = 0
+    for email, _, role, _, _ in DEMO_USERS:
+        if role is not Role.PROVIDER:
+            continue
+        user = db.session.scalar(sa.select(User).where(User.email == email))
+        for home in user.organisation.properties:
+            if home.name in DEMO_VACANCIES and home.vacancies_updated_at is None:
+                set_vacancies(user, home, DEMO_VACANCIES[home.name])
+                updated += 1
+    return updated
 
 
 def _publish_checklists() -> int:
