@@ -2,8 +2,9 @@
 
 A signed-in provider posts 100 files of 5 MB (PDFs) to ``/evidence/`` with the Flask test
 client: the form is parsed, the file checked, hashed, stored in the bucket and recorded in a
-SQLite database, exactly as in production. In the same run the same files are put with plain
-boto3 ``put_object``: the ``ratio`` of the two times is held to at most 1.3. Prints throughput
+SQLite database, exactly as in production. Each is followed by a plain boto3 ``put_object``
+of the same file, so both share the machine's moods: the ``ratio`` of the two total times is
+held to at most 1.3. Prints throughput
 and memory, which must stay bounded because uploads are streamed through temp files, never
 held whole:
 
@@ -148,20 +149,23 @@ def run(files: int, megabytes: int) -> dict:
                     assert response.status_code == 303, response.text[:500]
 
                 post()  # warm up: imports, connections, the first spool files
-                rss_before = peak_rss_mib()
-                started = time.perf_counter()
-                for _ in range(files):
-                    post()
-                seconds = time.perf_counter() - started
-                rss_after = peak_rss_mib()
-                # The same files put with plain boto3, in the same run: the floor to compare.
                 s3 = storage._client
-                started = time.perf_counter()
+                s3.put_object(Bucket=bucket, Key="plain/warm-up", Body=document,
+                              ContentType="application/pdf")
+                rss_before = peak_rss_mib()
+                # Side by side: each upload through the app is followed by the same file put
+                # with plain boto3, so both see the same machine (these machines are noisy).
+                seconds = plain_seconds = 0.0
                 for number in range(files):
+                    started = time.perf_counter()
+                    post()
+                    seconds += time.perf_counter() - started
+                    started = time.perf_counter()
                     s3.put_object(Bucket=bucket, Key=f"plain/{number}", Body=document,
                                   ContentType="application/pdf")
-                plain_seconds = time.perf_counter() - started
-                for number in range(files):
+                    plain_seconds += time.perf_counter() - started
+                rss_after = peak_rss_mib()
+                for number in ["warm-up", *range(files)]:
                     s3.delete_object(Bucket=bucket, Key=f"plain/{number}")
                 tracemalloc.start()
                 for _ in range(MEMORY_FILES):
@@ -195,7 +199,7 @@ def run(files: int, megabytes: int) -> dict:
     growth = rss_after - rss_before
     result = {
         "benchmark": "evidence_upload",
-        "path": "Flask test client -> /evidence/ -> inspect_upload -> S3Storage (SeaweedFS)"
+        "path": "Flask test client -> /evidence/ -> receive_upload, check -> S3Storage (SeaweedFS)"
                 " + SQLite",
         "files": files,
         "file_mib": megabytes,

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import mmap
+import os
 import tempfile
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -24,7 +26,8 @@ from .errors import (
 )
 from .filenames import sanitise_filename
 
-__all__ = ["CheckedFile", "UploadRejected", "inspect_upload", "sniff"]
+__all__ = ["CheckedFile", "ReceivedFile", "UploadRejected", "inspect_upload", "receive_upload",
+           "sniff"]
 
 MiB = 1024 * 1024
 DEFAULT_MAX_BYTES = 20 * MiB
@@ -132,6 +135,8 @@ def sniff(head: bytes) -> str | None:
 def _on_disk(stream: BinaryIO) -> bool:
     """Whether the upload is already a file of its own on disk, at its start (as the web
     framework keeps request files that are not small): then it is checked where it is."""
+    if isinstance(stream, tempfile.SpooledTemporaryFile) and not stream._rolled:
+        return False  # still in memory: asking for its file number would write it to disk
     try:
         stream.fileno()
         return stream.tell() == 0 and stream.seekable()
@@ -139,13 +144,20 @@ def _on_disk(stream: BinaryIO) -> bool:
         return False
 
 
-def _spool(stream: BinaryIO, max_bytes: int) -> tuple[BinaryIO, int, str]:
-    """Count and hash at most ``max_bytes + 1`` bytes; copy them into a temp file unless the
-    upload is one already (a second copy of every upload would only cost time)."""
-    in_place = _on_disk(stream)
-    spool = stream if in_place else tempfile.SpooledTemporaryFile(  # noqa: SIM115
-        max_size=SPOOL_IN_MEMORY_BYTES)
-    digest = hashlib.sha256()
+def _too_large(max_bytes: int) -> FileTooLarge:
+    return FileTooLarge(f"The file must be smaller than {describe_size(max_bytes)}")
+
+
+def _spool(stream: BinaryIO, max_bytes: int) -> tuple[BinaryIO, int, bool]:
+    """The upload as a seekable file at its start, its size, and whether it is a file on
+    disk; never more than ``max_bytes + 1`` bytes read. A file the framework already keeps on
+    disk is used where it is (a second copy of every upload would only cost time)."""
+    if _on_disk(stream):
+        size = os.fstat(stream.fileno()).st_size
+        if size > max_bytes:
+            raise _too_large(max_bytes)
+        return stream, size, True
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY_BYTES)  # noqa: SIM115
     size = 0
     try:
         while size <= max_bytes:
@@ -154,16 +166,138 @@ def _spool(stream: BinaryIO, max_bytes: int) -> tuple[BinaryIO, int, str]:
                 break
             size += len(chunk)
             if size > max_bytes:
-                raise FileTooLarge(f"The file must be smaller than {describe_size(max_bytes)}")
-            digest.update(chunk)
-            if not in_place:
-                spool.write(chunk)
+                raise _too_large(max_bytes)
+            spool.write(chunk)
     except BaseException:
-        if not in_place:
-            spool.close()
+        spool.close()
         raise
     spool.seek(0)
-    return spool, size, digest.hexdigest()
+    return spool, size, False
+
+
+def _sha256(stream: BinaryIO, *, on_disk: bool) -> str:
+    if on_disk:
+        with mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            return hashlib.sha256(data).hexdigest()  # in C, without holding the GIL
+    digest = hashlib.sha256()
+    for chunk in iter(lambda: stream.read(CHUNK), b""):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+class FileView(io.RawIOBase):
+    """A read-only view of an open file with a position of its own (``os.pread``), so that
+    the file can be stored by one thread while another checks it."""
+
+    def __init__(self, fileno: int, size: int):
+        super().__init__()
+        self._fileno, self._size, self._position = fileno, size, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        remaining = self._size - self._position
+        wanted = remaining if size is None or size < 0 else min(size, remaining)
+        data = os.pread(self._fileno, max(wanted, 0), self._position)
+        self._position += len(data)
+        return data
+
+    def readinto(self, buffer) -> int:
+        with memoryview(buffer) as view:
+            wanted = min(len(view), self._size - self._position)
+            if wanted <= 0:
+                return 0
+            count = os.preadv(self._fileno, [view[:wanted]], self._position)
+        self._position += count
+        return count
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self._size}[whence]
+        self._position = max(0, base + offset)
+        return self._position
+
+    def tell(self) -> int:
+        return self._position
+
+    def close(self) -> None:
+        pass  # the file belongs to the ``ReceivedFile``
+
+
+@dataclass(eq=False)
+class ReceivedFile:
+    """An upload within the size limit whose type its content names (for Office files, a
+    well-formed, macro-free zip), not yet hashed nor, for PDFs, checked for active content:
+    ``check`` finishes the job. Close it (or use it as a context manager) when done."""
+
+    stream: BinaryIO
+    size: int
+    kind: str
+    filename: str | None
+    on_disk: bool
+
+    @property
+    def content_type(self) -> str:
+        return KINDS[self.kind].content_type
+
+    @property
+    def is_image(self) -> bool:
+        return self.kind in IMAGE_KINDS
+
+    def view(self) -> BinaryIO | None:
+        """Another reader of the same bytes, with its own position, if the upload is a file
+        on disk (else ``None``): it may be read while ``check`` runs. Valid until closed."""
+        return FileView(self.stream.fileno(), self.size) if self.on_disk else None
+
+    def check(self) -> CheckedFile:
+        """Hash the upload and run the remaining checks; the ``CheckedFile`` shares the
+        stream (closing either closes both)."""
+        self.stream.seek(0)
+        sha256 = _sha256(self.stream, on_disk=self.on_disk)
+        self.stream.seek(0)
+        if self.kind == "pdf":
+            pdf_checks.check_pdf(self.stream)
+            self.stream.seek(0)
+        file_kind = KINDS[self.kind]
+        return CheckedFile(
+            stream=self.stream, size=self.size, sha256=sha256,
+            content_type=file_kind.content_type, kind=self.kind,
+            display_filename=sanitise_filename(self.filename, extension=file_kind.extension))
+
+    def close(self) -> None:
+        self.stream.close()
+
+    def __enter__(self) -> ReceivedFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def receive_upload(stream: BinaryIO, *, filename: str | None,
+                   max_bytes: int = DEFAULT_MAX_BYTES) -> ReceivedFile:
+    """The first half of ``inspect_upload``: size limit, then the type by content (Office
+    zips checked in full). Raises ``UploadRejected`` (``FileTooLarge`` for size)."""
+    spool, size, on_disk = _spool(stream, max_bytes)
+    try:
+        if size == 0:
+            raise UploadRejected(EMPTY_MESSAGE)
+        kind = sniff(spool.read(HEAD_BYTES))
+        spool.seek(0)
+        if kind == "zip":
+            kind = office_checks.office_kind(spool)
+        elif kind == "ole":
+            raise UploadRejected(LEGACY_OFFICE_MESSAGE)
+        elif kind not in KINDS:
+            raise UploadRejected(ALLOWED_TYPES_MESSAGE)
+        spool.seek(0)
+    except BaseException:
+        spool.close()
+        raise
+    return ReceivedFile(stream=spool, size=size, kind=kind, filename=filename, on_disk=on_disk)
 
 
 def inspect_upload(stream: BinaryIO, *, filename: str | None,
@@ -176,26 +310,9 @@ def inspect_upload(stream: BinaryIO, *, filename: str | None,
     encryption, and Office files that are zip bombs, macro-enabled or malformed are refused.
     ``filename`` is only sanitised into ``display_filename``.
     """
-    spool, size, sha256 = _spool(stream, max_bytes)
+    received = receive_upload(stream, filename=filename, max_bytes=max_bytes)
     try:
-        if size == 0:
-            raise UploadRejected(EMPTY_MESSAGE)
-        kind = sniff(spool.read(HEAD_BYTES))
-        spool.seek(0)
-        if kind == "pdf":
-            pdf_checks.check_pdf(spool)
-        elif kind == "zip":
-            kind = office_checks.office_kind(spool)
-        elif kind == "ole":
-            raise UploadRejected(LEGACY_OFFICE_MESSAGE)
-        elif kind not in KINDS:
-            raise UploadRejected(ALLOWED_TYPES_MESSAGE)
-        spool.seek(0)
+        return received.check()
     except BaseException:
-        spool.close()
+        received.close()
         raise
-    file_kind = KINDS[kind]
-    return CheckedFile(
-        stream=spool, size=size, sha256=sha256, content_type=file_kind.content_type,
-        kind=kind, display_filename=sanitise_filename(filename, extension=file_kind.extension),
-    )
