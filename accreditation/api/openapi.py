@@ -5,7 +5,17 @@ from __future__ import annotations
 from functools import cache
 
 from ..register.vacancies import VACANCIES_REQUEST, VACANCIES_RESPONSE
-from .schemas import ANSWERS_REQUEST, TRANSITION_REQUEST
+from .schemas import (
+    ANSWER_CHANGES_REQUEST,
+    ANSWERS_REQUEST,
+    CHANGE_RESULTS,
+    INSPECTION,
+    INSPECTION_LIST,
+    PHOTO_RECEIPT,
+    PHOTO_UPLOAD,
+    SUBMIT_INSPECTION_REQUEST,
+    TRANSITION_REQUEST,
+)
 
 PROBLEM = {
     "type": "object",
@@ -96,6 +106,10 @@ def document() -> dict:
                 "Problem": PROBLEM, "Case": CASE, "AssessmentResult": ASSESSMENT_RESULT,
                 "TransitionRequest": TRANSITION_REQUEST, "AnswersRequest": ANSWERS_REQUEST,
                 "VacanciesRequest": VACANCIES_REQUEST, "Vacancies": VACANCIES_RESPONSE,
+                "Inspection": INSPECTION, "InspectionList": INSPECTION_LIST,
+                "AnswerChangesRequest": ANSWER_CHANGES_REQUEST, "ChangeResults": CHANGE_RESULTS,
+                "PhotoUpload": PHOTO_UPLOAD, "PhotoReceipt": PHOTO_RECEIPT,
+                "SubmitInspectionRequest": SUBMIT_INSPECTION_REQUEST,
                 "CasePage": {"type": "object",
                              "required": ["total_items", "total_pages", "page_number", "size",
                                           "contents"],
@@ -146,6 +160,39 @@ def document() -> dict:
                 "requestBody": {"required": True, "content": {"application/json": {
                     "schema": {"$ref": "#/components/schemas/VacanciesRequest"}}}},
                 "responses": {"200": _json("Vacancies"), **_problems(400, 401, 403, 404)}}},
+            # The tablet's inspection sync: every write is safe to send again (client_id).
+            "/inspector/inspections": {"get": {
+                "summary": "The caller's property inspections, now and coming next, with the "
+                           "server's draft answers, photos and open conflicts",
+                "security": secured,
+                "responses": {"200": _json("InspectionList"), **_problems(401, 403, 404)}}},
+            "/inspections/{link_id}/answers": {"post": {
+                "summary": "Send answers changed on a device (1 to 200); one result each: "
+                           "applied, conflict (kept for the inspector) or rejected",
+                "security": secured, "parameters": _path_ids("link_id"),
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/AnswerChangesRequest"}}}},
+                "responses": {"200": _json("ChangeResults"), **_problems(400, 401, 403, 404)}}},
+            "/inspections/{link_id}/photos": {"post": {
+                "summary": "Add a photo to a checklist item (201; 200 with the same body when "
+                           "the client_id was received before)",
+                "security": secured, "parameters": _path_ids("link_id"),
+                "requestBody": {"required": True, "content": {"multipart/form-data": {
+                    "schema": {"$ref": "#/components/schemas/PhotoUpload"}}}},
+                "responses": {"201": _json("PhotoReceipt", "Stored"),
+                              "200": _json("PhotoReceipt", "Received before; nothing stored"),
+                              "413": {**_problems(400)["400"],
+                                      "description": "The photo is too large"},
+                              **_problems(400, 401, 403, 404, 409)}}},
+            "/inspections/{link_id}/submit": {"post": {
+                "summary": "Submit the inspection: score the draft answers (201; 200 with the "
+                           "same result when already submitted)",
+                "security": secured, "parameters": _path_ids("link_id"),
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/SubmitInspectionRequest"}}}},
+                "responses": {"201": _json("AssessmentResult", "Scored"),
+                              "200": _json("AssessmentResult", "Submitted before"),
+                              **_problems(400, 401, 403, 404, 409)}}},
             "/checklists/{kind}": {"get": {
                 "summary": "The checklist version in force", "security": secured,
                 "parameters": [{"name": "kind", "in": "path", "required": True, "schema": {

@@ -41,9 +41,46 @@ ANSWERS_REQUEST = {
     },
 }
 
+CLIENT_ID = {"type": "string", "format": "uuid",
+             "description": "A UUID made on the device for this change, photo or submission: "
+                            "sending it again is answered with the first result."}
+ITEM_ID = {"type": "string", "pattern": "^[a-z0-9_]{1,80}$"}
+
+ANSWER_CHANGES_REQUEST = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["device_id", "changes"],
+    "properties": {
+        "device_id": {"type": "string", "minLength": 1, "maxLength": 64,
+                      "description": "Names the tablet (made on it once): one device's own "
+                                     "changes never conflict with each other."},
+        "changes": {"type": "array", "minItems": 1, "maxItems": 200, "items": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["client_id", "item_id", "value", "base_revision"],
+            "properties": {
+                "client_id": CLIENT_ID,
+                "item_id": ITEM_ID,
+                "value": ANSWER_VALUE,
+                "note": {"type": ["string", "null"], "maxLength": 2000},
+                "base_revision": {"type": "integer", "minimum": 0,
+                                  "description": "The item's revision the device last saw "
+                                                 "(0: none)."},
+            }}},
+    },
+}
+
+SUBMIT_INSPECTION_REQUEST = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["client_id"],
+    "properties": {"client_id": CLIENT_ID},
+}
+
 _validators = {id(schema): Draft202012Validator(
     schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
-    for schema in (TRANSITION_REQUEST, ANSWERS_REQUEST)}
+    for schema in (TRANSITION_REQUEST, ANSWERS_REQUEST, ANSWER_CHANGES_REQUEST,
+                   SUBMIT_INSPECTION_REQUEST)}
 
 
 def validated(schema: dict, body: Any) -> dict:
@@ -56,3 +93,100 @@ def validated(schema: dict, body: Any) -> dict:
         where = "/".join(str(part) for part in error.absolute_path) or "body"
         raise ValidationFailed(f"{where}: {error.message}")
     return body
+
+
+# --- what the tablet's sync API answers (published in OpenAPI; tests validate responses) ------
+
+_NULLABLE_TEXT = {"type": ["string", "null"]}
+
+INSPECTION = {
+    "type": "object",
+    "required": ["link_id", "case_id", "case_reference", "property", "organisation",
+                 "checklist", "answers", "photos", "conflicts", "submitted"],
+    "properties": {
+        "link_id": {"type": "integer", "description": "The property in the application: the "
+                                                      "{link_id} of the inspection routes."},
+        "case_id": {"type": "integer"},
+        "case_reference": {"type": "string"},
+        "property": {"type": "object", "required": ["name", "address", "postcode", "category"],
+                     "properties": {"name": {"type": "string"}, "address": {"type": "string"},
+                                    "postcode": {"type": "string"},
+                                    "category": {"type": "string"}}},
+        "organisation": {"type": "object", "required": ["name"],
+                         "properties": {"name": {"type": "string"}}},
+        "checklist": {"type": "object", "required": ["kind", "version", "fingerprint"],
+                      "description": "The version in force: GET /checklists/{kind} has it.",
+                      "properties": {"kind": {"type": "string"},
+                                     "version": {"type": "integer"},
+                                     "fingerprint": {"type": "string"}}},
+        "answers": {"type": "object", "description": "item id -> the server's draft answer",
+                    "additionalProperties": {
+                        "type": "object", "required": ["value", "note", "revision"],
+                        "properties": {"value": ANSWER_VALUE, "note": _NULLABLE_TEXT,
+                                       "revision": {"type": "integer", "minimum": 1}}}},
+        "photos": {"type": "object", "description": "item id -> photos received",
+                   "additionalProperties": {"type": "array", "items": {
+                       "type": "object", "required": ["evidence_id", "client_id"],
+                       "properties": {"evidence_id": {"type": "integer"},
+                                      "client_id": _NULLABLE_TEXT}}}},
+        "conflicts": {"type": "array", "description": "Changes that arrived after someone "
+                      "else changed the same answer: the inspector chooses which to keep.",
+                      "items": {"type": "object",
+                                "required": ["conflict_id", "item_id", "client_id", "value",
+                                             "server_value", "server_revision"],
+                                "properties": {
+                                    "conflict_id": {"type": "integer"},
+                                    "item_id": {"type": "string"},
+                                    "client_id": {"type": "string"},
+                                    "value": ANSWER_VALUE, "note": _NULLABLE_TEXT,
+                                    "base_revision": {"type": "integer"},
+                                    "server_value": ANSWER_VALUE,
+                                    "server_note": _NULLABLE_TEXT,
+                                    "server_revision": {"type": "integer"},
+                                    "created_at": {"type": "string",
+                                                   "format": "date-time"}}}},
+        "submitted": {"type": "boolean"},
+        "inspectable": {"type": "boolean", "description": "Whether answers are accepted now "
+                        "(false for applications whose inspections come next, and once "
+                        "submitted)."},
+    },
+}
+
+INSPECTION_LIST = {
+    "type": "object", "required": ["contents"],
+    "properties": {"contents": {"type": "array",
+                                "items": {"$ref": "#/components/schemas/Inspection"}}},
+}
+
+CHANGE_RESULTS = {
+    "type": "object", "required": ["results"],
+    "properties": {"results": {"type": "array", "items": {
+        "type": "object",
+        "required": ["client_id", "status", "item_id", "revision", "replayed"],
+        "properties": {
+            "client_id": {"type": "string"},
+            "status": {"type": "string", "enum": ["applied", "conflict", "rejected"]},
+            "item_id": {"type": "string"},
+            "revision": {"type": ["integer", "null"],
+                         "description": "After the change (applied), or the server's "
+                                        "(conflict)."},
+            "server_value": ANSWER_VALUE, "server_note": _NULLABLE_TEXT,
+            "message": {"type": ["string", "null"], "description": "Why it was rejected."},
+            "replayed": {"type": "boolean",
+                         "description": "This client_id was received before: the result "
+                                        "is the stored one and nothing changed."}}}}},
+}
+
+PHOTO_RECEIPT = {
+    "type": "object", "required": ["client_id", "evidence_id", "item_id"],
+    "properties": {"client_id": {"type": "string"}, "evidence_id": {"type": "integer"},
+                   "item_id": {"type": "string"}},
+}
+
+PHOTO_UPLOAD = {
+    "type": "object", "required": ["client_id", "item_id", "file"],
+    "properties": {"client_id": CLIENT_ID, "item_id": ITEM_ID,
+                   "file": {"type": "string", "contentMediaType": "application/octet-stream",
+                            "description": "A JPEG, PNG or HEIC photo; location and other "
+                                           "metadata are removed."}},
+}

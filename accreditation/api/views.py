@@ -156,3 +156,7 @@ def checklist(kind: str):
 @public
 def openapi():
     return jsonify(document())
+
+
+# The tablet's inspection sync routes register on the same blueprint.
+from . import inspections as _inspections  # noqa: E402, F401

@@ -4,7 +4,7 @@ from tests.cases.conftest import checklists, journey, today  # noqa: F401 (share
 
 
 @pytest.fixture
-def inspection(journey):
+def inspection(journey):  # noqa: F811 (the shared fixture, used)
     """An application at the property inspection stage; its first property's inspection."""
     journey.submit()
     journey.pass_due_diligence()

@@ -1,0 +1,112 @@
+"""The tablet's sync API: property inspections with their draft answers, photos, submission.
+
+Every write is safe to send again: changes, photos and submissions carry a ``client_id`` made
+on the device, and a repeat is answered with the first result (photos: 200 instead of 201).
+The operations in ``stages.inspection_drafts`` do the work; this module only translates.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import jsonify, request
+from flask_login import current_user
+
+from ..auth.models import Role
+from ..auth.permissions import allow
+from ..cases.models import CaseProperty
+from ..errors import ValidationFailed
+from ..stages import inspection_drafts as drafts
+from ..standards.operations import current_checklist
+from . import bp
+from .schemas import ANSWER_CHANGES_REQUEST, SUBMIT_INSPECTION_REQUEST, validated
+from .views import _assessment_json
+
+_ITEM_ID = re.compile(r"[a-z0-9_]{1,80}")
+
+
+def _actor():
+    return current_user._get_current_object()
+
+
+def _address(home) -> str:
+    return ", ".join(part for part in (home.address_line_1, home.address_line_2, home.town)
+                     if part)
+
+
+def _conflict_json(conflict) -> dict:
+    change = conflict.change
+    return {"conflict_id": conflict.id, "item_id": conflict.item_id,
+            "client_id": change.client_id, "value": change.value, "note": change.note,
+            "base_revision": change.base_revision, "server_value": change.server_value,
+            "server_note": change.server_note, "server_revision": change.server_revision,
+            "created_at": conflict.created_at.isoformat()}
+
+
+def inspection_json(link: CaseProperty, checklist) -> dict:
+    home = link.home
+    case = link.case
+    return {
+        "link_id": link.id,
+        "case_id": case.id,
+        "case_reference": case.reference,
+        "property": {"name": home.name, "address": _address(home), "postcode": home.postcode,
+                     "category": home.category.value},
+        "organisation": {"name": case.organisation.name},
+        "checklist": {"kind": drafts.KIND, "version": checklist.version,
+                      "fingerprint": checklist.fingerprint},
+        "answers": {item_id: {"value": draft.value, "note": draft.note,
+                              "revision": draft.revision}
+                    for item_id, draft in sorted(drafts.drafts_for(link).items())},
+        "photos": {item_id: [{"evidence_id": photo.id, "client_id": photo.client_id}
+                             for photo in photos]
+                   for item_id, photos in sorted(drafts.photos_for(link).items())},
+        "conflicts": [_conflict_json(conflict) for conflict in drafts.open_conflicts(link)],
+        "submitted": drafts.is_submitted(link),
+        "inspectable": drafts.is_inspectable(link),
+    }
+
+
+@bp.route("/inspector/inspections")
+@allow(Role.INSPECTOR, Role.COMMISSIONER)
+def inspector_inspections():
+    links = drafts.inspections_for(_actor())
+    checklist = current_checklist(drafts.KIND) if links else None
+    return jsonify(contents=[inspection_json(link, checklist) for link in links])
+
+
+@bp.route("/inspections/<int:link_id>/answers", methods=["POST"])
+@allow(Role.INSPECTOR, Role.COMMISSIONER)
+def save_inspection_answers(link_id: int):
+    body = validated(ANSWER_CHANGES_REQUEST, request.get_json(silent=True))
+    link = drafts.get_inspection_for(_actor(), link_id)
+    changes = [drafts.AnswerChange(
+        client_id=change["client_id"], item_id=change["item_id"], value=change["value"],
+        note=change.get("note"), base_revision=change["base_revision"])
+        for change in body["changes"]]
+    results = drafts.save_answers(_actor(), link, changes, device_id=body["device_id"])
+    return jsonify(results=[result.to_json() for result in results])
+
+
+@bp.route("/inspections/<int:link_id>/photos", methods=["POST"])
+@allow(Role.INSPECTOR, Role.COMMISSIONER)
+def add_inspection_photo(link_id: int):
+    client_id = request.form.get("client_id", "")
+    item_id = request.form.get("item_id", "")
+    if not _ITEM_ID.fullmatch(item_id):
+        raise ValidationFailed("item_id: give the checklist item the photo is for.",
+                               field="item_id")
+    link = drafts.get_inspection_for(_actor(), link_id)
+    photo, created = drafts.add_item_photo(_actor(), link, item_id, client_id,
+                                           request.files.get("file"))
+    body = {"client_id": photo.client_id, "evidence_id": photo.id, "item_id": photo.item_id}
+    return jsonify(body), 201 if created else 200
+
+
+@bp.route("/inspections/<int:link_id>/submit", methods=["POST"])
+@allow(Role.INSPECTOR, Role.COMMISSIONER)
+def submit_inspection(link_id: int):
+    body = validated(SUBMIT_INSPECTION_REQUEST, request.get_json(silent=True))
+    link = drafts.get_inspection_for(_actor(), link_id)
+    assessment, created = drafts.submit_inspection_once(_actor(), link, body["client_id"])
+    return jsonify(_assessment_json(assessment)), 201 if created else 200
