@@ -23,6 +23,7 @@ from flask import redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextInput
+from werkzeug.routing import BuildError
 from wtforms import SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 
@@ -231,6 +232,14 @@ def _actor() -> User:
     return current_user._get_current_object()
 
 
+def _register_page(organisation: Organisation) -> str:
+    """The provider's page on the register, where the check is started from."""
+    try:
+        return url_for("register.provider", organisation_id=organisation.id)
+    except BuildError:  # without the register's provider pages, the register itself
+        return url_for("register.home")
+
+
 def _organisation_or_404(organisation_id: int) -> Organisation:
     organisation = db.session.get(Organisation, organisation_id)
     if organisation is None:
@@ -261,7 +270,7 @@ def referral_check(organisation_id: int):
     return render_template(
         "register/referral_check.html", organisation=organisation, entry=entry,
         status=entry.status if entry else RegisterStatus.NOT_ACCREDITED,
-        form=form), status
+        form=form, back=_register_page(organisation)), status
 
 
 @bp.route("/referral-checks/<int:check_id>")
