@@ -87,10 +87,14 @@ function showProgress() {
 
 async function save(form) {
   const { value, note } = readForm(form);
+  const answer = JSON.stringify([value, note]);
+  if (answer === form.dataset.saved) return; // nothing new (a blur after typing, say)
+  form.dataset.saved = answer;
   const link = Number(form.dataset.link);
   const item = await store.recordAnswer(link, form.dataset.item, value, note, Number(form.dataset.revision));
   showItem(form, { ...item, pending: true });
   showProgress();
+  await outbox.announce();
   outbox.sync();
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.ready.then((registration) => registration.sync?.register("inspection-outbox"))
@@ -140,6 +144,7 @@ async function addPhotos(form, input) {
     showPhoto(form, photo);
   }
   input.value = "";
+  await outbox.announce();
   outbox.sync();
 }
 
@@ -163,13 +168,16 @@ async function inspectionPage(root) {
   }
   showProgress();
   for (const form of forms.values()) {
-    $("button[type=submit]", form)?.setAttribute("data-js", "");
+    const { value, note } = readForm(form);
+    form.dataset.saved = JSON.stringify([value, note]);
     form.addEventListener("submit", (event) => {
+      if (event.submitter?.name === "keep") return; // settling a conflict: a plain post
       event.preventDefault();
       save(form);
     });
     let timer;
     form.addEventListener("change", (event) => {
+      clearTimeout(timer);
       if (event.target.type === "file") addPhotos(form, event.target);
       else save(form);
     });

@@ -26,7 +26,8 @@ export async function status() {
   };
 }
 
-async function announce() {
+// Tells the page what is waiting to be sent (also right after something new was saved).
+export async function announce() {
   const current = await status();
   listeners.forEach((listener) => listener(current));
   return current;

@@ -1,0 +1,76 @@
+"""Helpers for the tablet inspection browser tests: an application ready for inspection, and
+answering its checklist as an inspector taps it."""
+
+from __future__ import annotations
+
+import io
+
+import sqlalchemy as sa
+from PIL import Image
+
+from accreditation.checklists import DEFINITIONS_DIR
+from accreditation.evidence.models import Evidence
+from accreditation.extensions import db
+from accreditation.stages import inspection_drafts
+from accreditation.stages.models import ChangeLogEntry, DraftAnswer
+from accreditation.standards.operations import publish_definitions
+
+from ..cases.journey import Journey, best_answers
+
+TABLET = (820, 1180)  # an iPad Air in portrait
+
+
+def inspection_ready():
+    """A new application at the property inspection stage with one property; (journey, link)."""
+    for kind in ("due_diligence", "file_sampling", "property_inspection"):
+        publish_definitions(None, DEFINITIONS_DIR / kind / "v1.yaml")
+    journey = Journey(properties=1, staff_files=5, young_people_files=1)
+    journey.submit()
+    journey.pass_due_diligence()
+    journey.complete_file_sampling()
+    db.session.commit()
+    return journey, journey.case.properties[0]
+
+
+def answers_for(link) -> dict:
+    """Every item's passing answer, in checklist order."""
+    _, items = inspection_drafts.checklist_for(link)
+    answers = best_answers("property_inspection", category=link.home.category.value)
+    return {item.id: answers[item.id] for item in items if item.id in answers}
+
+
+def answer(page, item_id: str, value) -> None:
+    """Tap a one-tap answer, or type a number or text and move on."""
+    form = page.locator(f"#item-{item_id}")
+    radio = form.locator(f"input[name='value'][value='{value}']")
+    if radio.count():
+        form.locator(f"label[for='{radio.get_attribute('id')}']").tap()
+    else:
+        field = form.locator("[name='value']")
+        field.fill(str(value))
+        field.blur()
+
+
+def jpeg(width: int = 3000, height: int = 2000, colour: str = "teal") -> dict:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), colour).save(buffer, "JPEG", quality=90)
+    return {"name": f"{colour}.jpg", "mimeType": "image/jpeg", "buffer": buffer.getvalue()}
+
+
+def wait_until_sent(page, timeout: int = 20_000) -> None:
+    page.wait_for_selector("[data-sync-status][data-pending='0']", state="attached",
+                           timeout=timeout)
+
+
+def server_counts(link) -> dict:
+    """What the server holds for this inspection, read straight from the database."""
+    db.session.commit()  # a new transaction sees what the live server committed since
+    count = lambda model, *where: db.session.scalar(  # noqa: E731
+        sa.select(sa.func.count(model.id)).where(*where))
+    return {
+        "drafts": count(DraftAnswer, DraftAnswer.case_property_id == link.id),
+        "changes": count(ChangeLogEntry, ChangeLogEntry.case_property_id == link.id),
+        "photos": count(Evidence, Evidence.case_id == link.case_id,
+                        Evidence.item_id.is_not(None)),
+        "conflicts": len(inspection_drafts.open_conflicts(link)),
+    }
