@@ -22,17 +22,19 @@ import uuid
 from collections.abc import Iterable
 
 from flask import Blueprint, jsonify, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from ..auth.permissions import public
 from ..errors import DomainError, NotFound, ValidationFailed
-from ..extensions import db
+from ..extensions import csrf, db
 from ..providers.models import Organisation
 from .status import RegisterEntry, organisations_on_register, register_entry
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("openreferral", __name__, url_prefix="/openreferral")
+csrf.exempt(bp)  # read-only: nothing here acts on a session, and writes are refused
+WRITES = ["POST", "PUT", "PATCH", "DELETE"]
 
 # Fixed for ever: changing it would change every id consumers hold.
 NAMESPACE = uuid.UUID("6f1c2a0e-8a57-4c1e-9f0b-3d7a1e5c2b94")
@@ -200,6 +202,20 @@ def service(service_uuid: str):
     raise NotFound(NOT_FOUND)
 
 
+@bp.route("/<path:anything>")
+@public
+def unknown(anything: str):
+    raise NotFound("There is nothing at this address. The feed is at /openreferral/services.")
+
+
+@bp.route("/", methods=WRITES)
+@bp.route("/<path:anything>", methods=WRITES)
+@public
+def read_only(anything: str = ""):
+    raise MethodNotAllowed(valid_methods=["GET", "HEAD", "OPTIONS"],
+                           description="The open data feed is read-only.")
+
+
 # --- JSON only, open to any origin, briefly cacheable --------------------------------------------
 
 def _problem(status: int, title: str, detail: str):
@@ -216,7 +232,10 @@ def domain_error(error: DomainError):
 
 @bp.errorhandler(HTTPException)
 def http_error(error: HTTPException):
-    return _problem(error.code or 500, error.name, error.description or "")
+    response = _problem(error.code or 500, error.name, error.description or "")
+    if isinstance(error, MethodNotAllowed) and error.valid_methods:
+        response.headers["Allow"] = ", ".join(error.valid_methods)
+    return response
 
 
 @bp.errorhandler(Exception)

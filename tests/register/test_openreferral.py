@@ -312,3 +312,17 @@ def test_the_schemas_really_check_what_the_feed_sends():
     assert not SERVICE_PAGE.is_valid({**envelope, "contents": [{**good, "status": "open"}]})
     assert unknown_fields({**good, "postcode": "N1"}, SERVICE_SCHEMA,
                           SERVICE_SCHEMA["definitions"]) == ["/postcode"]
+
+
+@pytest.mark.parametrize("method, path, status", [
+    ("GET", "/openreferral/organizations", 404), ("GET", "/openreferral/services/a/b", 404),
+    ("POST", "/openreferral/services", 405), ("DELETE", "/openreferral/services/x", 405),
+    ("PUT", "/openreferral/", 405),
+])
+def test_everything_under_the_feed_answers_json(client, app, method, path, status):
+    response = client.open(path, method=method, json={})
+    assert response.status_code == status
+    assert response.mimetype == "application/problem+json"
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    if status == 405:
+        assert "GET" in response.headers["Allow"]
