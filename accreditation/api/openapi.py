@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
+from ..register.api_docs import REGISTER_SCHEMAS, register_paths
 from ..register.vacancies import VACANCIES_REQUEST, VACANCIES_RESPONSE
 from .schemas import (
     ANSWER_CHANGES_REQUEST,
@@ -106,6 +107,7 @@ def document() -> dict:
                 "Problem": PROBLEM, "Case": CASE, "AssessmentResult": ASSESSMENT_RESULT,
                 "TransitionRequest": TRANSITION_REQUEST, "AnswersRequest": ANSWERS_REQUEST,
                 "VacanciesRequest": VACANCIES_REQUEST, "Vacancies": VACANCIES_RESPONSE,
+                **REGISTER_SCHEMAS,
                 "Inspection": INSPECTION, "InspectionList": INSPECTION_LIST,
                 "AnswerChangesRequest": ANSWER_CHANGES_REQUEST, "ChangeResults": CHANGE_RESULTS,
                 "PhotoUpload": PHOTO_UPLOAD, "PhotoReceipt": PHOTO_RECEIPT,
@@ -123,6 +125,7 @@ def document() -> dict:
             },
         },
         "paths": {
+            **register_paths(_json, _problems, secured),
             "/cases": {"get": {
                 "summary": "Applications the caller may see", "security": secured,
                 "parameters": [

@@ -277,12 +277,11 @@ def _relevance(query: RegisterQuery):
                    (t.town_key == key, 2), else_=1)
 
 
-def search_properties(query: RegisterQuery, *, today: date | None = None) -> Page:
-    """Properties on the register matching ``query`` (or, for the change feed, changed)."""
-    today = today or clock.today()
+def property_statements(query: RegisterQuery, today: date) -> tuple[sa.Select, sa.Select]:
+    """The SQL of a property search: (count, one page of rows). Also used by the benchmark."""
     t = RegisterProperty
     conditions = _conditions(query, today)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(t).where(*conditions))
+    count = sa.select(sa.func.count()).select_from(t).where(*conditions)
     order = {
         "relevance": [_relevance(query).desc(), t.provider_name_key, t.property_id],
         "name": [t.provider_name_key, t.property_id],
@@ -290,10 +289,16 @@ def search_properties(query: RegisterQuery, *, today: date | None = None) -> Pag
     }[query.sort]
     if query.modified_after is not None:
         order = [t.modified_at, t.property_id]  # a change feed reads oldest first
-    rows = list(db.session.scalars(
-        sa.select(t).where(*conditions).order_by(*order)
-        .limit(query.size).offset((query.page - 1) * query.size)))
-    page = Page(rows, total, query.page, query.size)
+    rows = (sa.select(t).where(*conditions).order_by(*order)
+            .limit(query.size).offset((query.page - 1) * query.size))
+    return count, rows
+
+
+def search_properties(query: RegisterQuery, *, today: date | None = None) -> Page:
+    """Properties on the register matching ``query`` (or, for the change feed, changed)."""
+    count, rows = property_statements(query, today or clock.today())
+    total = db.session.scalar(count)
+    page = Page(list(db.session.scalars(rows)), total, query.page, query.size)
     if not total and query.terms and query.modified_after is None:
         page.suggestions = suggest_provider_names(" ".join(query.terms))
     return page

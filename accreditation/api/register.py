@@ -1,0 +1,103 @@
+"""``/api/v1/register/...``: the register for council systems (search and change feed)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from flask import jsonify, request, url_for
+from flask_login import current_user
+
+from .. import clock
+from ..auth.permissions import allow
+from ..councils import Council
+from ..extensions import db
+from ..providers.models import Property
+from ..register.access import REGISTER_ROLES, may_see_addresses
+from ..register.index import RegisterProperty, RegisterProvider
+from ..register.search import parse_query, search_properties, search_providers
+from ..register.status import RegisterStatus
+from . import bp
+
+
+def effective_status(status: RegisterStatus, expires_on: date | None,
+                     today: date) -> RegisterStatus:
+    """An entry past its expiry date is expired even before the daily tick records it."""
+    if status.on_register and (expires_on is None or expires_on < today):
+        return RegisterStatus.EXPIRED
+    return status
+
+
+def _when(value):
+    return value.isoformat() if value else None
+
+
+class _Lookup:
+    """Councils and (for council staff) addresses of a page of properties, in two queries."""
+
+    def __init__(self, rows: list[RegisterProperty]):
+        ids = sorted({row.property_id for row in rows})
+        self.councils = {council.id: council for council in db.session.scalars(
+            sa.select(Council).where(Council.id.in_({row.local_authority_id for row in rows})))}
+        self.homes = {}
+        if ids and may_see_addresses(current_user):
+            self.homes = {home.id: home for home in db.session.scalars(
+                sa.select(Property).where(Property.id.in_(ids)))}
+
+
+def property_json(row: RegisterProperty, lookup: _Lookup, today: date) -> dict:
+    status = effective_status(row.status, row.expires_on, today)
+    home = lookup.homes.get(row.property_id) if status.on_register else None
+    council = lookup.councils.get(row.local_authority_id)
+    return {
+        "id": row.property_id, "provider_id": row.organisation_id,
+        "provider_name": row.provider_name, "name": row.name, "status": status.value,
+        "on_register": status.on_register, "town": row.town,
+        "postcode_district": row.postcode_district,
+        "address": {"line_1": home.address_line_1, "line_2": home.address_line_2,
+                    "town": home.town, "postcode": home.postcode} if home else None,
+        "local_authority": {"id": row.local_authority_id,
+                            "name": council.name if council else None,
+                            "ons_code": council.ons_code if council else None},
+        "category": row.category.value, "bed_spaces": row.bed_spaces, "age_min": row.age_min,
+        "age_max": row.age_max, "who_for": row.who_for, "vacancies": row.vacancies,
+        "vacancies_updated_at": _when(row.vacancies_updated_at),
+        "expires_on": _when(row.expires_on), "modified_at": row.modified_at.isoformat(),
+    }
+
+
+def provider_json(provider: RegisterProvider, homes: list[RegisterProperty], lookup: _Lookup,
+                  today: date) -> dict:
+    status = effective_status(provider.status, provider.expires_on, today)
+    return {
+        "id": provider.organisation_id, "name": provider.name, "status": status.value,
+        "status_label": status.label, "on_register": status.on_register,
+        "decision": provider.decision, "accredited_on": _when(provider.accredited_on),
+        "expires_on": _when(provider.expires_on), "open_conditions": provider.open_conditions,
+        "properties_on_register": provider.properties_on_register if status.on_register else 0,
+        "modified_at": provider.modified_at.isoformat(),
+        "register_url": url_for("register.provider", organisation_id=provider.organisation_id,
+                                _external=True),
+        "properties": [property_json(home, lookup, today) for home in homes],
+    }
+
+
+@bp.route("/register/providers")
+@allow(*REGISTER_ROLES)
+def register_providers():
+    today = clock.today()
+    query = parse_query(request.args, change_feed=True)
+    page = search_providers(query, today=today)
+    lookup = _Lookup([home for item in page.items for home in item.properties])
+    return jsonify(page.envelope([provider_json(item.provider, item.properties, lookup, today)
+                                  for item in page.items]))
+
+
+@bp.route("/register/properties")
+@allow(*REGISTER_ROLES)
+def register_properties():
+    today = clock.today()
+    query = parse_query(request.args, change_feed=True)
+    page = search_properties(query, today=today)
+    lookup = _Lookup(page.items)
+    return jsonify(page.envelope([property_json(row, lookup, today) for row in page.items]))
