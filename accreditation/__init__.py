@@ -63,6 +63,9 @@ def create_app(config: dict | None = None) -> Flask:
     api.init_app(app)  # bearer tokens first: the permission check needs the API user
     permissions.init_app(app)
     security.init_app(app)
+    from . import compression
+
+    compression.init_app(app)  # static assets and tablet pages, for the page-weight budget
 
     from .cli import register_commands
 
