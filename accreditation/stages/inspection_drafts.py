@@ -159,13 +159,14 @@ def _lock(link: CaseProperty) -> None:
     """Serialise work on one inspection: a row lock on PostgreSQL, the write lock on SQLite.
     Taken before anything is read, so decisions are made on what is really current."""
     session = db.session
+    link_id = link.id  # read now: after the commit below it would be read again
     if session.get_bind().dialect.name == "sqlite" and not (
             session.new or session.dirty or session.deleted):
         # SQLite cannot turn a read that began before someone else's write into a write:
         # end the read, so the lock is the first statement of a fresh transaction.
         session.commit()
-    db.session.execute(
-        sa.update(CaseProperty).where(CaseProperty.id == link.id)
+    session.execute(
+        sa.update(CaseProperty).where(CaseProperty.id == link_id)
         .values(case_id=CaseProperty.case_id)
         .execution_options(synchronize_session=False))
 

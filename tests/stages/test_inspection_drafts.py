@@ -147,3 +147,80 @@ def test_another_inspector_gets_not_found_and_an_audit_event(journey, inspection
     assert "access.denied" in audit_actions()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(DraftAnswer)) == 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AnswerConflict)) == 0
+
+
+# --- more of the rules ---------------------------------------------------------------------------
+
+def test_a_different_note_alone_is_a_conflict_too(journey, inspection):
+    item = yes_no_item(inspection)
+    drafts.save_answers(journey.inspector, inspection,
+                        [change(item.id, "yes", note="Tested: works")], device_id="tablet-1")
+    [late] = drafts.save_answers(journey.inspector, inspection,
+                                 [change(item.id, "yes", note="Battery missing")],
+                                 device_id="tablet-2")
+    assert (late.status, late.server_note) == ("conflict", "Tested: works")
+    assert drafts.drafts_for(inspection)[item.id].note == "Tested: works"
+
+
+def test_a_change_after_a_resolution_it_did_not_see_is_a_conflict(journey, inspection):
+    item = yes_no_item(inspection)
+    drafts.save_answers(journey.inspector, inspection, [change(item.id, "yes")],
+                        device_id="tablet-1")
+    drafts.save_answers(journey.inspector, inspection, [change(item.id, "no", base=0)],
+                        device_id="tablet-2")
+    [conflict] = drafts.open_conflicts(inspection)
+    drafts.resolve_conflict(journey.inspector, conflict.id, "server")
+    # tablet-1 edits again from revision 1: it has not seen the decision (revision 2).
+    [late] = drafts.save_answers(journey.inspector, inspection,
+                                 [change(item.id, "no", base=1)], device_id="tablet-1")
+    assert (late.status, late.revision) == ("conflict", 2)
+
+
+def test_resolving_twice_the_same_way_changes_nothing_and_the_other_way_is_refused(
+        journey, inspection):
+    item = yes_no_item(inspection)
+    drafts.save_answers(journey.inspector, inspection, [change(item.id, "yes")],
+                        device_id="tablet-1")
+    drafts.save_answers(journey.inspector, inspection, [change(item.id, "no")],
+                        device_id="tablet-2")
+    [conflict] = drafts.open_conflicts(inspection)
+    conflict_id = conflict.id
+    assert drafts.resolve_conflict(journey.inspector, conflict_id, "mine").revision == 2
+    assert drafts.resolve_conflict(journey.inspector, conflict_id, "mine").revision == 2
+    with pytest.raises(InvalidTransition, match="already settled"):
+        drafts.resolve_conflict(journey.inspector, conflict_id, "server")
+    with pytest.raises(ValidationFailed):
+        drafts.resolve_conflict(journey.inspector, conflict_id, "both")
+    assert audit_actions().count("inspection.conflict_resolved") == 1
+
+
+def test_only_the_assigned_inspector_or_a_commissioner_resolves_a_conflict(journey, inspection):
+    item = yes_no_item(inspection)
+    drafts.save_answers(journey.inspector, inspection, [change(item.id, "yes")],
+                        device_id="tablet-1")
+    drafts.save_answers(journey.inspector, inspection, [change(item.id, "no")],
+                        device_id="tablet-2")
+    [conflict] = drafts.open_conflicts(inspection)
+    with pytest.raises(NotFound):
+        drafts.resolve_conflict(UserFactory(inspector=True), conflict.id, "mine")
+    assert "access.denied" in audit_actions()
+    assert len(drafts.open_conflicts(inspection)) == 1
+    assert drafts.resolve_conflict(journey.commissioner, conflict.id, "mine").value == "no"
+
+
+def test_inspections_for_lists_assigned_open_and_coming_inspections_only(journey, inspection):
+    other = UserFactory(inspector=True)
+    assert [link.id for link in drafts.inspections_for(journey.inspector)] == [
+        link.id for link in journey.case.properties]
+    assert drafts.inspections_for(other) == []
+    with pytest.raises(Exception, match="Only inspectors"):
+        drafts.inspections_for(journey.provider)
+
+
+def test_answers_are_closed_once_the_stage_is_over(journey, inspection):
+    journey.inspect_properties()  # scored and the stage completed: awaiting decision
+    [late] = drafts.save_answers(journey.inspector, inspection,
+                                 [change(yes_no_item(inspection).id, "no")])
+    assert late.status == "rejected" and "awaiting decision" in late.message
+    with pytest.raises(InvalidTransition):
+        drafts.submit_inspection(journey.inspector, inspection)
