@@ -8,6 +8,7 @@ and the periodic job is run once at the end, as cron would have.
 from __future__ import annotations
 
 import random
+import uuid
 from collections.abc import Callable
 from datetime import date, timedelta
 
@@ -184,6 +185,26 @@ class DemoStory:
                 checklist, category=link.home.category.value), clock.today())
         return self
 
+    def draft_answers(self) -> DemoStory:
+        """Half the answers to the next property still to inspect, sent from a tablet: an
+        inspection under way, as the inspector's tablet pages show it."""
+        from .stages.inspection_drafts import AnswerChange, save_answers
+
+        link = next((link for link in self.case.properties if link.assessment_id is None), None)
+        if link is None:
+            return self
+        from .demo import plausible_answers
+
+        # Its own random numbers: the stories told after this one stay as they were.
+        rng = random.Random(link.id)  # noqa: S311 (demo data, not secrets)
+        answers = plausible_answers(current_checklist("property_inspection").checklist, rng,
+                                    self.quality, category=link.home.category.value)
+        half = list(answers.items())[:len(answers) // 2]
+        save_answers(self.inspector, link, [
+            AnswerChange(str(uuid.UUID(int=rng.getrandbits(128), version=4)), item_id, value,
+                         None, 0) for item_id, value in half], device_id="demo-tablet")
+        return self
+
     def complete_inspections(self) -> DemoStory:
         self.inspect()
         operations.complete_property_inspections(self.inspector, self.case,
@@ -261,7 +282,8 @@ def load_cases(organisations: dict[str, Organisation], quality: dict[str, float]
     story("Open Door Lodgings")(lambda s: (s.submit(), s.pass_due_diligence(),
                                            s.complete_file_sampling(), s.complete_inspections()))
     story("Riverside Pathways Ltd")(lambda s: (s.submit(), s.pass_due_diligence(),
-                                               s.complete_file_sampling(), s.inspect(count=1)))
+                                               s.complete_file_sampling(), s.inspect(count=1),
+                                               s.draft_answers()))
     story("Cedar House Youth Services Ltd")(lambda s: (s.submit(), s.pass_due_diligence(),
                                                        s.sample_files(assess=2)))
     story("Meridian Youth Homes Ltd")(lambda s: (s.submit(), s.due_diligence(check=True)))
