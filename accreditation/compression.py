@@ -21,6 +21,13 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def compress_chosen_responses(response):
-        if request.path.startswith(COMPRESSED_PREFIXES):
-            return compress.after_request(response)
-        return response
+        if not request.path.startswith(COMPRESSED_PREFIXES):
+            return response
+        if response.direct_passthrough and response.status_code == 200:
+            # A static file is streamed from disk; read it (small) and close it here, so the
+            # compressor gets a plain body and no file is left open.
+            body = b"".join(response.response)
+            response.close()
+            response.direct_passthrough = False
+            response.set_data(body)
+        return compress.after_request(response)

@@ -17,27 +17,31 @@ self.addEventListener("activate", (event) => {
 });
 
 // A page: the server's copy when there is a connection (saved for later), else the saved copy.
-async function page(request) {
+// On a poor connection the saved copy is shown after a few seconds; the fresh one is still saved.
+const offline = () => new Response(
+  '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Offline</title>' +
+  '<meta name="viewport" content="width=device-width, initial-scale=1">' +
+  '<link rel="stylesheet" href="/static/dist/app.css"></head><body class="govuk-template__body">' +
+  '<main class="govuk-main-wrapper govuk-width-container" id="main-content">' +
+  '<h1 class="govuk-heading-l">You are offline</h1><p class="govuk-body">This page was not ' +
+  'saved on this tablet. Answers you gave are kept here and sent when you have a connection. ' +
+  '<a class="govuk-link" href="/inspections/">Your inspections</a></p></main></body></html>',
+  { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } });
+
+async function page(request, event) {
   const cache = await caches.open(PAGES);
-  try {
-    const response = await fetch(request);
+  const key = new URL(request.url).pathname;
+  const network = fetch(request).then(async (response) => {
     if (response.ok && !response.redirected && response.type === "basic") {
-      await cache.put(new URL(request.url).pathname, response.clone());
+      await cache.put(key, response.clone());
     }
     return response;
-  } catch (error) {
-    const saved = await cache.match(new URL(request.url).pathname, { ignoreVary: true });
-    if (saved) return saved;
-    return new Response(
-      '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Offline</title>' +
-      '<meta name="viewport" content="width=device-width, initial-scale=1">' +
-      '<link rel="stylesheet" href="/static/dist/app.css"></head><body class="govuk-template__body">' +
-      '<main class="govuk-main-wrapper govuk-width-container" id="main-content">' +
-      '<h1 class="govuk-heading-l">You are offline</h1><p class="govuk-body">This page was not ' +
-      'saved on this tablet. Answers you gave are kept here and sent when you have a connection. ' +
-      '<a class="govuk-link" href="/inspections/">Your inspections</a></p></main></body></html>',
-      { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } });
-  }
+  });
+  const saved = await cache.match(key, { ignoreVary: true });
+  if (!saved) return network.catch(offline);
+  event.waitUntil(network.catch(() => undefined));
+  const slow = new Promise((resolve) => { setTimeout(resolve, 6000, saved); });
+  return Promise.race([network, slow]).catch(() => saved);
 }
 
 // An asset: the saved copy at once, refreshed from the server in the background.
@@ -60,7 +64,7 @@ self.addEventListener("fetch", (event) => {
   const url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
   if (request.mode === "navigate" && url.pathname.startsWith("/inspections/")) {
-    event.respondWith(page(request));
+    event.respondWith(page(request, event));
   } else if (SHELL.includes(url.pathname)) {
     event.respondWith(asset(request, event));
   }
