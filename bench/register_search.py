@@ -1,0 +1,410 @@
+"""Benchmark: register search at scale (20,000 providers, 100,000 properties).
+
+On SQLite and PostgreSQL (``ACCREDITATION_BENCH_POSTGRES_URL``, or a throwaway server started
+like the test suite's), bulk-loads accredited providers, builds the register index, then runs
+a fixed mix of searches twice: through the JSON API endpoint (Flask test client, bearer token,
+JSON) and as the raw SQL the search runs (the same statements, literal values, straight on the
+driver). Then, under gunicorn with several concurrent clients, compares the throughput of the
+search endpoint with a trivial endpoint. Targets: endpoint p95 at most 2x raw SQL p95 and
+under 50 ms on PostgreSQL; search throughput at least 0.3x the trivial endpoint's.
+Prints what it measured; the LAST line is one JSON object with every figure.
+
+    python bench/register_search.py [--providers 20000] [--properties 100000] [--repeat 15]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # for tests.services, which starts PostgreSQL
+
+import sqlalchemy as sa  # noqa: E402
+from flask_migrate import upgrade  # noqa: E402
+
+from accreditation import create_app  # noqa: E402
+from accreditation.auth.permissions import allow, public  # noqa: E402
+from accreditation.extensions import db  # noqa: E402
+from accreditation.register.access import REGISTER_ROLES  # noqa: E402
+
+TODAY = date(2026, 11, 22)
+SECRET = "bench-secret-key-" + "x" * 32
+BOROUGHS = ["Camden", "Hackney", "Islington", "Haringey", "Lambeth", "Southwark", "Lewisham",
+            "Newham", "Tower Hamlets", "Westminster", "Brent", "Ealing", "Barnet", "Enfield",
+            "Croydon", "Bromley", "Greenwich", "Waltham Forest", "Redbridge", "Harrow"]
+TOWNS = ["London", "Stratford", "Walthamstow", "Croydon", "Wembley", "Ilford", "Enfield",
+         "Barnet", "Harrow", "Bromley", "Woolwich", "Lewisham", "Brixton", "Peckham",
+         "Tottenham", "Hornsey", "Ealing", "Acton", "Camden Town", "Dalston"]
+DISTRICTS = ["N1", "N7", "N16", "N17", "NW1", "NW5", "NW10", "E8", "E15", "E17", "SE15",
+             "SE13", "SW2", "SW9", "W5", "W3", "CR0", "IG1", "EN1", "HA1"]
+WORDS = ["Harbour", "Lights", "Stepping", "Stones", "Northern", "Star", "Bridge", "Haven",
+         "Oak", "Willow", "Beacon", "Compass", "Anchor", "Meadow", "Horizon", "Pathway",
+         "Keystone", "Lantern", "Riverside", "Summit", "Phoenix", "Cedar", "Unity", "Open",
+         "Door", "Bright", "Future", "Foundation", "Community", "Hope"]
+SUFFIXES = ["Housing Ltd", "Supported Living", "Homes", "Care Ltd", "Lodgings", "Trust"]
+CATEGORIES = ["single_occupancy", "ring_fenced_shared", "non_ring_fenced_shared",
+              "supported_lodgings"]
+WHO_FOR = ["Care leavers", "16 and 17 year olds", "Young people leaving care",
+           "Care leavers aged 18 to 21", "Young parents"]
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def bench_app(database_url: str | None = None):
+    """The app plus a trivial endpoint to compare against (also gunicorn's entry point)."""
+    app = create_app({"ENV_NAME": "testing", "SECRET_KEY": SECRET,
+                      "SQLALCHEMY_DATABASE_URI": database_url
+                      or os.environ["ACCREDITATION_DATABASE_URL"]})
+
+    @app.route("/bench/hello")
+    @public
+    def hello():
+        return {"hello": "world"}
+
+    # The same trivial answer behind the API's bearer-token check, which every API request
+    # pays (token lookup and its last-used time): the fair baseline for an API search.
+    @app.route("/api/bench/hello")
+    @allow(*REGISTER_ROLES)
+    def hello_api():
+        return {"hello": "world"}
+
+    return app
+
+
+# --- data --------------------------------------------------------------------------------------
+
+def load(connection, providers: int, properties: int, seed: int = 7) -> dict:
+    """Bulk-load councils, accredited providers and their properties; returns what it made."""
+    from accreditation.auth.models import User
+    from accreditation.cases.models import Case, CaseProperty, Decision
+    from accreditation.councils import Council
+    from accreditation.providers.models import Organisation, Property
+
+    rng = random.Random(seed)
+    now = datetime.now(UTC)
+    connection.execute(sa.insert(Council.__table__), [
+        {"id": n + 1, "name": name, "ons_code": f"E09{n:06d}", "in_consortium": True}
+        for n, name in enumerate(BOROUGHS)])
+    connection.execute(sa.insert(User.__table__), [{
+        "id": 1, "email": "bench.commissioner@example.org", "full_name": "Bench Commissioner",
+        "role": "commissioner", "password_hash": "x", "created_at": now, "is_active": True}])
+    names = []
+    for n in range(providers):
+        name = f"{rng.choice(WORDS)} {rng.choice(WORDS)} {rng.choice(SUFFIXES)} {n}"
+        names.append(name)
+    per = max(1, properties // providers)
+    batch = 5000
+    organisations, cases, decisions, homes, links = [], [], [], [], []
+    property_id = 0
+    for n in range(providers):
+        org_id = n + 1
+        organisations.append({"id": org_id, "name": names[n], "created_at": now})
+        status = "suspended" if n % 20 == 0 else "accredited"
+        cases.append({"id": org_id, "organisation_id": org_id, "status": status,
+                      "version": 2, "created_at": now, "status_changed_at": now,
+                      "decided_at": now, "accredited_on": TODAY - timedelta(days=n % 300),
+                      "expires_on": TODAY + timedelta(days=65 + n % 300),
+                      "suspension_reason": "Bench" if status == "suspended" else None})
+        decisions.append({"id": org_id, "case_id": org_id, "outcome": "accredited",
+                          "reasons": "Meets the standard.", "decided_by_id": 1,
+                          "decided_at": now, "expires_on": TODAY + timedelta(days=65 + n % 300)})
+        for _ in range(per):
+            property_id += 1
+            age_min = rng.choice([16, 16, 16, 18])
+            district = rng.choice(DISTRICTS)
+            beds = rng.randint(1, 6)
+            homes.append({
+                "id": property_id, "organisation_id": org_id,
+                "name": f"{rng.choice(WORDS)} House {property_id}",
+                "address_line_1": f"{property_id} Bench Street", "town": rng.choice(TOWNS),
+                "postcode": f"{district} {rng.randint(1, 9)}AB",
+                "local_authority_id": rng.randint(1, len(BOROUGHS)),
+                "category": rng.choice(CATEGORIES), "bed_spaces": beds, "age_min": age_min,
+                "age_max": rng.choice([18, 21, 25]), "who_for": rng.choice(WHO_FOR),
+                "vacancies": rng.randint(0, beds) if rng.random() < 0.3 else 0,
+                "created_at": now})
+            links.append({"id": property_id, "case_id": org_id, "property_id": property_id,
+                          "outcome": "passed", "accredited": True})
+    for table, rows in ((Organisation.__table__, organisations), (Case.__table__, cases),
+                        (Decision.__table__, decisions), (Property.__table__, homes),
+                        (CaseProperty.__table__, links)):
+        for start in range(0, len(rows), batch):
+            connection.execute(sa.insert(table), rows[start:start + batch])
+    if connection.dialect.name == "postgresql":
+        for table in ("council", "user", "organisation", "accreditation_case", "decision",
+                      "property", "case_property"):
+            sql = (f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "  # noqa: S608
+                   f"(SELECT max(id) FROM \"{table}\"))")  # fixed table names
+            connection.exec_driver_sql(sql)
+    return {"names": names, "providers": providers, "properties": property_id}
+
+
+def query_mix(names: list[str]) -> list[dict]:
+    rng = random.Random(11)
+    exact = rng.choice(names)
+    return [
+        {"q": exact},                                               # exact name
+        {"q": exact.split()[0][:4].lower()},                        # prefix of a word
+        {"q": "harbour lights"},                                    # two words
+        {"q": "Walthamstow"},                                       # town
+        {"q": "N16"},                                               # postcode district
+        {"local_authority": "1", "category": "single_occupancy", "age": "17"},
+        {"local_authority": "3", "vacancies": "yes"},
+        {"age": "17", "who_for": "care leavers", "sort": "expiry"},
+        {"q": "haven", "category": "supported_lodgings", "sort": "name"},
+        {"status": "accredited", "page": "5"},
+    ]
+
+
+# --- measuring ----------------------------------------------------------------------------------
+
+def measure_backend(name: str, url: str, providers: int, properties: int,
+                    repeat: int) -> dict:
+    from accreditation.api.tokens import create_token
+    from accreditation.auth.models import User
+    from accreditation.register.index import rebuild
+    from accreditation.register.search import parse_query, property_statements
+
+    app = bench_app(url)
+    app.config["TESTING"] = False
+    with app.app_context():
+        upgrade()
+        started = time.perf_counter()
+        with db.engine.begin() as connection:
+            made = load(connection, providers, properties)
+        load_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        with db.engine.begin() as connection:
+            rebuild(connection, today=TODAY)
+            connection.exec_driver_sql("ANALYZE")
+        index_seconds = time.perf_counter() - started
+        user = db.session.get(User, 1)
+        _, token = create_token(user, "bench")
+        db.session.commit()
+    print(f"[{name}] loaded {made['providers']} providers, {made['properties']} properties in "
+          f"{load_seconds:.1f}s; register index built in {index_seconds:.1f}s")
+
+    mix = query_mix(made["names"])
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    from accreditation import clock
+
+    endpoint: list[float] = []
+    raw: list[float] = []
+    with clock.pretend(TODAY):
+        for args in mix:  # warm up caches, check every query answers
+            response = client.get("/api/v1/register/properties", query_string=args,
+                                  headers=headers)
+            assert response.status_code == 200, (args, response.text)
+        for _ in range(repeat):
+            for args in mix:
+                started = time.perf_counter()
+                response = client.get("/api/v1/register/properties", query_string=args,
+                                      headers=headers)
+                endpoint.append(time.perf_counter() - started)
+                assert response.status_code == 200
+        with app.app_context():
+            statements = []
+            from werkzeug.datastructures import MultiDict
+            for args in mix:
+                query = parse_query(MultiDict(args), change_feed=True)
+                for statement in property_statements(query, TODAY):
+                    statements.append(str(statement.compile(
+                        db.engine, compile_kwargs={"literal_binds": True})))
+            raw_connection = db.engine.raw_connection()
+            try:
+                cursor = raw_connection.cursor()
+                for _ in range(repeat):
+                    for index in range(0, len(statements), 2):
+                        started = time.perf_counter()
+                        for sql in statements[index:index + 2]:
+                            cursor.execute(sql)
+                            cursor.fetchall()
+                        raw.append(time.perf_counter() - started)
+                raw_connection.rollback()
+            finally:
+                raw_connection.close()
+            db.session.remove()
+            db.engine.dispose()
+    result = {
+        "providers": made["providers"], "properties": made["properties"],
+        "load_seconds": round(load_seconds, 2), "index_seconds": round(index_seconds, 2),
+        "endpoint_p50_ms": round(statistics.median(endpoint) * 1000, 2),
+        "endpoint_p95_ms": round(percentile(endpoint, 0.95) * 1000, 2),
+        "raw_sql_p50_ms": round(statistics.median(raw) * 1000, 2),
+        "raw_sql_p95_ms": round(percentile(raw, 0.95) * 1000, 2),
+    }
+    result["p95_ratio"] = round(result["endpoint_p95_ms"] / max(result["raw_sql_p95_ms"], 1e-6),
+                                2)
+    print(f"[{name}] endpoint p50 {result['endpoint_p50_ms']} ms, p95 "
+          f"{result['endpoint_p95_ms']} ms; raw SQL p50 {result['raw_sql_p50_ms']} ms, p95 "
+          f"{result['raw_sql_p95_ms']} ms; ratio {result['p95_ratio']}")
+    result["_token"] = token
+    result["_mix"] = mix
+    return result
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _hammer(port: int, paths: list[str], headers: dict, clients: int, seconds: float) -> float:
+    """Requests per second from ``clients`` keep-alive clients cycling through ``paths``."""
+    counts = [0] * clients
+    stop = time.perf_counter() + seconds
+
+    def client(number: int) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        index = number
+        while time.perf_counter() < stop:
+            connection.request("GET", paths[index % len(paths)], headers=headers)
+            response = connection.getresponse()
+            response.read()
+            assert response.status == 200, response.status
+            counts[number] += 1
+            index += 1
+        connection.close()
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(counts) / (time.perf_counter() - started)
+
+
+def measure_throughput(url: str, token: str, mix: list[dict], workers: int, clients: int,
+                       seconds: float) -> dict:
+    port = _free_port()
+    env = {**os.environ, "ACCREDITATION_DATABASE_URL": url, "ACCREDITATION_ENV": "testing",
+           "ACCREDITATION_SECRET_KEY": SECRET}
+    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+    process = subprocess.Popen(  # noqa: S603 (our own gunicorn, fixed arguments)
+        [gunicorn, "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--log-level",
+         "warning", "bench.register_search:bench_app()"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.time() + 30
+        while True:
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                connection.request("GET", "/bench/hello")
+                if connection.getresponse().status == 200:
+                    break
+            except OSError:
+                if time.time() > deadline or process.poll() is not None:
+                    raise RuntimeError("gunicorn did not start: "
+                                       + process.stderr.read().decode()[-2000:]) from None
+                time.sleep(0.2)
+        headers = {"Authorization": f"Bearer {token}"}
+        paths = [f"/api/v1/register/properties?{urlencode(args)}" for args in mix]
+        _hammer(port, ["/bench/hello"], {}, clients, 1.0)  # warm up every worker
+        _hammer(port, paths, headers, clients, 1.0)
+        hello = _hammer(port, ["/bench/hello"], {}, clients, seconds)
+        hello_api = _hammer(port, ["/api/bench/hello"], headers, clients, seconds)
+        search = _hammer(port, paths, headers, clients, seconds)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    return {"workers": workers, "clients": clients, "seconds": seconds,
+            "hello_rps": round(hello, 1), "hello_api_rps": round(hello_api, 1),
+            "search_rps": round(search, 1),
+            "throughput_ratio": round(search / hello, 3),
+            "throughput_ratio_vs_authenticated_hello": round(search / hello_api, 3)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--providers", type=int, default=20_000)
+    parser.add_argument("--properties", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=8.0)
+    options = parser.parse_args()
+
+    results: dict = {"benchmark": "register_search"}
+    with tempfile.TemporaryDirectory() as directory:
+        sqlite_url = f"sqlite:///{directory}/bench.sqlite"
+        results["sqlite"] = measure_backend("sqlite", sqlite_url, options.providers,
+                                            options.properties, options.repeat)
+        throughput_url, throughput_token = sqlite_url, results["sqlite"]["_token"]
+        mix = results["sqlite"]["_mix"]
+        server = None
+        postgres_url = os.environ.get("ACCREDITATION_BENCH_POSTGRES_URL")
+        try:
+            if not postgres_url:
+                from tests.services import start_postgres
+
+                try:
+                    server = start_postgres()
+                except BaseException as error:  # pytest.skip outside CI
+                    print(f"[postgresql] not measured: {error}")
+                if server is not None:
+                    admin = sa.create_engine(server.url, isolation_level="AUTOCOMMIT")
+                    with admin.connect() as connection:
+                        connection.exec_driver_sql('CREATE DATABASE "register_bench"')
+                    admin.dispose()
+                    postgres_url = server.url.rsplit("/", 1)[0] + "/register_bench"
+            if postgres_url:
+                results["postgresql"] = measure_backend(
+                    "postgresql", postgres_url, options.providers, options.properties,
+                    options.repeat)
+                throughput_url = postgres_url
+                throughput_token = results["postgresql"]["_token"]
+            backend = "postgresql" if postgres_url else "sqlite"
+            throughput = measure_throughput(throughput_url, throughput_token, mix,
+                                            options.workers, options.clients, options.seconds)
+            throughput["database"] = backend
+            print(f"[gunicorn/{backend}] {options.workers} workers, {options.clients} clients: "
+                  f"hello {throughput['hello_rps']} req/s, hello with a bearer token "
+                  f"{throughput['hello_api_rps']} req/s, search {throughput['search_rps']} "
+                  f"req/s; ratio {throughput['throughput_ratio']} (vs the token-checked hello "
+                  f"{throughput['throughput_ratio_vs_authenticated_hello']})")
+            results["throughput"] = throughput
+            results["throughput_ratio"] = throughput["throughput_ratio"]
+        finally:
+            if server is not None:
+                server.stop()
+    for backend in ("sqlite", "postgresql"):
+        if backend in results:
+            results[backend].pop("_token", None)
+            results[backend].pop("_mix", None)
+    targets = {"p95_ratio_max": 2.0, "postgresql_endpoint_p95_ms_max": 50.0,
+               "throughput_ratio_min": 0.3}
+    met = {"p95_ratio": all(results[b]["p95_ratio"] <= 2.0 for b in ("sqlite", "postgresql")
+                            if b in results),
+           "throughput_ratio": results.get("throughput_ratio", 0) >= 0.3}
+    if "postgresql" in results:
+        met["postgresql_endpoint_p95_ms"] = results["postgresql"]["endpoint_p95_ms"] <= 50.0
+    results["targets"] = {**targets, "met": met}
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()
