@@ -191,8 +191,18 @@ def _current_submission(link: CaseProperty) -> InspectionSubmission | None:
         .order_by(InspectionSubmission.id.desc()).limit(1))
 
 
+def _scored_this_round(link: CaseProperty) -> Assessment | None:
+    """The property's assessment if it was recorded in this round some other way (the
+    checklist API, or before the tablet pages existed)."""
+    assessment = link.assessment
+    if assessment is not None and assessment.recorded_at >= link.case.status_changed_at:
+        return assessment
+    return None
+
+
 def is_submitted(link: CaseProperty) -> bool:
-    return _current_submission(link) is not None
+    """Whether this round's inspection of the property is submitted (or scored already)."""
+    return _current_submission(link) is not None or _scored_this_round(link) is not None
 
 
 def _closed_reason(link: CaseProperty) -> str | None:
@@ -560,6 +570,10 @@ def submit_inspection_once(actor: User, link: CaseProperty,
     if earlier is not None:
         db.session.commit()
         return _assessment_of(earlier), False
+    scored = _scored_this_round(link)
+    if scored is not None:
+        db.session.commit()
+        return scored, False
     case = link.case
     if case.status not in INSPECTABLE or (case.status is CaseStatus.REASSESSMENT_DUE
                                           and not link.accredited):

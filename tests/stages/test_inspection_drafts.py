@@ -13,9 +13,10 @@ from accreditation.extensions import db
 from accreditation.stages import inspection_drafts as drafts
 from accreditation.stages.inspection_drafts import AnswerChange
 from accreditation.stages.models import AnswerConflict, ChangeLogEntry, DraftAnswer
+from accreditation.stages.property_inspection import record_property_inspection
 from accreditation.standards.models import Assessment
 
-from ..cases.journey import best_answers
+from ..cases.journey import TODAY, best_answers
 from ..factories import UserFactory
 
 
@@ -224,3 +225,13 @@ def test_answers_are_closed_once_the_stage_is_over(journey, inspection):
     assert late.status == "rejected" and "awaiting decision" in late.message
     with pytest.raises(InvalidTransition):
         drafts.submit_inspection(journey.inspector, inspection)
+
+
+def test_a_property_scored_another_way_this_round_counts_as_submitted(journey, inspection):
+    answers = best_answers("property_inspection", category=inspection.home.category.value)
+    scored = record_property_inspection(journey.inspector, inspection, answers, TODAY)
+    assert drafts.is_submitted(inspection) and not drafts.is_inspectable(inspection)
+    assert drafts.submit_inspection(journey.inspector, inspection).id == scored.id
+    [late] = drafts.save_answers(journey.inspector, inspection,
+                                 [change(yes_no_item(inspection).id, "no")])
+    assert late.status == "rejected"
