@@ -297,7 +297,8 @@ def upload_evidence(actor: User, organisation: Organisation, file_storage: FileS
                     item_id: str | None = None,
                     corrective_action: CorrectiveAction | None = None,
                     supersedes: Evidence | None = None,
-                    home: Property | None = None) -> Evidence:
+                    home: Property | None = None,
+                    client_id: str | None = None) -> Evidence:
     """Check, clean, scan and store an uploaded file, and record it.
 
     Guarantees: nothing is stored for a refused upload (``UploadRejected`` says why, on the
@@ -309,6 +310,9 @@ def upload_evidence(actor: User, organisation: Organisation, file_storage: FileS
 
     A new version (``supersedes``) keeps the old record as history; it takes the old one's
     application, item, condition and property, and must be for the same purpose.
+
+    ``client_id`` (unique) names the upload as the sending device made it; a second upload
+    with the same one fails to commit (``Conflict``) and stores nothing.
     """
     purpose = _purpose(purpose)
     item_id = _item_id(item_id)
@@ -393,6 +397,7 @@ def upload_evidence(actor: User, organisation: Organisation, file_storage: FileS
             record.uploaded_by_id = actor.id
             record.storage_key = key
             record.supersedes_id = supersedes.id if supersedes else None
+            record.client_id = client_id
             # Scanned before its row is written: the time between storing and committing
             # stays short.
             _apply_scan(record, scanned)
