@@ -21,7 +21,8 @@ NAVIGATION = {
         ("admin.staff", "Staff"), ("register.home", "Register"),
         ("admin.audit_trail", "Audit trail"),
     ],
-    Role.SOCIAL_WORKER: [("register.home", "Register")],
+    Role.SOCIAL_WORKER: [("register.home", "Register"),
+                         ("register.referral_checks", "Your referral checks")],
 }
 
 

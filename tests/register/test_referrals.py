@@ -280,3 +280,10 @@ def test_a_check_stores_no_personal_data_of_the_young_person(client, social_work
     assert set(event.details) <= {"reference", "organisation_name", "property_id",
                                   "checked_on", "register", "client"}
     assert get_check_for(social_worker, event.id).reference == "CN-1"
+
+
+def test_a_social_worker_finds_their_past_checks_from_the_navigation(client, social_worker):
+    client.sign_in(social_worker)
+    page = client.get("/register/").text
+    assert 'href="/register/referral-checks"' in page
+    assert "Your referral checks" in page
