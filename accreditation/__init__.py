@@ -115,8 +115,8 @@ def _register_blueprints(app: Flask) -> None:
     # in every view (and with them, import cycles).
     from . import admin, api, auth, cases, evidence, main, providers, register, stages, standards
     from .admin import views as _admin_views  # noqa: F401
-    from .api import views as _api_views  # noqa: F401
     from .api import register as _api_register  # noqa: F401
+    from .api import views as _api_views  # noqa: F401
     from .auth import views as _auth_views  # noqa: F401
     from .cases import views as _case_views  # noqa: F401
     from .evidence import views as _evidence_views  # noqa: F401

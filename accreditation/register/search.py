@@ -282,8 +282,9 @@ def property_statements(query: RegisterQuery, today: date) -> tuple[sa.Select, s
     t = RegisterProperty
     conditions = _conditions(query, today)
     count = sa.select(sa.func.count()).select_from(t).where(*conditions)
+    ranked = [_relevance(query).desc()] if query.terms else []
     order = {
-        "relevance": [_relevance(query).desc(), t.provider_name_key, t.property_id],
+        "relevance": [*ranked, t.provider_name_key, t.property_id],
         "name": [t.provider_name_key, t.property_id],
         "expiry": [t.expires_on, t.provider_name_key, t.property_id],
     }[query.sort]
