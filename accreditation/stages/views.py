@@ -250,6 +250,7 @@ def _inspection_row(link: CaseProperty) -> dict:
     return {"link": link, "address": _address(link), "total": len(items),
             "answered": sum(_answered(drafts, item.id) for item in items),
             "submitted": inspection_drafts.is_submitted(link),
+            "open": inspection_drafts.is_inspectable(link),
             "conflicts": len(inspection_drafts.open_conflicts(link))}
 
 
@@ -262,7 +263,8 @@ def _inspection_context(link: CaseProperty) -> dict:
             "answered": sum(_answered(drafts, item.id) for item in items),
             "conflicts": inspection_drafts.open_conflicts(link),
             "photos": inspection_drafts.photos_for(link),
-            "submitted": not inspection_drafts.is_inspectable(link),
+            "submitted": inspection_drafts.is_submitted(link),
+            "editable": inspection_drafts.is_inspectable(link),
             "answer_choices": answer_choices, "answer_label": answer_label}
 
 

@@ -13,6 +13,7 @@ import pytest
 
 from ..cases.journey import Journey
 from ..factories import TEST_PASSWORD, UserFactory
+from ..services import unavailable
 from .conftest import sign_in
 from .inspection_helpers import TABLET, inspection_ready
 
@@ -36,6 +37,8 @@ def pages_under(app, prefix: str, ids: dict) -> list[str]:
 
 
 def serious_violations(page) -> list[dict]:
+    if not AXE.exists():
+        unavailable(f"axe-core not found at {AXE}: run npm ci (make assets)")
     page.add_script_tag(path=str(AXE))
     result = page.evaluate(
         "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", TAGS)

@@ -61,6 +61,18 @@ def test_the_list_shows_each_assigned_property_with_its_progress(inspector, insp
     assert f'href="/inspections/{inspection.id}"' in page
 
 
+def test_an_upcoming_inspection_can_be_read_but_not_answered_yet(client, journey):
+    journey.submit()
+    journey.pass_due_diligence()  # file sampling comes first
+    link = journey.case.properties[0]
+    client.sign_in(journey.inspector)
+    assert "Upcoming" in client.get("/inspections/").text
+    page = page_of(client, link)
+    assert "This inspection opens when the application reaches the property inspection" in page
+    assert 'type="radio" value="yes" disabled' in page
+    assert "Submit inspection" not in client.get(f"/inspections/{link.id}/summary").text
+
+
 def test_the_checklist_page_is_by_section_with_guidance_one_tap_answers_and_photos(
         inspector, inspection):
     page = page_of(inspector, inspection)

@@ -16,7 +16,10 @@ function showStatus(state) {
                    state.photos && plural(state.photos, "photo")].filter(Boolean).join(" and ");
   const when = state.lastSync ? new Date(state.lastSync).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) : null;
   let text;
-  if (state.signInNeeded && waiting) text = `Sign in again to send ${waiting} saved on this tablet.`;
+  const total = state.answers + state.photos;
+  if (state.signInNeeded && waiting) {
+    text = `Sign in again to send ${total} saved ${state.photos ? "answers and photos" : total === 1 ? "answer" : "answers"}.`;
+  }
   else if (waiting) text = `${waiting} saved on this tablet, not sent yet.${state.online ? "" : " You are offline: they will be sent when you have a connection."}`;
   else text = "Everything you entered has been sent.";
   if (when) text += ` Last sent at ${when}.`;
