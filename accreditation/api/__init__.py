@@ -25,8 +25,8 @@ def authenticate_api_request() -> None:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     user = user_for_token(token.strip()) if scheme.lower() == "bearer" and token else None
-    if user is not None:
-        db.session.commit()  # keeps the token's last-used time
+    if user is not None and db.session.dirty:
+        db.session.commit()  # keeps the token's last-used time, when it moved
     # Flask-Login reads the current user from here before it looks at the session.
     g._login_user = user or AnonymousUserMixin()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -15,6 +15,9 @@ from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 
 PREFIX = "acc_"
+# When a token was last used is kept to the nearest few minutes: writing it on every request
+# would make each API call a write, and make concurrent calls with one token queue on its row.
+LAST_USED_RESOLUTION = timedelta(minutes=5)
 
 
 def _hash(token: str) -> str:
@@ -55,7 +58,8 @@ def revoke_token(token_id: int, *, actor: User | None = None) -> ApiToken:
 
 
 def user_for_token(token: str) -> User | None:
-    """The active user an unrevoked token belongs to, or None. Marks the token as used."""
+    """The active user an unrevoked token belongs to, or None. Marks the token as used (to
+    within ``LAST_USED_RESOLUTION``; the caller commits if the session is dirty)."""
     if not token.startswith(PREFIX):
         return None
     record = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _hash(token)))
@@ -63,5 +67,7 @@ def user_for_token(token: str) -> User | None:
         return None
     if record.expires_at is not None and record.expires_at <= utcnow():
         return None
-    record.last_used_at = utcnow()
+    now = utcnow()
+    if record.last_used_at is None or now - record.last_used_at >= LAST_USED_RESOLUTION:
+        record.last_used_at = now
     return record.user

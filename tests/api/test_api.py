@@ -180,3 +180,23 @@ def test_the_openapi_document_is_public_and_describes_every_api_route(app, clien
               .replace(">", "}") for rule in app.url_map.iter_rules()
               if rule.rule.startswith("/api/v1") and not rule.rule.endswith("openapi.json")}
     assert routes == documented
+
+
+def test_a_tokens_last_use_is_written_once_in_a_while_not_on_every_call(client):
+    from accreditation.api.tokens import LAST_USED_RESOLUTION, create_token
+    from accreditation.auth.models import ApiToken
+
+    record, token = create_token(UserFactory(commissioner=True), "Camden case system")
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/cases", headers=headers).status_code == 200
+    first = db.session.scalars(sa.select(ApiToken)).one().last_used_at
+    assert first is not None
+    assert client.get("/api/v1/cases", headers=headers).status_code == 200
+    db.session.expire_all()
+    assert db.session.scalars(sa.select(ApiToken)).one().last_used_at == first
+    stored = db.session.scalars(sa.select(ApiToken)).one()
+    stored.last_used_at = first - LAST_USED_RESOLUTION
+    db.session.commit()
+    assert client.get("/api/v1/cases", headers=headers).status_code == 200
+    db.session.expire_all()
+    assert db.session.scalars(sa.select(ApiToken)).one().last_used_at > first
