@@ -185,3 +185,38 @@ def test_sending_the_whole_outbox_ten_times_stores_everything_once(ready, new_pa
         assert replay == {"changes": 12, "photos": 1, "replayed": 13}
     assert server_counts(link) == before == {"drafts": 12, "changes": 12, "photos": 1,
                                              "conflicts": 0}
+
+
+def test_answers_wait_on_the_tablet_while_the_inspector_must_sign_in_again(
+        ready, new_page, e2e_db):
+    from accreditation.auth.models import ApiToken
+    from accreditation.database import utcnow
+
+    journey, link = ready
+    answers = list(answers_for(link).items())[:3]
+    page = new_page(viewport=TABLET, has_touch=True)
+    open_inspection(page, journey, link)
+    page.context.set_offline(True)
+    for item_id, value in answers:
+        answer(page, item_id, value)
+    # While offline the session ends and the tablet's token is withdrawn.
+    page.context.clear_cookies()
+    e2e_db.session.commit()  # a fresh transaction sees the token the page bought
+    tokens = e2e_db.session.scalars(e2e_db.select(ApiToken)).all()
+    assert [token.name for token in tokens] == ["tablet"]
+    for token in tokens:
+        token.revoked_at = utcnow()
+    e2e_db.session.commit()
+    page.context.set_offline(False)
+    page.wait_for_selector("text=Sign in again to send 3 saved answers")
+    assert page.is_visible("[data-sign-in] a:has-text('Sign in again')")
+    assert server_counts(link)["drafts"] == 0
+    screenshot(page, "tablet-sign-in-again")
+
+    page.click("[data-sign-in] a")
+    page.fill("#email", journey.inspector.email)
+    page.fill("#password", TEST_PASSWORD)
+    page.click("button:has-text('Sign in')")
+    page.wait_for_selector(f"[data-inspection='{link.id}']")
+    wait_until_sent(page)
+    assert server_counts(link) == {"drafts": 3, "changes": 3, "photos": 0, "conflicts": 0}
