@@ -502,11 +502,18 @@ def add_item_photo(actor: User, link: CaseProperty, item_id: str, client_id: str
     whether this call created it. A photo sent again with the same ``client_id`` returns the
     first record and stores nothing (no row, no object), also when both copies arrive at
     once. The file goes through the usual evidence checks (content, size, metadata stripped,
-    scan) in ``upload_evidence``."""
+    scan) in ``upload_evidence``. Uploads for one inspection are taken one at a time."""
     _ensure_may_inspect(actor, link)
     client_id = _client_id(client_id)
     existing = _find_photo(client_id)
     if existing is not None:
+        return _replayed_photo(actor, link, existing), False
+    # One photo of an inspection at a time: a copy arriving meanwhile waits, then finds this
+    # one (and SQLite never has two writers racing to commit).
+    _lock(link)
+    existing = _find_photo(client_id)
+    if existing is not None:
+        db.session.commit()
         return _replayed_photo(actor, link, existing), False
     closed = _closed_reason(link)
     if closed:

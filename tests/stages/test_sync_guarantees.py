@@ -32,16 +32,16 @@ def batch_for(link, size: int = 4) -> list[AnswerChange]:
     return [AnswerChange(str(uuid.uuid4()), item.id, "yes", None, 0) for item in items[:size]]
 
 
-def lose_the_first_lookup(monkeypatch, name: str) -> None:
-    """The lookup of a client_id misses once, as when the other copy commits just after it:
-    the insert then meets the unique key."""
+def lose_the_first_lookups(monkeypatch, name: str, misses: int = 1) -> None:
+    """The lookups of a client_id miss, as when the other copy commits just after them: the
+    insert then meets the unique key."""
     real = getattr(drafts, name)
-    missed: set = set()
+    missed: dict = {}
 
     def lookup(*args):
         key = args[-1]
-        if key not in missed:
-            missed.add(key)
+        missed[key] = missed.get(key, 0) + 1
+        if missed[key] <= misses:
             return None
         return real(*args)
 
@@ -51,7 +51,7 @@ def lose_the_first_lookup(monkeypatch, name: str) -> None:
 def test_a_copy_that_loses_the_race_gets_the_stored_result(journey, inspection, monkeypatch):
     batch = batch_for(inspection)
     first = drafts.save_answers(journey.inspector, inspection, batch, device_id="tablet-1")
-    lose_the_first_lookup(monkeypatch, "_find_change")
+    lose_the_first_lookups(monkeypatch, "_find_change")
     second = drafts.save_answers(journey.inspector, inspection, batch, device_id="tablet-1")
     assert all(result.replayed for result in second)
     assert [(r.status, r.revision) for r in second] == [(r.status, r.revision) for r in first]
@@ -123,11 +123,17 @@ def test_a_photo_copy_that_loses_the_race_leaves_nothing_behind(app, journey, in
     client_id = str(uuid.uuid4())
     record, _ = drafts.add_item_photo(journey.inspector, inspection, item_id, client_id, photo())
     keys = stored_keys(app)
-    lose_the_first_lookup(monkeypatch, "_find_photo")
+    # Both lookups before the upload (before and after the inspection's lock) miss.
+    lose_the_first_lookups(monkeypatch, "_find_photo", misses=2)
+    store = app.extensions["evidence_storage"]
+    real_put, put = store.put, []
+    monkeypatch.setattr(store, "put", lambda key, *a, **k: (put.append(key),
+                                                            real_put(key, *a, **k)))
     again, created = drafts.add_item_photo(journey.inspector, inspection, item_id, client_id,
                                            photo())
     assert (again.id, created) == (record.id, False)
-    assert stored_keys(app) == keys  # the losing copy's objects were removed again
+    assert len(put) == 2  # the losing copy was stored, met the unique key...
+    assert stored_keys(app) == keys  # ...and its objects were removed again
     assert count(Evidence) == 1
 
 
@@ -228,3 +234,37 @@ def test_replays_and_reorders_end_in_the_state_of_applying_each_change_once(jour
             forget(inspection)
 
     check()
+
+
+def test_copies_of_a_photo_sent_at_the_same_moment_store_one(app, journey, inspection):
+    item_id = batch_for(inspection, 1)[0].item_id
+    client_id = str(uuid.uuid4())
+    user_id, link_id = journey.inspector.id, inspection.id
+    db.session.commit()
+    start = threading.Barrier(2)
+    outcomes: list = [None, None]
+
+    def send(index: int) -> None:
+        with app.app_context():
+            try:
+                start.wait()
+                record, created = drafts.add_item_photo(
+                    db.session.get(User, user_id), db.session.get(CaseProperty, link_id),
+                    item_id, client_id, photo())
+                outcomes[index] = (record.id, created)
+            except Exception as error:  # reported below, in the test's thread
+                outcomes[index] = error
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=send, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
+    assert outcomes[0][0] == outcomes[1][0]
+    assert sorted(created for _, created in outcomes) == [False, True]
+    db.session.expire_all()
+    record = db.session.scalars(sa.select(Evidence)).one()
+    assert stored_keys(app) == sorted([record.storage_key, record.preview_key])
