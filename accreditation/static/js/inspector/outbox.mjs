@@ -45,9 +45,16 @@ async function csrfToken(fresh) {
 }
 
 // A short-lived API token for this tablet, bought with the signed-in session.
+let buying = null;
+
 async function apiToken(renew) {
   const saved = await store.meta("token");
   if (!renew && saved && Date.parse(saved.expires_at) > Date.now() + 60_000) return saved.token;
+  buying ||= buyToken().finally(() => { buying = null; }); // one purchase for all who wait
+  return buying;
+}
+
+async function buyToken() {
   for (const fresh of [false, true]) {
     const response = await fetch("/inspections/device-token", {
       method: "POST", credentials: "same-origin",
