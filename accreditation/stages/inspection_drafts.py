@@ -33,6 +33,7 @@ inspection with the access check), ``is_submitted``, ``checklist_for``, ``photos
 
 from __future__ import annotations
 
+import math
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -288,10 +289,14 @@ def _problem(change: AnswerChange, items: dict[str, Item]) -> str | None:
         return (f"'{change.item_id}' is not a question of this property's inspection "
                 "checklist. Reload the checklist.")
     value = change.value
-    if isinstance(value, bool) or not isinstance(value, str | int | float | type(None)):
+    if isinstance(value, bool) or not isinstance(value, str | int | float | type(None)) or (
+            isinstance(value, float) and not math.isfinite(value)):
         return f"{item.title}: the answer must be text, a number or empty."
     if isinstance(value, str) and len(value) > MAX_TEXT_VALUE:
         return f"{item.title}: the answer is longer than {MAX_TEXT_VALUE} characters."
+    if "\x00" in (value if isinstance(value, str) else "") + (
+            change.note if isinstance(change.note, str) else ""):
+        return f"{item.title}: the answer or note contains a character that is not text."
     if value is not None and value != "":
         problem = answer_problem(item, value)
         if problem:
@@ -397,7 +402,7 @@ def save_answers(actor: User, link: CaseProperty, changes: list[AnswerChange], *
     Commits once.
     """
     _ensure_may_inspect(actor, link)
-    if device_id is not None and (not isinstance(device_id, str)
+    if device_id is not None and (not isinstance(device_id, str) or "\x00" in device_id
                                   or not 0 < len(device_id) <= MAX_DEVICE_ID):
         raise ValidationFailed(f"device_id must be 1 to {MAX_DEVICE_ID} characters.",
                                field="device_id")

@@ -8,6 +8,8 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from accreditation import create_app
@@ -342,3 +344,92 @@ def test_only_inspectors_and_commissioners_get_a_tablet_token(journey, role):
         drafts.issue_device_token(user)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ApiToken)) == 0
     assert "access.denied" in audit_actions()
+
+
+# --- whatever arrives, the answer is a result or a 400 problem, never a server error -------------
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
+    | st.text(max_size=12),
+    lambda children: st.lists(children, max_size=3)
+    | st.dictionaries(st.text(max_size=8), children, max_size=3),
+    max_leaves=8)
+ITEM_IDS = ["smoke_alarms", "manager_named", "no_such_item", "Bad Id", ""]
+
+
+def change_bodies():
+    field = lambda good: st.one_of(good, JSON)  # noqa: E731
+    return st.fixed_dictionaries(
+        {"client_id": field(st.uuids().map(str)), "item_id": field(st.sampled_from(ITEM_IDS)),
+         "value": field(st.sampled_from(["yes", "no", 2, 2.5, None, "not_applicable"])),
+         "base_revision": field(st.integers(-1, 3))},
+        optional={"note": field(st.text(max_size=30)), "extra": JSON})
+
+
+BODIES = st.one_of(
+    JSON,
+    st.fixed_dictionaries({"device_id": st.one_of(st.text(max_size=70), JSON),
+                           "changes": st.one_of(st.lists(change_bodies(), max_size=4), JSON)}))
+
+
+def test_any_body_gets_results_or_a_400_problem(client, journey, link):
+    headers = bearer(journey.inspector)
+    results = schema("ChangeResults")
+
+    @settings(max_examples=60)
+    @given(body=BODIES, raw=st.sampled_from([None, "NaN", '{"device_id": "t", "changes": '
+                                                       '[{"value": Infinity}]}']))
+    def check(body, raw):
+        kwargs = ({"data": raw, "content_type": "application/json"} if raw and body is None
+                  else {"json": body})
+        response = client.post(f"/api/v1/inspections/{link.id}/answers", headers=headers,
+                               **kwargs)
+        assert response.status_code in (200, 400), response.text
+        if response.status_code == 200:
+            results.validate(response.get_json())
+        else:
+            assert response.mimetype == "application/problem+json"
+
+    check()
+
+
+def free_text_item(link) -> str:
+    return next(item.id for item in drafts.checklist_for(link)[1]
+                if item.answer_type == "free_text")
+
+
+@pytest.mark.parametrize("value, note", [("NaN", "null"), ("Infinity", "null"),
+                                         ('"fine"', '"bad \\u0000 note"'),
+                                         ('"bad \\u0000 text"', "null")])
+def test_values_no_database_can_keep_are_rejected_not_stored(client, journey, link, value,
+                                                             note):
+    change = (f'{{"client_id": "{uuid.uuid4()}", "item_id": "{free_text_item(link)}", '
+              f'"value": {value}, "note": {note}, "base_revision": 0}}')
+    raw = f'{{"device_id": "t", "changes": [{change}]}}'
+    response = client.post(f"/api/v1/inspections/{link.id}/answers", data=raw,
+                           content_type="application/json", headers=bearer(journey.inspector))
+    assert response.status_code == 200, response.text
+    [result] = response.get_json()["results"]
+    assert result["status"] == "rejected" and result["message"]
+    assert drafts.drafts_for(link) == {}
+
+
+def test_a_device_id_that_is_not_text_is_a_400(client, journey, link):
+    response = post_changes(client, link, bearer(journey.inspector),
+                            [a_change(yes_no_item(link), "yes")], device_id="tab\u0000let")
+    assert response.status_code == 400
+
+
+def test_the_sync_api_is_documented_with_valid_schemas():
+    spec = document()
+    names = ("Inspection", "InspectionList", "AnswerChangesRequest", "ChangeResults",
+             "PhotoUpload", "PhotoReceipt", "SubmitInspectionRequest")
+    for name in names:
+        Draft202012Validator.check_schema(spec["components"]["schemas"][name])
+    for path in ("/inspector/inspections", "/inspections/{link_id}/answers",
+                 "/inspections/{link_id}/photos", "/inspections/{link_id}/submit"):
+        for operation in spec["paths"][path].values():
+            assert operation["security"] == [{"bearer": []}]
+            refs = [media["schema"]["$ref"] for response in operation["responses"].values()
+                    for media in response["content"].values()]
+            assert all(ref.rsplit("/", 1)[1] in spec["components"]["schemas"] for ref in refs)
