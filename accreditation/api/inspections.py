@@ -38,8 +38,8 @@ def _conflict_json(conflict) -> dict:
     change = conflict.change
     return {"conflict_id": conflict.id, "item_id": conflict.item_id,
             "client_id": change.client_id, "value": change.value, "note": change.note,
-            "base_revision": change.base_revision, "server_value": change.server_value,
-            "server_note": change.server_note, "server_revision": change.server_revision,
+            "base_revision": change.base_revision, "server_value": conflict.server_value,
+            "server_note": conflict.server_note, "server_revision": conflict.server_revision,
             "created_at": conflict.created_at.isoformat()}
 
 

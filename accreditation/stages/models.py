@@ -177,6 +177,12 @@ class AnswerConflict(db.Model):
     change = relationship("ChangeLogEntry")
     link = relationship("CaseProperty")
     resolved_by = relationship("User")
+    # The item's answer now: "keep this one" keeps it.
+    draft = relationship(
+        "DraftAnswer", viewonly=True, uselist=False,
+        primaryjoin="and_(foreign(AnswerConflict.case_property_id) == "
+                    "DraftAnswer.case_property_id, "
+                    "foreign(AnswerConflict.item_id) == DraftAnswer.item_id)")
 
     __table_args__ = (
         sa.CheckConstraint(
@@ -189,7 +195,8 @@ class AnswerConflict(db.Model):
     def is_open(self) -> bool:
         return self.resolution is None
 
-    # What the late device said (shown as "yours"), and what the server had then.
+    # What the late device said (shown as "yours"), and the server's answer now (it may
+    # have changed again since the conflict arose).
     @property
     def value(self):
         return self.change.value
@@ -200,11 +207,15 @@ class AnswerConflict(db.Model):
 
     @property
     def server_value(self):
-        return self.change.server_value
+        return self.draft.value if self.draft is not None else self.change.server_value
 
     @property
     def server_note(self) -> str | None:
-        return self.change.server_note
+        return self.draft.note if self.draft is not None else self.change.server_note
+
+    @property
+    def server_revision(self) -> int:
+        return self.draft.revision if self.draft is not None else self.change.server_revision
 
     @property
     def client_id(self) -> str:

@@ -235,3 +235,19 @@ def test_a_property_scored_another_way_this_round_counts_as_submitted(journey, i
     [late] = drafts.save_answers(journey.inspector, inspection,
                                  [change(yes_no_item(inspection).id, "no")])
     assert late.status == "rejected"
+
+
+def test_a_conflict_shows_the_servers_answer_as_it_is_now(journey, inspection):
+    item = yes_no_item(inspection)
+    drafts.save_answers(journey.inspector, inspection, [change(item.id, "yes")],
+                        device_id="tablet-1")
+    drafts.save_answers(journey.inspector, inspection, [change(item.id, "no")],
+                        device_id="tablet-2")
+    drafts.save_answers(journey.inspector, inspection,
+                        [change(item.id, "yes", base=1, note="Checked twice")],
+                        device_id="tablet-1")
+    [conflict] = drafts.open_conflicts(inspection)
+    assert (conflict.value, conflict.server_value, conflict.server_note,
+            conflict.server_revision) == ("no", "yes", "Checked twice", 2)
+    draft = drafts.resolve_conflict(journey.inspector, conflict.id, "server")
+    assert (draft.value, draft.note, draft.revision) == ("yes", "Checked twice", 3)
