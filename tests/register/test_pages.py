@@ -57,6 +57,8 @@ def test_social_worker_finds_a_single_occupancy_home_for_a_17_year_old_in_camden
     assert page.status_code == 200
     assert "Harbour Lights Housing Ltd" in page.text
     assert "Camden Closed Doors Ltd" not in page.text  # suspended: not offered
+    # Every group of filters says what it is (a screen reader reads the legend first).
+    assert re.search(r"<legend[^>]*>\s*Status\s*</legend>", page.text)
 
     results = client.get("/register/", query_string={
         "local_authority": boroughs["camden"].id, "category": "single_occupancy", "age": "17"})
