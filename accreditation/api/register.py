@@ -45,25 +45,39 @@ class _Lookup:
                 sa.select(Property).where(Property.id.in_(ids)))}
 
 
-def property_json(row: RegisterProperty, lookup: _Lookup, today: date) -> dict:
+def _property_json(row, today: date, council_name: str | None, ons_code: str | None,
+                   address: dict | None) -> dict:
     status = effective_status(row.status, row.expires_on, today)
-    home = lookup.homes.get(row.property_id) if status.on_register else None
-    council = lookup.councils.get(row.local_authority_id)
     return {
         "id": row.property_id, "provider_id": row.organisation_id,
         "provider_name": row.provider_name, "name": row.name, "status": status.value,
         "on_register": status.on_register, "town": row.town,
         "postcode_district": row.postcode_district,
-        "address": {"line_1": home.address_line_1, "line_2": home.address_line_2,
-                    "town": home.town, "postcode": home.postcode} if home else None,
-        "local_authority": {"id": row.local_authority_id,
-                            "name": council.name if council else None,
-                            "ons_code": council.ons_code if council else None},
+        "address": address if status.on_register else None,
+        "local_authority": {"id": row.local_authority_id, "name": council_name,
+                            "ons_code": ons_code},
         "category": row.category.value, "bed_spaces": row.bed_spaces, "age_min": row.age_min,
         "age_max": row.age_max, "who_for": row.who_for, "vacancies": row.vacancies,
         "vacancies_updated_at": _when(row.vacancies_updated_at),
         "expires_on": _when(row.expires_on), "modified_at": row.modified_at.isoformat(),
     }
+
+
+def property_json(row: RegisterProperty, lookup: _Lookup, today: date) -> dict:
+    home = lookup.homes.get(row.property_id)
+    council = lookup.councils.get(row.local_authority_id)
+    address = {"line_1": home.address_line_1, "line_2": home.address_line_2,
+               "town": home.town, "postcode": home.postcode} if home else None
+    return _property_json(row, today, council.name if council else None,
+                          council.ons_code if council else None, address)
+
+
+def search_row_json(row, today: date) -> dict:
+    """A row of ``search_properties``: its council and (if it was asked for) its address."""
+    address = getattr(row, "address_postcode", None)
+    address = {"line_1": row.address_line_1, "line_2": row.address_line_2,
+               "town": row.address_town, "postcode": address} if address else None
+    return _property_json(row, today, row.council_name, row.council_ons_code, address)
 
 
 def provider_json(provider: RegisterProvider, homes: list[RegisterProperty], lookup: _Lookup,
@@ -98,6 +112,6 @@ def register_providers():
 def register_properties():
     today = clock.today()
     query = parse_query(request.args, change_feed=True)
-    page = search_properties(query, today=today)
-    lookup = _Lookup(page.items)
-    return jsonify(page.envelope([property_json(row, lookup, today) for row in page.items]))
+    # One query for the page's rows, their councils and (for council staff) addresses.
+    page = search_properties(query, today=today, addresses=may_see_addresses(current_user))
+    return jsonify(page.envelope([search_row_json(row, today) for row in page.items]))

@@ -102,8 +102,20 @@ class RegisterProperty(db.Model):
     modified_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     fingerprint: Mapped[str] = mapped_column(sa.String(64))
 
+    # Every search filters on status and expiry. These indexes let each kind of search read
+    # one index range: a borough's entries; London-wide filters (their counts read the index
+    # alone); a postcode district; and, for broad searches, the entries already in name or
+    # expiry order, so a page stops after its rows instead of sorting the whole register.
     __table_args__ = (
-        sa.Index("ix_register_property_search", "status", "local_authority_id", "category"),
+        sa.Index("ix_register_property_search", "status", "local_authority_id", "category",
+                 "expires_on", "age_min", "age_max", "vacancies"),
+        sa.Index("ix_register_property_filters", "status", "expires_on", "age_min", "age_max",
+                 "category", "vacancies", "who_for_key"),
+        sa.Index("ix_register_property_district", "postcode_district", "status", "expires_on"),
+        sa.Index("ix_register_property_by_name", "provider_name_key", "property_id", "status",
+                 "expires_on"),
+        sa.Index("ix_register_property_by_expiry", "expires_on", "provider_name_key",
+                 "property_id", "status"),
     )
 
     @property

@@ -21,6 +21,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
 
@@ -28,7 +29,7 @@ from .. import clock
 from ..councils import Council
 from ..errors import ValidationFailed
 from ..extensions import db
-from ..providers.models import AccommodationCategory
+from ..providers.models import AccommodationCategory, Property
 from .index import FTS_TABLE, RegisterProperty, RegisterProvider, normalise
 from .status import ON_REGISTER, RegisterStatus
 
@@ -277,29 +278,94 @@ def _relevance(query: RegisterQuery):
                    (t.town_key == key, 2), else_=1)
 
 
-def property_statements(query: RegisterQuery, today: date) -> tuple[sa.Select, sa.Select]:
-    """The SQL of a property search: (count, one page of rows). Also used by the benchmark."""
-    t = RegisterProperty
+# What a property search returns for each row: the register's own columns as shown (plus the
+# ones it sorts by), the local authority's name and code, and, only when asked for, the address.
+_SHOWN = ("property_id", "organisation_id", "status", "name", "provider_name",
+          "provider_name_key", "town", "postcode_district", "local_authority_id", "category",
+          "bed_spaces", "age_min", "age_max", "who_for", "vacancies", "vacancies_updated_at",
+          "expires_on", "modified_at")
+
+
+class PropertySQL(NamedTuple):
+    """The statements of a property search. When ``total_in_rows`` the page's rows carry the
+    number of matches (``total``) and ``count`` runs only for a page past the last."""
+
+    count: sa.Select
+    rows: sa.Select
+    total_in_rows: bool
+
+
+def property_statements(query: RegisterQuery, today: date, *, addresses: bool = False
+                        ) -> PropertySQL:
+    """The SQL of a property search. Also used by the benchmark.
+
+    The page is chosen from ``register_property`` alone (one index range, or an index already
+    in the order asked for, stopping after the page), then joined to its local authority and,
+    with ``addresses``, the property's address: one query for everything the page shows.
+    A search for words or a postcode district reads all its matching rows to sort them
+    anyway, so it counts them in the same pass; any other counts from an index alone and
+    reads only the page's rows.
+    """
+    t = RegisterProperty.__table__
     conditions = _conditions(query, today)
     count = sa.select(sa.func.count()).select_from(t).where(*conditions)
-    ranked = [_relevance(query).desc()] if query.terms else []
-    order = {
-        "relevance": [*ranked, t.provider_name_key, t.property_id],
-        "name": [t.provider_name_key, t.property_id],
-        "expiry": [t.expires_on, t.provider_name_key, t.property_id],
-    }[query.sort]
     if query.modified_after is not None:
-        order = [t.modified_at, t.property_id]  # a change feed reads oldest first
-    rows = (sa.select(t).where(*conditions).order_by(*order)
-            .limit(query.size).offset((query.page - 1) * query.size))
-    return count, rows
+        order = [(t.c.modified_at, False), (t.c.property_id, False)]  # a change feed: oldest first
+    else:
+        ranked = [(_relevance(query).label("rank"), True)] if query.terms else []
+        order = {
+            "relevance": [*ranked, (t.c.provider_name_key, False), (t.c.property_id, False)],
+            "name": [(t.c.provider_name_key, False), (t.c.property_id, False)],
+            "expiry": [(t.c.expires_on, False), (t.c.provider_name_key, False),
+                       (t.c.property_id, False)],
+        }[query.sort]
+    total_in_rows = query.modified_after is None and bool(query.terms or query.districts)
+    extra = [column for column, _ in order if column.name not in _SHOWN]
+    matches = sa.select(*(t.c[name] for name in _SHOWN), *extra).where(*conditions)
+    if total_in_rows:
+        # Counted over the matches before they are ordered, so the database reads them by
+        # their filters (not along a sorted index, stopping early, which a count cannot).
+        matches = sa.select(*(t.c[name] for name in _SHOWN), *extra,
+                            sa.func.count().over().label("total")).where(*conditions)
+        matched = matches.subquery("matched")
+        order = [(matched.c[column.name], desc) for column, desc in order]
+        matches = sa.select(matched)
+    page = (matches.order_by(*(column.desc() if desc else column for column, desc in order))
+            .limit(query.size).offset((query.page - 1) * query.size).subquery("page"))
+    council = Council.__table__
+    columns = [*(page.c[name] for name in _SHOWN), council.c.name.label("council_name"),
+               council.c.ons_code.label("council_ons_code")]
+    if total_in_rows:
+        columns.append(page.c.total)
+    joined = page.outerjoin(council, council.c.id == page.c.local_authority_id)
+    if addresses:
+        home = Property.__table__
+        columns += [home.c.address_line_1, home.c.address_line_2,
+                    home.c.town.label("address_town"), home.c.postcode.label("address_postcode")]
+        joined = joined.outerjoin(home, home.c.id == page.c.property_id)
+    rows = (sa.select(*columns).select_from(joined)
+            .order_by(*(page.c[column.name].desc() if desc else page.c[column.name]
+                        for column, desc in order)))
+    return PropertySQL(count, rows, total_in_rows)
 
 
-def search_properties(query: RegisterQuery, *, today: date | None = None) -> Page:
-    """Properties on the register matching ``query`` (or, for the change feed, changed)."""
-    count, rows = property_statements(query, today or clock.today())
-    total = db.session.scalar(count)
-    page = Page(list(db.session.scalars(rows)), total, query.page, query.size)
+def search_properties(query: RegisterQuery, *, today: date | None = None,
+                      addresses: bool = False) -> Page:
+    """Properties on the register matching ``query`` (or, for the change feed, changed).
+
+    Items are plain rows (attribute access, as a ``RegisterProperty``'s) with
+    ``council_name`` and ``council_ons_code``; with ``addresses`` also ``address_line_1``,
+    ``address_line_2``, ``address_town`` and ``address_postcode``.
+    """
+    sql = property_statements(query, today or clock.today(), addresses=addresses)
+    if sql.total_in_rows:
+        items = list(db.session.execute(sql.rows))
+        total = (items[0].total if items else
+                 0 if query.page == 1 else db.session.scalar(sql.count))
+    else:
+        total = db.session.scalar(sql.count)
+        items = list(db.session.execute(sql.rows)) if total else []
+    page = Page(items, total, query.page, query.size)
     if not total and query.terms and query.modified_after is None:
         page.suggestions = suggest_provider_names(" ".join(query.terms))
     return page

@@ -8,6 +8,8 @@ The register's rows (``register_provider``, ``register_property``) and, per data
 full-text objects kept outside the SQLAlchemy metadata (see ``accreditation/register/index.py``):
 SQLite gets an FTS5 table kept in step by triggers; PostgreSQL a stored generated ``tsvector``
 column with a GIN index, and pg_trgm with a trigram index on provider names.
+Searches read ``register_property`` alone, through the indexes made here (see the comment on
+``RegisterProperty.__table_args__``).
 """
 from alembic import op
 import sqlalchemy as sa
@@ -74,7 +76,11 @@ def upgrade():
     )
     op.create_index(op.f('ix_register_property_modified_at'), 'register_property', ['modified_at'], unique=False)
     op.create_index(op.f('ix_register_property_organisation_id'), 'register_property', ['organisation_id'], unique=False)
-    op.create_index('ix_register_property_search', 'register_property', ['status', 'local_authority_id', 'category'], unique=False)
+    op.create_index('ix_register_property_by_expiry', 'register_property', ['expires_on', 'provider_name_key', 'property_id', 'status'], unique=False)
+    op.create_index('ix_register_property_by_name', 'register_property', ['provider_name_key', 'property_id', 'status', 'expires_on'], unique=False)
+    op.create_index('ix_register_property_district', 'register_property', ['postcode_district', 'status', 'expires_on'], unique=False)
+    op.create_index('ix_register_property_filters', 'register_property', ['status', 'expires_on', 'age_min', 'age_max', 'category', 'vacancies', 'who_for_key'], unique=False)
+    op.create_index('ix_register_property_search', 'register_property', ['status', 'local_authority_id', 'category', 'expires_on', 'age_min', 'age_max', 'vacancies'], unique=False)
     op.create_table('register_provider',
     sa.Column('organisation_id', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('name', sa.String(length=160), nullable=False),
@@ -117,6 +123,10 @@ def downgrade():
     op.drop_index('ix_register_provider_modified_at', table_name='register_provider')
     op.drop_table('register_provider')
     op.drop_index('ix_register_property_search', table_name='register_property')
+    op.drop_index('ix_register_property_filters', table_name='register_property')
+    op.drop_index('ix_register_property_district', table_name='register_property')
+    op.drop_index('ix_register_property_by_name', table_name='register_property')
+    op.drop_index('ix_register_property_by_expiry', table_name='register_property')
     op.drop_index('ix_register_property_organisation_id', table_name='register_property')
     op.drop_index('ix_register_property_modified_at', table_name='register_property')
     op.drop_table('register_property')

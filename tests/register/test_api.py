@@ -150,3 +150,29 @@ def test_openapi_describes_the_register_and_stays_valid(app):
             Draft202012Validator.check_schema(parameter["schema"])
     assert "modified_after" in spec["paths"]["/register/providers"]["get"]["description"]
     assert "left the register" in spec["paths"]["/register/providers"]["get"]["description"]
+
+
+def test_properties_carry_their_council_and_the_address_for_council_staff(client, register):
+    response = client.get("/api/v1/register/properties", headers=register["headers"],
+                          query_string={"q": "harbour nw1"})
+    body = response.get_json()
+    schema("RegisterPropertyPage").validate(body)
+    assert body["total_items"] == 1
+    home = body["contents"][0]
+    assert home["local_authority"] == {"id": register["camden"].id, "name": "Camden",
+                                       "ons_code": "E09000007"}
+    assert home["address"] == {"line_1": "12 Quay Road", "line_2": home["address"]["line_2"],
+                               "town": home["address"]["town"], "postcode": "NW1 7AB"}
+    past_the_end = client.get("/api/v1/register/properties", headers=register["headers"],
+                              query_string={"q": "harbour", "page": "3"}).get_json()
+    assert (past_the_end["total_items"], past_the_end["contents"]) == (1, [])
+
+
+def test_a_property_that_left_the_register_shows_no_address_in_the_feed(client, register):
+    before = datetime.now(UTC) - timedelta(seconds=1)
+    suspend(register["other"])
+    feed = client.get("/api/v1/register/properties", headers=register["headers"],
+                      query_string={"modified_after": before.isoformat(),
+                                    "status": "suspended"}).get_json()
+    assert [(home["name"], home["address"]) for home in feed["contents"]] == [
+        ("Other House", None)]

@@ -135,3 +135,39 @@ def test_invalid_parameters_are_named(app, args, field):
 
 def test_normalise_folds_accents_and_punctuation():
     assert normalise("St. John's Café-Bar, N1") == "st john s cafe bar n1"
+
+
+@pytest.mark.parametrize("args", [
+    {"q": "hackney"}, {"q": "N16"}, {"q": "london", "sort": "name"},
+    {"local_authority": "hackney"}, {"sort": "expiry"}, {"age": "17", "who_for": "care"},
+])
+def test_every_page_of_a_search_gives_the_same_total_and_no_home_twice(register, args):
+    """Searches for words or a district count their matches with the page's rows; the others
+    count separately. Either way each page says how many there are, pages past the last too."""
+    if args.get("local_authority") == "hackney":
+        args = {**args, "local_authority": str(register["hackney"].id)}
+    everything = search_properties(parse_query(MultiDict(args)))
+    seen = []
+    for number in range(1, everything.total_items + 2):
+        page = search_properties(parse_query(MultiDict({**args, "size": "1",
+                                                        "page": str(number)})))
+        assert page.total_items == everything.total_items
+        seen += [home.property_id for home in page.items]
+    assert seen == [home.property_id for home in everything.items]
+    assert everything.total_items == len(everything.items) > 0
+
+
+def test_a_page_of_properties_carries_its_council_and_only_if_asked_its_address(register):
+    plain = search_properties(parse_query(MultiDict({"q": "Quay"}))).items
+    assert [(home.name, home.council_name, home.council_ons_code) for home in plain] == [
+        ("Quay Flat", "Hackney", "E09000012")]
+    assert not hasattr(plain[0], "address_postcode")
+    with_addresses = search_properties(parse_query(MultiDict({"q": "Quay"})),
+                                       addresses=True).items
+    assert with_addresses[0].address_postcode == "E8 1AA"
+
+
+def test_a_search_that_finds_nothing_has_no_pages(register):
+    page = search_properties(parse_query(MultiDict({"q": "N16", "age": "16",
+                                                    "category": "ring_fenced_shared"})))
+    assert (page.items, page.total_items, page.total_pages) == ([], 0, 0)
