@@ -18,6 +18,7 @@ from .forms import (
     RegisterProviderForm,
     SignInForm,
 )
+from .models import Role
 from .permissions import public, signed_in
 
 
@@ -67,9 +68,13 @@ def sign_in():
 @bp.route("/sign-out", methods=["POST"])
 @signed_in
 def sign_out():
-    operations.record_sign_out(current_user._get_current_object())
+    user = current_user._get_current_object()
+    operations.record_sign_out(user)
     logout_user()
     session.clear()
+    if user.role in (Role.INSPECTOR, Role.COMMISSIONER):
+        # Its script removes from a shared tablet what this person's inspections left there.
+        return redirect(url_for("stages.signed_out"))
     flash("You have signed out.", "success")
     return redirect(url_for("auth.sign_in"))
 

@@ -42,6 +42,16 @@ def _actor():
     return current_user._get_current_object()
 
 
+@bp.after_request
+def _say_who_is_signed_in(response):
+    """Tell the inspector's service worker whose pages these are (a user id, not a secret;
+    empty: no one), so a shared tablet shows saved pages only to the person who saved them."""
+    if request.path.startswith("/inspections/"):
+        response.headers["X-Inspector-User"] = (
+            str(current_user.id) if current_user.is_authenticated else "")
+    return response
+
+
 @bp.route("/inspections/")
 @allow(Role.INSPECTOR)
 def inspector_home():
@@ -383,6 +393,16 @@ def device_token():
     response = jsonify(token=token, expires_at=expires_at.isoformat())
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.route("/inspections/signed-out")
+@public
+def signed_out():
+    """Where inspectors land after signing out: its script forgets on this tablet what the
+    server already has (saved pages, sent answers), keeping only answers not sent yet."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    return render_template("stages/signed_out.html")
 
 
 @bp.route("/inspections/service-worker.js")

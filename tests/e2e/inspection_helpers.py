@@ -4,6 +4,7 @@ answering its checklist as an inspector taps it."""
 from __future__ import annotations
 
 import io
+import time
 
 import sqlalchemy as sa
 from PIL import Image
@@ -16,6 +17,8 @@ from accreditation.stages.models import ChangeLogEntry, DraftAnswer
 from accreditation.standards.operations import publish_definitions
 
 from ..cases.journey import Journey, best_answers
+from ..factories import TEST_PASSWORD
+from .conftest import sign_in
 
 TABLET = (820, 1180)  # an iPad Air in portrait
 
@@ -74,3 +77,22 @@ def server_counts(link) -> dict:
                         Evidence.item_id.is_not(None)),
         "conflicts": len(inspection_drafts.open_conflicts(link)),
     }
+
+
+def eventually(check, timeout: float = 20.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result or time.monotonic() > deadline:
+            return result
+        time.sleep(0.2)
+
+
+def open_inspection(page, journey, link, inspector=None) -> None:
+    """Sign in, let the list save the inspection for offline use, open its checklist."""
+    sign_in(page, (inspector or journey.inspector).email, TEST_PASSWORD)
+    page.goto("/inspections/")
+    page.wait_for_selector("html[data-offline-ready]")
+    page.click(f"a:has-text('{link.home.name}')")
+    page.wait_for_selector(f"[data-inspection='{link.id}']")
+    page.wait_for_function("navigator.serviceWorker.controller !== null")

@@ -6,42 +6,24 @@ answer; and the whole outbox sent ten times over."""
 from __future__ import annotations
 
 import socket
-import time
 
 import pytest
 
 from ..factories import TEST_PASSWORD
-from .conftest import screenshot, sign_in
+from .conftest import screenshot
 from .inspection_helpers import (
     TABLET,
     answer,
     answers_for,
+    eventually,
     inspection_ready,
     jpeg,
+    open_inspection,
     server_counts,
     wait_until_sent,
 )
 
 OUTBOX = "/static/js/inspector/outbox.mjs"
-
-
-def eventually(check, timeout: float = 20.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(0.2)
-
-
-def open_inspection(page, journey, link) -> None:
-    """Sign in, let the list save the inspection for offline use, open its checklist."""
-    sign_in(page, journey.inspector.email, TEST_PASSWORD)
-    page.goto("/inspections/")
-    page.wait_for_selector("html[data-offline-ready]")
-    page.click(f"a:has-text('{link.home.name}')")
-    page.wait_for_selector(f"[data-inspection='{link.id}']")
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
 
 
 @pytest.fixture

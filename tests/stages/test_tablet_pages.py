@@ -226,6 +226,30 @@ def test_the_service_worker_is_served_for_the_inspections_scope(client):
     assert manifest.json["start_url"] == "/inspections/"
 
 
+def test_tablet_pages_say_whose_they_are_so_a_shared_tablet_keeps_people_apart(
+        inspector, inspection, journey):
+    page = inspector.get(f"/inspections/{inspection.id}")
+    assert page.headers["X-Inspector-User"] == str(journey.inspector.id)
+    assert f'data-user="{journey.inspector.id}"' in page.text
+    assert "data-sign-out-warning" in page.text
+
+    response = inspector.submit("/sign-out", form_page=f"/inspections/{inspection.id}")
+    assert response.headers["Location"] == "/inspections/signed-out"
+    signed_out = inspector.get("/inspections/signed-out")
+    assert signed_out.status_code == 200
+    assert signed_out.headers["X-Inspector-User"] == ""  # no one: no saved page may be shown
+    assert "data-signed-out" in signed_out.text
+    assert inspection.home.name not in signed_out.text
+    away = inspector.get(f"/inspections/{inspection.id}")
+    assert away.status_code == 302 and away.headers["X-Inspector-User"] == ""
+
+
+def test_people_who_do_not_inspect_sign_out_to_the_sign_in_page(client):
+    client.sign_in(UserFactory(provider=True))
+    response = client.submit("/sign-out", form_page="/accessibility")
+    assert response.headers["Location"] == "/sign-in"
+
+
 @pytest.mark.parametrize("answer_type, allow_na", [
     ("yes_no", False), ("yes_no", True), ("graded", False), ("graded", True)])
 def test_every_one_tap_answer_reads_back_as_itself(answer_type, allow_na):

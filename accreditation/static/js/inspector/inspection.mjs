@@ -4,7 +4,8 @@
 import * as store from "./store.mjs";
 import * as outbox from "./outbox.mjs";
 
-const PAGES = "inspector-pages";
+const PAGES = "inspector-pages-u"; // + the user's id: one cache of pages per person (service-worker.js)
+const WHO = "inspector-user"; // whose pages the service worker may show
 const $ = (selector, root = document) => root.querySelector(selector);
 const $$ = (selector, root = document) => [...root.querySelectorAll(selector)];
 const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
@@ -230,7 +231,7 @@ async function keepForOffline() {
   if (!navigator.onLine || !("caches" in globalThis)) return;
   const response = await outbox.apiGet("/api/v1/inspector/inspections");
   if (!response.ok) return;
-  const cache = await caches.open(PAGES);
+  const cache = await caches.open(PAGES + store.currentUser());
   const data = await response.clone().json();
   await cache.put("/api/v1/inspector/inspections", response);
   const kinds = new Set(data.contents.map((inspection) => inspection.checklist.kind));
@@ -251,11 +252,64 @@ async function keepForOffline() {
   document.documentElement.dataset.offlineReady = "true";
 }
 
+// --- a shared tablet: signing out -----------------------------------------------------------------
+
+// Forgets on this tablet what the server already has: saved pages, and (of the signed-in person,
+// or of everyone once no one is signed in) answers and photos sent. Unsent ones stay, kept apart
+// for their author, and are sent when that person next signs in here.
+async function forgetOnThisTablet(everyone) {
+  const kept = await store.forgetSent({ everyone });
+  if ("caches" in globalThis) {
+    const names = (await caches.keys()).filter((name) => name === WHO || name.startsWith(PAGES));
+    await Promise.all(names.filter((name) => everyone || name === WHO || name === PAGES + store.currentUser())
+      .map((name) => caches.delete(name)));
+  }
+  return kept;
+}
+
+// Signing out from a tablet page: send what is waiting first; if some cannot be sent, say so and
+// let the inspector choose. Either way nothing unsent is lost.
+function interceptSignOut() {
+  const form = $("form.app-sign-out");
+  const warning = $("[data-sign-out-warning]");
+  if (!form || !warning) return;
+  const signOut = async () => {
+    await forgetOnThisTablet(false);
+    form.submit();
+  };
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const state = await outbox.sync();
+    const unsent = state.answers + state.photos;
+    if (!unsent) {
+      await signOut();
+      return;
+    }
+    const what = [state.answers && plural(state.answers, "answer"), state.photos && plural(state.photos, "photo")]
+      .filter(Boolean).join(" and ");
+    $("[data-sign-out-text]", warning).textContent = `${what} ${unsent === 1 ? "has" : "have"} not been sent yet. ` +
+      `Sign out anyway? ${unsent === 1 ? "It" : "They"} will be kept on this tablet and sent when you next sign in here.`;
+    warning.hidden = false;
+    warning.focus();
+  });
+  $("[data-sign-out-confirm]", warning).addEventListener("click", signOut);
+  $("[data-sign-out-cancel]", warning).addEventListener("click", () => { warning.hidden = true; });
+}
+
 async function main() {
   if (!("indexedDB" in globalThis)) return;
-  document.documentElement.classList.add("app-js");
+  if ($("[data-signed-out]")) {
+    await forgetOnThisTablet(true);
+    document.documentElement.dataset.forgotten = "true";
+    return;
+  }
   const box = $("[data-sync-status]");
-  if (box) box.hidden = false;
+  if (!box?.dataset.user) return;
+  store.setUser(box.dataset.user);
+  document.documentElement.classList.add("app-js");
+  box.hidden = false;
+  await store.forgetOthers().catch((error) => console.warn("Could not tidy this tablet", error));
+  interceptSignOut();
   outbox.onStatus(showStatus);
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/inspections/service-worker.js", { scope: "/inspections/" })

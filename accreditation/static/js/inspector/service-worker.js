@@ -3,7 +3,27 @@
 // of the CSS, JavaScript and icons every inspector page needs).
 /* global VERSION, SHELL */
 const SHELL_CACHE = `inspector-shell-${VERSION}`;
-const PAGES = "inspector-pages"; // the inspection pages, saved while online (see inspection.mjs)
+// The inspection pages, saved while online (see inspection.mjs), in one cache per signed-in
+// person (`inspector-pages-u<id>`); WHO says whose pages may be shown: the person the server
+// last said was signed in (header X-Inspector-User on the inspector's pages), no one after a
+// sign-out or when the server sends a page to the sign-in page instead.
+const PAGES = "inspector-pages-u";
+const WHO = "inspector-user";
+const WHO_KEY = "/inspections/signed-in-user";
+
+async function signedIn() {
+  const saved = await (await caches.open(WHO)).match(WHO_KEY);
+  return saved ? saved.text() : null;
+}
+
+// The server said who is signed in (null: no one). Anyone else's saved pages go.
+async function nowSignedIn(user) {
+  if (user) await (await caches.open(WHO)).put(WHO_KEY, new Response(user));
+  else await caches.delete(WHO);
+  await Promise.all((await caches.keys())
+    .filter((name) => name.startsWith(PAGES) && name !== PAGES + user)
+    .map((name) => caches.delete(name)));
+}
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(SHELL_CACHE).then((cache) => cache.addAll(SHELL))
@@ -29,15 +49,19 @@ const offline = () => new Response(
   { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } });
 
 async function page(request, event) {
-  const cache = await caches.open(PAGES);
   const key = new URL(request.url).pathname;
   const network = fetch(request).then(async (response) => {
-    if (response.ok && !response.redirected && response.type === "basic") {
-      await cache.put(key, response.clone());
+    const user = response.headers.get("X-Inspector-User");
+    if (response.type === "opaqueredirect" || user === "") {
+      await nowSignedIn(null); // sent to sign in, or signed out: no one's pages may be shown
+    } else if (user && response.type === "basic") {
+      await nowSignedIn(user);
+      if (response.ok) await (await caches.open(PAGES + user)).put(key, response.clone());
     }
     return response;
   });
-  const saved = await cache.match(key, { ignoreVary: true });
+  const user = await signedIn();
+  const saved = user && await (await caches.open(PAGES + user)).match(key, { ignoreVary: true });
   if (!saved) return network.catch(offline);
   event.waitUntil(network.catch(() => undefined));
   const slow = new Promise((resolve) => { setTimeout(resolve, 6000, saved); });

@@ -1,15 +1,26 @@
 // The tablet's own copy of everything the inspector enters, in IndexedDB: nothing typed on site
 // is kept only in the page, so a reload, a crash or a lost connection loses nothing.
+// Each signed-in person has a database of their own (a tablet is shared): pages read and send
+// only the signed-in inspector's. In each:
 //   changes: one row per answer change (client_id), the outbox and its history
 //   items:   the latest answer on this tablet per [link_id, item_id], and the revision it is based on
 //   photos:  one row per photo (client_id) with the downscaled image
 //   meta:    device id, API token, last sync time
-const NAME = "accreditation-inspections";
+const PREFIX = "accreditation-inspections-u";
+let user = null;
 let opening;
 
-export function open() {
-  opening ||= new Promise((resolve, reject) => {
-    const request = indexedDB.open(NAME, 1);
+// Whose data the page works with: the signed-in user's id, from the page.
+export function setUser(id) {
+  if (String(id) !== String(user)) opening = null;
+  user = id == null || id === "" ? null : String(id);
+}
+
+export const currentUser = () => user;
+
+function openDatabase(name) {
+  return new Promise((resolve, reject) => {
+    const request = indexedDB.open(name, 1);
     request.onupgradeneeded = () => {
       const db = request.result;
       db.createObjectStore("changes", { keyPath: "client_id" }).createIndex("link", "link_id");
@@ -20,6 +31,11 @@ export function open() {
     request.onsuccess = () => resolve(request.result);
     request.onerror = () => reject(request.error);
   });
+}
+
+export function open() {
+  if (user == null) return Promise.reject(new Error("No one is signed in on this page."));
+  opening ||= openDatabase(PREFIX + user);
   return opening;
 }
 
@@ -28,9 +44,7 @@ const done = (request) => new Promise((resolve, reject) => {
   request.onerror = () => reject(request.error);
 });
 
-// Runs `work(stores)` in one transaction and resolves once it is durable on disk.
-export async function tx(names, mode, work) {
-  const db = await open();
+async function inTransaction(db, names, mode, work) {
   const transaction = db.transaction(names, mode);
   const finished = new Promise((resolve, reject) => {
     transaction.oncomplete = resolve;
@@ -41,6 +55,9 @@ export async function tx(names, mode, work) {
   await finished;
   return result;
 }
+
+// Runs `work(stores)` in one transaction and resolves once it is durable on disk.
+export const tx = async (names, mode, work) => inTransaction(await open(), names, mode, work);
 
 export const all = (store, link) => tx(store, "readonly", (s, d) =>
   d(link == null ? s[store].getAll() : s[store].index("link").getAll(link)));
@@ -80,4 +97,67 @@ export function recordPhoto(link, itemId, blob, name) {
   const photo = { client_id: crypto.randomUUID(), link_id: link, item_id: itemId, blob, name,
                   status: "pending", attempts: 0, at: Date.now() };
   return put("photos", photo).then(() => photo);
+}
+
+// --- a shared tablet: what stays when someone signs out ------------------------------------------
+
+async function userDatabases() {
+  const names = (await indexedDB.databases?.()) || [];
+  return names.map((entry) => entry.name).filter((name) => name?.startsWith(PREFIX));
+}
+
+function deleteDatabase(name) {
+  return new Promise((resolve) => {
+    const request = indexedDB.deleteDatabase(name);
+    request.onsuccess = request.onerror = request.onblocked = () => resolve();
+  });
+}
+
+// Forgets everything of one person's that the server already has (answers and photos sent,
+// decided or refused, the API token, the answers the server confirmed); answers and photos not
+// sent yet stay, with what the page needs to show them, until that person signs in here again.
+// Returns how many unsent items stay. With none, the whole database goes.
+async function forget(name) {
+  const db = await openDatabase(name);
+  const kept = await inTransaction(db, ["changes", "items", "photos", "meta"], "readwrite", async (s, d) => {
+    const unsent = { changes: 0, photos: 0 };
+    const waiting = new Set();
+    for (const change of await d(s.changes.getAll())) {
+      if (change.status === "pending") {
+        unsent.changes += 1;
+        waiting.add(JSON.stringify([change.link_id, change.item_id]));
+      } else s.changes.delete(change.client_id);
+    }
+    for (const item of await d(s.items.getAll())) {
+      if (!waiting.has(JSON.stringify([item.link_id, item.item_id]))) s.items.delete([item.link_id, item.item_id]);
+    }
+    for (const photo of await d(s.photos.getAll())) {
+      if (photo.status === "pending") unsent.photos += 1;
+      else s.photos.delete(photo.client_id);
+    }
+    for (const key of ["token", "last_sync", "kept_for_offline"]) s.meta.delete(key);
+    return unsent.changes + unsent.photos;
+  });
+  db.close();
+  if (!kept) await deleteDatabase(name);
+  return kept;
+}
+
+// Signing out: forget what the server has of the signed-in person (or of everyone on this tablet
+// when `everyone`), keeping only what was not sent yet.
+export async function forgetSent({ everyone = false } = {}) {
+  const names = everyone ? await userDatabases() : user == null ? [] : [PREFIX + user];
+  if (!everyone && opening) (await opening).close();
+  opening = null;
+  let kept = 0;
+  for (const name of names) kept += await forget(name);
+  return kept;
+}
+
+// Another person's data left from before (their session ended without signing out): forget
+// what the server has, keep what they have not sent (it is never sent under this person's name).
+export async function forgetOthers() {
+  for (const name of await userDatabases()) {
+    if (name !== PREFIX + user) await forget(name);
+  }
 }
