@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -78,6 +79,12 @@ SERVER_ERROR = (
     "Sorry, there is a problem with the service",
     "Try again later. What you entered has not been saved.",
 )
+# The database cannot be reached (restarting, failing over, network): a passing outage.
+DATABASE_UNAVAILABLE = (
+    "Sorry, the service is unavailable",
+    "Try again in a few minutes. What you entered may not have been saved: check before "
+    "you send it again.",
+)
 
 
 def _wants_json() -> bool:
@@ -122,6 +129,25 @@ def register_error_handlers(app: Flask) -> None:
         status = error.code or 500
         title, detail = HTTP_MESSAGES.get(status, SERVER_ERROR)
         return _render(status, title, detail)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def database_unavailable(error: OperationalError | InterfaceError):
+        # The pool checks connections before use (pool_pre_ping), so the next request after
+        # the database is back gets a fresh one: no restart needed.
+        try:
+            db.session.rollback()
+        except SQLAlchemyError:
+            db.session.remove()
+        # Render as signed out: finding the signed-in user would ask the database again.
+        g._login_user = app.login_manager.anonymous_user()
+        log.warning("database unavailable on %s %s: %s", request.method, request.path,
+                    type(error.orig).__name__)
+        response = _render(503, *DATABASE_UNAVAILABLE)
+        if isinstance(response, tuple):
+            response = app.make_response(response)
+        response.headers["Retry-After"] = "30"
+        return response
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
