@@ -1,0 +1,192 @@
+"""Who may use each endpoint: the access matrix, one entry per endpoint, written out by hand.
+
+The ids in each route's address are provider A's objects (see ``world.py``), so for every
+endpoint the table says which actors may use it (``may``) and which actors have a role that
+may use the endpoint but get 404 because the object is not theirs (``hidden``). Everyone else
+who is signed in gets 403; an anonymous visitor is sent to sign in (pages) or gets 401 (API).
+The table is deliberately not derived from the routes' decorators: it is the second opinion.
+
+A new route without an entry here fails ``test_access_matrix.py``: add it below.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .world import (
+    ACTORS,
+    ANONYMOUS,
+    COMMISSIONER,
+    INSPECTOR,
+    OTHER_INSPECTOR,
+    PROVIDER_A,
+    PROVIDER_B,
+    SOCIAL_WORKER,
+)
+
+
+@dataclass(frozen=True)
+class Access:
+    may: frozenset[str]
+    hidden: frozenset[str] = frozenset()
+    # Form fields (pages) or JSON body (API) for a request that changes something: enough
+    # for the request to reach the permission decision, whatever the validation says after.
+    body: dict = field(default_factory=dict)
+    # The allowed request may find the object missing or gone (an answer conflict that is
+    # not there, a page that needs state the world does not have): 404 is accepted.
+    may_miss: bool = False
+
+
+def entry(*may: str, hidden: tuple[str, ...] = (), body: dict | None = None,
+          may_miss: bool = False) -> Access:
+    return Access(frozenset(may), frozenset(hidden), body or {}, may_miss)
+
+
+EVERYONE = ACTORS
+SIGNED_IN = tuple(actor for actor in ACTORS if actor != ANONYMOUS)
+PROVIDERS = (PROVIDER_A, PROVIDER_B)
+INSPECTORS = (INSPECTOR, OTHER_INSPECTOR)
+REGISTER_READERS = (INSPECTOR, OTHER_INSPECTOR, COMMISSIONER, SOCIAL_WORKER)
+# Provider A's application: its provider, its inspector and commissioners; provider B and the
+# other inspector have the role but not the application.
+ON_CASE_A = dict(hidden=(PROVIDER_B, OTHER_INSPECTOR))
+STAFF_ON_CASE_A = dict(hidden=(OTHER_INSPECTOR,))
+OWNED_BY_A = dict(hidden=(PROVIDER_B,))
+
+ANSWERS = {"answers": {"manager_named": "yes"}}
+# Stand-ins for uploaded files: the request carries a small valid file of that kind.
+PDF = "<a PDF file>"
+PHOTO = "<a PNG photo>"
+CLIENT_ID = "7d0a4a4e-4a49-4a9f-9a52-0e4a3c1b2d11"
+
+ACCESS: dict[str, Access] = {
+    # --- public pages and feeds -----------------------------------------------------------
+    "main.home": entry(*EVERYONE),
+    "main.accessibility": entry(*EVERYONE),
+    "main.cookies": entry(*EVERYONE),
+    "main.privacy": entry(*EVERYONE),
+    "main.healthz": entry(*EVERYONE),
+    "static": entry(*EVERYONE),
+    "auth.sign_in": entry(*EVERYONE),
+    "auth.register_provider": entry(*EVERYONE),
+    "auth.accept_invitation": entry(*EVERYONE),
+    "openreferral.index": entry(*EVERYONE),
+    "openreferral.services": entry(*EVERYONE),
+    "openreferral.service": entry(*EVERYONE),
+    "openreferral.unknown": entry(*EVERYONE, may_miss=True),
+    "openreferral.read_only": entry(*EVERYONE),
+    "stages.inspector_manifest": entry(*EVERYONE),
+    "stages.service_worker": entry(*EVERYONE),
+    "stages.signed_out": entry(*EVERYONE),
+    "api.openapi": entry(*EVERYONE),
+
+    # --- any signed-in user ---------------------------------------------------------------
+    "auth.change_password": entry(*SIGNED_IN),
+    "auth.sign_out": entry(*SIGNED_IN),
+
+    # --- provider pages: their own organisation only ------------------------------------
+    "providers.home": entry(*PROVIDERS),
+    "providers.application": entry(*PROVIDERS),
+    "providers.start_application": entry(*PROVIDERS),
+    "providers.resubmit": entry(*PROVIDERS),
+    "providers.check_and_submit": entry(*PROVIDERS),
+    "providers.submitted": entry(*PROVIDERS),
+    "providers.withdraw": entry(*PROVIDERS),
+    "providers.conditions": entry(*PROVIDERS),
+    "providers.respond_to_condition": entry(PROVIDER_A, **OWNED_BY_A,
+                                            body={"response": "Treated."}),
+    "providers.rosters": entry(*PROVIDERS),
+    "providers.remove_roster_entry": entry(PROVIDER_A, **OWNED_BY_A),
+    "providers.insurance_and_policies": entry(*PROVIDERS),
+    "providers.landlords": entry(*PROVIDERS),
+    "providers.organisation_details": entry(*PROVIDERS),
+    "providers.add_person": entry(*PROVIDERS),
+    "providers.remove_person": entry(PROVIDER_A, **OWNED_BY_A),
+    "providers.properties": entry(*PROVIDERS),
+    "providers.add_property": entry(*PROVIDERS),
+    "providers.property_detail": entry(PROVIDER_A, **OWNED_BY_A),
+    "providers.edit_property": entry(PROVIDER_A, **OWNED_BY_A),
+    "providers.landlord_arrangements": entry(PROVIDER_A, **OWNED_BY_A),
+    "providers.remove_property": entry(PROVIDER_A, **OWNED_BY_A),
+    "providers.update_vacancies": entry(PROVIDER_A, **OWNED_BY_A, body={"vacancies": "1"}),
+    "standards.provider_gap_report": entry(*PROVIDERS),
+    "evidence.provider_evidence": entry(*PROVIDERS,
+                                        body={"file": PDF, "purpose": "insurance_certificate"}),
+    "evidence.condition_evidence": entry(PROVIDER_A, **OWNED_BY_A, body={"file": PDF}),
+
+    # --- applications (cases) -------------------------------------------------------------
+    "cases.case_list": entry(*INSPECTORS, COMMISSIONER),
+    "cases.case_detail": entry(PROVIDER_A, INSPECTOR, COMMISSIONER, **ON_CASE_A),
+    "cases.case_action": entry(PROVIDER_A, INSPECTOR, COMMISSIONER, **ON_CASE_A,
+                               body={"reasons": "Concern.", "expected_version": "1"}),
+    "cases.decision_letter": entry(PROVIDER_A, INSPECTOR, COMMISSIONER, **ON_CASE_A),
+    "cases.decision": entry(COMMISSIONER),
+    "cases.confirm_condition": entry(INSPECTOR, COMMISSIONER, **STAFF_ON_CASE_A),
+    "stages.due_diligence_page": entry(COMMISSIONER),
+    "stages.company_check": entry(COMMISSIONER),
+    "stages.pass_due_diligence": entry(COMMISSIONER),
+    "stages.file_sampling_page": entry(INSPECTOR, COMMISSIONER, **STAFF_ON_CASE_A),
+    "stages.draw_samples": entry(INSPECTOR, COMMISSIONER, **STAFF_ON_CASE_A),
+    "stages.file_assessment": entry(INSPECTOR, COMMISSIONER, **STAFF_ON_CASE_A),
+    "stages.property_inspection_page": entry(INSPECTOR, COMMISSIONER, **STAFF_ON_CASE_A),
+    "stages.inspection_report": entry(PROVIDER_A, INSPECTOR, COMMISSIONER, **ON_CASE_A),
+    "evidence.case_evidence": entry(INSPECTOR, COMMISSIONER, **STAFF_ON_CASE_A),
+    "evidence.add_photo": entry(INSPECTOR, COMMISSIONER, **STAFF_ON_CASE_A,
+                                body={"file": PHOTO, "item_id": "manager_named"}),
+    "evidence.download": entry(PROVIDER_A, INSPECTOR, COMMISSIONER, **ON_CASE_A),
+    "evidence.remove": entry(PROVIDER_A, INSPECTOR, COMMISSIONER, **ON_CASE_A),
+
+    # --- inspections on tablets -----------------------------------------------------------
+    "stages.inspector_home": entry(*INSPECTORS),
+    "stages.inspection": entry(INSPECTOR, COMMISSIONER, **STAFF_ON_CASE_A),
+    "stages.inspection_summary": entry(INSPECTOR, COMMISSIONER, **STAFF_ON_CASE_A),
+    "stages.save_item": entry(INSPECTOR, COMMISSIONER, **STAFF_ON_CASE_A,
+                              body={"answer": "yes"}),
+    "stages.resolve_answer_conflict": entry(INSPECTOR, COMMISSIONER, **STAFF_ON_CASE_A,
+                                            may_miss=True),
+    "stages.submit_inspection": entry(INSPECTOR, COMMISSIONER, **STAFF_ON_CASE_A),
+    "stages.device_token": entry(*INSPECTORS, COMMISSIONER),
+
+    # --- commissioners --------------------------------------------------------------------
+    "admin.home": entry(COMMISSIONER),
+    "admin.audit_trail": entry(COMMISSIONER),
+    "admin.providers": entry(COMMISSIONER),
+    "admin.staff": entry(COMMISSIONER),
+    "admin.withdraw_invitation": entry(COMMISSIONER),
+    "standards.checklists": entry(COMMISSIONER),
+    "standards.publish": entry(COMMISSIONER),
+    "standards.retire": entry(COMMISSIONER),
+    "standards.impact": entry(COMMISSIONER),
+
+    # --- the register ---------------------------------------------------------------------
+    "register.home": entry(*REGISTER_READERS),
+    "register.export_csv": entry(*REGISTER_READERS),
+    "register.provider": entry(*REGISTER_READERS),
+    "register.referral_check": entry(COMMISSIONER, SOCIAL_WORKER,
+                                     body={"reference": "CASE/99"}),
+    "register.referral_checks": entry(COMMISSIONER, SOCIAL_WORKER),
+    # A referral check is its author's own record: another commissioner gets 404.
+    "register.referral_check_record": entry(SOCIAL_WORKER, hidden=(COMMISSIONER,)),
+
+    # --- the JSON API (bearer tokens) -----------------------------------------------------
+    "api.list_cases": entry(*PROVIDERS, *INSPECTORS, COMMISSIONER),
+    "api.get_case": entry(PROVIDER_A, INSPECTOR, COMMISSIONER, **ON_CASE_A),
+    "api.transition": entry(PROVIDER_A, INSPECTOR, COMMISSIONER, **ON_CASE_A,
+                            body={"action": "suspend", "expected_version": 1,
+                                  "reasons": "Concern."}),
+    "api.assess_file": entry(INSPECTOR, COMMISSIONER, **STAFF_ON_CASE_A, body=ANSWERS),
+    "api.inspect_property": entry(INSPECTOR, COMMISSIONER, **STAFF_ON_CASE_A, body=ANSWERS),
+    "api.checklist": entry(*INSPECTORS, COMMISSIONER),
+    "api.inspector_inspections": entry(*INSPECTORS, COMMISSIONER),
+    "api.save_inspection_answers": entry(INSPECTOR, COMMISSIONER, **STAFF_ON_CASE_A,
+                                         body={"device_id": "matrix", "changes": [{
+                                             "client_id": CLIENT_ID, "item_id": "manager_named",
+                                             "value": "yes", "base_revision": 0}]}),
+    "api.add_inspection_photo": entry(INSPECTOR, COMMISSIONER, **STAFF_ON_CASE_A, body={
+        "file": PHOTO, "item_id": "manager_named", "client_id": CLIENT_ID}),
+    "api.submit_inspection": entry(INSPECTOR, COMMISSIONER, **STAFF_ON_CASE_A,
+                                   body={"client_id": CLIENT_ID}),
+    "api.put_vacancies": entry(PROVIDER_A, **OWNED_BY_A, body={"vacancies": 1}),
+    "api.register_providers": entry(*REGISTER_READERS),
+    "api.register_properties": entry(*REGISTER_READERS),
+}

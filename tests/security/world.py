@@ -1,0 +1,125 @@
+"""A small world where every route has something to act on, built through real operations.
+
+Provider A has an application that went all the way (accredited with a condition), so it has
+sampled files, inspected properties, a decision letter, a corrective action and evidence.
+Provider B is another organisation with a property of its own. The inspector is assigned to
+A's application; the other inspector is not. The social worker has recorded a referral check
+of A, and the commissioner has an open staff invitation.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from werkzeug.datastructures import FileStorage
+
+from accreditation.api.tokens import create_token
+from accreditation.auth.models import Role, User
+from accreditation.auth.operations import invite_staff
+from accreditation.cases import operations as case_operations
+from accreditation.cases.models import DecisionOutcome
+from accreditation.evidence.operations import upload_provider_evidence
+from accreditation.extensions import db
+from accreditation.register.openreferral import service_id
+from accreditation.register.referrals import record_referral_check
+from accreditation.stages.file_sampling import samples_for
+from accreditation.stages.inspection_drafts import checklist_for
+
+from ..cases.journey import TODAY, Journey
+from ..evidence.samples import pdf
+from ..factories import CouncilFactory, PropertyFactory, UserFactory
+
+ANONYMOUS = "anonymous"
+PROVIDER_A = "provider_a"
+PROVIDER_B = "provider_b"
+INSPECTOR = "inspector"  # assigned to provider A's application
+OTHER_INSPECTOR = "other_inspector"  # assigned to nothing of A's
+COMMISSIONER = "commissioner"
+SOCIAL_WORKER = "social_worker"
+
+ACTORS = (ANONYMOUS, PROVIDER_A, PROVIDER_B, INSPECTOR, OTHER_INSPECTOR, COMMISSIONER,
+          SOCIAL_WORKER)
+
+
+@dataclass
+class World:
+    users: dict[str, User]
+    ids: dict[str, object]
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def bearer(self, actor: str) -> dict:
+        if actor == ANONYMOUS:
+            return {}
+        if actor not in self.tokens:
+            _, self.tokens[actor] = create_token(self.users[actor], "access matrix")
+        return {"Authorization": f"Bearer {self.tokens[actor]}"}
+
+
+def build_world() -> World:
+    journey = Journey(properties=2, staff_files=6, young_people_files=2)
+    journey.submit()
+    journey.pass_due_diligence()
+    journey.complete_file_sampling()
+    journey.inspect_properties()
+    condition = case_operations.Condition(
+        "damp_and_mould", "Damp and mould", "Treat the mould in bedroom 2.",
+        TODAY + timedelta(days=28))
+    journey.accredit(outcome=DecisionOutcome.ACCREDITED_WITH_CONDITIONS, conditions=[condition])
+    case = journey.case
+    organisation = journey.organisation
+
+    provider_b = UserFactory(provider=True)
+    PropertyFactory(organisation=provider_b.organisation)
+    other_inspector = UserFactory(inspector=True)
+    social_worker = UserFactory(social_worker=True)
+
+    evidence = upload_provider_evidence(
+        journey.provider,
+        FileStorage(io.BytesIO(pdf()), filename="insurance.pdf", content_type="application/pdf"),
+        purpose="insurance_certificate")
+    check = record_referral_check(social_worker, organisation, reference="CASE/1234")
+    tokens: list[str] = []
+    invitation = invite_staff(
+        journey.commissioner, email="new.inspector@example.org", full_name="New Inspector",
+        role=Role.INSPECTOR, council=None,
+        accept_url_for=lambda token: tokens.append(token) or f"/invitations/{token}")
+    CouncilFactory()  # a council with nothing in it, for pages that list councils
+
+    link = case.properties[0]
+    home = link.home
+    sampled = samples_for(case)[0].files[0]
+    _, items = checklist_for(link)
+    db.session.commit()
+    ids = {
+        "case_id": case.id,
+        "link_id": link.id,
+        "sampled_id": sampled.id,
+        "action_id": case.corrective_actions[0].id,
+        "action": "suspend",
+        "evidence_id": evidence.id,
+        "property_id": home.id,
+        "entry_id": organisation.roster[0].id,
+        "person_id": organisation.people[0].id,
+        "organisation_id": organisation.id,
+        "check_id": check.id,
+        "invitation_id": invitation.id,
+        "token": tokens[0],
+        "kind": "property_inspection",
+        "version": 1,
+        "item_id": items[0].id,
+        "conflict_id": 1,
+        "service_uuid": service_id(organisation),
+        "anything": "organizations",
+        "filename": "favicon.svg",
+    }
+    users = {
+        PROVIDER_A: journey.provider,
+        PROVIDER_B: provider_b,
+        INSPECTOR: journey.inspector,
+        OTHER_INSPECTOR: other_inspector,
+        COMMISSIONER: journey.commissioner,
+        SOCIAL_WORKER: social_worker,
+    }
+    return World(users=users, ids=ids)
