@@ -727,7 +727,8 @@ def upload_condition_evidence(actor: User, action: CorrectiveAction,
                               file_storage: FileStorage | None) -> Evidence:
     """A provider's evidence that it has met a condition of its accreditation."""
     if actor.role is not Role.PROVIDER or action.case.organisation_id != actor.organisation_id:
-        raise NotFound("We could not find that condition.")
+        _refuse(actor, "condition of another organisation", NotFound(
+            "We could not find that condition."), subject=action.case)
     return upload_evidence(actor, actor.organisation, file_storage,
                            purpose=EvidencePurpose.OTHER, case=action.case,
                            corrective_action=action)
