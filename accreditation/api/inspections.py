@@ -1,4 +1,7 @@
-"""The tablet's sync API: property inspections with their draft answers, photos, submission.
+"""The tablet's sync API: property inspections and sampled files' assessments with their
+draft answers, photos (properties), submission. A property's routes are under
+``/inspections/{link_id}``, a sampled file's under ``/inspections/files/{sampled_id}``; both
+are served by the same functions, parametrised by the subject.
 
 Every write is safe to send again: changes, photos and submissions carry a ``client_id`` made
 on the device, and a repeat is answered with the first result (photos: 200 instead of 201).
@@ -17,6 +20,7 @@ from ..auth.permissions import allow
 from ..cases.models import CaseProperty
 from ..errors import ValidationFailed
 from ..stages import inspection_drafts as drafts
+from ..stages.models import SampledFile
 from ..standards.operations import current_checklist
 from . import bp
 from .schemas import ANSWER_CHANGES_REQUEST, SUBMIT_INSPECTION_REQUEST, validated
@@ -43,17 +47,28 @@ def _conflict_json(conflict) -> dict:
             "created_at": conflict.created_at.isoformat()}
 
 
-def inspection_json(link: CaseProperty, checklist) -> dict:
+def _subject_json(link: CaseProperty | SampledFile) -> dict:
+    if isinstance(link, SampledFile):
+        sample = link.sample
+        return {"kind": "file", "path": f"files/{link.id}", "sampled_id": link.id,
+                "file": {"reference": link.reference, "role": link.role,
+                         "file_type": sample.file_type.value,
+                         "started_on": link.started_on.isoformat()}}
     home = link.home
-    case = link.case
+    return {"kind": "property", "path": str(link.id), "link_id": link.id,
+            "property": {"name": home.name, "address": _address(home),
+                         "postcode": home.postcode, "category": home.category.value}}
+
+
+def inspection_json(link: CaseProperty | SampledFile) -> dict:
+    checklist = current_checklist(drafts.checklist_kind(link))
+    case = drafts.case_of(link)
     return {
-        "link_id": link.id,
+        **_subject_json(link),
         "case_id": case.id,
         "case_reference": case.reference,
-        "property": {"name": home.name, "address": _address(home), "postcode": home.postcode,
-                     "category": home.category.value},
         "organisation": {"name": case.organisation.name},
-        "checklist": {"kind": drafts.KIND, "version": checklist.version,
+        "checklist": {"kind": checklist.kind, "version": checklist.version,
                       "fingerprint": checklist.fingerprint},
         "answers": {item_id: {"value": draft.value, "note": draft.note,
                               "revision": draft.revision}
@@ -70,16 +85,23 @@ def inspection_json(link: CaseProperty, checklist) -> dict:
 @bp.route("/inspector/inspections")
 @allow(Role.INSPECTOR, Role.COMMISSIONER)
 def inspector_inspections():
-    links = drafts.inspections_for(_actor())
-    checklist = current_checklist(drafts.KIND) if links else None
-    return jsonify(contents=[inspection_json(link, checklist) for link in links])
+    subjects = [*drafts.inspections_for(_actor()), *drafts.file_assessments_for(_actor())]
+    return jsonify(contents=[inspection_json(link) for link in subjects])
+
+
+def _load(link_id: int, sampled_id: int | None) -> CaseProperty | SampledFile:
+    if sampled_id is not None:
+        return drafts.get_file_assessment_for(_actor(), sampled_id)
+    return drafts.get_inspection_for(_actor(), link_id)
 
 
 @bp.route("/inspections/<int:link_id>/answers", methods=["POST"])
+@bp.route("/inspections/files/<int:sampled_id>/answers", methods=["POST"],
+          defaults={"link_id": None})
 @allow(Role.INSPECTOR, Role.COMMISSIONER)
-def save_inspection_answers(link_id: int):
+def save_inspection_answers(link_id: int | None, sampled_id: int | None = None):
     body = validated(ANSWER_CHANGES_REQUEST, request.get_json(silent=True))
-    link = drafts.get_inspection_for(_actor(), link_id)
+    link = _load(link_id, sampled_id)
     changes = [drafts.AnswerChange(
         client_id=change["client_id"], item_id=change["item_id"], value=change["value"],
         note=change.get("note"), base_revision=change["base_revision"])
@@ -104,9 +126,11 @@ def add_inspection_photo(link_id: int):
 
 
 @bp.route("/inspections/<int:link_id>/submit", methods=["POST"])
+@bp.route("/inspections/files/<int:sampled_id>/submit", methods=["POST"],
+          defaults={"link_id": None})
 @allow(Role.INSPECTOR, Role.COMMISSIONER)
-def submit_inspection(link_id: int):
+def submit_inspection(link_id: int | None, sampled_id: int | None = None):
     body = validated(SUBMIT_INSPECTION_REQUEST, request.get_json(silent=True))
-    link = drafts.get_inspection_for(_actor(), link_id)
+    link = _load(link_id, sampled_id)
     assessment, created = drafts.submit_inspection_once(_actor(), link, body["client_id"])
     return jsonify(_assessment_json(assessment)), 201 if created else 200

@@ -165,8 +165,9 @@ def document() -> dict:
                 "responses": {"200": _json("Vacancies"), **_problems(400, 401, 403, 404)}}},
             # The tablet's inspection sync: every write is safe to send again (client_id).
             "/inspector/inspections": {"get": {
-                "summary": "The caller's property inspections, now and coming next, with the "
-                           "server's draft answers, photos and open conflicts",
+                "summary": "The caller's property inspections, now and coming next, and the "
+                           "sampled files to assess at file sampling, with the server's draft "
+                           "answers, photos and open conflicts",
                 "security": secured,
                 "responses": {"200": _json("InspectionList"), **_problems(401, 403, 404)}}},
             "/inspections/{link_id}/answers": {"post": {
@@ -191,6 +192,22 @@ def document() -> dict:
                 "summary": "Submit the inspection: score the draft answers (201; 200 with the "
                            "same result when already submitted)",
                 "security": secured, "parameters": _path_ids("link_id"),
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/SubmitInspectionRequest"}}}},
+                "responses": {"201": _json("AssessmentResult", "Scored"),
+                              "200": _json("AssessmentResult", "Submitted before"),
+                              **_problems(400, 401, 403, 404, 409)}}},
+            "/inspections/files/{sampled_id}/answers": {"post": {
+                "summary": "Send a sampled file's answers changed on a device, as for a "
+                           "property's inspection",
+                "security": secured, "parameters": _path_ids("sampled_id"),
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/AnswerChangesRequest"}}}},
+                "responses": {"200": _json("ChangeResults"), **_problems(400, 401, 403, 404)}}},
+            "/inspections/files/{sampled_id}/submit": {"post": {
+                "summary": "Submit a sampled file's assessment: score its draft answers (201; "
+                           "200 with the same result when already submitted)",
+                "security": secured, "parameters": _path_ids("sampled_id"),
                 "requestBody": {"required": True, "content": {"application/json": {
                     "schema": {"$ref": "#/components/schemas/SubmitInspectionRequest"}}}},
                 "responses": {"201": _json("AssessmentResult", "Scored"),

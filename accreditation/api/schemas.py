@@ -101,11 +101,22 @@ _NULLABLE_TEXT = {"type": ["string", "null"]}
 
 INSPECTION = {
     "type": "object",
-    "required": ["link_id", "case_id", "case_reference", "property", "organisation",
+    "required": ["kind", "path", "case_id", "case_reference", "organisation",
                  "checklist", "answers", "photos", "conflicts", "submitted"],
+    "description": "A property's inspection (kind property: link_id and property) or a "
+                   "sampled file's assessment (kind file: sampled_id and file).",
     "properties": {
+        "kind": {"type": "string", "enum": ["property", "file"]},
+        "path": {"type": "string", "description": "Where its routes are under "
+                 "/inspections/: '{link_id}' or 'files/{sampled_id}'."},
         "link_id": {"type": "integer", "description": "The property in the application: the "
                                                       "{link_id} of the inspection routes."},
+        "sampled_id": {"type": "integer", "description": "The sampled file: the "
+                       "{sampled_id} of the file assessment routes."},
+        "file": {"type": "object", "required": ["reference", "role", "file_type"],
+                 "properties": {"reference": {"type": "string"}, "role": {"type": "string"},
+                                "file_type": {"type": "string"},
+                                "started_on": {"type": "string", "format": "date"}}},
         "case_id": {"type": "integer"},
         "case_reference": {"type": "string"},
         "property": {"type": "object", "required": ["name", "address", "postcode", "category"],

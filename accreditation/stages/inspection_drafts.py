@@ -1,4 +1,10 @@
-"""Property inspections on tablets: draft answers, idempotent sync, conflicts, submission.
+"""Inspections on tablets: draft answers, idempotent sync, conflicts, submission.
+
+Two kinds of subject are inspected this way, through one code path: a property's inspection
+(a ``CaseProperty``, the property inspection checklist, scored by
+``record_property_inspection``) and a sampled file's assessment (a ``SampledFile``, the file
+sampling checklist, scored by ``record_file_assessment``). Every operation below takes either;
+``_Subject`` holds what differs between them. Photos are taken for properties only.
 
 Until an inspection is submitted its answers are drafts on the server, one per checklist item
 (``DraftAnswer``), each with a ``revision`` that counts accepted changes. Devices send changes
@@ -18,15 +24,16 @@ change carries a ``client_id`` made on the device and the revision the device la
   a device that edits an item twice while offline sends both with the same base revision;
 - every change is kept in ``answer_change`` with its result: that table is the history.
   Audit events are written for submissions, resolutions and refusals, not for each change;
-- submitting scores the drafts with ``record_property_inspection`` (the one scoring path) and
-  refuses while conflicts are open or scored items are unanswered; it is idempotent.
+- submitting scores the drafts with the subject's one scoring operation and refuses while
+  conflicts are open or scored items are unanswered; it is idempotent.
 
 Changes are applied in the order they arrive (a device sends its outbox oldest first).
-All operations on one inspection take a lock on its ``case_property`` row first, so two
-requests for the same inspection never interleave.
+All operations on one inspection take a lock on its subject's row first, so two requests for
+the same inspection never interleave.
 
-Beyond the agreed names, this module also offers ``get_inspection_for`` (load a property's
-inspection with the access check), ``is_submitted``, ``checklist_for``, ``photos_for``,
+Beyond the agreed names, this module also offers ``get_inspection_for`` and
+``get_file_assessment_for`` (load a subject with the access check), ``file_assessments_for``,
+``is_submitted``, ``checklist_for``, ``photos_for``,
 ``submit_inspection_once`` (also says whether this call created the assessment) and
 ``save_answers(..., device_id=...)``.
 """
@@ -53,23 +60,28 @@ from ..extensions import db
 from ..standards.models import Assessment
 from ..standards.operations import current_checklist
 from ..workflow import CaseStatus
+from .file_sampling import record_file_assessment
 from .models import (
     AnswerConflict,
     ChangeLogEntry,
     ChangeStatus,
     ConflictResolution,
     DraftAnswer,
+    FileSample,
     InspectionSubmission,
+    SampledFile,
 )
 from .property_inspection import INSPECTABLE, record_property_inspection
 
 KIND = "property_inspection"
+FILE_KIND = "file_sampling"
 DEVICE_TOKEN_NAME = "tablet"  # noqa: S105 (a label, not a secret)
 DEVICE_TOKEN_LIFETIME = timedelta(hours=12)
 MAX_NOTE = 2000
 MAX_TEXT_VALUE = 2000
 MAX_DEVICE_ID = 64
 NOT_FOUND_MESSAGE = "We could not find that inspection."
+FILE_NOT_FOUND_MESSAGE = "We could not find that file in a sample."
 # Cases whose property inspections are coming next: listed so a tablet can prepare them.
 UPCOMING = (CaseStatus.FILE_SAMPLING,)
 
@@ -80,7 +92,11 @@ __all__ = [
     "ChangeResult",
     "DraftAnswer",
     "add_item_photo",
+    "case_of",
+    "checklist_kind",
     "drafts_for",
+    "file_assessments_for",
+    "get_file_assessment_for",
     "get_inspection_for",
     "inspections_for",
     "is_inspectable",
@@ -124,6 +140,81 @@ class ChangeResult:
                 "replayed": self.replayed}
 
 
+# --- what is inspected ---------------------------------------------------------------------------
+
+Inspected = CaseProperty | SampledFile
+
+
+class _Subject:
+    """What differs between a property's inspection and a sampled file's assessment."""
+
+    def __init__(self, row: Inspected):
+        self.row = row
+        self.is_file = isinstance(row, SampledFile)
+        self.column = "sampled_file_id" if self.is_file else "case_property_id"
+        self.kind = FILE_KIND if self.is_file else KIND
+
+    @property
+    def case(self) -> Case:
+        return db.session.get(Case, self.row.sample.case_id) if self.is_file else self.row.case
+
+    def where(self, model) -> sa.ColumnElement[bool]:
+        """Rows of ``model`` (drafts, changes, conflicts, submissions) about this subject."""
+        return getattr(model, self.column) == self.row.id
+
+    def keys(self) -> dict[str, int]:
+        return {self.column: self.row.id}
+
+    @property
+    def context(self) -> str:
+        """What selects the checklist's items: the property's category, the file's type."""
+        return (self.row.sample.file_type.value if self.is_file
+                else self.row.home.category.value)
+
+    @property
+    def checklist_name(self) -> str:
+        return "this file's checklist" if self.is_file else \
+            "this property's inspection checklist"
+
+    def stage_closed(self) -> str | None:
+        """Why the application's stage does not allow answers now, or None."""
+        case = self.case
+        if self.is_file:
+            if case.status is not CaseStatus.FILE_SAMPLING:
+                return (f"This file assessment is closed: application {case.reference} is "
+                        f"{case.status.label.lower()}. Files are assessed at the file "
+                        "sampling stage.")
+            return None
+        if case.status not in INSPECTABLE:
+            return (f"This inspection is closed: application {case.reference} is "
+                    f"{case.status.label.lower()}. Properties are inspected at the property "
+                    "inspection stage or when accreditation is reassessed.")
+        if case.status is CaseStatus.REASSESSMENT_DUE and not self.row.accredited:
+            return "This inspection is closed: only accredited properties are reassessed."
+        return None
+
+    def score(self, actor: User, answers: dict) -> Assessment:
+        """The subject's one scoring operation (it commits)."""
+        if self.is_file:
+            record_file_assessment(actor, self.row, answers, clock.today())
+            return self.row.assessment
+        return record_property_inspection(actor, self.row, answers, clock.today())
+
+
+def _subject(row: Inspected) -> _Subject:
+    return _Subject(row)
+
+
+def case_of(link: Inspected) -> Case:
+    """The application a property's inspection or a sampled file belongs to."""
+    return _subject(link).case
+
+
+def checklist_kind(link: Inspected) -> str:
+    """``property_inspection`` or ``file_sampling``."""
+    return _subject(link).kind
+
+
 # --- access ------------------------------------------------------------------------------------
 
 def _may_inspect(actor: User, case: Case) -> bool:
@@ -132,18 +223,20 @@ def _may_inspect(actor: User, case: Case) -> bool:
     return actor.role is Role.INSPECTOR and case.inspector_id == actor.id
 
 
-def _refuse_access(actor: User, link_id: Any, reason: str) -> None:
+def _refuse_access(actor: User, subject_type: str, subject_id: Any, reason: str) -> None:
     """Audit a refused access (kept whatever happens next) and answer 404, as everywhere."""
     db.session.rollback()
-    audit.record("access.denied", actor=actor, subject_type="case_property",
-                 subject_id=link_id, details={"reason": reason})
+    audit.record("access.denied", actor=actor, subject_type=subject_type,
+                 subject_id=subject_id, details={"reason": reason})
     db.session.commit()
-    raise NotFound(NOT_FOUND_MESSAGE)
+    raise NotFound(FILE_NOT_FOUND_MESSAGE if subject_type == "sampled_file"
+                   else NOT_FOUND_MESSAGE)
 
 
-def _ensure_may_inspect(actor: User, link: CaseProperty) -> None:
-    if actor is None or not _may_inspect(actor, link.case):
-        _refuse_access(actor, link.id, "inspection not assigned to this user")
+def _ensure_may_inspect(actor: User, link: Inspected) -> None:
+    if actor is None or not _may_inspect(actor, _subject(link).case):
+        _refuse_access(actor, link.__tablename__, link.id,
+                       "inspection not assigned to this user")
 
 
 def get_inspection_for(actor: User, link_id: int) -> CaseProperty:
@@ -156,92 +249,102 @@ def get_inspection_for(actor: User, link_id: int) -> CaseProperty:
     return link
 
 
-def _lock(link: CaseProperty) -> None:
+def get_file_assessment_for(actor: User, sampled_id: int) -> SampledFile:
+    """The sampled file ``sampled_id`` if ``actor`` may assess it (as above: the assigned
+    inspector or a commissioner; anyone else gets 404, audited)."""
+    sampled = db.session.get(SampledFile, sampled_id)
+    if sampled is None:
+        raise NotFound(FILE_NOT_FOUND_MESSAGE)
+    _ensure_may_inspect(actor, sampled)
+    return sampled
+
+
+def _lock(link: Inspected) -> None:
     """Serialise work on one inspection: a row lock on PostgreSQL, the write lock on SQLite.
     Taken before anything is read, so decisions are made on what is really current."""
     session = db.session
-    link_id = link.id  # read now: after the commit below it would be read again
+    model, link_id = type(link), link.id  # read now: after the commit below it would be read again
     if session.get_bind().dialect.name == "sqlite" and not (
             session.new or session.dirty or session.deleted):
         # SQLite cannot turn a read that began before someone else's write into a write:
         # end the read, so the lock is the first statement of a fresh transaction.
         session.commit()
     session.execute(
-        sa.update(CaseProperty).where(CaseProperty.id == link_id)
-        .values(case_id=CaseProperty.case_id)
+        sa.update(model).where(model.id == link_id).values(id=model.id)
         .execution_options(synchronize_session=False))
 
 
 # --- state of an inspection ---------------------------------------------------------------------
 
-def checklist_for(link: CaseProperty) -> tuple[ChecklistVersion, list[Item]]:
-    """The checklist in force and the items it asks about this property (by category)."""
-    checklist = current_checklist(KIND).checklist
-    category = link.home.category.value
+def checklist_for(link: Inspected) -> tuple[ChecklistVersion, list[Item]]:
+    """The checklist in force and the items it asks about this subject (by the property's
+    category or the file's type)."""
+    subject = _subject(link)
+    checklist = current_checklist(subject.kind).checklist
     return checklist, [item for item in checklist.items
-                       if item.applies(checklist.context_field, category)]
+                       if item.applies(checklist.context_field, subject.context)]
 
 
-def _current_submission(link: CaseProperty) -> InspectionSubmission | None:
+def _current_submission(link: Inspected) -> InspectionSubmission | None:
     """The submission made since the application last changed status (a return to the
     provider, a reassessment...): each such period is one round of inspection."""
+    subject = _subject(link)
     return db.session.scalar(
         sa.select(InspectionSubmission)
-        .where(InspectionSubmission.case_property_id == link.id,
-               InspectionSubmission.submitted_at >= link.case.status_changed_at)
+        .where(subject.where(InspectionSubmission),
+               InspectionSubmission.submitted_at >= subject.case.status_changed_at)
         .order_by(InspectionSubmission.id.desc()).limit(1))
 
 
-def _scored_this_round(link: CaseProperty) -> Assessment | None:
-    """The property's assessment if it was recorded in this round some other way (the
-    checklist API, or before the tablet pages existed)."""
+def _scored_this_round(link: Inspected) -> Assessment | None:
+    """The subject's assessment if it was recorded in this round some other way (the
+    checklist pages or API, or before the tablet pages existed)."""
     assessment = link.assessment
-    if assessment is not None and assessment.recorded_at >= link.case.status_changed_at:
+    if assessment is not None and assessment.recorded_at >= _subject(link).case.status_changed_at:
         return assessment
     return None
 
 
-def is_submitted(link: CaseProperty) -> bool:
+def is_submitted(link: Inspected) -> bool:
     """Whether this round's inspection of the property is submitted (or scored already)."""
     return _current_submission(link) is not None or _scored_this_round(link) is not None
 
 
-def _closed_reason(link: CaseProperty) -> str | None:
+def _closed_reason(link: Inspected) -> str | None:
     """Why answers for ``link`` cannot be changed now, or None if they can."""
-    case = link.case
-    if case.status not in INSPECTABLE:
-        return (f"This inspection is closed: application {case.reference} is "
-                f"{case.status.label.lower()}. Properties are inspected at the property "
-                "inspection stage or when accreditation is reassessed.")
-    if case.status is CaseStatus.REASSESSMENT_DUE and not link.accredited:
-        return "This inspection is closed: only accredited properties are reassessed."
+    closed = _subject(link).stage_closed()
+    if closed:
+        return closed
     if is_submitted(link):
         return "This inspection has already been submitted, so its answers cannot change."
     return None
 
 
-def is_inspectable(link: CaseProperty) -> bool:
+def is_inspectable(link: Inspected) -> bool:
     return _closed_reason(link) is None
 
 
-def drafts_for(link: CaseProperty) -> dict[str, DraftAnswer]:
+def drafts_for(link: Inspected) -> dict[str, DraftAnswer]:
     """item_id -> the current draft answer."""
     return {draft.item_id: draft for draft in db.session.scalars(
-        sa.select(DraftAnswer).where(DraftAnswer.case_property_id == link.id))}
+        sa.select(DraftAnswer).where(_subject(link).where(DraftAnswer)))}
 
 
-def open_conflicts(link: CaseProperty) -> list[AnswerConflict]:
+def open_conflicts(link: Inspected) -> list[AnswerConflict]:
     """Changes kept because someone else had changed the answer first, oldest first."""
     return list(db.session.scalars(
         sa.select(AnswerConflict)
-        .where(AnswerConflict.case_property_id == link.id,
+        .where(_subject(link).where(AnswerConflict),
                AnswerConflict.resolution.is_(None))
         .order_by(AnswerConflict.id)))
 
 
-def photos_for(link: CaseProperty) -> dict[str, list[Evidence]]:
-    """item_id -> the current photos of this property's items in this application."""
+def photos_for(link: Inspected) -> dict[str, list[Evidence]]:
+    """item_id -> the current photos of this property's items in this application (files
+    have none)."""
     photos: dict[str, list[Evidence]] = {}
+    if isinstance(link, SampledFile):
+        return photos
     for record in db.session.scalars(
             sa.select(Evidence)
             .where(Evidence.case_id == link.case_id, Evidence.property_id == link.property_id,
@@ -266,6 +369,17 @@ def inspections_for(actor: User) -> list[CaseProperty]:
             if link.case.status is not CaseStatus.REASSESSMENT_DUE or link.accredited]
 
 
+def file_assessments_for(actor: User) -> list[SampledFile]:
+    """The sampled files of the applications at file sampling assigned to ``actor``, in
+    sample order (staff files, then young people's), to assess on the provider's premises."""
+    if actor.role not in (Role.INSPECTOR, Role.COMMISSIONER):
+        raise NotPermitted("Only inspectors carry out inspections.")
+    return list(db.session.scalars(
+        sa.select(SampledFile).join(FileSample).join(Case, Case.id == FileSample.case_id)
+        .where(Case.inspector_id == actor.id, Case.status == CaseStatus.FILE_SAMPLING)
+        .order_by(Case.id, FileSample.file_type, SampledFile.position)))
+
+
 # --- saving answers ----------------------------------------------------------------------------
 
 def _client_id(value: Any) -> str:
@@ -283,11 +397,10 @@ def _same_answer(a_value, a_note, b_value, b_note) -> bool:
     return normal(a_value) == normal(b_value) and (a_note or None) == (b_note or None)
 
 
-def _problem(change: AnswerChange, items: dict[str, Item]) -> str | None:
+def _problem(change: AnswerChange, items: dict[str, Item], checklist_name: str) -> str | None:
     item = items.get(change.item_id)
     if item is None:
-        return (f"'{change.item_id}' is not a question of this property's inspection "
-                "checklist. Reload the checklist.")
+        return f"'{change.item_id}' is not a question of {checklist_name}. Reload the checklist."
     value = change.value
     if isinstance(value, bool) or not isinstance(value, str | int | float | type(None)) or (
             isinstance(value, float) and not math.isfinite(value)):
@@ -322,33 +435,34 @@ def _find_change(actor: User, client_id: str) -> ChangeLogEntry | None:
         ChangeLogEntry.user_id == actor.id, ChangeLogEntry.client_id == client_id))
 
 
-def _written_by_device_since(link: CaseProperty, item_id: str, actor: User,
+def _written_by_device_since(link: Inspected, item_id: str, actor: User,
                              device_id: str | None, base_revision: int) -> int:
     """How many revisions after ``base_revision`` this same device wrote."""
     if device_id is None:
         return 0
     return db.session.scalar(
         sa.select(sa.func.count()).select_from(ChangeLogEntry)
-        .where(ChangeLogEntry.case_property_id == link.id, ChangeLogEntry.item_id == item_id,
+        .where(_subject(link).where(ChangeLogEntry), ChangeLogEntry.item_id == item_id,
                ChangeLogEntry.user_id == actor.id, ChangeLogEntry.device_id == device_id,
                ChangeLogEntry.status == ChangeStatus.APPLIED,
                ChangeLogEntry.revision > ChangeLogEntry.server_revision,
                ChangeLogEntry.revision > base_revision))
 
 
-def _apply(actor: User, link: CaseProperty, change: AnswerChange, client_id: str,
+def _apply(actor: User, link: Inspected, change: AnswerChange, client_id: str,
            device_id: str | None, closed: str | None, items: dict[str, Item]) -> ChangeResult:
     """Decide and record one new change (in the caller's transaction, flushed)."""
+    subject = _subject(link)
     draft = db.session.scalar(sa.select(DraftAnswer).where(
-        DraftAnswer.case_property_id == link.id, DraftAnswer.item_id == change.item_id))
+        subject.where(DraftAnswer), DraftAnswer.item_id == change.item_id))
     current = draft.revision if draft else 0
     row = ChangeLogEntry(
-        client_id=client_id, user_id=actor.id, device_id=device_id, case_property_id=link.id,
+        client_id=client_id, user_id=actor.id, device_id=device_id, **subject.keys(),
         item_id=change.item_id[:80], value=change.value, note=change.note,
         base_revision=(max(change.base_revision, 0) if isinstance(change.base_revision, int)
                        else 0),
         server_revision=current, received_at=utcnow())
-    problem = None if closed else _problem(change, items)
+    problem = None if closed else _problem(change, items, subject.checklist_name)
     if closed or problem:
         row.status, row.message = ChangeStatus.REJECTED, closed or problem
         if problem:  # an unusable value is not kept: the device's text may be anything
@@ -368,7 +482,7 @@ def _apply(actor: User, link: CaseProperty, change: AnswerChange, client_id: str
         row.server_value, row.server_note = draft.value, draft.note
         db.session.add(row)
         db.session.flush()
-        db.session.add(AnswerConflict(case_property_id=link.id, item_id=change.item_id,
+        db.session.add(AnswerConflict(**subject.keys(), item_id=change.item_id,
                                       change_id=row.id, created_at=row.received_at))
     else:
         row.status = ChangeStatus.APPLIED
@@ -378,8 +492,7 @@ def _apply(actor: User, link: CaseProperty, change: AnswerChange, client_id: str
             row.revision = current
         else:
             if draft is None:
-                draft = DraftAnswer(case_property_id=link.id, item_id=change.item_id,
-                                    revision=0)
+                draft = DraftAnswer(**subject.keys(), item_id=change.item_id, revision=0)
                 db.session.add(draft)
             draft.value, draft.note = change.value, note
             draft.revision = current + 1
@@ -390,9 +503,10 @@ def _apply(actor: User, link: CaseProperty, change: AnswerChange, client_id: str
     return _stored_result(row, replayed=False)
 
 
-def save_answers(actor: User, link: CaseProperty, changes: list[AnswerChange], *,
+def save_answers(actor: User, link: Inspected, changes: list[AnswerChange], *,
                  device_id: str | None = None) -> list[ChangeResult]:
-    """Apply a device's changes to a property's draft answers, in order; one result each.
+    """Apply a device's changes to a property's or sampled file's draft answers, in order;
+    one result each.
 
     Guarantees: a change whose ``client_id`` this user sent before is not applied again
     (its stored result comes back with ``replayed``); a stale change whose answer differs is
@@ -433,7 +547,7 @@ def save_answers(actor: User, link: CaseProperty, changes: list[AnswerChange], *
         results.append(result)
     if rejected:
         audit.record("inspection.changes_rejected", actor=actor, subject=link, details={
-            "case_id": link.case_id, "rejected": rejected, "closed": closed is not None,
+            "case_id": _subject(link).case.id, "rejected": rejected, "closed": closed is not None,
             "device_id": device_id})
     db.session.commit()
     return results
@@ -454,12 +568,13 @@ def resolve_conflict(actor: User, conflict_id: int, keep: str) -> DraftAnswer:
     conflict = db.session.get(AnswerConflict, conflict_id)
     if conflict is None:
         raise NotFound("We could not find that conflict.")
-    link = conflict.link
+    link = conflict.subject
+    subject = _subject(link)
     _ensure_may_inspect(actor, link)
     _lock(link)
     db.session.refresh(conflict)
     draft = db.session.scalar(sa.select(DraftAnswer).where(
-        DraftAnswer.case_property_id == link.id, DraftAnswer.item_id == conflict.item_id))
+        subject.where(DraftAnswer), DraftAnswer.item_id == conflict.item_id))
     if not conflict.is_open:
         if conflict.resolution is choice and draft is not None:
             db.session.commit()
@@ -472,7 +587,7 @@ def resolve_conflict(actor: User, conflict_id: int, keep: str) -> DraftAnswer:
     now = utcnow()
     change = conflict.change
     if draft is None:  # cannot happen (a conflict needs an answer to clash with); be safe
-        draft = DraftAnswer(case_property_id=link.id, item_id=conflict.item_id, revision=0)
+        draft = DraftAnswer(**subject.keys(), item_id=conflict.item_id, revision=0)
         db.session.add(draft)
     if choice is ConflictResolution.MINE:
         draft.value, draft.note = change.value, change.note
@@ -481,7 +596,7 @@ def resolve_conflict(actor: User, conflict_id: int, keep: str) -> DraftAnswer:
     conflict.resolution, conflict.resolved_at, conflict.resolved_by_id = choice, now, actor.id
     db.session.flush()
     audit.record("inspection.conflict_resolved", actor=actor, subject=conflict, details={
-        "case_property_id": link.id, "case_id": link.case_id, "item_id": conflict.item_id,
+        **subject.keys(), "case_id": subject.case.id, "item_id": conflict.item_id,
         "kept": choice.value, "revision": draft.revision})
     db.session.commit()
     return draft
@@ -509,6 +624,9 @@ def add_item_photo(actor: User, link: CaseProperty, item_id: str, client_id: str
     once. The file goes through the usual evidence checks (content, size, metadata stripped,
     scan) in ``upload_evidence``. Uploads for one inspection are taken one at a time."""
     _ensure_may_inspect(actor, link)
+    if isinstance(link, SampledFile):
+        raise ValidationFailed("Photos are taken at property inspections, not of files.",
+                               field="file")
     client_id = _client_id(client_id)
     existing = _find_photo(client_id)
     if existing is not None:
@@ -544,10 +662,10 @@ def add_item_photo(actor: User, link: CaseProperty, item_id: str, client_id: str
 
 # --- submitting --------------------------------------------------------------------------------
 
-def _refuse_submit(actor: User, link: CaseProperty, reason: str, error: Exception, **details):
+def _refuse_submit(actor: User, link: Inspected, reason: str, error: Exception, **details):
     db.session.rollback()
     audit.record("inspection.submit_refused", actor=actor, subject=link,
-                 details={"case_id": link.case_id, "reason": reason, **details})
+                 details={"case_id": _subject(link).case.id, "reason": reason, **details})
     db.session.commit()
     raise error
 
@@ -559,23 +677,24 @@ def _find_submission(actor: User, client_id: str) -> InspectionSubmission | None
 
 def _assessment_of(submission: InspectionSubmission) -> Assessment:
     # A submission is committed with its assessment; the link between them is written just
-    # after. Should that second step never have happened, the property's assessment is it.
-    return submission.assessment or submission.link.assessment
+    # after. Should that second step never have happened, the subject's assessment is it.
+    return submission.assessment or (submission.link or submission.sampled_file).assessment
 
 
-def submit_inspection_once(actor: User, link: CaseProperty,
+def submit_inspection_once(actor: User, link: Inspected,
                            client_id: str | None = None) -> tuple[Assessment, bool]:
     """``submit_inspection``, also saying whether this call scored the inspection (False:
     the assessment of the earlier submission)."""
     _ensure_may_inspect(actor, link)
+    subject = _subject(link)
     if client_id is not None:
         client_id = _client_id(client_id)
     _lock(link)
     if client_id is not None:
         earlier = _find_submission(actor, client_id)
         if earlier is not None:
-            if earlier.case_property_id != link.id:
-                raise Conflict("That submission id was already used for another property.")
+            if getattr(earlier, subject.column) != link.id:
+                raise Conflict("That submission id was already used for another inspection.")
             db.session.commit()
             return _assessment_of(earlier), False
     earlier = _current_submission(link)
@@ -586,10 +705,9 @@ def submit_inspection_once(actor: User, link: CaseProperty,
     if scored is not None:
         db.session.commit()
         return scored, False
-    case = link.case
-    if case.status not in INSPECTABLE or (case.status is CaseStatus.REASSESSMENT_DUE
-                                          and not link.accredited):
-        _refuse_submit(actor, link, "inspection closed", InvalidTransition(_closed_reason(link)))
+    closed = subject.stage_closed()
+    if closed:
+        _refuse_submit(actor, link, "inspection closed", InvalidTransition(closed))
     conflicts = open_conflicts(link)
     _, applicable = checklist_for(link)
     titles = {item.id: item.title for item in applicable}
@@ -609,27 +727,28 @@ def submit_inspection_once(actor: User, link: CaseProperty,
             actor, link, "answers missing", ValidationFailed(
                 "Answer every question before you submit. Not answered yet: "
                 + "; ".join(item.title for item in missing) + "."), missing=len(missing))
-    submission = InspectionSubmission(case_property_id=link.id, client_id=client_id,
+    submission = InspectionSubmission(**subject.keys(), client_id=client_id,
                                       user_id=actor.id, submitted_at=utcnow())
     db.session.add(submission)
     db.session.flush()
     try:
         # Scores, and commits the assessment together with the submission.
-        assessment = record_property_inspection(actor, link, answers, clock.today())
+        assessment = subject.score(actor, answers)
     except (ValidationFailed, InvalidTransition, NotPermitted, NotFound) as error:
         _refuse_submit(actor, link, "not scored", error)
     submission.assessment_id = assessment.id
     audit.record("inspection.submitted", actor=actor, subject=link, details={
-        "case_id": link.case_id, "assessment_id": assessment.id, "passed": assessment.passed,
+        "case_id": subject.case.id, "assessment_id": assessment.id, "passed": assessment.passed,
         "answers": len(answers)})
     db.session.commit()
     return assessment, True
 
 
-def submit_inspection(actor: User, link: CaseProperty,
+def submit_inspection(actor: User, link: Inspected,
                       client_id: str | None = None) -> Assessment:
-    """Score a property's draft answers with the checklist in force (through
-    ``record_property_inspection``) and close the drafts for this round of inspection.
+    """Score a property's or sampled file's draft answers with the checklist in force
+    (through ``record_property_inspection`` or ``record_file_assessment``) and close the
+    drafts for this round of inspection.
 
     Refuses, audited and with a message naming the items, while conflicts are open or
     scored items are unanswered. Idempotent: submitting again (with the same ``client_id``,

@@ -74,7 +74,7 @@ class SampledFile(db.Model):
     )
 
 
-# --- property inspections on tablets: draft answers, the change log, conflicts ---------------
+# --- inspections on tablets (properties, sampled files): drafts, change log, conflicts ------
 
 class ChangeStatus(enum.Enum):
     APPLIED = "applied"
@@ -87,7 +87,22 @@ class ConflictResolution(enum.Enum):
     SERVER = "server"  # the answer the server already had
 
 
-class DraftAnswer(db.Model):
+class InspectionSubjectMixin:
+    """What the row is about: one property's inspection (``case_property_id``) or one sampled
+    file's assessment (``sampled_file_id``), never both."""
+
+    case_property_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("case_property.id"), index=True)
+    sampled_file_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("sampled_file.id"), index=True)
+
+    @staticmethod
+    def one_subject() -> sa.CheckConstraint:
+        return sa.CheckConstraint("(case_property_id IS NULL) != (sampled_file_id IS NULL)",
+                                  name="one_subject")
+
+
+class DraftAnswer(InspectionSubjectMixin, db.Model):
     """The current answer to one checklist item of one property's inspection, before it is
     submitted. ``revision`` counts accepted changes (1 for the first); a device sends the
     revision it last saw with every change, so a change made without seeing a newer answer
@@ -96,8 +111,6 @@ class DraftAnswer(db.Model):
     __tablename__ = "draft_answer"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_property_id: Mapped[int] = mapped_column(sa.ForeignKey("case_property.id"),
-                                                  index=True)
     item_id: Mapped[str] = mapped_column(sa.String(80))
     value: Mapped[str | int | float | None] = mapped_column(sa.JSON(none_as_null=True))
     note: Mapped[str | None] = mapped_column(sa.Text)
@@ -111,11 +124,14 @@ class DraftAnswer(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("case_property_id", "item_id",
                             name="uq_draft_answer_case_property_id_item_id"),
+        sa.UniqueConstraint("sampled_file_id", "item_id",
+                            name="uq_draft_answer_sampled_file_id_item_id"),
         sa.CheckConstraint("revision >= 1", name="revision_from_one"),
+        InspectionSubjectMixin.one_subject(),
     )
 
 
-class ChangeLogEntry(db.Model):
+class ChangeLogEntry(InspectionSubjectMixin, db.Model):
     """Every change a device sent, once, with what became of it: the history of the answers.
 
     ``client_id`` is made on the device for each change; it is unique per user, so a change
@@ -130,7 +146,6 @@ class ChangeLogEntry(db.Model):
     client_id: Mapped[str] = mapped_column(sa.String(36))
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
     device_id: Mapped[str | None] = mapped_column(sa.String(64))
-    case_property_id: Mapped[int] = mapped_column(sa.ForeignKey("case_property.id"))
     item_id: Mapped[str] = mapped_column(sa.String(80))
     value: Mapped[str | int | float | None] = mapped_column(sa.JSON(none_as_null=True))
     note: Mapped[str | None] = mapped_column(sa.Text)
@@ -149,6 +164,8 @@ class ChangeLogEntry(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("user_id", "client_id", name="uq_answer_change_user_id_client_id"),
         sa.Index("ix_answer_change_item", "case_property_id", "item_id"),
+        sa.Index("ix_answer_change_file_item", "sampled_file_id", "item_id"),
+        InspectionSubjectMixin.one_subject(),
         sa.CheckConstraint("base_revision >= 0", name="base_revision_not_negative"),
         sa.CheckConstraint("status != 'rejected' OR message IS NOT NULL",
                            name="rejected_has_message"),
@@ -157,15 +174,13 @@ class ChangeLogEntry(db.Model):
     )
 
 
-class AnswerConflict(db.Model):
+class AnswerConflict(InspectionSubjectMixin, db.Model):
     """A change that arrived after someone else had changed the same answer: kept, not
     applied, until the inspector chooses which answer stays."""
 
     __tablename__ = "answer_conflict"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_property_id: Mapped[int] = mapped_column(sa.ForeignKey("case_property.id"),
-                                                  index=True)
     item_id: Mapped[str] = mapped_column(sa.String(80))
     change_id: Mapped[int] = mapped_column(sa.ForeignKey("answer_change.id"), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -176,12 +191,14 @@ class AnswerConflict(db.Model):
 
     change = relationship("ChangeLogEntry")
     link = relationship("CaseProperty")
+    sampled_file = relationship("SampledFile")
     resolved_by = relationship("User")
     # The item's answer now: "keep this one" keeps it.
     draft = relationship(
         "DraftAnswer", viewonly=True, uselist=False,
-        primaryjoin="and_(foreign(AnswerConflict.case_property_id) == "
+        primaryjoin="and_(or_(foreign(AnswerConflict.case_property_id) == "
                     "DraftAnswer.case_property_id, "
+                    "foreign(AnswerConflict.sampled_file_id) == DraftAnswer.sampled_file_id), "
                     "foreign(AnswerConflict.item_id) == DraftAnswer.item_id)")
 
     __table_args__ = (
@@ -189,7 +206,13 @@ class AnswerConflict(db.Model):
             "(resolution IS NULL) = (resolved_at IS NULL) "
             "AND (resolution IS NULL) = (resolved_by_id IS NULL)",
             name="resolved_has_who_and_when"),
+        InspectionSubjectMixin.one_subject(),
     )
+
+    @property
+    def subject(self):
+        """The property inspection or the sampled file the conflict is about."""
+        return self.link if self.case_property_id is not None else self.sampled_file
 
     @property
     def is_open(self) -> bool:
@@ -222,7 +245,7 @@ class AnswerConflict(db.Model):
         return self.change.client_id
 
 
-class InspectionSubmission(db.Model):
+class InspectionSubmission(InspectionSubjectMixin, db.Model):
     """A property's inspection answers sent for scoring, and the assessment they gave.
 
     ``client_id`` (optional, unique per user) makes the submission safe to send again."""
@@ -230,8 +253,6 @@ class InspectionSubmission(db.Model):
     __tablename__ = "inspection_submission"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_property_id: Mapped[int] = mapped_column(sa.ForeignKey("case_property.id"),
-                                                  index=True)
     client_id: Mapped[str | None] = mapped_column(sa.String(36))
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -239,8 +260,10 @@ class InspectionSubmission(db.Model):
 
     assessment = relationship("Assessment")
     link = relationship("CaseProperty")
+    sampled_file = relationship("SampledFile")
 
     __table_args__ = (
         sa.UniqueConstraint("user_id", "client_id",
                             name="uq_inspection_submission_user_id_client_id"),
+        InspectionSubjectMixin.one_subject(),
     )

@@ -1,4 +1,4 @@
-"""inspection drafts and offline sync
+"""inspection drafts and offline sync (property inspections and sampled files)
 
 Revision ID: 0006
 Revises: 0005
@@ -22,7 +22,8 @@ def upgrade():
     sa.Column('client_id', sa.String(length=36), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('device_id', sa.String(length=64), nullable=True),
-    sa.Column('case_property_id', sa.Integer(), nullable=False),
+    sa.Column('case_property_id', sa.Integer(), nullable=True),
+    sa.Column('sampled_file_id', sa.Integer(), nullable=True),
     sa.Column('item_id', sa.String(length=80), nullable=False),
     sa.Column('value', sa.JSON(none_as_null=True), nullable=True),
     sa.Column('note', sa.Text(), nullable=True),
@@ -38,16 +39,22 @@ def upgrade():
     sa.CheckConstraint("status = 'rejected' OR revision IS NOT NULL", name=op.f('ck_answer_change_accepted_has_revision')),
     sa.CheckConstraint('base_revision >= 0', name=op.f('ck_answer_change_base_revision_not_negative')),
     sa.ForeignKeyConstraint(['case_property_id'], ['case_property.id'], name=op.f('fk_answer_change_case_property_id_case_property')),
+    sa.ForeignKeyConstraint(['sampled_file_id'], ['sampled_file.id'], name=op.f('fk_answer_change_sampled_file_id_sampled_file')),
+    sa.CheckConstraint('(case_property_id IS NULL) != (sampled_file_id IS NULL)', name=op.f('ck_answer_change_one_subject')),
     sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_answer_change_user_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_answer_change')),
     sa.UniqueConstraint('user_id', 'client_id', name='uq_answer_change_user_id_client_id')
     )
     with op.batch_alter_table('answer_change', schema=None) as batch_op:
         batch_op.create_index('ix_answer_change_item', ['case_property_id', 'item_id'], unique=False)
+        batch_op.create_index('ix_answer_change_file_item', ['sampled_file_id', 'item_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_answer_change_case_property_id'), ['case_property_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_answer_change_sampled_file_id'), ['sampled_file_id'], unique=False)
 
     op.create_table('draft_answer',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('case_property_id', sa.Integer(), nullable=False),
+    sa.Column('case_property_id', sa.Integer(), nullable=True),
+    sa.Column('sampled_file_id', sa.Integer(), nullable=True),
     sa.Column('item_id', sa.String(length=80), nullable=False),
     sa.Column('value', sa.JSON(none_as_null=True), nullable=True),
     sa.Column('note', sa.Text(), nullable=True),
@@ -56,32 +63,41 @@ def upgrade():
     sa.Column('updated_by_id', sa.Integer(), nullable=False),
     sa.CheckConstraint('revision >= 1', name=op.f('ck_draft_answer_revision_from_one')),
     sa.ForeignKeyConstraint(['case_property_id'], ['case_property.id'], name=op.f('fk_draft_answer_case_property_id_case_property')),
+    sa.ForeignKeyConstraint(['sampled_file_id'], ['sampled_file.id'], name=op.f('fk_draft_answer_sampled_file_id_sampled_file')),
+    sa.CheckConstraint('(case_property_id IS NULL) != (sampled_file_id IS NULL)', name=op.f('ck_draft_answer_one_subject')),
     sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_draft_answer_updated_by_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_draft_answer')),
-    sa.UniqueConstraint('case_property_id', 'item_id', name='uq_draft_answer_case_property_id_item_id')
+    sa.UniqueConstraint('case_property_id', 'item_id', name='uq_draft_answer_case_property_id_item_id'),
+    sa.UniqueConstraint('sampled_file_id', 'item_id', name='uq_draft_answer_sampled_file_id_item_id')
     )
     with op.batch_alter_table('draft_answer', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_draft_answer_case_property_id'), ['case_property_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_draft_answer_sampled_file_id'), ['sampled_file_id'], unique=False)
 
     op.create_table('inspection_submission',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('case_property_id', sa.Integer(), nullable=False),
+    sa.Column('case_property_id', sa.Integer(), nullable=True),
+    sa.Column('sampled_file_id', sa.Integer(), nullable=True),
     sa.Column('client_id', sa.String(length=36), nullable=True),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('submitted_at', sa.DateTime(), nullable=False),
     sa.Column('assessment_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['assessment_id'], ['assessment.id'], name=op.f('fk_inspection_submission_assessment_id_assessment')),
     sa.ForeignKeyConstraint(['case_property_id'], ['case_property.id'], name=op.f('fk_inspection_submission_case_property_id_case_property')),
+    sa.ForeignKeyConstraint(['sampled_file_id'], ['sampled_file.id'], name=op.f('fk_inspection_submission_sampled_file_id_sampled_file')),
+    sa.CheckConstraint('(case_property_id IS NULL) != (sampled_file_id IS NULL)', name=op.f('ck_inspection_submission_one_subject')),
     sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_inspection_submission_user_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_inspection_submission')),
     sa.UniqueConstraint('user_id', 'client_id', name='uq_inspection_submission_user_id_client_id')
     )
     with op.batch_alter_table('inspection_submission', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_inspection_submission_case_property_id'), ['case_property_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_inspection_submission_sampled_file_id'), ['sampled_file_id'], unique=False)
 
     op.create_table('answer_conflict',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('case_property_id', sa.Integer(), nullable=False),
+    sa.Column('case_property_id', sa.Integer(), nullable=True),
+    sa.Column('sampled_file_id', sa.Integer(), nullable=True),
     sa.Column('item_id', sa.String(length=80), nullable=False),
     sa.Column('change_id', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
@@ -90,6 +106,8 @@ def upgrade():
     sa.Column('resolved_by_id', sa.Integer(), nullable=True),
     sa.CheckConstraint('(resolution IS NULL) = (resolved_at IS NULL) AND (resolution IS NULL) = (resolved_by_id IS NULL)', name=op.f('ck_answer_conflict_resolved_has_who_and_when')),
     sa.ForeignKeyConstraint(['case_property_id'], ['case_property.id'], name=op.f('fk_answer_conflict_case_property_id_case_property')),
+    sa.ForeignKeyConstraint(['sampled_file_id'], ['sampled_file.id'], name=op.f('fk_answer_conflict_sampled_file_id_sampled_file')),
+    sa.CheckConstraint('(case_property_id IS NULL) != (sampled_file_id IS NULL)', name=op.f('ck_answer_conflict_one_subject')),
     sa.ForeignKeyConstraint(['change_id'], ['answer_change.id'], name=op.f('fk_answer_conflict_change_id_answer_change')),
     sa.ForeignKeyConstraint(['resolved_by_id'], ['user.id'], name=op.f('fk_answer_conflict_resolved_by_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_answer_conflict')),
@@ -97,6 +115,7 @@ def upgrade():
     )
     with op.batch_alter_table('answer_conflict', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_answer_conflict_case_property_id'), ['case_property_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_answer_conflict_sampled_file_id'), ['sampled_file_id'], unique=False)
 
     with op.batch_alter_table('api_token', schema=None) as batch_op:
         batch_op.add_column(sa.Column('expires_at', sa.DateTime(), nullable=True))
@@ -117,17 +136,23 @@ def downgrade():
 
     with op.batch_alter_table('answer_conflict', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_answer_conflict_case_property_id'))
+        batch_op.drop_index(batch_op.f('ix_answer_conflict_sampled_file_id'))
 
     op.drop_table('answer_conflict')
     with op.batch_alter_table('inspection_submission', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_inspection_submission_case_property_id'))
+        batch_op.drop_index(batch_op.f('ix_inspection_submission_sampled_file_id'))
 
     op.drop_table('inspection_submission')
     with op.batch_alter_table('draft_answer', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_draft_answer_case_property_id'))
+        batch_op.drop_index(batch_op.f('ix_draft_answer_sampled_file_id'))
 
     op.drop_table('draft_answer')
     with op.batch_alter_table('answer_change', schema=None) as batch_op:
         batch_op.drop_index('ix_answer_change_item')
+        batch_op.drop_index('ix_answer_change_file_item')
+        batch_op.drop_index(batch_op.f('ix_answer_change_case_property_id'))
+        batch_op.drop_index(batch_op.f('ix_answer_change_sampled_file_id'))
 
     op.drop_table('answer_change')
