@@ -67,8 +67,8 @@ def _authorise(actor: User | None, case: Case, trigger: str) -> None:
     """Permission first, before any guard: may this actor see the case and fire ``trigger``?"""
     if actor is not None:
         ensure_can_view(actor, case)
-    if not workflow.may_fire(trigger, getattr(actor, "role", None)):
-        raise NotPermitted("You cannot do that to this application.")
+    # The role, then the status: a guard's message only makes sense where the step is possible.
+    workflow.ensure_can_fire(case, trigger, actor)
 
 
 def _check_version(case: Case, expected_version: int | None) -> None:
