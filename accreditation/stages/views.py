@@ -61,7 +61,13 @@ def inspector_home():
                               Case.status.in_(WORK_STATUSES))
         .order_by(Case.status_changed_at)).all()
     rows = [_inspection_row(link) for link in inspection_drafts.inspections_for(actor)]
-    return render_template("stages/inspector_home.html", inspections=rows, cases=cases)
+    visits: dict[int, dict] = {}  # one file sampling visit per application, with its files
+    for sampled in inspection_drafts.file_assessments_for(actor):
+        case = inspection_drafts.case_of(sampled)
+        visits.setdefault(case.id, {"case": case, "files": []})["files"].append(
+            _inspection_row(sampled))
+    return render_template("stages/inspector_home.html", inspections=rows, cases=cases,
+                           visits=list(visits.values()))
 
 
 # --- due diligence -----------------------------------------------------------------------------
@@ -254,20 +260,38 @@ def _sections(checklist, items, drafts) -> list[dict]:
     return sections
 
 
-def _inspection_row(link: CaseProperty) -> dict:
+def _inspection_row(link) -> dict:
     _, items = inspection_drafts.checklist_for(link)
     drafts = inspection_drafts.drafts_for(link)
-    return {"link": link, "address": _address(link), "total": len(items),
+    address = None if isinstance(link, SampledFile) else _address(link)
+    return {**_subject_context(link), "link": link, "address": address, "total": len(items),
             "answered": sum(_answered(drafts, item.id) for item in items),
             "submitted": inspection_drafts.is_submitted(link),
             "open": inspection_drafts.is_inspectable(link),
             "conflicts": len(inspection_drafts.open_conflicts(link))}
 
 
-def _inspection_context(link: CaseProperty) -> dict:
+def _subject_context(link) -> dict:
+    """What the tablet pages show of a property's inspection or a sampled file's assessment,
+    and the ids their routes take."""
+    if isinstance(link, SampledFile):
+        sample = link.sample
+        return {"is_file": True, "ids": {"sampled_id": link.id}, "key": f"files/{link.id}",
+                "name": f"File {link.reference}",
+                "detail": f"{sample.file_type.label} · {link.role} · started "
+                          f"{link.started_on.strftime('%-d %B %Y')}",
+                "closed_text": "This file assessment opens at the file sampling stage."}
+    return {"is_file": False, "ids": {"link_id": link.id}, "key": str(link.id),
+            "name": link.home.name, "detail": f"{_address(link)} · {link.home.category.label}",
+            "closed_text": "This inspection opens when the application reaches the property "
+                           "inspection stage."}
+
+
+def _inspection_context(link) -> dict:
     checklist, items = inspection_drafts.checklist_for(link)
     drafts = inspection_drafts.drafts_for(link)
-    return {"link": link, "case": link.case, "address": _address(link), "checklist": checklist,
+    return {**_subject_context(link), "link": link, "case": inspection_drafts.case_of(link),
+            "checklist": checklist,
             "items_by_id": {item.id: item for item in items}, "drafts": drafts,
             "sections": _sections(checklist, items, drafts), "total": len(items),
             "answered": sum(_answered(drafts, item.id) for item in items),
@@ -278,24 +302,44 @@ def _inspection_context(link: CaseProperty) -> dict:
             "answer_choices": answer_choices, "answer_label": answer_label}
 
 
-@bp.route("/inspections/<int:link_id>")
+# Each tablet page serves a property's inspection (/inspections/<link_id>...) and a sampled
+# file's assessment (/inspections/files/<sampled_id>...) with the same code.
+def _tablet_route(rule: str, **options):
+    def register(view):
+        view = bp.route("/inspections/files/<int:sampled_id>" + rule,
+                        defaults={"link_id": None}, **options)(view)
+        return bp.route("/inspections/<int:link_id>" + rule, **options)(view)
+    return register
+
+
+def _inspected(link_id: int | None, sampled_id: int | None):
+    if sampled_id is not None:
+        return inspection_drafts.get_file_assessment_for(_actor(), sampled_id)
+    return inspection_drafts.get_inspection_for(_actor(), link_id)
+
+
+def _ids(link) -> dict:
+    return _subject_context(link)["ids"]
+
+
+@_tablet_route("")
 @allow(Role.INSPECTOR, Role.COMMISSIONER)
-def inspection(link_id: int):
-    link = inspection_drafts.get_inspection_for(_actor(), link_id)
+def inspection(link_id: int | None, sampled_id: int | None = None):
+    link = _inspected(link_id, sampled_id)
     return render_template("stages/inspection.html", **_inspection_context(link))
 
 
-@bp.route("/inspections/<int:link_id>/items/<item_id>", methods=["POST"])
+@_tablet_route("/items/<item_id>", methods=["POST"])
 @allow(Role.INSPECTOR, Role.COMMISSIONER)
-def save_item(link_id: int, item_id: str):
+def save_item(link_id: int | None, item_id: str, sampled_id: int | None = None):
     """One item's answer, note and photo, posted by the page without JavaScript."""
     actor = _actor()
-    link = inspection_drafts.get_inspection_for(actor, link_id)
-    back = url_for("stages.inspection", link_id=link.id, _anchor=f"item-{item_id}")
+    link = _inspected(link_id, sampled_id)
+    back = url_for("stages.inspection", **_ids(link), _anchor=f"item-{item_id}")
     _, items = inspection_drafts.checklist_for(link)
     item = next((item for item in items if item.id == item_id), None)
     if item is None:
-        raise NotFound("That question is not on this property's checklist.")
+        raise NotFound("That question is not on this checklist.")
     try:
         value = parse_answer(item, request.form.get("value"))
     except ValueError as error:
@@ -333,13 +377,14 @@ def save_item(link_id: int, item_id: str):
     return redirect(back)
 
 
-@bp.route("/inspections/<int:link_id>/conflicts/<int:conflict_id>", methods=["POST"])
+@_tablet_route("/conflicts/<int:conflict_id>", methods=["POST"])
 @allow(Role.INSPECTOR, Role.COMMISSIONER)
-def resolve_answer_conflict(link_id: int, conflict_id: int):
+def resolve_answer_conflict(link_id: int | None, conflict_id: int,
+                            sampled_id: int | None = None):
     actor = _actor()
-    link = inspection_drafts.get_inspection_for(actor, link_id)
+    link = _inspected(link_id, sampled_id)
     conflict = db.session.get(inspection_drafts.AnswerConflict, conflict_id)
-    if conflict is None or conflict.case_property_id != link.id:
+    if conflict is None or conflict.subject is not link:
         raise NotFound("We could not find that conflict.")
     keep = request.form.get("keep", "")
     try:
@@ -350,14 +395,14 @@ def resolve_answer_conflict(link_id: int, conflict_id: int):
     else:
         flash("Your answer was kept." if keep == "mine" else "The other device's answer was kept.",
               "success")
-    return redirect(url_for("stages.inspection", link_id=link.id,
+    return redirect(url_for("stages.inspection", **_ids(link),
                             _anchor=f"item-{conflict.item_id}"))
 
 
-@bp.route("/inspections/<int:link_id>/summary")
+@_tablet_route("/summary")
 @allow(Role.INSPECTOR, Role.COMMISSIONER)
-def inspection_summary(link_id: int):
-    link = inspection_drafts.get_inspection_for(_actor(), link_id)
+def inspection_summary(link_id: int | None, sampled_id: int | None = None):
+    link = _inspected(link_id, sampled_id)
     context = _inspection_context(link)
     unanswered = [item for section in context["sections"] for item in section["items"]
                   if not _answered(context["drafts"], item.id)]
@@ -368,20 +413,21 @@ def inspection_summary(link_id: int):
         submit_id=str(uuid.uuid4()), **context)
 
 
-@bp.route("/inspections/<int:link_id>/submit", methods=["POST"])
+@_tablet_route("/submit", methods=["POST"])
 @allow(Role.INSPECTOR, Role.COMMISSIONER)
-def submit_inspection(link_id: int):
+def submit_inspection(link_id: int | None, sampled_id: int | None = None):
     actor = _actor()
-    link = inspection_drafts.get_inspection_for(actor, link_id)
+    link = _inspected(link_id, sampled_id)
     client_id = request.form.get("client_id") or None
     try:
         assessment = inspection_drafts.submit_inspection(actor, link, client_id)
     except (ValidationFailed, InvalidTransition, Conflict) as error:
         db.session.rollback()
         flash(error.message, "error")
-        return redirect(url_for("stages.inspection_summary", link_id=link.id))
-    flash(f"{link.home.name}: inspection submitted. It " + ("passes." if assessment.passed
-                                                            else "does not pass."), "success")
+        return redirect(url_for("stages.inspection_summary", **_ids(link)))
+    what = "assessment" if isinstance(link, SampledFile) else "inspection"
+    flash(f"{_subject_context(link)['name']}: {what} submitted. It "
+          + ("passes." if assessment.passed else "does not pass."), "success")
     return redirect(url_for("stages.inspector_home"))
 
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from accreditation.audit import AuditEvent
 from accreditation.extensions import db
 from accreditation.stages import inspection_drafts as drafts
-from accreditation.stages.file_sampling import draw_file_samples, samples_for
+from accreditation.stages.file_sampling import samples_for
 from accreditation.stages.models import (
     AnswerConflict,
     ChangeLogEntry,
@@ -23,16 +23,14 @@ from accreditation.standards.models import Assessment
 
 from ..cases.journey import best_answers
 from ..factories import UserFactory
+from ..stages.conftest import sampled_file  # noqa: F401 (fixture)
 from .test_inspection_sync import a_change, app, bearer, schema  # noqa: F401 (fixture)
 
 
 @pytest.fixture
-def sampled(journey):
+def sampled(sampled_file):  # noqa: F811 (the imported fixture, used)
     """A file drawn for the application at file sampling, not assessed yet."""
-    journey.submit()
-    journey.pass_due_diligence()
-    draw_file_samples(journey.inspector, journey.case)
-    return samples_for(journey.case)[0].files[0]
+    return sampled_file
 
 
 def answers_for(sampled) -> dict:

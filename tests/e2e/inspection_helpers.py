@@ -23,16 +23,42 @@ from .conftest import sign_in
 TABLET = (820, 1180)  # an iPad Air in portrait
 
 
-def inspection_ready():
-    """A new application at the property inspection stage with one property; (journey, link)."""
+def _at_file_sampling() -> Journey:
     for kind in ("due_diligence", "file_sampling", "property_inspection"):
         publish_definitions(None, DEFINITIONS_DIR / kind / "v1.yaml")
     journey = Journey(properties=1, staff_files=5, young_people_files=1)
     journey.submit()
     journey.pass_due_diligence()
+    return journey
+
+
+def inspection_ready():
+    """A new application at the property inspection stage with one property; (journey, link)."""
+    journey = _at_file_sampling()
     journey.complete_file_sampling()
     db.session.commit()
     return journey, journey.case.properties[0]
+
+
+def file_ready():
+    """A new application at file sampling with its sample drawn; (journey, first file)."""
+    from accreditation.stages.file_sampling import draw_file_samples, samples_for
+
+    journey = _at_file_sampling()
+    draw_file_samples(journey.inspector, journey.case)
+    db.session.commit()
+    return journey, samples_for(journey.case)[0].files[0]
+
+
+def assert_answers_shown(page, answers) -> None:
+    """Every (item, value) reads back on the page as given."""
+    for item_id, value in answers:
+        form = page.locator(f"#item-{item_id}")
+        radio = form.locator(f"input[name='value'][value='{value}']")
+        if radio.count():
+            assert radio.is_checked(), item_id
+        else:
+            assert form.locator("[name='value']").input_value() == str(value), item_id
 
 
 def answers_for(link) -> dict:

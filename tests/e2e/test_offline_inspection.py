@@ -15,6 +15,7 @@ from .inspection_helpers import (
     TABLET,
     answer,
     answers_for,
+    assert_answers_shown,
     eventually,
     inspection_ready,
     jpeg,
@@ -57,13 +58,7 @@ def test_an_inspection_survives_going_offline_and_reloading(ready, new_page):
     page.reload()  # no signal: the saved page, with the tablet's answers over it
     page.wait_for_selector(f"[data-inspection='{link.id}']")
     page.wait_for_selector("[data-sync-status][data-pending='22']", state="attached")
-    for item_id, value in online + offline:
-        form = page.locator(f"#item-{item_id}")
-        radio = form.locator(f"input[name='value'][value='{value}']")
-        if radio.count():
-            assert radio.is_checked(), item_id
-        else:
-            assert form.locator("[name='value']").input_value() == str(value), item_id
+    assert_answers_shown(page, online + offline)
     assert page.locator("img.app-photo").count() == 2
     assert page.inner_text("[data-progress]") == f"25 of {len(answers)} answered"
     screenshot(page, "tablet-offline-after-reload")

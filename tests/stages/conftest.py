@@ -24,3 +24,14 @@ def inspection(journey):  # noqa: F811 (the shared fixture, used)
     journey.pass_due_diligence()
     journey.complete_file_sampling()
     return journey.case.properties[0]
+
+
+@pytest.fixture
+def sampled_file(journey):  # noqa: F811 (the shared fixture, used)
+    """An application at file sampling with its sample drawn; its first sampled file."""
+    from accreditation.stages.file_sampling import draw_file_samples, samples_for
+
+    journey.submit()
+    journey.pass_due_diligence()
+    draw_file_samples(journey.inspector, journey.case)
+    return samples_for(journey.case)[0].files[0]

@@ -267,3 +267,37 @@ def test_a_typed_number_is_stored_as_the_number_typed(number):
     parsed = parse_answer(item, str(number))
     assert parsed == number
     assert isinstance(parsed, int) == float(number).is_integer()
+
+
+def test_a_file_is_assessed_on_the_tablet_pages_without_javascript(inspector, sampled_file):
+    home = inspector.get("/inspections/")
+    assert "File sampling visits" in home.text
+    assert f"/inspections/files/{sampled_file.id}" in home.text
+    page = inspector.get(f"/inspections/files/{sampled_file.id}")
+    assert page.status_code == 200
+    assert f"File {sampled_file.reference}" in page.text
+    assert f'data-inspection="files/{sampled_file.id}"' in page.text
+    assert 'type="file"' not in page.text  # no photos of files
+    answers = best_answers("file_sampling", file_type=sampled_file.sample.file_type.value)
+    for item_id, value in answers.items():
+        inspector.submit(f"/inspections/files/{sampled_file.id}/items/{item_id}",
+                         {"value": str(value), "base_revision": "0"},
+                         form_page=f"/inspections/files/{sampled_file.id}")
+    assert set(inspection_drafts.drafts_for(sampled_file)) == set(answers)
+    summary = inspector.get(f"/inspections/files/{sampled_file.id}/summary")
+    assert "Submit inspection" in summary.text
+    response = inspector.submit(f"/inspections/files/{sampled_file.id}/submit",
+                                {"client_id": str(uuid.uuid4())},
+                                form_page=f"/inspections/files/{sampled_file.id}/summary")
+    assert response.status_code == 302
+    db.session.refresh(sampled_file)
+    assert sampled_file.assessment is not None and sampled_file.assessment.passed
+
+
+def test_another_inspector_cannot_open_a_file(client, sampled_file):
+    client.sign_in(UserFactory(inspector=True))
+    for path in (f"/inspections/files/{sampled_file.id}",
+                 f"/inspections/files/{sampled_file.id}/summary"):
+        response = client.get(path)
+        assert response.status_code == 404
+        assert sampled_file.reference not in response.text

@@ -94,7 +94,7 @@ async function save(form) {
   const answer = JSON.stringify([value, note]);
   if (answer === form.dataset.saved) return; // nothing new (a blur after typing, say)
   form.dataset.saved = answer;
-  const link = Number(form.dataset.link);
+  const link = form.dataset.link; // "12" (a property) or "files/7" (a sampled file)
   const item = await store.recordAnswer(link, form.dataset.item, value, note, Number(form.dataset.revision));
   showItem(form, { ...item, pending: true });
   showProgress();
@@ -144,7 +144,7 @@ function showPhoto(form, photo) {
 async function addPhotos(form, input) {
   for (const file of input.files) {
     const { blob, name } = await downscale(file);
-    const photo = await store.recordPhoto(Number(form.dataset.link), form.dataset.item, blob, name);
+    const photo = await store.recordPhoto(form.dataset.link, form.dataset.item, blob, name);
     showPhoto(form, photo);
   }
   input.value = "";
@@ -153,7 +153,7 @@ async function addPhotos(form, input) {
 }
 
 async function inspectionPage(root) {
-  const link = Number(root.dataset.inspection);
+  const link = root.dataset.inspection;
   const forms = new Map($$("form[data-item]").map((form) => [form.dataset.item, form]));
   // The tablet's copy wins over the page while it has something the server has not confirmed,
   // or when the page is an older saved copy; otherwise the page is newer and the tablet learns it.
@@ -241,7 +241,7 @@ async function keepForOffline() {
   }
   for (const inspection of data.contents) {
     if (inspection.submitted) continue;
-    for (const path of [`/inspections/${inspection.link_id}`, `/inspections/${inspection.link_id}/summary`]) {
+    for (const path of [`/inspections/${inspection.path}`, `/inspections/${inspection.path}/summary`]) {
       const page = await fetch(path, { credentials: "same-origin" });
       if (page.ok && !page.redirected) await cache.put(path, page);
     }

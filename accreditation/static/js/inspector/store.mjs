@@ -4,6 +4,8 @@
 // only the signed-in inspector's. In each:
 //   changes: one row per answer change (client_id), the outbox and its history
 //   items:   the latest answer on this tablet per [link_id, item_id], and the revision it is based on
+// (link_id: where the inspection's routes are under /inspections/: "12" for a property's,
+// "files/7" for a sampled file's)
 //   photos:  one row per photo (client_id) with the downscaled image
 //   meta:    device id, API token, last sync time
 const PREFIX = "accreditation-inspections-u";
