@@ -13,6 +13,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from . import config as settings
 from .database import configure_sqlite
 from .extensions import csrf, db, login_manager, migrate
+from .routing import RecordIdConverter
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,6 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
         instance_relative_config=True,
         static_folder="static",
     )
+    app.url_map.converters["int"] = RecordIdConverter  # ids beyond the database's are 404
     app.config.update(settings.from_environment(app.instance_path))
     if config:
         app.config.update(config)
