@@ -129,7 +129,8 @@ def document() -> dict:
             "/cases": {"get": {
                 "summary": "Applications the caller may see", "security": secured,
                 "parameters": [
-                    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                    {"name": "page", "in": "query",
+                     "schema": {"type": "integer", "minimum": 1, "maximum": 100000}},
                     {"name": "size", "in": "query",
                      "schema": {"type": "integer", "minimum": 1, "maximum": 100}}],
                 "responses": {"200": _json("CasePage"), **_problems(400, 401, 403)}}},

@@ -26,6 +26,7 @@ from .schemas import ANSWERS_REQUEST, TRANSITION_REQUEST, validated
 
 CASE_ROLES = (Role.PROVIDER, Role.INSPECTOR, Role.COMMISSIONER)
 MAX_PAGE_SIZE = 100
+MAX_PAGE_NUMBER = 100_000  # far past any real list; keeps the offset within the database's
 
 
 def _actor():
@@ -68,8 +69,9 @@ def _page_arguments() -> tuple[int, int]:
         size = int(request.args.get("size", 20))
     except ValueError:
         raise ValidationFailed("page and size must be whole numbers.") from None
-    if page < 1 or not 1 <= size <= MAX_PAGE_SIZE:
-        raise ValidationFailed(f"page must be 1 or more and size between 1 and {MAX_PAGE_SIZE}.")
+    if not 1 <= page <= MAX_PAGE_NUMBER or not 1 <= size <= MAX_PAGE_SIZE:
+        raise ValidationFailed(f"page must be between 1 and {MAX_PAGE_NUMBER} and size "
+                               f"between 1 and {MAX_PAGE_SIZE}.")
     return page, size
 
 

@@ -285,7 +285,7 @@ def referral_check_record(check_id: int):
 @allow(*CHECKING_ROLES)
 def referral_checks():
     page = request.args.get("page", "1")
-    page = int(page) if page.isdigit() and int(page) >= 1 else 1
+    page = int(page) if page.isascii() and page.isdigit() and 1 <= int(page) <= 100_000 else 1
     checks, pages = checks_by(_actor(), page)
     return render_template("register/referral_checks.html", checks=checks, page=page,
                            pages=pages)
