@@ -11,7 +11,7 @@ from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
 from . import config as settings
-from .database import configure_sqlite
+from .database import close_sessions_safely, configure_sqlite
 from .extensions import csrf, db, login_manager, migrate
 from .routing import RecordIdConverter
 
@@ -48,6 +48,7 @@ def create_app(config: dict | None = None) -> Flask:
     db.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine)
+    close_sessions_safely(app, db)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
     csrf.init_app(app)
     login_manager.init_app(app)

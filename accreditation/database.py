@@ -73,3 +73,23 @@ def configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def on_begin(connection):
         connection.exec_driver_sql("BEGIN")
+
+
+def close_sessions_safely(app, db) -> None:
+    """End each request's session without letting a dead connection fail the response.
+
+    Flask-SQLAlchemy ends the session after the response is made by rolling it back; if the
+    database went away in between (restart, failover), that ROLLBACK raises and the finished
+    response is lost to a bare server error. Here (run first: teardowns run in reverse order)
+    the session is closed, and if its connection is dead it is invalidated instead, so the
+    pool replaces it (``pool_pre_ping`` catches the others) and the app recovers by itself.
+    """
+
+    @app.teardown_appcontext
+    def close_session(_error):
+        try:
+            db.session.remove()
+        except sa.exc.SQLAlchemyError:
+            db.session().invalidate()  # the scoped session still holds it
+            db.session.remove()
+

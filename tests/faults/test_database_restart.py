@@ -50,6 +50,8 @@ def test_requests_during_a_database_restart_fail_cleanly_and_recover(postgres, s
             client.join(timeout=60)
 
     assert server.worker_pids() == workers_before, "workers were restarted"
+    # Nothing escaped the app's error handling (a bare server error logs a traceback).
+    assert "Traceback" not in server.log_tail(10**7), server.log_tail()
     outcomes = [outcome for client in clients for outcome in client.outcomes]
     unexpected = [outcome for outcome in outcomes if outcome.kind in ("other", "connection")]
     assert not unexpected, [(o.kind, o.status, o.body[:300]) for o in unexpected[:3]]
