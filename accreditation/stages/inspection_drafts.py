@@ -239,10 +239,15 @@ def _ensure_may_inspect(actor: User, link: Inspected) -> None:
                        "inspection not assigned to this user")
 
 
+def _get(model, row_id: int):
+    # An id no database column can hold (from a URL) is simply not found.
+    return db.session.get(model, row_id) if 0 < row_id < 2 ** 63 else None
+
+
 def get_inspection_for(actor: User, link_id: int) -> CaseProperty:
     """The property inspection ``link_id`` if ``actor`` may carry it out: the inspector
     assigned to its application, or a commissioner. Anyone else gets 404 (audited)."""
-    link = db.session.get(CaseProperty, link_id)
+    link = _get(CaseProperty, link_id)
     if link is None:
         raise NotFound(NOT_FOUND_MESSAGE)
     _ensure_may_inspect(actor, link)
@@ -252,7 +257,7 @@ def get_inspection_for(actor: User, link_id: int) -> CaseProperty:
 def get_file_assessment_for(actor: User, sampled_id: int) -> SampledFile:
     """The sampled file ``sampled_id`` if ``actor`` may assess it (as above: the assigned
     inspector or a commissioner; anyone else gets 404, audited)."""
-    sampled = db.session.get(SampledFile, sampled_id)
+    sampled = _get(SampledFile, sampled_id)
     if sampled is None:
         raise NotFound(FILE_NOT_FOUND_MESSAGE)
     _ensure_may_inspect(actor, sampled)

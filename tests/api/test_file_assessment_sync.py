@@ -141,10 +141,11 @@ def test_only_the_assigned_inspector_or_a_commissioner_may_assess_a_file(
 def test_an_unknown_file_is_a_404(client, journey, sampled):
     response = post_changes(client, sampled, bearer(journey.inspector), [])
     assert response.status_code == 400  # an empty batch is malformed
-    missing = client.post("/api/v1/inspections/files/999999/answers",
-                          headers=bearer(journey.inspector),
-                          json={"device_id": "t", "changes": [a_change("x", "yes")]})
-    assert missing.status_code == 404
+    for sampled_id in (999999, 2 ** 64):
+        missing = client.post(f"/api/v1/inspections/files/{sampled_id}/answers",
+                              headers=bearer(journey.inspector),
+                              json={"device_id": "t", "changes": [a_change("x", "yes")]})
+        assert missing.status_code == 404
 
 
 def test_answers_close_when_file_sampling_ends(client, journey, sampled):
