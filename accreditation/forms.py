@@ -5,6 +5,20 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 
 from .errors import ValidationFailed
+from .routing import MAX_RECORD_ID
+
+
+def whole_number(value: object, *, maximum: int = MAX_RECORD_ID) -> int | None:
+    """A posted id, version or revision as a whole number the database can hold, else None.
+
+    Hidden fields and selects come back as the browser (or an attacker) sends them: Python's
+    ``isdigit`` accepts "²", which ``int`` refuses, and 10**20 overflows a database column.
+    """
+    text = str(value if value is not None else "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(maximum)):
+        return None
+    number = int(text)
+    return number if number <= maximum else None
 
 
 def show_error(form: FlaskForm, error: ValidationFailed) -> None:

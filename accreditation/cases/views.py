@@ -16,7 +16,7 @@ from ..auth.models import Role, User
 from ..auth.permissions import allow
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
-from ..forms import show_error
+from ..forms import show_error, whole_number
 from ..stages.forms import CaseActionForm, DecisionForm, inspector_choices
 from ..workflow import CaseStatus
 from . import bp, operations
@@ -90,7 +90,7 @@ def case_action(case_id: int, action: str):
     data = ActionInput(
         message=form.message.data, due_on=form.due_on.data, reasons=form.reasons.data,
         response=form.response.data,
-        inspector=db.session.get(User, int(inspector_id)) if inspector_id.isdigit() else None)
+        inspector=db.session.get(User, number) if (number := whole_number(inspector_id)) else None)
     try:
         perform(_actor(), case, action, data, form.expected_version())
     except ValidationFailed as error:

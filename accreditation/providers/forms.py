@@ -21,7 +21,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
 from ..errors import ValidationFailed
-from ..forms import show_error
+from ..forms import show_error, whole_number
 from . import operations
 from .models import (
     CATEGORY_LABELS,
@@ -216,7 +216,7 @@ class PropertyForm(FlaskForm):
             name=self.name.data, address_line_1=self.address_line_1.data,
             address_line_2=self.address_line_2.data, town=self.town.data,
             postcode=self.postcode.data,
-            local_authority_id=int(council) if council.isdigit() else None,
+            local_authority_id=whole_number(council),
             category=_enum_or_none(AccommodationCategory, self.category.data),
             bed_spaces=self.bed_spaces.data, age_min=self.age_min.data,
             age_max=self.age_max.data, who_for=self.who_for.data,
@@ -344,8 +344,7 @@ class CaseActionForm(FlaskForm):
 
     @property
     def version(self) -> int | None:
-        raw = str(self.expected_version.data or "")
-        return int(raw) if raw.isdigit() else None
+        return whole_number(self.expected_version.data)
 
 
 class StartApplicationForm(FlaskForm):

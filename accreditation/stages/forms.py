@@ -30,6 +30,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from ..auth.models import Role, User
 from ..checklists import NOT_APPLICABLE, ChecklistVersion, Item
 from ..extensions import db
+from ..forms import whole_number
 
 GRADES = [SelectChoice("3", "3 – good"), SelectChoice("2", "2 – adequate"),
           SelectChoice("1", "1 – poor"), SelectChoice("0", "0 – not met")]
@@ -111,7 +112,7 @@ class CaseActionForm(FlaskForm):
     submit = SubmitField("Continue", widget=GovSubmitInput())
 
     def expected_version(self) -> int | None:
-        return int(self.version.data) if (self.version.data or "").isdigit() else None
+        return whole_number(self.version.data)
 
 
 class DecisionForm(FlaskForm):

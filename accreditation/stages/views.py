@@ -20,7 +20,7 @@ from ..cases.models import Case, CaseProperty
 from ..companies import CompanyNotFound, RegistryUnavailable
 from ..errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from ..extensions import db
-from ..forms import show_error
+from ..forms import show_error, whole_number
 from ..standards.operations import current_checklist
 from ..workflow import CaseStatus
 from . import bp, due_diligence, file_sampling, inspection_drafts, property_inspection
@@ -121,7 +121,7 @@ def pass_due_diligence(case_id: int):
     form.inspector_id.choices = inspector_choices()
     form.validate()
     value = form.inspector_id.data or ""
-    inspector = db.session.get(type(_actor()), int(value)) if value.isdigit() else None
+    inspector = db.session.get(type(_actor()), number) if (number := whole_number(value)) else None
     try:
         case_operations.pass_due_diligence(_actor(), case, inspector=inspector,
                                            expected_version=form.expected_version())
@@ -354,7 +354,7 @@ def save_item(link_id: int | None, item_id: str, sampled_id: int | None = None):
     if not unchanged:
         [result] = inspection_drafts.save_answers(actor, link, [inspection_drafts.AnswerChange(
             client_id=str(uuid.uuid4()), item_id=item.id, value=value, note=note,
-            base_revision=int(revision) if revision.isdigit() else 0)])
+            base_revision=whole_number(revision) or 0)])
         if result.status == "conflict":
             flash("Another device changed this answer before you saved yours. Both are kept: "
                   "choose which to keep below.", "error")

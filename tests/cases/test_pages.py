@@ -146,6 +146,19 @@ def test_a_stale_form_is_a_conflict_with_a_clear_message(app, journey, client):
     assert db.session.get(Case, case.id).status is CaseStatus.RETURNED_AT_DUE_DILIGENCE
 
 
+@pytest.mark.parametrize("field", ["version", "inspector_id"])
+@pytest.mark.parametrize("value", ["\u00b2", "99999999999999999999", "-1", " 12x"])
+def test_tampered_hidden_numbers_are_not_trusted_and_never_crash(app, journey, client, field,
+                                                                 value):
+    case = journey.submit()
+    client.sign_in(journey.commissioner)
+    data = {"version": str(case.version), field: value}
+    response = client.submit(f"/cases/{case.id}/due-diligence/pass", data,
+                             form_page=f"/cases/{case.id}")
+    assert response.status_code < 500
+    assert db.session.get(Case, case.id).status is CaseStatus.DUE_DILIGENCE
+
+
 @pytest.mark.parametrize("path", ["/cases/{id}", "/cases/{id}/letter",
                                   "/cases/{id}/properties/1/report"])
 def test_another_provider_cannot_see_the_case(app, journey, client, path):
