@@ -277,9 +277,9 @@ def condition_evidence(action_id: int):
     """A provider's evidence for a condition; back to its conditions page either way."""
     from ..cases.models import CorrectiveAction
 
-    action = db.session.get(CorrectiveAction, action_id)
-    if action is None:
-        raise NotFound("We could not find that condition.")
+    # Whose condition it is comes before anything about the form: another organisation's
+    # condition answers exactly like a missing one, whatever was posted.
+    action = get_visible_or_404(CorrectiveAction, action_id)
     form = ConditionEvidenceForm()
     back = url_for("providers.conditions") + f"#condition-{action.id}"
     if not form.validate_on_submit():

@@ -516,6 +516,17 @@ def test_a_provider_sends_evidence_for_a_condition_and_the_inspector_sees_it(app
     inspector.sign_in(journey.inspector)
     assert "treated wall" in inspector.get(f"/cases/{journey.case.id}").text
 
+    # Another provider cannot tell an existing condition from a missing one, file or not.
+    other = app.test_client()
+    other.sign_in(UserFactory(provider=True))
+    token = other.csrf_token("/evidence/")
+    for action_id in (action.id, action.id + 1000):
+        response = other.post(f"/evidence/conditions/{action_id}",
+                              headers={"Referer": "https://localhost/evidence/"},
+                              data={"csrf_token": token}, content_type="multipart/form-data")
+        assert response.status_code == 404
+    assert len(denials()) == 1
+
 
 def test_a_file_one_byte_over_the_limit_is_a_413_with_a_clear_message(app, client, provider,
                                                                        app_storage):
