@@ -170,13 +170,25 @@ class Client(FlaskClient):
         return response
 
 
-@pytest.fixture
-def app(database_url):
-    app = create_app(config_for(database_url))
+def running_app(config: dict):
+    """For an ``app`` fixture: the app, with the browser-like test client, inside an app
+    context; every table emptied afterwards."""
+    app = create_app(config)
     app.test_client_class = Client
     with app.app_context():
         yield app
     empty_all_tables(app)
+
+
+def local_evidence_config(database_url: str, tmp_path) -> dict:
+    """Evidence stored under the test's own temp folder, no virus scanner."""
+    return config_for(database_url, STORAGE="local",
+                      STORAGE_LOCAL_PATH=str(tmp_path / "evidence"), SCANNER_URL=None)
+
+
+@pytest.fixture
+def app(database_url):
+    yield from running_app(config_for(database_url))
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from accreditation import create_app
 from accreditation.api.openapi import document
 from accreditation.api.tokens import create_token
 from accreditation.audit import AuditEvent
@@ -25,7 +24,7 @@ from accreditation.stages.models import ChangeLogEntry
 from accreditation.standards.models import Assessment
 
 from ..cases.journey import best_answers
-from ..conftest import Client, config_for, empty_all_tables
+from ..conftest import local_evidence_config, running_app
 from ..evidence.samples import jpeg
 from ..factories import UserFactory
 
@@ -33,12 +32,7 @@ from ..factories import UserFactory
 @pytest.fixture
 def app(database_url, tmp_path):
     """The app with its evidence stored under the test's own temp folder."""
-    app = create_app(config_for(database_url, STORAGE="local",
-                                STORAGE_LOCAL_PATH=str(tmp_path / "evidence"), SCANNER_URL=None))
-    app.test_client_class = Client
-    with app.app_context():
-        yield app
-    empty_all_tables(app)
+    yield from running_app(local_evidence_config(database_url, tmp_path))
 
 
 @pytest.fixture

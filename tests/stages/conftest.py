@@ -1,20 +1,14 @@
 import pytest
 
-from accreditation import create_app
 from tests.cases.conftest import checklists, journey, today  # noqa: F401 (shared fixtures)
 
-from ..conftest import Client, config_for, empty_all_tables
+from ..conftest import local_evidence_config, running_app
 
 
 @pytest.fixture
 def app(database_url, tmp_path):
     """The app with its evidence stored under the test's own temp folder."""
-    app = create_app(config_for(database_url, STORAGE="local",
-                                STORAGE_LOCAL_PATH=str(tmp_path / "evidence"), SCANNER_URL=None))
-    app.test_client_class = Client
-    with app.app_context():
-        yield app
-    empty_all_tables(app)
+    yield from running_app(local_evidence_config(database_url, tmp_path))
 
 
 @pytest.fixture
