@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import secrets
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
@@ -121,6 +122,21 @@ class RegisterProperty(db.Model):
     @property
     def on_register(self) -> bool:
         return self.status.on_register
+
+
+class RegisterGeneration(db.Model):
+    """One row whose ``generation`` changes whenever the register's rows change.
+
+    Set to a fresh random number in the transaction that changes the rows (never a number
+    used before, so a change rolled back, or an emptied table, cannot bring back an old
+    one). A search can therefore keep what it counted, keyed by the generation it counted
+    at, in any process: the same generation means the same rows.
+    """
+
+    __tablename__ = "register_generation"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    generation: Mapped[int] = mapped_column(sa.BigInteger)
 
 
 # --- text normalisation (the same on both databases) --------------------------------------------
@@ -362,7 +378,29 @@ def rebuild(connection=None, *, today: date | None = None, batch: int = 2000) ->
     changed = 0
     for start in range(0, len(ids), batch):
         changed += refresh(connection, ids[start:start + batch], today=today)
+    # Always: after a bulk load or a repair, nothing counted before may be reused.
+    new_generation(connection)
     return changed
+
+
+# --- the register's generation -----------------------------------------------------------------
+
+def new_generation(connection) -> int:
+    """Give the register a new generation in ``connection``'s transaction (see
+    ``RegisterGeneration``). Until that transaction ends, other writers of the register
+    wait for its row, so ``register_changed`` calls this as the transaction commits."""
+    generation = secrets.randbits(62)
+    table = RegisterGeneration.__table__
+    updated = connection.execute(table.update().where(table.c.id == 1).values(
+        generation=generation))
+    if not updated.rowcount:  # an emptied table (the migration makes the row)
+        connection.execute(table.insert().values(id=1, generation=generation))
+    return generation
+
+
+GENERATION = (sa.select(RegisterGeneration.__table__.c.generation)
+              .where(RegisterGeneration.__table__.c.id == 1).scalar_subquery())
+CHANGED = "register_changed"  # in ``Session.info``: this transaction changed the register
 
 
 # --- keeping it in step: the one listener -------------------------------------------------------
@@ -402,7 +440,27 @@ def _keep_register_in_step(session: Session, flush_context) -> None:
         organisations |= set(connection.execute(
             sa.select(Property.__table__.c.organisation_id).distinct()
             .where(Property.__table__.c.local_authority_id.in_(sorted(councils)))).scalars())
-    refresh(connection, organisations)
+    if refresh(connection, organisations):
+        session.info[CHANGED] = True
+
+
+@event.listens_for(Session, "before_commit")
+def _new_generation_on_commit(session: Session) -> None:
+    """A transaction that changed the register commits with a new generation.
+
+    Taken last, just before the commit (after the final flush, which ``commit`` would
+    otherwise do after this hook), so the generation's row is locked only while committing
+    and always after every other row: it cannot take part in a deadlock.
+    """
+    session.flush()
+    if session.info.pop(CHANGED, False):
+        new_generation(session.connection())
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_changes(session: Session, transaction) -> None:
+    if transaction.parent is None:  # the whole transaction ended (a savepoint's end keeps it)
+        session.info.pop(CHANGED, None)
 
 
 # --- Alembic: the full-text objects live outside the metadata ----------------------------------

@@ -18,6 +18,8 @@ from __future__ import annotations
 import difflib
 import math
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -30,7 +32,7 @@ from ..councils import Council
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..providers.models import AccommodationCategory, Property
-from .index import FTS_TABLE, RegisterProperty, RegisterProvider, normalise
+from .index import CHANGED, FTS_TABLE, GENERATION, RegisterProperty, RegisterProvider, normalise
 from .status import ON_REGISTER, RegisterStatus
 
 MIN_AGE, MAX_AGE = 16, 25
@@ -288,27 +290,30 @@ _SHOWN = ("property_id", "organisation_id", "status", "name", "provider_name",
 
 class PropertySQL(NamedTuple):
     """The statements of a property search. When ``total_in_rows`` the page's rows carry the
-    number of matches (``total``) and ``count`` runs only for a page past the last."""
+    number of matches (``total``) and ``count`` runs only for a page past the last. Outside
+    the change feed both also carry the register's ``generation`` they read."""
 
     count: sa.Select
     rows: sa.Select
     total_in_rows: bool
 
 
-def property_statements(query: RegisterQuery, today: date, *, addresses: bool = False
-                        ) -> PropertySQL:
+def property_statements(query: RegisterQuery, today: date, *, addresses: bool = False,
+                        counted: bool = False) -> PropertySQL:
     """The SQL of a property search. Also used by the benchmark.
 
     The page is chosen from ``register_property`` alone (one index range, or an index already
     in the order asked for, stopping after the page), then joined to its local authority and,
     with ``addresses``, the property's address: one query for everything the page shows.
     A search for words or a postcode district reads all its matching rows to sort them
-    anyway, so it counts them in the same pass; any other counts from an index alone and
-    reads only the page's rows.
+    anyway, so it counts them in the same pass (unless ``counted``: the number is known);
+    any other counts from an index alone and reads only the page's rows.
     """
     t = RegisterProperty.__table__
     conditions = _conditions(query, today)
-    count = sa.select(sa.func.count()).select_from(t).where(*conditions)
+    feed = query.modified_after is not None
+    count = sa.select(sa.func.count(), *([] if feed else [GENERATION.label("generation")])
+                      ).select_from(t).where(*conditions)
     if query.modified_after is not None:
         order = [(t.c.modified_at, False), (t.c.property_id, False)]  # a change feed: oldest first
     else:
@@ -319,7 +324,7 @@ def property_statements(query: RegisterQuery, today: date, *, addresses: bool = 
             "expiry": [(t.c.expires_on, False), (t.c.provider_name_key, False),
                        (t.c.property_id, False)],
         }[query.sort]
-    total_in_rows = query.modified_after is None and bool(query.terms or query.districts)
+    total_in_rows = not (feed or counted) and bool(query.terms or query.districts)
     extra = [column for column, _ in order if column.name not in _SHOWN]
     matches = sa.select(*(t.c[name] for name in _SHOWN), *extra).where(*conditions)
     if total_in_rows:
@@ -337,6 +342,8 @@ def property_statements(query: RegisterQuery, today: date, *, addresses: bool = 
                council.c.ons_code.label("council_ons_code")]
     if total_in_rows:
         columns.append(page.c.total)
+    if not feed:
+        columns.append(GENERATION.label("generation"))
     joined = page.outerjoin(council, council.c.id == page.c.local_authority_id)
     if addresses:
         home = Property.__table__
@@ -357,18 +364,105 @@ def search_properties(query: RegisterQuery, *, today: date | None = None,
     ``council_name`` and ``council_ons_code``; with ``addresses`` also ``address_line_1``,
     ``address_line_2``, ``address_town`` and ``address_postcode``.
     """
-    sql = property_statements(query, today or clock.today(), addresses=addresses)
-    if sql.total_in_rows:
-        items = list(db.session.execute(sql.rows))
-        total = (items[0].total if items else
-                 0 if query.page == 1 else db.session.scalar(sql.count))
+    today = today or clock.today()
+    if query.modified_after is not None:
+        total, items = _property_changes(query, today, addresses)
     else:
-        total = db.session.scalar(sql.count)
-        items = list(db.session.execute(sql.rows)) if total else []
+        total, items = _matching_properties(query, today, addresses)
     page = Page(items, total, query.page, query.size)
     if not total and query.terms and query.modified_after is None:
         page.suggestions = suggest_provider_names(" ".join(query.terms))
     return page
+
+
+def _property_changes(query: RegisterQuery, today: date, addresses: bool) -> tuple[int, list]:
+    sql = property_statements(query, today, addresses=addresses)
+    total = db.session.scalar(sql.count)
+    return total, list(db.session.execute(sql.rows)) if total else []
+
+
+def _matching_properties(query: RegisterQuery, today: date, addresses: bool
+                         ) -> tuple[int, list]:
+    """The page of a search and its number of matches, counted only when the register
+    changed since this process last counted the same search (``COUNTS``)."""
+    key = COUNTS.key(query, today)
+    generation, known = COUNTS.latest(key)
+    sql = property_statements(query, today, addresses=addresses, counted=known is not None)
+    items = list(db.session.execute(sql.rows))
+    read = items[0].generation if items else None
+    if sql.total_in_rows and items:
+        total = items[0].total
+    elif not items and query.page == 1:
+        total = 0  # nothing on the first page: nothing at all
+    elif known is not None and read == generation:
+        COUNTS.hits += 1  # counted before, at the generation these rows were read at
+        return known, items
+    else:
+        total, read = db.session.execute(sql.count).one()
+    COUNTS.keep(read, key, total)
+    return total, items
+
+
+class CountCache:
+    """How many properties match a search, kept per process under the register's generation.
+
+    ``RegisterGeneration`` changes in the same transaction as any change to the register, so
+    a number counted at one generation is exact for as long as the generation is the same,
+    in every process; a search reads the generation in the same statement as its page and
+    counts again only when it moved (or the search is new here). A transaction that has
+    changed the register but not committed yet (its generation moves on commit) neither
+    reads nor keeps numbers.
+    """
+
+    def __init__(self, size: int = 4096):
+        self.size = size
+        self.enabled = True
+        self.hits = self.misses = 0
+        self._totals: OrderedDict[tuple, int] = OrderedDict()
+        self._generation: int | None = None  # the newest generation this process has read
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(query: RegisterQuery, today: date) -> tuple:
+        """What a search's number of matches depends on (not its order, page or size)."""
+        return (today, tuple(sorted(status.value for status in query.statuses)),
+                tuple(sorted(set(query.terms))), tuple(sorted(set(query.districts))),
+                query.local_authority_id, query.category, query.age,
+                tuple(sorted(set(normalise(query.who_for).split()))), query.vacancies_only)
+
+    def _usable(self) -> bool:
+        return self.enabled and not db.session.info.get(CHANGED)
+
+    def latest(self, key: tuple) -> tuple[int | None, int | None]:
+        """The newest generation read here and the number kept for ``key`` at it, if any."""
+        if not self._usable():
+            return None, None
+        with self._lock:
+            generation = self._generation
+            total = self._totals.get((generation, key))
+            if total is not None:
+                self._totals.move_to_end((generation, key))
+        return generation, total
+
+    def keep(self, generation: int | None, key: tuple, total: int) -> None:
+        """Keep a number just counted (at ``generation``, read in the same statement)."""
+        if generation is None or not self._usable():
+            return
+        with self._lock:
+            self.misses += 1
+            self._generation = generation
+            self._totals[(generation, key)] = total
+            while len(self._totals) > self.size:
+                self._totals.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._totals.clear()
+            self._generation = None
+            self.hits = self.misses = 0
+
+
+COUNTS = CountCache()
 
 
 @dataclass

@@ -6,8 +6,10 @@ Create Date: 2026-11-22 09:00:00
 
 The register's rows (``register_provider``, ``register_property``) and, per database, the
 full-text objects kept outside the SQLAlchemy metadata (see ``accreditation/register/index.py``):
-SQLite gets an FTS5 table kept in step by triggers; PostgreSQL a stored generated ``tsvector``
-column with a GIN index, and pg_trgm with a trigram index on provider names.
+``register_generation`` holds the one row whose number changes with the register (what a
+search counted is kept under it). SQLite gets an FTS5 table kept in step by triggers;
+PostgreSQL a stored generated ``tsvector`` column with a GIN index, and pg_trgm with a
+trigram index on provider names.
 Searches read ``register_property`` alone, through the indexes made here (see the comment on
 ``RegisterProperty.__table_args__``).
 """
@@ -102,6 +104,13 @@ def upgrade():
     op.create_index(op.f('ix_register_provider_name_key'), 'register_provider', ['name_key'], unique=False)
     op.create_index(op.f('ix_register_provider_status'), 'register_provider', ['status'], unique=False)
 
+    generation = op.create_table('register_generation',
+    sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('generation', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_register_generation'))
+    )
+    op.bulk_insert(generation, [{'id': 1, 'generation': 0}])
+
     dialect = op.get_bind().dialect.name
     for statement in {"sqlite": SQLITE_FULL_TEXT,
                       "postgresql": POSTGRESQL_FULL_TEXT}.get(dialect, []):
@@ -118,6 +127,7 @@ def downgrade():
         for trigger in ("insert", "delete", "update"):
             op.execute(f"DROP TRIGGER IF EXISTS register_property_fts_{trigger}")
         op.execute("DROP TABLE IF EXISTS register_property_fts")
+    op.drop_table('register_generation')
     op.drop_index('ix_register_provider_status', table_name='register_provider')
     op.drop_index('ix_register_provider_name_key', table_name='register_provider')
     op.drop_index('ix_register_provider_modified_at', table_name='register_provider')

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import pytest
+import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 
-from accreditation.providers.models import AccommodationCategory
+from accreditation.extensions import db
+from accreditation.providers.models import AccommodationCategory, Property
 from accreditation.register.index import RegisterProperty, RegisterProvider, normalise
 from accreditation.register.search import (
+    COUNTS,
     InvalidQuery,
     parse_query,
     search_properties,
     search_providers,
 )
 from accreditation.register.status import RegisterStatus
+from accreditation.register.vacancies import set_vacancies
 
 from .helpers import accredited_provider, council, suspend
 
@@ -171,3 +177,64 @@ def test_a_search_that_finds_nothing_has_no_pages(register):
     page = search_properties(parse_query(MultiDict({"q": "N16", "age": "16",
                                                     "category": "ring_fenced_shared"})))
     assert (page.items, page.total_items, page.total_pages) == ([], 0, 0)
+
+
+# --- counting: what a search counted is reused only while the register is the same ----------
+
+def total(**args) -> int:
+    return search_properties(parse_query(MultiDict(args))).total_items
+
+
+@contextmanager
+def statements():
+    """The SQL run inside the block."""
+    run: list[str] = []
+
+    def seen(connection, cursor, statement, parameters, context, executemany):
+        run.append(statement.lower())
+
+    sa.event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        yield run
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", seen)
+
+
+@pytest.mark.parametrize("args", [{"age": "17"}, {"q": "london"}, {"q": "N16"}])
+def test_a_search_is_not_counted_again_while_the_register_is_unchanged(register, args):
+    first = total(**args)
+    assert first > 0
+    with statements() as run:
+        again = [total(**args), total(**args, sort="name"),
+                 total(**args, size="1", page=str(first))]  # the last page
+        db.session.commit()  # a commit that changed nothing on the register
+        again.append(total(**args, sort="expiry"))
+    assert again == [first] * 4
+    assert not [sql for sql in run if "count(" in sql]  # pages only, no counting
+    assert COUNTS.hits >= 4
+
+
+@pytest.mark.parametrize(("args", "change"), [
+    ({"age": "17"}, -1), ({"q": "star"}, -1), ({"q": "N1"}, -1), ({"vacancies": "yes"}, +1)])
+def test_a_change_to_the_register_changes_the_next_count_at_once(register, args, change):
+    before = total(**args)
+    assert total(**args) == before  # counted once, then kept
+    if args.get("vacancies"):
+        lodge = db.session.scalar(sa.select(Property).where(Property.name == "Stone Lodge"))
+        set_vacancies(register["stepping"].provider, lodge, 1)
+    else:
+        suspend(register["northern"])  # Star House (N1, Islington, 16 to 25) leaves
+    assert total(**args) == before + change
+    assert total(**args, page="2") == before + change
+
+
+def test_a_transaction_sees_its_own_changes_before_it_commits(register):
+    """Counts are kept by generation, which moves when the change commits: until then the
+    transaction that made it counts afresh, and a change rolled back leaves the old count."""
+    assert total(vacancies="yes") == 1
+    lodge = db.session.scalar(sa.select(Property).where(Property.name == "Stone Lodge"))
+    lodge.vacancies = 1
+    db.session.flush()
+    assert total(vacancies="yes") == 2
+    db.session.rollback()
+    assert total(vacancies="yes") == 1
