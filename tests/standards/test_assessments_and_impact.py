@@ -116,7 +116,11 @@ def test_suspended_or_expired_accreditation_is_not_previewed(published_checklist
 def test_impact_figures_agree_with_rescoring_each_assessment(published_checklists, seed,
                                                              qualities):
     from accreditation.cases.models import Case, CaseProperty
+    from accreditation.register.index import RegisterProperty, RegisterProvider
 
+    # What the register derived from the last example's applications goes with them.
+    db.session.execute(sa.delete(RegisterProperty))
+    db.session.execute(sa.delete(RegisterProvider))
     db.session.execute(sa.delete(CaseProperty))
     db.session.execute(sa.delete(Case))
     db.session.execute(sa.delete(Assessment))
