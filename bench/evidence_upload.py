@@ -199,7 +199,7 @@ def run(files: int, megabytes: int) -> dict:
     growth = rss_after - rss_before
     result = {
         "benchmark": "evidence_upload",
-        "path": "Flask test client -> /evidence/ -> receive_upload, check -> S3Storage (SeaweedFS)"
+        "path": "Flask test client -> /evidence/ -> inspect_upload -> S3Storage (SeaweedFS)"
                 " + SQLite",
         "files": files,
         "file_mib": megabytes,

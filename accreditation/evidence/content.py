@@ -185,48 +185,6 @@ def _sha256(stream: BinaryIO, *, on_disk: bool) -> str:
     return digest.hexdigest()
 
 
-class FileView(io.RawIOBase):
-    """A read-only view of an open file with a position of its own (``os.pread``), so that
-    the file can be stored by one thread while another checks it."""
-
-    def __init__(self, fileno: int, size: int):
-        super().__init__()
-        self._fileno, self._size, self._position = fileno, size, 0
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def read(self, size: int = -1) -> bytes:
-        remaining = self._size - self._position
-        wanted = remaining if size is None or size < 0 else min(size, remaining)
-        data = os.pread(self._fileno, max(wanted, 0), self._position)
-        self._position += len(data)
-        return data
-
-    def readinto(self, buffer) -> int:
-        with memoryview(buffer) as view:
-            wanted = min(len(view), self._size - self._position)
-            if wanted <= 0:
-                return 0
-            count = os.preadv(self._fileno, [view[:wanted]], self._position)
-        self._position += count
-        return count
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self._size}[whence]
-        self._position = max(0, base + offset)
-        return self._position
-
-    def tell(self) -> int:
-        return self._position
-
-    def close(self) -> None:
-        pass  # the file belongs to the ``ReceivedFile``
-
-
 @dataclass(eq=False)
 class ReceivedFile:
     """An upload within the size limit whose type its content names (for Office files, a
@@ -246,11 +204,6 @@ class ReceivedFile:
     @property
     def is_image(self) -> bool:
         return self.kind in IMAGE_KINDS
-
-    def view(self) -> BinaryIO | None:
-        """Another reader of the same bytes, with its own position, if the upload is a file
-        on disk (else ``None``): it may be read while ``check`` runs. Valid until closed."""
-        return FileView(self.stream.fileno(), self.size) if self.on_disk else None
 
     def check(self) -> CheckedFile:
         """Hash the upload and run the remaining checks; the ``CheckedFile`` shares the

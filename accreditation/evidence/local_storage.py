@@ -43,7 +43,8 @@ class LocalStorage:
             raise InvalidKey(f"storage key escapes the storage root: {key!r}")
         return path
 
-    def put(self, key: str, data: BinaryIO | bytes, *, content_type: str, size: int) -> None:
+    def put(self, key: str, data: BinaryIO | bytes, *, content_type: str, size: int,
+            sha256: str | None = None) -> None:
         path = self._path(key)
         self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -52,7 +53,7 @@ class LocalStorage:
                                          suffix=TEMP_SUFFIX)
         try:
             with os.fdopen(fd, "wb") as out:
-                copy_exactly(data, out, size)
+                copy_exactly(data, out, size, sha256)
                 out.flush()
                 if self.fsync:
                     os.fsync(out.fileno())

@@ -17,7 +17,6 @@ import io
 import logging
 import re
 from collections.abc import Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import BinaryIO
@@ -35,7 +34,7 @@ from ..database import utcnow
 from ..errors import Conflict, DomainError, InvalidTransition, NotFound, NotPermitted
 from ..extensions import db
 from ..providers.models import Organisation, Property
-from .content import CheckedFile, ReceivedFile, describe_size, receive_upload
+from .content import describe_size, inspect_upload
 from .errors import UploadRejected
 from .images import clean_image
 from .models import SCANNED, Evidence, EvidenceKind, EvidencePurpose, ScanStatus
@@ -226,56 +225,8 @@ class _Object:
     data: BinaryIO | bytes
     content_type: str
     size: int
-    # Set when the object is already being stored on a worker thread (``_start_storing``).
-    pending: Future | None = None
-
-    def store(self, store: Storage) -> None:
-        if self.pending is not None:
-            self.pending.result()
-        else:
-            store.put(self.key, self.data, content_type=self.content_type, size=self.size)
-
-
-_storing: ThreadPoolExecutor | None = None
-STORE_WHILE_CHECKING_BYTES = 512 * 1024
-
-
-def _start_storing(received: ReceivedFile, key: str) -> _Object | None:
-    """Start storing a document on a worker thread while its last checks (hash, PDF active
-    content) run: storing is bound by the network, checking by the CPU, so they overlap. A
-    document is stored exactly as uploaded; photos are re-encoded first, so they wait. The
-    object has no row yet, like any object stored before its commit: if the checks refuse the
-    file it is deleted at once (``_abandon``), and after a crash the sweep removes it."""
-    global _storing
-    if received.is_image or received.size < STORE_WHILE_CHECKING_BYTES:
-        return None  # handing a small file to another thread costs more than it saves
-    view = received.view()
-    if view is None:
-        return None
-    if _storing is None:
-        _storing = ThreadPoolExecutor(max_workers=8, thread_name_prefix="evidence-store")
-    pending = _storing.submit(storage().put, key, view, content_type=received.content_type,
-                              size=received.size)
-    return _Object(key, view, received.content_type, received.size, pending)
-
-
-def _abandon(early: _Object | None) -> None:
-    """Wait for an early store the upload no longer needs, and delete what it stored."""
-    if early is None:
-        return
-    try:
-        early.pending.result()
-    except (StorageError, OSError) as error:
-        log.warning("evidence could not be stored early (nothing to remove): %s", error)
-        return
-    _discard([early.key])
-
-
-def _finish_checks(received: ReceivedFile) -> CheckedFile:
-    try:
-        return received.check()
-    except UploadRejected as error:
-        raise UploadRejected(error.message, field="file") from None
+    # The digest the record keeps: the storage refuses bytes that do not have it.
+    sha256: str | None = None
 
 
 def _purpose(value: EvidencePurpose | str) -> EvidencePurpose:
@@ -352,60 +303,52 @@ def upload_evidence(actor: User, organisation: Organisation, file_storage: FileS
 
     config = current_app.config
     try:
-        received = receive_upload(file_storage.stream, filename=file_storage.filename,
-                                  max_bytes=config["EVIDENCE_MAX_BYTES"])
+        checked = inspect_upload(file_storage.stream, filename=file_storage.filename,
+                                 max_bytes=config["EVIDENCE_MAX_BYTES"])
     except UploadRejected as error:  # keep its kind (a file too large is a 413)
         raise type(error)(error.message, field="file") from None
-    with received:
-        if purpose is EvidencePurpose.PHOTO and not received.is_image:
+    with checked:
+        if purpose is EvidencePurpose.PHOTO and not checked.is_image:
             raise UploadRejected(PHOTO_TYPES_MESSAGE, field="file")
         key = new_key()
-        early = _start_storing(received, key)
-        try:
-            checked = _finish_checks(received)
-            if checked.is_image:
-                try:
-                    photo = clean_image(checked)
-                except UploadRejected as error:
-                    raise UploadRejected(error.message, field="file") from None
-                objects = [_Object(key, photo.data, photo.content_type, photo.size),
-                           _Object(f"{key}-preview", photo.preview, photo.preview_content_type,
-                                   len(photo.preview))]
-                record = Evidence(kind=EvidenceKind.PHOTO, preview_key=objects[1].key,
-                                  display_filename=photo.display_filename,
-                                  content_type=photo.content_type, size_bytes=photo.size,
-                                  sha256=photo.sha256)
-                scanned: BinaryIO = io.BytesIO(photo.data)
-            else:
-                objects = [early or _Object(key, checked.stream, checked.content_type,
-                                            checked.size)]
-                record = Evidence(kind=EvidenceKind.DOCUMENT,
-                                  display_filename=checked.display_filename,
-                                  content_type=checked.content_type, size_bytes=checked.size,
-                                  sha256=checked.sha256)
-                scanned = checked.stream
-            if actor.role is Role.PROVIDER:
-                # Staff uploads are counted but never refused: an inspection must not stop
-                # because a provider filled its allowance.
-                _check_quota(organisation, record.size_bytes)
-            record.organisation_id = organisation.id
-            record.case_id = case.id if case else None
-            record.item_id = item_id
-            record.corrective_action_id = corrective_action.id if corrective_action else None
-            record.property_id = home.id if home else None
-            record.purpose = purpose
-            record.uploaded_by_id = actor.id
-            record.storage_key = key
-            record.supersedes_id = supersedes.id if supersedes else None
-            record.client_id = client_id
-            # Scanned before its row is written: the time between storing and committing
-            # stays short.
-            _apply_scan(record, scanned)
-            if not checked.is_image:  # photos are stored from their re-encoded bytes
-                checked.stream.seek(0)  # the scan read it to the end; storing reads from here
-        except BaseException:
-            _abandon(early)
-            raise
+        if checked.is_image:
+            try:
+                photo = clean_image(checked)
+            except UploadRejected as error:
+                raise UploadRejected(error.message, field="file") from None
+            objects = [_Object(key, photo.data, photo.content_type, photo.size, photo.sha256),
+                       _Object(f"{key}-preview", photo.preview, photo.preview_content_type,
+                               len(photo.preview))]
+            record = Evidence(kind=EvidenceKind.PHOTO, preview_key=objects[1].key,
+                              display_filename=photo.display_filename,
+                              content_type=photo.content_type, size_bytes=photo.size,
+                              sha256=photo.sha256)
+            scanned: BinaryIO = io.BytesIO(photo.data)
+        else:
+            objects = [_Object(key, checked.stream, checked.content_type, checked.size,
+                               checked.sha256)]
+            record = Evidence(kind=EvidenceKind.DOCUMENT, display_filename=checked.display_filename,
+                              content_type=checked.content_type, size_bytes=checked.size,
+                              sha256=checked.sha256)
+            scanned = checked.stream
+        if actor.role is Role.PROVIDER:
+            # Staff uploads are counted but never refused: an inspection must not stop
+            # because a provider filled its allowance.
+            _check_quota(organisation, record.size_bytes)
+        record.organisation_id = organisation.id
+        record.case_id = case.id if case else None
+        record.item_id = item_id
+        record.corrective_action_id = corrective_action.id if corrective_action else None
+        record.property_id = home.id if home else None
+        record.purpose = purpose
+        record.uploaded_by_id = actor.id
+        record.storage_key = key
+        record.supersedes_id = supersedes.id if supersedes else None
+        record.client_id = client_id
+        # Scanned before it is stored: the time between storing and committing stays short.
+        _apply_scan(record, scanned)
+        if not checked.is_image:  # photos are stored from their re-encoded bytes
+            checked.stream.seek(0)  # the scan read it to the end; storing reads from here
         _store_and_commit(actor, record, objects, supersedes)
     return record
 
@@ -463,7 +406,8 @@ def _store_and_commit(actor: User, record: Evidence, objects: list[_Object],
     stored: list[str] = []
     try:
         for item in objects:
-            item.store(store)
+            store.put(item.key, item.data, content_type=item.content_type, size=item.size,
+                      sha256=item.sha256)
             stored.append(item.key)
         db.session.add(record)
         db.session.flush()

@@ -7,6 +7,7 @@ metadata only (see ``filenames.py``).
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import uuid
@@ -67,21 +68,28 @@ def check_aware(moment: datetime | None) -> datetime | None:
     return moment
 
 
-def copy_exactly(data: BinaryIO | bytes, out: BinaryIO, size: int) -> None:
-    """Copy ``data`` to ``out``; raise ``StorageError`` unless it held exactly ``size`` bytes.
+def copy_exactly(data: BinaryIO | bytes, out: BinaryIO, size: int,
+                 sha256: str | None = None) -> None:
+    """Copy ``data`` to ``out``; raise ``StorageError`` unless it held exactly ``size`` bytes
+    (and, given ``sha256``, bytes with that digest).
 
     Reads at most ``size + 1`` bytes, so a wrong size cannot make us copy an unbounded stream.
     """
     source = io.BytesIO(data) if isinstance(data, bytes | bytearray | memoryview) else data
+    digest = hashlib.sha256() if sha256 is not None else None
     written = 0
     while written <= size:
         chunk = source.read(min(CHUNK, size + 1 - written))
         if not chunk:
             break
         out.write(chunk)
+        if digest is not None:
+            digest.update(chunk)
         written += len(chunk)
     if written != size:
         raise StorageError(f"expected {size} bytes, got {'more' if written > size else written}")
+    if digest is not None and digest.hexdigest() != sha256:
+        raise StorageError("the bytes read do not have the SHA-256 they were sent with")
 
 
 @runtime_checkable
@@ -90,13 +98,16 @@ class Storage(Protocol):
 
     backend: str
 
-    def put(self, key: str, data: BinaryIO | bytes, *, content_type: str, size: int) -> None:
+    def put(self, key: str, data: BinaryIO | bytes, *, content_type: str, size: int,
+            sha256: str | None = None) -> None:
         """Store exactly ``size`` bytes (read from the stream's current position) under ``key``.
 
         Either the whole object is stored or nothing is: a failed or short write never leaves a
         partial object under ``key``. Raises ``StorageError`` if ``data`` did not hold exactly
-        ``size`` bytes or the backend failed (local disk errors may surface as ``OSError``);
-        errors raised while reading ``data`` propagate unchanged. ``data`` is not closed.
+        ``size`` bytes, if its SHA-256 is not ``sha256`` (hex; checked by the store itself where
+        it can: the bytes kept are the bytes the record names), or the backend failed (local
+        disk errors may surface as ``OSError``); errors raised while reading ``data`` propagate
+        unchanged. ``data`` is not closed.
         """
         ...
 

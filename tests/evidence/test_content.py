@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import tempfile
 import zipfile
 
 import pytest
@@ -18,7 +17,6 @@ from accreditation.evidence.content import (
     ALLOWED_TYPES_MESSAGE,
     EMPTY_MESSAGE,
     LEGACY_OFFICE_MESSAGE,
-    FileView,
     UploadRejected,
     inspect_upload,
 )
@@ -247,24 +245,3 @@ def test_random_bytes_are_refused_or_typed_by_their_magic(data):
         if checked.kind == "heic":
             assert data[4:8] == b"ftyp"
         assert checked.size == len(data)
-
-
-@given(data=st.binary(max_size=5000),
-       steps=st.lists(st.tuples(st.integers(0, 6000), st.integers(-1, 3000)), max_size=8))
-def test_a_file_view_reads_what_the_file_holds_from_its_own_position(data, steps):
-    with tempfile.TemporaryFile() as file:
-        file.write(data)
-        file.seek(0)
-        view = FileView(file.fileno(), len(data))
-        for position, size in steps:
-            view.seek(position)
-            expected = data[position:] if size < 0 else data[position:position + size]
-            if size % 2:
-                assert view.read(size) == expected
-            else:
-                buffer = bytearray(max(size, 0))
-                assert view.readinto(buffer) == min(len(expected), len(buffer))
-                assert bytes(buffer[:len(expected)]) == expected[:len(buffer)]
-        assert file.tell() == 0  # the file's own position never moved
-        position = view.tell()
-        assert io.BufferedReader(view).read() == data[position:]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import stat
@@ -68,6 +69,19 @@ def test_a_wrong_size_stores_nothing(storage, size):
     with pytest.raises(StorageError):
         storage.put(key, io.BytesIO(PDF), content_type="application/pdf", size=size)
     assert not storage.exists(key)
+
+
+def test_the_store_keeps_only_bytes_with_the_digest_they_were_sent_with(storage):
+    """The digest the record keeps is checked by the store itself (S3 verifies it server-side),
+    so a record never names bytes other than the ones that were checked."""
+    good, bad = new_key(), new_key()
+    storage.put(good, io.BytesIO(PDF), content_type="application/pdf", size=len(PDF),
+                sha256=hashlib.sha256(PDF).hexdigest())
+    assert read(storage, good) == PDF
+    with pytest.raises(StorageError):
+        storage.put(bad, io.BytesIO(PDF), content_type="application/pdf", size=len(PDF),
+                    sha256=hashlib.sha256(b"something else").hexdigest())
+    assert not storage.exists(bad)
 
 
 def test_a_wrong_size_from_an_unseekable_stream_stores_nothing(storage):
