@@ -66,31 +66,12 @@ _ESCAPED = re.compile(rb"/([^" + _DELIMITER + rb"]{0,126}#[0-9A-Fa-f]{2}[^" + _D
                       + rb"]{0,124})")
 
 
-# The scan goes window by window, so that a thread storing the upload meanwhile is not kept
-# waiting for the interpreter through a whole file's regex pass. Windows overlap by more than
-# the longest name either pattern can match, so a name across a boundary is still found whole,
-# exactly once.
-WINDOW = 256 * 1024
-_OVERLAP = 512
-
-
-def _matches(pattern: re.Pattern, data: bytes | mmap.mmap,
-             window: int = WINDOW) -> Iterator[re.Match]:
-    size = len(data)
-    for start in range(0, size, window):
-        end = min(start + window, size)
-        for match in pattern.finditer(data, start, min(end + _OVERLAP, size)):
-            if match.start() >= end:
-                break  # the next window finds it
-            yield match
-
-
-def _names(data: bytes | mmap.mmap, window: int = WINDOW) -> Iterator[tuple[int, bytes]]:
+def _names(data: bytes | mmap.mmap) -> Iterator[tuple[int, bytes]]:
     """The names that matter, with their positions: every other name is skipped in C, so a
     large scan costs a regex pass, not a Python loop over every slash in its bytes."""
-    for match in _matches(_WATCHED, data, window):
+    for match in _WATCHED.finditer(data):
         yield match.start(), match.group(1)
-    for match in _matches(_ESCAPED, data, window):
+    for match in _ESCAPED.finditer(data):
         yield match.start(), _decode(match.group(1))
 
 
