@@ -15,7 +15,7 @@ from ..cases.journey import Journey
 from ..factories import TEST_PASSWORD, UserFactory
 from ..services import unavailable
 from .conftest import sign_in
-from .inspection_helpers import TABLET, inspection_ready
+from .inspection_helpers import TABLET, file_ready, inspection_ready
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -53,11 +53,12 @@ def serious_violations(page) -> list[dict]:
 @pytest.fixture
 def people(e2e_db):
     journey, link = inspection_ready()
+    sampling, sampled_file = file_ready()
     accredited = Journey(properties=1, staff_files=5, young_people_files=1)
     accredited.all_the_way()
     social_worker = UserFactory(social_worker=True)
     e2e_db.session.commit()
-    return journey, link, accredited, social_worker
+    return journey, link, accredited, social_worker, sampling, sampled_file
 
 
 def check_pages(browser, live_server, user, paths) -> dict:
@@ -70,7 +71,8 @@ def check_pages(browser, live_server, user, paths) -> dict:
         sign_in(page, user.email, TEST_PASSWORD)
         found = {}
         for path in paths:
-            page.goto(path)
+            response = page.goto(path)
+            assert response is not None and response.ok, (path, response and response.status)
             violations = serious_violations(page)
             if violations:
                 found[path] = violations
@@ -81,9 +83,14 @@ def check_pages(browser, live_server, user, paths) -> dict:
 
 def test_inspector_provider_and_register_pages_have_no_serious_violations(
         people, browser, live_server, e2e_app):
-    journey, link, accredited, social_worker = people
+    journey, link, accredited, social_worker, sampling, sampled_file = people
     inspector_pages = ["/inspections/", f"/inspections/{link.id}",
-                       f"/inspections/{link.id}/summary"]
+                       f"/inspections/{link.id}/summary", f"/cases/{journey.case.id}",
+                       f"/cases/{journey.case.id}/properties/{link.id}/inspection"]
+    file_pages = [f"/inspections/files/{sampled_file.id}",
+                  f"/inspections/files/{sampled_file.id}/summary",
+                  f"/cases/{sampling.case.id}/file-sampling",
+                  f"/cases/{sampling.case.id}/files/{sampled_file.id}"]
     provider_pages = pages_under(e2e_app, "/provider", {
         "property_id": journey.case.properties[0].property_id})
     register_pages = pages_under(e2e_app, "/register", {
@@ -91,7 +98,8 @@ def test_inspector_provider_and_register_pages_have_no_serious_violations(
     assert len(provider_pages) >= 10 and register_pages
     found = {}
     found |= check_pages(browser, live_server, journey.inspector, inspector_pages)
+    found |= check_pages(browser, live_server, sampling.inspector, file_pages)
     found |= check_pages(browser, live_server, journey.provider, provider_pages)
     found |= check_pages(browser, live_server, social_worker, register_pages)
-    print("checked:", *inspector_pages, *provider_pages, *register_pages)
+    print("checked:", *inspector_pages, *file_pages, *provider_pages, *register_pages)
     assert found == {}, json.dumps(found, indent=1)
