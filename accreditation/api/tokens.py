@@ -15,6 +15,8 @@ from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 
 PREFIX = "acc_"
+# The name of the short-lived tokens the tablet pages get for their outbox.
+TABLET_TOKEN_NAME = "tablet"  # noqa: S105 (a label, not a secret)
 # When a token was last used is kept to the nearest few minutes: writing it on every request
 # would make each API call a write, and make concurrent calls with one token queue on its row.
 LAST_USED_RESOLUTION = timedelta(minutes=5)
@@ -71,3 +73,19 @@ def user_for_token(token: str) -> User | None:
     if record.last_used_at is None or now - record.last_used_at >= LAST_USED_RESOLUTION:
         record.last_used_at = now
     return record.user
+
+
+def revoke_tablet_tokens(user: User) -> int:
+    """At sign-out: withdraw every working tablet token of ``user``, so a tablet left behind
+    sends nothing more in their name (what it keeps waits for their next sign-in). Audited;
+    the caller commits. Returns how many were withdrawn."""
+    records = db.session.scalars(sa.select(ApiToken).where(
+        ApiToken.user_id == user.id, ApiToken.name == TABLET_TOKEN_NAME,
+        ApiToken.revoked_at.is_(None)))
+    count = 0
+    for record in records:
+        record.revoked_at = utcnow()
+        audit.record("api_token.revoked", actor=user, subject=record,
+                     details={"user_id": user.id, "reason": "signed out"})
+        count += 1
+    return count

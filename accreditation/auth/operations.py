@@ -83,6 +83,10 @@ def authenticate(email: str, password: str, client: str) -> User:
 
 
 def record_sign_out(user: User) -> None:
+    """Signing out also withdraws the user's tablet tokens (see ``revoke_tablet_tokens``)."""
+    from ..api.tokens import revoke_tablet_tokens
+
+    revoke_tablet_tokens(user)
     audit.record("auth.signed_out", actor=user, subject=user)
     db.session.commit()
 

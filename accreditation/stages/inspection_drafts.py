@@ -75,7 +75,6 @@ from .property_inspection import INSPECTABLE, record_property_inspection
 
 KIND = "property_inspection"
 FILE_KIND = "file_sampling"
-DEVICE_TOKEN_NAME = "tablet"  # noqa: S105 (a label, not a secret)
 DEVICE_TOKEN_LIFETIME = timedelta(hours=12)
 MAX_NOTE = 2000
 MAX_TEXT_VALUE = 2000
@@ -766,7 +765,7 @@ def submit_inspection(actor: User, link: Inspected,
 def issue_device_token(actor: User) -> tuple[str, datetime]:
     """A bearer token for the tablet page of a signed-in inspector or commissioner, labelled
     "tablet", that stops working after 12 hours. Audited; refused (audited) for other roles."""
-    from ..api.tokens import create_token
+    from ..api.tokens import TABLET_TOKEN_NAME, create_token
 
     if actor is None or actor.role not in (Role.INSPECTOR, Role.COMMISSIONER):
         db.session.rollback()
@@ -775,5 +774,5 @@ def issue_device_token(actor: User) -> tuple[str, datetime]:
         db.session.commit()
         raise NotPermitted("Only inspectors use the tablet inspection pages.")
     expires_at = utcnow() + DEVICE_TOKEN_LIFETIME
-    _, token = create_token(actor, DEVICE_TOKEN_NAME, actor=actor, expires_at=expires_at)
+    _, token = create_token(actor, TABLET_TOKEN_NAME, actor=actor, expires_at=expires_at)
     return token, expires_at

@@ -196,6 +196,12 @@ def test_the_device_token_needs_the_session_and_the_csrf_header(inspector, inspe
     # The token works for the API; the session cookie alone does not.
     api = inspector.get("/api/v1/cases", headers={"Authorization": f"Bearer {token}"})
     assert api.status_code == 200
+    # Signing out withdraws it: a tablet left behind sends nothing more in their name.
+    inspector.submit("/sign-out", form_page="/inspections/")
+    api = inspector.get("/api/v1/cases", headers={"Authorization": f"Bearer {token}"})
+    assert api.status_code == 401
+    db.session.expire_all()
+    assert db.session.scalars(sa.select(ApiToken)).one().revoked_at is not None
 
 
 @pytest.mark.parametrize("role", ["provider", "social_worker"])
