@@ -33,7 +33,7 @@ from ..auth.models import Role, User
 from ..auth.permissions import allow, record_denial
 from ..errors import NotFound, NotPermitted, ValidationFailed
 from ..extensions import db
-from ..forms import show_error
+from ..forms import show_error, whole_number
 from ..providers.models import Organisation, Property
 from ..standards.models import Assessment, PublishedChecklist
 from . import bp
@@ -223,9 +223,9 @@ class ReferralCheckForm(FlaskForm):
         raw = (self.property_id.data or "").strip()
         if raw == NO_PROPERTY:
             return None
-        if not raw.isdigit():
-            return -1  # never a property id: the operation says to pick one from the list
-        return int(raw)
+        number = whole_number(raw)
+        # -1 is never a property id: the operation says to pick one from the list.
+        return -1 if number is None else number
 
 
 def _actor() -> User:
@@ -285,7 +285,7 @@ def referral_check_record(check_id: int):
 @allow(*CHECKING_ROLES)
 def referral_checks():
     page = request.args.get("page", "1")
-    page = int(page) if page.isascii() and page.isdigit() and 1 <= int(page) <= 100_000 else 1
+    page = whole_number(page, maximum=100_000) or 1
     checks, pages = checks_by(_actor(), page)
     return render_template("register/referral_checks.html", checks=checks, page=page,
                            pages=pages)

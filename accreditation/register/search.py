@@ -31,6 +31,7 @@ from .. import clock
 from ..councils import Council
 from ..errors import ValidationFailed
 from ..extensions import db
+from ..forms import whole_number
 from ..providers.models import AccommodationCategory, Property
 from .index import CHANGED, FTS_TABLE, GENERATION, RegisterProperty, RegisterProvider, normalise
 from .status import ON_REGISTER, RegisterStatus
@@ -123,9 +124,8 @@ def _values(args: Mapping, name: str) -> list[str]:
     return [value for value in values if value]
 
 
-def _whole_number(text: str) -> int | None:
-    text = text.strip()
-    return int(text) if re.fullmatch(r"[0-9]{1,6}", text) else None
+def _number(text: str) -> int | None:
+    return whole_number(text, maximum=999_999)
 
 
 def parse_query(args: Mapping, *, change_feed: bool = False, default_size: int = DEFAULT_SIZE,
@@ -144,7 +144,7 @@ def parse_query(args: Mapping, *, change_feed: bool = False, default_size: int =
 
     council = one("local_authority")
     if council:
-        council_id = _whole_number(council)
+        council_id = _number(council)
         if council_id is None or db.session.get(Council, council_id) is None:
             problems["local_authority"] = "Choose a local authority from the list"
         else:
@@ -159,7 +159,7 @@ def parse_query(args: Mapping, *, change_feed: bool = False, default_size: int =
 
     age = one("age")
     if age:
-        number = _whole_number(age)
+        number = _number(age)
         if number is None or not MIN_AGE <= number <= MAX_AGE:
             problems["age"] = (f"Enter the young person's age as a number from {MIN_AGE} "
                                f"to {MAX_AGE}")
@@ -198,7 +198,7 @@ def parse_query(args: Mapping, *, change_feed: bool = False, default_size: int =
         values["sort"] = sort
 
     page, size = one("page") or "1", one("size") or str(default_size)
-    page_number, page_size = _whole_number(page), _whole_number(size)
+    page_number, page_size = _number(page), _number(size)
     if page_number is None or page_number < 1:
         problems["page"] = "The page number must be 1 or more"
     else:

@@ -169,11 +169,14 @@ def test_a_provider_never_accredited_is_recorded_with_a_warning(client, social_w
     assert event.details["register"]["case_id"] is None
 
 
-def test_a_property_that_is_not_accredited_is_refused(client, accredited, social_worker):
+@pytest.mark.parametrize("tampered", [False, True])
+def test_a_property_that_is_not_accredited_is_refused(client, accredited, social_worker,
+                                                      tampered):
     [failed] = [link.home for link in accredited.case.properties if not link.accredited]
     client.sign_in(social_worker)
+    chosen = "\u00b2" if tampered else str(failed.id)  # a digit to Python, not a number
     response = client.submit(page_for(accredited.organisation),
-                             {"reference": "CN-1", "property_id": str(failed.id)})
+                             {"reference": "CN-1", "property_id": chosen})
     assert response.status_code == 400
     assert "Select one of Harbour Lights Housing Ltd&#39;s accredited properties" in \
         response.text
