@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import secrets
 from pathlib import Path
 
 from flask import Flask, g
@@ -60,10 +59,11 @@ def create_app(config: dict | None = None) -> Flask:
     init_evidence(app)  # the storage backend and malware scanner, once per app
 
     from . import api, errors, security
-    from .auth import permissions
+    from .auth import permissions, sessions
 
     errors.register_error_handlers(app)
     api.init_app(app)  # bearer tokens first: the permission check needs the API user
+    sessions.init_app(app)  # then sessions too old end, before the permission check
     permissions.init_app(app)
     security.init_app(app)
     from . import compression
@@ -73,10 +73,6 @@ def create_app(config: dict | None = None) -> Flask:
     from .cli import register_commands
 
     register_commands(app)
-
-    @app.before_request
-    def csp_nonce():
-        g.csp_nonce = secrets.token_urlsafe(16)
 
     from .forms import form_error_summary
     from .navigation import navigation_items

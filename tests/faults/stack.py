@@ -22,6 +22,7 @@ from ..services import PostgresServer, _run_as_owner, free_port, start_postgres
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
+GUNICORN_CONFIG = ROOT / "gunicorn.conf.py"  # production's own settings
 SECRET = "fault-and-load-secret-" + "k" * 32
 PASSWORD = "correct horse battery staple"  # tests.factories.TEST_PASSWORD  # noqa: S105
 # Cheap password hashing: sign-ins are part of the load, the hash cost is a setting.
@@ -109,7 +110,8 @@ class Gunicorn:
 
     def start(self, ready_within: float = 60) -> Gunicorn:
         log = self.log_path.open("ab") if self.log_path else subprocess.DEVNULL
-        command = [str(BIN / "gunicorn"), "--workers", str(self.workers),
+        command = [str(BIN / "gunicorn"), "--config", str(GUNICORN_CONFIG),
+                   "--workers", str(self.workers),
                    "--worker-class", "gthread" if self.threads > 1 else "sync",
                    "--threads", str(self.threads), "--bind", f"127.0.0.1:{self.port}",
                    "--timeout", str(self.timeout), "--graceful-timeout", "5",

@@ -1,0 +1,21 @@
+"""gunicorn's settings for running the service: ``gunicorn --config gunicorn.conf.py``.
+
+Options given on the command line win over these (``--workers``, ``--bind``...). The app
+itself adds the security headers to every response (``accreditation/security.py``); this
+file keeps the server from saying more about itself than it must:
+
+- the ``Server`` header names no version (gunicorn sends ``Server: gunicorn``; the tests
+  check that under this file, so an upgrade that brought a version back would fail them);
+- no control socket: nothing here uses one, and it is one more way into a running server.
+"""
+
+from __future__ import annotations
+
+wsgi_app = "accreditation:create_app()"
+control_socket_disable = True
+
+# Requests larger than these are refused by gunicorn before the app sees them (its defaults,
+# stated here so that they are a decision).
+limit_request_line = 4094
+limit_request_fields = 100
+limit_request_field_size = 8190
