@@ -11,13 +11,17 @@ a same-origin referrer, Permissions-Policy, cross-origin isolation, nothing cach
 from __future__ import annotations
 
 import re
+import socket
 
 import pytest
+import requests
+from flask_migrate import upgrade
 
 from accreditation import create_app
 from accreditation.auth.permissions import public
 
 from ..conftest import config_for
+from ..faults.stack import Gunicorn, app_environment
 from .matrix import STATE_CHANGING, is_api, listed_routes, route_id
 from .test_access_matrix import access_for, matrix  # noqa: F401 (the access matrix's world)
 from .world import ANONYMOUS, PROVIDER_A
@@ -211,3 +215,56 @@ def test_development_over_plain_http_leaves_hsts_out(environment):
     headers = headers_over_http({"ENV_NAME": environment})
     assert "Strict-Transport-Security" not in headers
     assert headers["X-Frame-Options"] == "DENY"  # the rest stays
+
+
+# --- under gunicorn with the repository's settings: no version banner ----------------------------
+
+@pytest.fixture(scope="module")
+def gunicorn(tmp_path_factory):
+    """The production set-up: gunicorn with ``gunicorn.conf.py``, ``ACCREDITATION_ENV``
+    production, plain HTTP (as behind the TLS-terminating proxy)."""
+    directory = tmp_path_factory.mktemp("gunicorn")
+    database = f"sqlite:///{directory / 'accreditation.sqlite'}"
+    with create_app(config_for(database)).app_context():
+        upgrade()
+    environment = app_environment(
+        database, ACCREDITATION_ENV="production",
+        ACCREDITATION_STORAGE_LOCAL_PATH=str(directory / "evidence"))
+    server = Gunicorn(environment, workers=1, log_path=directory / "gunicorn.log").start()
+    yield server
+    server.stop()
+
+
+def raw_request(server, request: bytes) -> bytes:
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as connection:
+        connection.sendall(request)
+        received = b""
+        while chunk := connection.recv(65536):
+            received += chunk
+    return received
+
+
+def test_gunicorn_names_no_version_and_production_sends_every_header(gunicorn):
+    for path in ("/accessibility", "/no-such-page", "/openreferral/services",
+                 "/static/favicon.svg", "/api/v1/cases"):
+        response = requests.get(gunicorn.url + path, timeout=10)
+        assert response.status_code in (200, 401, 404), path
+        server = response.headers.get("Server", "")
+        assert not re.search(r"\d|/", server), f"{path}: Server {server!r} names a version"
+        assert "X-Powered-By" not in response.headers
+        assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+        assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert requests.request("TRACE", gunicorn.url + "/", timeout=10).status_code == 405
+    assert requests.options(gunicorn.url + "/sign-in", timeout=10).status_code == 405
+
+
+def test_gunicorn_refuses_malformed_requests_without_naming_itself(gunicorn):
+    import gunicorn as installed
+
+    for request in (b"GET / HTTP/9.9\r\n\r\n", b"GET /\x00 HTTP/1.1\r\nHost: x\r\n\r\n",
+                    b"GET / HTTP/1.1\r\nHost: x\r\n" + b"X-Long: " + b"a" * 9000 + b"\r\n\r\n"):
+        answer = raw_request(gunicorn, request)
+        assert answer.startswith(b"HTTP/1.1 4"), answer[:200]
+        assert installed.__version__.encode() not in answer
+        assert b"Python" not in answer and b"Werkzeug" not in answer
