@@ -109,6 +109,8 @@ def demo_data_command():
     click.echo("Demo sign-ins (password for all: " + demo.DEMO_PASSWORD + "):")
     for role, email in demo.DEMO_LOGINS:
         click.echo(f"  {role:<14} {email}")
+    click.echo("Commissioners and inspectors also enter a code from an authenticator app set up "
+               f"with the key {demo.DEMO_TOTP_SECRET} (the demo's code page shows it too).")
 
 
 @click.group("notifications", help="Outgoing e-mail.")

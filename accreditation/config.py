@@ -60,6 +60,11 @@ def from_environment(instance_path: str) -> dict:
         "LOGIN_MAX_FAILURES_PER_ACCOUNT": _env_int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5),
         "LOGIN_MAX_FAILURES_PER_CLIENT": _env_int("LOGIN_MAX_FAILURES_PER_CLIENT", 20),
         "INVITATION_DAYS": _env_int("INVITATION_DAYS", 7),
+        # Sessions end after this long without a request, and this long after signing in;
+        # sensitive changes need the password (and code) again after REAUTHENTICATE_MINUTES.
+        "SESSION_IDLE_MINUTES": _env_int("SESSION_IDLE_MINUTES", 30),
+        "SESSION_MAX_HOURS": _env_int("SESSION_MAX_HOURS", 12),
+        "REAUTHENTICATE_MINUTES": _env_int("REAUTHENTICATE_MINUTES", 15),
         # Accreditation lasts this long; a refused provider may reapply after the cooling-off.
         "ACCREDITATION_MONTHS": _env_int("ACCREDITATION_MONTHS", 12),
         "REAPPLY_AFTER_DAYS": _env_int("REAPPLY_AFTER_DAYS", 90),
@@ -100,8 +105,12 @@ def from_environment(instance_path: str) -> dict:
 def check(config: dict) -> None:
     """Refuse settings that are unsafe outside development and testing; fill in the rest."""
     environment = config["ENV_NAME"]
-    # Outside development the service is served over HTTPS only.
-    config["SESSION_COOKIE_SECURE"] = environment == "production"
+    # Outside development the service is served over HTTPS only, and the session cookie is
+    # bound to this host and path (a "__Host-" cookie cannot be set by a sibling domain).
+    production = environment == "production"
+    config["SESSION_COOKIE_SECURE"] = production
+    config["SESSION_COOKIE_NAME"] = "__Host-session" if production else "session"
+    _check_session_limits(config)
     if environment in ("development", "testing"):
         config["SECRET_KEY"] = config.get("SECRET_KEY") or DEVELOPMENT_SECRET_KEY
         return
@@ -116,3 +125,29 @@ def check(config: dict) -> None:
         raise ConfigurationError(
             "ACCREDITATION_SECRET_KEY is too short: use at least 32 random characters."
         )
+
+
+# OWASP ASVS 2.2.1: no more than 100 failed sign-ins per account per hour.
+MAX_FAILURES_PER_ACCOUNT_PER_HOUR = 100
+
+
+def failures_per_account_per_hour(config: dict) -> int:
+    """The most failed sign-ins one account can take in an hour under the throttle settings
+    (at most LOGIN_MAX_FAILURES_PER_ACCOUNT in any window of LOGIN_WINDOW_SECONDS)."""
+    windows = -(-3600 // max(1, config["LOGIN_WINDOW_SECONDS"]))  # ceiling division
+    return windows * config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+
+
+def _check_session_limits(config: dict) -> None:
+    if failures_per_account_per_hour(config) > MAX_FAILURES_PER_ACCOUNT_PER_HOUR:
+        raise ConfigurationError(
+            "ACCREDITATION_LOGIN_MAX_FAILURES_PER_ACCOUNT and ACCREDITATION_LOGIN_WINDOW_SECONDS "
+            f"allow more than {MAX_FAILURES_PER_ACCOUNT_PER_HOUR} failed sign-ins per account per "
+            "hour: lower the number of failures or lengthen the window.")
+    for name in ("SESSION_IDLE_MINUTES", "SESSION_MAX_HOURS", "REAUTHENTICATE_MINUTES"):
+        if config[name] < 1:
+            raise ConfigurationError(f"ACCREDITATION_{name} must be at least 1.")
+    if config["SESSION_IDLE_MINUTES"] > 30 or config["SESSION_MAX_HOURS"] > 12:
+        raise ConfigurationError(
+            "Sessions may last at most 30 minutes idle (ACCREDITATION_SESSION_IDLE_MINUTES) "
+            "and 12 hours in all (ACCREDITATION_SESSION_MAX_HOURS).")

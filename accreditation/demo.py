@@ -11,7 +11,7 @@ import random
 import sqlalchemy as sa
 
 from . import audit
-from .auth import operations
+from .auth import mfa, operations
 from .auth.models import Role, User
 from .checklists import DEFINITIONS_DIR, NOT_APPLICABLE, ChecklistVersion
 from .councils import Council
@@ -22,6 +22,9 @@ from .standards.models import PublishedChecklist
 from .standards.operations import publish_definitions
 
 DEMO_PASSWORD = "demo passphrase for accreditation"  # noqa: S105 (published demo password)
+# The demo commissioners and inspector share this authenticator key (published in the README;
+# on the development demo the code page also shows their current code).
+DEMO_TOTP_SECRET = "DEMOACCOUNTSSHAREONEPUBLISHEDKEY"  # noqa: S105 (published demo key)
 
 # (name, ONS code, consortium member?)
 COUNCILS = [
@@ -155,10 +158,14 @@ def load() -> int:
     for email, full_name, role, council, organisation in DEMO_USERS:
         if db.session.scalar(sa.select(User.id).where(User.email == email)):
             continue
-        operations.create_user(
+        user = operations.create_user(
             email=email, full_name=full_name, role=role, password=DEMO_PASSWORD,
             council=councils.get(council), organisation=organisations.get(organisation),
         )
+        if mfa.required_for(user):
+            # Confirmed with the previous step's code, so the current one still works.
+            operations.add_authenticator(user, secret=DEMO_TOTP_SECRET, code=mfa.code_for(
+                DEMO_TOTP_SECRET, mfa.current_step() - 1))
         created += 1
     created += _publish_checklists()
     from .demo_cases import load_cases

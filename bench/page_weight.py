@@ -61,7 +61,8 @@ def main() -> int:
             context = browser.new_context(base_url=server.url, has_touch=True,
                                           viewport={"width": TABLET[0], "height": TABLET[1]})
             page = context.new_page()
-            sign_in(page, email, TEST_PASSWORD)
+            with app.app_context():  # the inspector's app code is read from the database
+                sign_in(page, email, TEST_PASSWORD)
             cdp = context.new_cdp_session(page)
             cdp.send("Network.enable")
             cdp.send("Network.clearBrowserCache")

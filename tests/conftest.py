@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, settings
 
 from accreditation import create_app
 from accreditation.audit import GENESIS_HASH, AuditChainHead
+from accreditation.auth import mfa
 from accreditation.extensions import db
 
 from . import factories
@@ -165,9 +166,30 @@ class Client(FlaskClient):
                          **kwargs)
 
     def sign_in(self, user, password: str = factories.TEST_PASSWORD):
+        """Sign in as a person would, with the code from their authenticator app if asked."""
         response = self.submit("/sign-in", {"email": user.email, "password": password})
         assert response.status_code == 302, response.text
+        if response.location.startswith("/sign-in/code"):
+            response = self.submit("/sign-in/code",
+                                   {"code": factories.authenticator_code(user.email)})
+            assert response.status_code == 302, response.text
         return response
+
+
+    def set_up_authenticator(self, url: str = "/sign-in/authenticator"):
+        """Scan the QR code (read the key shown under it) and confirm with the app's code.
+
+        Returns the key and the recovery codes shown afterwards."""
+        page = self.get(url)
+        assert page.status_code == 200, page.text
+        secret = re.search(r'<code class="app-secret">([A-Z2-7 ]+)</code>', page.text)
+        assert secret, "no key shown for typing into an app"
+        secret = secret.group(1).replace(" ", "")
+        response = self.submit(url, {"code": mfa.code_for(secret, mfa.current_step())})
+        assert response.status_code == 200, response.text
+        codes = re.findall(r"<li><code>([a-z0-9-]{14})</code></li>", response.text)
+        assert len(codes) == mfa.RECOVERY_CODE_COUNT
+        return secret, codes
 
 
 def running_app(config: dict):

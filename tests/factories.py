@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import factory
+import sqlalchemy as sa
 from factory.alchemy import SQLAlchemyModelFactory
 
+from accreditation.auth import mfa
+from accreditation.auth.mfa import ROLES_NEEDING_A_SECOND_FACTOR
 from accreditation.auth.models import Role, User
 from accreditation.auth.passwords import hash_password
 from accreditation.councils import Council
+from accreditation.database import utcnow
 from accreditation.extensions import db
 from accreditation.providers.models import AccommodationCategory, Organisation, Property
 
 TEST_PASSWORD = "correct horse battery staple"  # noqa: S105
+# Commissioners and inspectors need an authenticator app; test ones share this key.
+TEST_TOTP_SECRET = "TESTACCOUNTSAUTHENTICATORKEYABCD"  # noqa: S105
 
 
 class BaseFactory(SQLAlchemyModelFactory):
@@ -61,6 +67,10 @@ class UserFactory(BaseFactory):
     full_name = factory.Sequence(lambda n: f"User {n}")
     role = Role.COMMISSIONER
     password_hash = factory.LazyFunction(lambda: hash_password(TEST_PASSWORD))
+    totp_secret = factory.LazyAttribute(
+        lambda user: TEST_TOTP_SECRET if user.role in ROLES_NEEDING_A_SECOND_FACTOR else None)
+    totp_confirmed_at = factory.LazyAttribute(
+        lambda user: utcnow() if user.totp_secret else None)
 
     class Params:
         provider = factory.Trait(
@@ -73,3 +83,17 @@ class UserFactory(BaseFactory):
 
 def user_with_role(role: Role, **kwargs) -> User:
     return UserFactory(**{role.value: True}, **kwargs)
+
+
+def authenticator_code(email: str) -> str:
+    """The code the user's authenticator app shows now, usable at once.
+
+    A real code works once per 30 seconds; tests sign the same person in many times a minute,
+    so the record of the last code used is cleared first (needs an app context)."""
+    db.session.commit()  # a fresh transaction: one begun before the sign-in could not write
+    secret = db.session.scalar(
+        sa.update(User).where(User.email == email).values(totp_last_step=None)
+        .returning(User.totp_secret))
+    db.session.commit()
+    assert secret, f"{email} has no authenticator app"
+    return mfa.code_for(secret, mfa.current_step())

@@ -21,11 +21,11 @@ def actions() -> list[str]:
 # --- signing in -------------------------------------------------------------------------
 
 def test_sign_in_with_the_right_password(client):
-    user = UserFactory(email="priya@example.org", inspector=True)
+    user = UserFactory(email="priya@example.org", social_worker=True)
     response = client.submit("/sign-in", {"email": " Priya@Example.org ",
                                           "password": TEST_PASSWORD})
     assert response.status_code == 302
-    assert client.get("/inspections/").status_code == 200
+    assert client.get("/register/").status_code == 200
     assert actions() == ["auth.signed_in"]
     assert db.session.get(User, user.id).last_signed_in_at is not None
 
@@ -69,7 +69,7 @@ def test_sign_in_starts_a_fresh_session(client):
 
 
 def test_sign_in_only_redirects_within_the_service(client):
-    user = UserFactory()
+    user = UserFactory(social_worker=True)
     token = client.csrf_token("/sign-in")
     response = client.post(
         "/sign-in?next=https://evil.example.com/", headers={"Referer": "https://localhost/sign-in"},
@@ -78,12 +78,12 @@ def test_sign_in_only_redirects_within_the_service(client):
 
 
 def test_sign_in_returns_to_the_page_asked_for(client):
-    user = UserFactory()
+    user = UserFactory(social_worker=True)
     token = client.csrf_token("/sign-in")
     response = client.post(
-        "/sign-in?next=/commissioner/staff", headers={"Referer": "https://localhost/sign-in"},
+        "/sign-in?next=/register/", headers={"Referer": "https://localhost/sign-in"},
         data={"email": user.email, "password": TEST_PASSWORD, "csrf_token": token})
-    assert response.headers["Location"] == "/commissioner/staff"
+    assert response.headers["Location"] == "/register/"
 
 
 def test_sign_out_ends_the_session_and_is_audited(client):
@@ -260,9 +260,12 @@ def test_a_commissioner_invites_an_inspector_who_activates_the_account(client):
 
     response = client.submit(link, {"password": "inspector passphrase",
                                     "confirm_password": "inspector passphrase"})
-    assert response.status_code == 302
+    # Inspectors set up an authenticator app before anything else.
+    assert response.location == "/sign-in/authenticator"
     user = db.session.scalars(sa.select(User).where(User.role == Role.INSPECTOR)).one()
     assert user.email == "sam@consortium.example.org"
+    assert client.get("/inspections/").status_code == 302
+    client.set_up_authenticator()
     assert client.get("/inspections/").status_code == 200
     assert "invitation.accepted" in actions()
     # The link works once.

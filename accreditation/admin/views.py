@@ -9,6 +9,7 @@ from ..auth import operations
 from ..auth.forms import InviteStaffForm
 from ..auth.models import Invitation, Role, User
 from ..auth.permissions import allow
+from ..auth.sessions import confirmation_required
 from ..auth.views import council_choices
 from ..councils import Council
 from ..database import utcnow
@@ -42,6 +43,7 @@ def home():
 
 @bp.route("/staff", methods=["GET", "POST"])
 @allow(Role.COMMISSIONER)
+@confirmation_required
 def staff():
     form = InviteStaffForm()
     form.council_id.choices = council_choices()
@@ -74,12 +76,46 @@ def staff():
 
 @bp.route("/invitations/<int:invitation_id>/withdraw", methods=["POST"])
 @allow(Role.COMMISSIONER)
+@confirmation_required
 def withdraw_invitation(invitation_id: int):
     invitation = db.session.get(Invitation, invitation_id)
     if invitation is None:
         raise NotFound("That invitation does not exist.")
     operations.revoke_invitation(current_user._get_current_object(), invitation)
     flash(f"Invitation to {invitation.email} withdrawn.", "success")
+    return redirect(url_for("admin.staff"))
+
+
+def _staff_member(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None or user.role is Role.PROVIDER:
+        raise NotFound("That member of staff does not exist.")
+    return user
+
+
+@bp.route("/staff/<int:user_id>/end-sessions", methods=["POST"])
+@allow(Role.COMMISSIONER)
+@confirmation_required
+def end_sessions(user_id: int):
+    user = _staff_member(user_id)
+    operations.end_sessions(current_user._get_current_object(), user)
+    flash(f"{user.full_name} has been signed out on every device, and their tablets' access "
+          "withdrawn.", "success")
+    return redirect(url_for("admin.staff"))
+
+
+@bp.route("/staff/<int:user_id>/reset-authenticator", methods=["POST"])
+@allow(Role.COMMISSIONER)
+@confirmation_required
+def reset_authenticator(user_id: int):
+    user = _staff_member(user_id)
+    try:
+        operations.reset_authenticator(current_user._get_current_object(), user)
+    except ValidationFailed as error:
+        flash(error.message, "error")
+    else:
+        flash(f"{user.full_name}'s authenticator app has been removed. They will set up a new "
+              "one when they next sign in.", "success")
     return redirect(url_for("admin.staff"))
 
 

@@ -75,17 +75,18 @@ def user_for_token(token: str) -> User | None:
     return record.user
 
 
-def revoke_tablet_tokens(user: User) -> int:
-    """At sign-out: withdraw every working tablet token of ``user``, so a tablet left behind
-    sends nothing more in their name (what it keeps waits for their next sign-in). Audited;
-    the caller commits. Returns how many were withdrawn."""
+def revoke_tablet_tokens(user: User, *, actor: User | None = None,
+                         reason: str = "signed out") -> int:
+    """When ``user``'s sessions end (sign-out, or a commissioner ending them): withdraw every
+    working tablet token, so a tablet left behind sends nothing more in their name (what it
+    keeps waits for their next sign-in). Audited; the caller commits. Returns how many."""
     records = db.session.scalars(sa.select(ApiToken).where(
         ApiToken.user_id == user.id, ApiToken.name == TABLET_TOKEN_NAME,
         ApiToken.revoked_at.is_(None)))
     count = 0
     for record in records:
         record.revoked_at = utcnow()
-        audit.record("api_token.revoked", actor=user, subject=record,
-                     details={"user_id": user.id, "reason": "signed out"})
+        audit.record("api_token.revoked", actor=actor or user, subject=record,
+                     details={"user_id": user.id, "reason": reason})
         count += 1
     return count

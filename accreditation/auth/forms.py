@@ -117,3 +117,36 @@ class ChangePasswordForm(FlaskForm):
     )
     password, confirm_password = _new_password_fields()
     submit = SubmitField("Change password", widget=GovSubmitInput())
+
+
+def _code_field(label: str, hint: str):
+    return StringField(
+        label, widget=GovTextInput(), description=hint,
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        validators=[InputRequired(message="Enter the code"), Length(max=40)],
+    )
+
+
+class SecondFactorForm(FlaskForm):
+    code = _code_field(
+        "Code from your authenticator app",
+        "The 6-digit code your app shows now. If you cannot use your app, enter one of your "
+        "recovery codes instead.")
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class AuthenticatorForm(FlaskForm):
+    code = _code_field("Enter the 6-digit code your app now shows",
+                       "The code changes every 30 seconds.")
+    submit = SubmitField("Confirm and continue", widget=GovSubmitInput())
+
+
+class ConfirmIdentityForm(FlaskForm):
+    password = PasswordField(
+        "Password", widget=GovPasswordInput(),
+        validators=[InputRequired(message="Enter your password"), Length(max=MAX_PASSWORD_LENGTH)],
+    )
+    code = _code_field(
+        "Code from your authenticator app",
+        "The 6-digit code your app shows now, or one of your recovery codes.")
+    submit = SubmitField("Continue", widget=GovSubmitInput())

@@ -54,6 +54,11 @@ class User(UserMixin, db.Model):
     last_signed_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Part of the session identity: bumping it signs the user out everywhere.
     session_generation: Mapped[int] = mapped_column(default=1)
+    # Authenticator app (TOTP, RFC 6238): set once a code from the app has been confirmed.
+    # The last time step used is kept so that each code works only once.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(32))
+    totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     organisation = relationship("Organisation", back_populates="users")
     council = relationship("Council")
@@ -72,6 +77,10 @@ class User(UserMixin, db.Model):
 
     def get_id(self) -> str:
         return f"{self.id}.{self.session_generation}"
+
+    @property
+    def has_authenticator(self) -> bool:
+        return self.totp_secret is not None
 
     def has_role(self, *roles: Role) -> bool:
         return self.role in roles
@@ -117,6 +126,20 @@ class Invitation(db.Model):
         if self.expires_at <= utcnow():
             return "expired"
         return "pending"
+
+
+class RecoveryCode(db.Model):
+    """A one-off code that stands in for the authenticator app; only a hash is stored."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (sa.UniqueConstraint("user_id", "code_hash"),)
 
 
 class LoginAttempt(db.Model):

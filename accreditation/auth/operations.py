@@ -20,8 +20,8 @@ from ..errors import NotPermitted, TooManyAttempts, ValidationFailed
 from ..extensions import db
 from ..notifications.outbox import queue_email
 from ..providers.models import Organisation
-from . import throttle
-from .models import Invitation, Role, User
+from . import mfa, throttle
+from .models import Invitation, RecoveryCode, Role, User
 from .passwords import hash_password, needs_rehash, password_problem, verify_password
 
 
@@ -42,19 +42,10 @@ def _require_unused_email(email: str) -> str:
     return email
 
 
-
-
 GENERIC_SIGN_IN_FAILURE = "Enter a correct email address and password"
 
 
-def authenticate(email: str, password: str, client: str) -> User:
-    """Return the user for these credentials or raise.
-
-    Raises ``TooManyAttempts`` while the account or the client is throttled (without checking
-    the password) and ``ValidationFailed`` with one message for every kind of failure, so a
-    caller cannot tell which accounts exist. Success and failure are audited and committed.
-    """
-    email = throttle.normalise_email(email)
+def _refuse_while_throttled(email: str, client: str) -> None:
     blocked = throttle.throttled_by(email, client)
     if blocked:
         audit.record("auth.sign_in_throttled", details={"limit": blocked})
@@ -63,6 +54,19 @@ def authenticate(email: str, password: str, client: str) -> User:
             "There have been too many failed attempts to sign in. Wait "
             f"{throttle.window_minutes()} minutes and try again, or reset your password."
         )
+
+
+def authenticate(email: str, password: str, client: str) -> User:
+    """Return the user for these credentials or raise.
+
+    Raises ``TooManyAttempts`` while the account or the client is throttled (without checking
+    the password) and ``ValidationFailed`` with one message for every kind of failure, so a
+    caller cannot tell which accounts exist. Success and failure are audited and committed.
+    For a user who needs a second factor this is only the first step: the sign-in is complete
+    once ``verify_second_factor`` (or adding an authenticator) has succeeded.
+    """
+    email = throttle.normalise_email(email)
+    _refuse_while_throttled(email, client)
     user = db.session.scalar(sa.select(User).where(User.email == email))
     ok = verify_password(user.password_hash if user else None, password)
     if ok and not user.is_active:
@@ -76,18 +80,174 @@ def authenticate(email: str, password: str, client: str) -> User:
         raise ValidationFailed(GENERIC_SIGN_IN_FAILURE, field="email")
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    user.last_signed_in_at = utcnow()
-    audit.record("auth.signed_in", actor=user, subject=user)
+    if mfa.required_for(user):
+        audit.record("auth.password_accepted", actor=user, subject=user)
+    else:
+        _signed_in(user, second_factor=None)
     db.session.commit()
     return user
 
 
-def record_sign_out(user: User) -> None:
-    """Signing out also withdraws the user's tablet tokens (see ``revoke_tablet_tokens``)."""
+def _signed_in(user: User, *, second_factor: str | None) -> None:
+    user.last_signed_in_at = utcnow()
+    audit.record("auth.signed_in", actor=user, subject=user,
+                 details={"second_factor": second_factor} if second_factor else None)
+
+
+def _use_second_factor(user: User, code: str) -> str | None:
+    """Spend a code: the authenticator's (each time step once) or an unused recovery code.
+
+    Both are spent with a conditional UPDATE, so two requests racing with one code cannot
+    both succeed. Returns what was used, or None.
+    """
+    if user.has_authenticator:
+        step = mfa.matching_step(user.totp_secret, code, used_up_to=user.totp_last_step)
+        if step is not None and db.session.execute(
+            sa.update(User).where(
+                User.id == user.id,
+                sa.or_(User.totp_last_step.is_(None), User.totp_last_step < step),
+            ).values(totp_last_step=step).execution_options(synchronize_session="fetch")
+        ).rowcount == 1:
+            return "authenticator app"
+    if mfa.looks_like_recovery_code(code) and db.session.execute(
+        sa.update(RecoveryCode).where(
+            RecoveryCode.user_id == user.id,
+            RecoveryCode.code_hash == mfa.recovery_code_hash(code),
+            RecoveryCode.used_at.is_(None),
+        ).values(used_at=utcnow())
+    ).rowcount == 1:
+        audit.record("auth.recovery_code_used", actor=user, subject=user,
+                     details={"left": unused_recovery_codes(user)})
+        return "recovery code"
+    return None
+
+
+WRONG_CODE = ("Enter the 6-digit code your authenticator app shows now, or one of your "
+              "recovery codes")
+
+
+def _require_second_factor(user: User, code: str, client: str, *, failure: str) -> str:
+    """Throttled like passwords: a wrong code counts as a failed sign-in for the account."""
+    _refuse_while_throttled(user.email, client)
+    used = _use_second_factor(user, code)
+    throttle.note_attempt(user.email, client, used is not None)
+    if used is None:
+        audit.record(failure, actor=user, subject=user, details={"reason": "wrong code"})
+        db.session.commit()
+        raise ValidationFailed(WRONG_CODE, field="code")
+    return used
+
+
+def verify_second_factor(user: User, code: str, client: str) -> None:
+    """The second step of signing in; committed either way."""
+    used = _require_second_factor(user, code, client, failure="auth.second_factor_failed")
+    _signed_in(user, second_factor=used)
+    db.session.commit()
+
+
+def confirm_identity(user: User, *, password: str, code: str | None, client: str) -> None:
+    """Re-authentication before a sensitive change: the password, and the second factor for
+    those who have one. Failures count towards the account's sign-in limit."""
+    _refuse_while_throttled(user.email, client)
+    if not verify_password(user.password_hash, password):
+        throttle.note_attempt(user.email, client, False)
+        audit.record("auth.confirmation_failed", actor=user, subject=user,
+                     details={"reason": "wrong password"})
+        db.session.commit()
+        raise ValidationFailed("Your password is not correct", field="password")
+    if user.has_authenticator:
+        _require_second_factor(user, code or "", client, failure="auth.confirmation_failed")
+    else:
+        throttle.note_attempt(user.email, client, True)
+    audit.record("auth.identity_confirmed", actor=user, subject=user)
+    db.session.commit()
+
+
+def unused_recovery_codes(user: User) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(RecoveryCode).where(
+        RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None)))
+
+
+def _replace_recovery_codes(user: User) -> list[str]:
+    db.session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    codes = mfa.new_recovery_codes()
+    db.session.add_all(RecoveryCode(user_id=user.id, code_hash=mfa.recovery_code_hash(code))
+                       for code in codes)
+    return codes
+
+
+def add_authenticator(user: User, *, secret: str, code: str) -> list[str]:
+    """Keep ``secret`` as the user's authenticator once a code from it is shown to work.
+
+    Replaces any earlier authenticator and recovery codes; returns the new recovery codes
+    (shown once, stored only as hashes).
+    """
+    step = mfa.matching_step(secret, code, used_up_to=None)
+    if step is None:
+        raise ValidationFailed(
+            "That code does not match. Enter the 6-digit code your app shows now; if it still "
+            "does not work, check the time on your phone is set automatically", field="code")
+    replacing = user.has_authenticator
+    user.totp_secret, user.totp_confirmed_at, user.totp_last_step = secret, utcnow(), step
+    codes = _replace_recovery_codes(user)
+    audit.record("auth.authenticator_replaced" if replacing else "auth.authenticator_added",
+                 actor=user, subject=user)
+    db.session.commit()
+    return codes
+
+
+def replace_recovery_codes(user: User) -> list[str]:
+    """New recovery codes; the old ones stop working."""
+    if not user.has_authenticator:
+        raise ValidationFailed("Set up an authenticator app first.")
+    codes = _replace_recovery_codes(user)
+    audit.record("auth.recovery_codes_replaced", actor=user, subject=user)
+    db.session.commit()
+    return codes
+
+
+def _end_every_session(user: User, *, actor: User, reason: str) -> None:
     from ..api.tokens import revoke_tablet_tokens
 
-    revoke_tablet_tokens(user)
+    user.session_generation += 1
+    revoke_tablet_tokens(user, actor=actor, reason=reason)
+
+
+def record_sign_out(user: User) -> None:
+    """Signing out ends every session of the user, and withdraws their tablet tokens."""
+    _end_every_session(user, actor=user, reason="signed out")
     audit.record("auth.signed_out", actor=user, subject=user)
+    db.session.commit()
+
+
+def _require_commissioner(actor: User, user: User) -> None:
+    if actor.role is not Role.COMMISSIONER:
+        raise NotPermitted("Only commissioners can manage other people's accounts.")
+    if user.role is Role.PROVIDER:
+        raise NotPermitted("Provider accounts are managed by their organisation.")
+
+
+def end_sessions(actor: User, user: User) -> None:
+    """A commissioner signs a member of staff out everywhere (a lost laptop or tablet)."""
+    _require_commissioner(actor, user)
+    _end_every_session(user, actor=actor, reason="sessions ended by a commissioner")
+    audit.record("user.sessions_ended", actor=actor, subject=user)
+    db.session.commit()
+
+
+def reset_authenticator(actor: User, user: User) -> None:
+    """A commissioner removes a colleague's authenticator (a lost phone, no recovery codes):
+    they are signed out everywhere and set up a new one at their next sign-in."""
+    _require_commissioner(actor, user)
+    if actor.id == user.id:
+        raise ValidationFailed("You cannot reset your own authenticator: ask another "
+                               "commissioner, or set up a new one from your account page.")
+    if not user.has_authenticator:
+        raise ValidationFailed(f"{user.full_name} has no authenticator app set up.")
+    user.totp_secret = user.totp_confirmed_at = user.totp_last_step = None
+    db.session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    _end_every_session(user, actor=actor, reason="authenticator reset by a commissioner")
+    audit.record("user.authenticator_reset", actor=actor, subject=user)
     db.session.commit()
 
 

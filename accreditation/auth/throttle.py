@@ -51,9 +51,8 @@ def throttled_by(email: str, client: str) -> str | None:
 
 
 def note_attempt(email: str, client: str, succeeded: bool) -> None:
-    db.session.add(
-        LoginAttempt(account_key=account_key(email), client=client, succeeded=succeeded)
-    )
+    db.session.add(LoginAttempt(account_key=account_key(email), client=client,
+                                succeeded=succeeded, attempted_at=utcnow()))
 
 
 def window_minutes() -> int:

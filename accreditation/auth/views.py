@@ -3,22 +3,34 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user, logout_user
+from flask import (
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, logout_user
 from wtforms.fields.choices import SelectChoice
 
 from ..councils import Council
 from ..errors import TooManyAttempts, ValidationFailed
 from ..extensions import db
 from ..forms import show_error
-from . import bp, operations
+from . import bp, mfa, operations, sessions
 from .forms import (
     AcceptInvitationForm,
+    AuthenticatorForm,
     ChangePasswordForm,
+    ConfirmIdentityForm,
     RegisterProviderForm,
+    SecondFactorForm,
     SignInForm,
 )
-from .models import Role
+from .models import Role, User
 from .permissions import public, signed_in
 
 
@@ -32,11 +44,8 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
-def _start_session(user) -> None:
-    # A fresh session on every sign-in: nothing from before it (incl. a planted id) survives.
-    session.clear()
-    login_user(user)
-    session.permanent = False
+def _client() -> str:
+    return request.remote_addr or "unknown"
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -48,9 +57,7 @@ def sign_in():
     status = 200
     if form.validate_on_submit():
         try:
-            user = operations.authenticate(
-                form.email.data, form.password.data, client=request.remote_addr or "unknown"
-            )
+            user = operations.authenticate(form.email.data, form.password.data, client=_client())
         except TooManyAttempts as error:
             form.form_errors.append(error.message)
             status = 429
@@ -58,11 +65,153 @@ def sign_in():
             show_error(form, error)
             status = 400
         else:
-            _start_session(user)
-            return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
+            return redirect(sessions.begin(user, _safe_next(request.args.get("next"))))
     elif form.is_submitted():
         status = 400
     return render_template("auth/sign_in.html", form=form), status
+
+
+def _pending_or_restart():
+    user = sessions.pending_user()
+    if user is None:
+        flash("Sign in again to continue: it has been more than 10 minutes, or you have "
+              "not entered your password yet.", "info")
+    return user
+
+
+@bp.route("/sign-in/code", methods=["GET", "POST"])
+@public
+def second_factor():
+    user = _pending_or_restart()
+    if user is None or not user.has_authenticator:
+        return redirect(url_for("auth.sign_in"))
+    form = SecondFactorForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            operations.verify_second_factor(user, form.code.data, client=_client())
+        except TooManyAttempts as error:
+            form.form_errors.append(error.message)
+            status = 429
+        except ValidationFailed as error:
+            show_error(form, error)
+            status = 400
+        else:
+            return redirect(sessions.finish(user))
+    elif form.is_submitted():
+        status = 400
+    return render_template("auth/second_factor.html", form=form, user=user,
+                           demo_code=_demo_code(user)), status
+
+
+def _demo_code(user: User) -> str | None:
+    """On the development demo only, the demo accounts' current code (their secret is
+    published in the README), so the demo can be tried without an authenticator app."""
+    from ..demo import DEMO_TOTP_SECRET
+
+    if current_app.config["ENV_NAME"] != "development" or user.totp_secret != DEMO_TOTP_SECRET:
+        return None
+    return mfa.code_for(user.totp_secret, mfa.current_step())
+
+
+def _authenticator_page(user: User, *, finish_sign_in: bool):
+    """Set up (or replace) an authenticator app: a new secret as a QR code, confirmed by a
+    code from the app; then the recovery codes, shown once."""
+    secret = session.get(sessions.NEW_AUTHENTICATOR)
+    if not secret:
+        secret = session[sessions.NEW_AUTHENTICATOR] = mfa.new_secret()
+    form = AuthenticatorForm()
+    if form.validate_on_submit():
+        try:
+            codes = operations.add_authenticator(user, secret=secret, code=form.code.data)
+        except ValidationFailed as error:
+            show_error(form, error)
+        else:
+            session.pop(sessions.NEW_AUTHENTICATOR, None)
+            next_url = sessions.finish(user) if finish_sign_in else url_for("auth.account")
+            return _recovery_codes_page(codes, next_url)
+    uri = mfa.provisioning_uri(user.email, secret)
+    status = 400 if form.errors or form.form_errors else 200
+    response = make_response(render_template(
+        "auth/authenticator.html", form=form, qr_code=mfa.qr_code_svg(uri),
+        secret=mfa.spaced_secret(secret), replacing=user.has_authenticator,
+        signing_in=finish_sign_in), status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _recovery_codes_page(codes: list[str], next_url: str):
+    response = make_response(render_template(
+        "auth/recovery_codes.html", codes=codes, next_url=next_url))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/sign-in/authenticator", methods=["GET", "POST"])
+@public
+def set_up_authenticator():
+    user = _pending_or_restart()
+    if user is None:
+        return redirect(url_for("auth.sign_in"))
+    if user.has_authenticator:
+        return redirect(url_for("auth.second_factor"))
+    return _authenticator_page(user, finish_sign_in=True)
+
+
+@bp.route("/account")
+@signed_in
+def account():
+    user = current_user._get_current_object()
+    return render_template(
+        "auth/account.html", user=user, needs_second_factor=mfa.required_for(user),
+        recovery_codes_left=operations.unused_recovery_codes(user)
+        if user.has_authenticator else 0)
+
+
+@bp.route("/account/authenticator", methods=["GET", "POST"])
+@signed_in
+@sessions.confirmation_required
+def replace_authenticator():
+    return _authenticator_page(current_user._get_current_object(), finish_sign_in=False)
+
+
+@bp.route("/account/recovery-codes", methods=["POST"])
+@signed_in
+@sessions.confirmation_required
+def new_recovery_codes():
+    try:
+        codes = operations.replace_recovery_codes(current_user._get_current_object())
+    except ValidationFailed as error:
+        flash(error.message, "error")
+        return redirect(url_for("auth.account"))
+    return _recovery_codes_page(codes, url_for("auth.account"))
+
+
+@bp.route("/account/confirm", methods=["GET", "POST"])
+@signed_in
+def confirm_identity():
+    user = current_user._get_current_object()
+    form = ConfirmIdentityForm()
+    if not user.has_authenticator:
+        del form.code
+    status = 200
+    if form.validate_on_submit():
+        try:
+            operations.confirm_identity(
+                user, password=form.password.data,
+                code=form.code.data if user.has_authenticator else None, client=_client())
+        except TooManyAttempts as error:
+            form.form_errors.append(error.message)
+            status = 429
+        except ValidationFailed as error:
+            show_error(form, error)
+            status = 400
+        else:
+            sessions.note_confirmed()
+            return redirect(_safe_next(request.args.get("next")) or url_for("auth.account"))
+    elif form.is_submitted():
+        status = 400
+    return render_template("auth/confirm_identity.html", form=form), status
 
 
 @bp.route("/sign-out", methods=["POST"])
@@ -70,8 +219,7 @@ def sign_in():
 def sign_out():
     user = current_user._get_current_object()
     operations.record_sign_out(user)
-    logout_user()
-    session.clear()
+    sessions.end()
     if user.role in (Role.INSPECTOR, Role.COMMISSIONER):
         # Its script removes from a shared tablet what this person's inspections left there.
         return redirect(url_for("stages.signed_out"))
@@ -97,7 +245,7 @@ def register_provider():
         except ValidationFailed as error:
             show_error(form, error)
         else:
-            _start_session(user)
+            sessions.start(user)
             flash("Your organisation is registered. You can now apply for accreditation.",
                   "success")
             return redirect(url_for("main.home"))
@@ -121,9 +269,8 @@ def accept_invitation(token: str):
         else:
             if current_user.is_authenticated:
                 logout_user()
-            _start_session(user)
             flash("Your account is active.", "success")
-            return redirect(url_for("main.home"))
+            return redirect(sessions.begin(user))
     status = 400 if form.errors or form.form_errors else 200
     return render_template("auth/accept_invitation.html", form=form, invitation=invitation), status
 
@@ -142,7 +289,7 @@ def change_password():
         except ValidationFailed as error:
             show_error(form, error)
         else:
-            _start_session(user)  # this session carries on; every other one has ended
+            sessions.start(user)  # this session carries on; every other one has ended
             flash("Your password has been changed. You have been signed out everywhere else.",
                   "success")
             return redirect(url_for("main.home"))

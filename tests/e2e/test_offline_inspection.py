@@ -10,7 +10,7 @@ import socket
 import pytest
 
 from ..factories import TEST_PASSWORD
-from .conftest import screenshot
+from .conftest import screenshot, submit_sign_in
 from .inspection_helpers import (
     TABLET,
     answer,
@@ -191,9 +191,7 @@ def test_answers_wait_on_the_tablet_while_the_inspector_must_sign_in_again(
     screenshot(page, "tablet-sign-in-again")
 
     page.click("[data-sign-in] a")
-    page.fill("#email", journey.inspector.email)
-    page.fill("#password", TEST_PASSWORD)
-    page.click("button:has-text('Sign in')")
+    submit_sign_in(page, journey.inspector.email, TEST_PASSWORD)
     page.wait_for_selector(f"[data-inspection='{link.id}']")
     wait_until_sent(page)
     assert server_counts(link) == {"drafts": 3, "changes": 3, "photos": 0, "conflicts": 0}

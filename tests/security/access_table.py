@@ -70,6 +70,9 @@ ACCESS: dict[str, Access] = {
     "auth.sign_in": entry(*EVERYONE),
     "auth.register_provider": entry(*EVERYONE),
     "auth.accept_invitation": entry(*EVERYONE),
+    # Half-way through signing in: without a pending sign-in, back to the sign-in page.
+    "auth.second_factor": entry(*EVERYONE),
+    "auth.set_up_authenticator": entry(*EVERYONE),
     "openreferral.index": entry(*EVERYONE),
     "openreferral.services": entry(*EVERYONE),
     "openreferral.service": entry(*EVERYONE),
@@ -83,6 +86,10 @@ ACCESS: dict[str, Access] = {
     # --- any signed-in user ---------------------------------------------------------------
     "auth.change_password": entry(*SIGNED_IN),
     "auth.sign_out": entry(*SIGNED_IN),
+    "auth.account": entry(*SIGNED_IN),
+    "auth.confirm_identity": entry(*SIGNED_IN),
+    "auth.replace_authenticator": entry(*SIGNED_IN),
+    "auth.new_recovery_codes": entry(*SIGNED_IN),
 
     # --- provider pages: their own organisation only ------------------------------------
     "providers.home": entry(*PROVIDERS),
@@ -153,6 +160,8 @@ ACCESS: dict[str, Access] = {
     "admin.providers": entry(COMMISSIONER),
     "admin.staff": entry(COMMISSIONER),
     "admin.withdraw_invitation": entry(COMMISSIONER),
+    "admin.end_sessions": entry(COMMISSIONER),
+    "admin.reset_authenticator": entry(COMMISSIONER),
     "standards.checklists": entry(COMMISSIONER),
     "standards.publish": entry(COMMISSIONER),
     "standards.retire": entry(COMMISSIONER),

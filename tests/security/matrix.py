@@ -68,6 +68,9 @@ class Matrix:
 
     def client(self, actor: str, *, fresh: bool = False) -> Client:
         if fresh:
+            # What a fresh browser does may end every session of its user (signing out, a
+            # new password): the others sign in again when next used.
+            self.clients.clear()
             return self.new_client(actor)
         if actor not in self.clients:
             self.clients[actor] = self.new_client(actor)

@@ -86,6 +86,9 @@ def build_world() -> World:
         role=Role.INSPECTOR, council=None,
         accept_url_for=lambda token: tokens.append(token) or f"/invitations/{token}")
     CouncilFactory()  # a council with nothing in it, for pages that list councils
+    # A member of staff who is none of the actors: commissioners sign them out everywhere and
+    # reset their authenticator without ending the actors' own sessions.
+    colleague = UserFactory(inspector=True, email="colleague@example.org")
 
     link = case.properties[0]
     home = link.home
@@ -105,6 +108,7 @@ def build_world() -> World:
         "organisation_id": organisation.id,
         "check_id": check.id,
         "invitation_id": invitation.id,
+        "user_id": colleague.id,
         "token": tokens[0],
         "kind": "property_inspection",
         "version": 1,

@@ -1,0 +1,279 @@
+"""Sessions: how long they last, who can end them, and proving it is you before a big change."""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+
+import pytest
+import sqlalchemy as sa
+from hypothesis import given
+from hypothesis import strategies as st
+
+from accreditation import create_app
+from accreditation.api.tokens import TABLET_TOKEN_NAME, create_token
+from accreditation.audit import AuditEvent
+from accreditation.auth.models import ApiToken
+from accreditation.config import (
+    MAX_FAILURES_PER_ACCOUNT_PER_HOUR,
+    ConfigurationError,
+    failures_per_account_per_hour,
+)
+from accreditation.extensions import db
+
+from .factories import TEST_PASSWORD, UserFactory, authenticator_code
+
+
+def events(action: str) -> list[AuditEvent]:
+    return list(db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action)))
+
+
+def age_session(client, **seconds_ago: int) -> None:
+    """Move the session's clock marks back, as if that much time had passed."""
+    now = int(time.time())
+    with client.session_transaction() as session:
+        for name, ago in seconds_ago.items():
+            session[name] = now - ago
+
+
+# --- timeouts -------------------------------------------------------------------------------
+
+def test_thirty_minutes_without_a_request_signs_you_out(client):
+    client.sign_in(UserFactory(social_worker=True))
+    age_session(client, seen_at=30 * 60 + 5)
+    response = client.get("/register/")
+    assert response.status_code == 302 and response.location.startswith("/sign-in")
+    page = client.get(response.location)
+    assert "you did nothing for 30 minutes" in page.text
+    assert [event.details["reason"] for event in events("auth.session_expired")] == ["idle"]
+    assert client.get("/register/").status_code == 302  # the session really is gone
+
+
+def test_activity_keeps_the_session_going(client):
+    client.sign_in(UserFactory(social_worker=True))
+    age_session(client, seen_at=29 * 60)
+    assert client.get("/register/").status_code == 200
+    with client.session_transaction() as session:
+        assert int(time.time()) - session["seen_at"] < 5
+    assert client.get("/register/").status_code == 200
+
+
+def test_twelve_hours_after_signing_in_you_sign_in_again_however_busy(client):
+    client.sign_in(UserFactory(provider=True))
+    age_session(client, signed_in_at=12 * 3600 + 5, seen_at=10)
+    response = client.get("/provider/")
+    assert response.location.startswith("/sign-in")
+    assert "signed in more than 12 hours ago" in client.get(response.location).text
+    assert [event.details["reason"] for event in events("auth.session_expired")] == ["absolute"]
+
+
+def test_the_api_is_not_affected_by_a_browsers_session_clock(app, client):
+    user = UserFactory(inspector=True)
+    _, token = create_token(user, name="council system")
+    response = app.test_client().get("/api/v1/inspector/inspections",
+                                     headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+
+
+# --- ending sessions ------------------------------------------------------------------------
+
+def test_signing_out_ends_every_session_of_that_person(app):
+    user = UserFactory(commissioner=True)
+    laptop, tablet = app.test_client(), app.test_client()
+    laptop.sign_in(user)
+    tablet.sign_in(user)
+    assert tablet.get("/commissioner/").status_code == 200
+    laptop.submit("/sign-out", form_page="/commissioner/")
+    assert tablet.get("/commissioner/").status_code == 302
+    assert laptop.get("/commissioner/").status_code == 302
+
+
+def test_a_stolen_cookie_is_useless_after_sign_out(app):
+    user = UserFactory(provider=True)
+    client = app.test_client()
+    client.sign_in(user)
+    stolen = client.get_cookie("session").value
+    client.submit("/sign-out", form_page="/provider/")
+    thief = app.test_client()
+    thief.set_cookie("session", stolen)
+    assert thief.get("/provider/").status_code == 302
+
+
+def test_a_commissioner_signs_a_colleague_out_everywhere(app, client):
+    inspector = UserFactory(inspector=True, full_name="Sam Wright")
+    tablet = app.test_client()
+    tablet.sign_in(inspector)
+    create_token(inspector, name=TABLET_TOKEN_NAME)
+    commissioner = UserFactory(commissioner=True)
+    client.sign_in(commissioner)
+    staff = client.get("/commissioner/staff").text
+    assert "Sign out everywhere<span class=\"govuk-visually-hidden\">: Sam Wright" in staff
+
+    response = client.submit(f"/commissioner/staff/{inspector.id}/end-sessions",
+                             form_page="/commissioner/staff")
+    assert response.location == "/commissioner/staff"
+    assert "Sam Wright has been signed out on every device" in client.get(
+        "/commissioner/staff").text
+    assert tablet.get("/inspections/").status_code == 302
+    assert db.session.scalar(sa.select(ApiToken.revoked_at)) is not None
+    [event] = events("user.sessions_ended")
+    assert event.actor_id == commissioner.id and event.subject_id == str(inspector.id)
+    # They can sign in again at once.
+    app.test_client().sign_in(inspector)
+
+
+@pytest.mark.parametrize("role", ["inspector", "social_worker"])
+def test_only_commissioners_end_other_peoples_sessions(client, role):
+    target = UserFactory(inspector=True)
+    client.sign_in(UserFactory(**{role: True}))
+    response = client.submit(f"/commissioner/staff/{target.id}/end-sessions",
+                             form_page="/account")
+    assert response.status_code == 403
+    assert events("user.sessions_ended") == []
+    assert events("access.denied")
+
+
+def test_provider_accounts_are_not_managed_from_the_staff_page(client):
+    provider = UserFactory(provider=True)
+    client.sign_in(UserFactory(commissioner=True))
+    response = client.submit(f"/commissioner/staff/{provider.id}/end-sessions",
+                             form_page="/commissioner/staff")
+    assert response.status_code == 404
+
+
+# --- proving it is you again ------------------------------------------------------------------
+
+def test_staff_administration_asks_for_the_password_and_code_again_after_a_while(client):
+    commissioner = UserFactory(commissioner=True)
+    client.sign_in(commissioner)
+    assert client.get("/commissioner/staff").status_code == 200
+    age_session(client, confirmed_at=16 * 60)
+    response = client.get("/commissioner/staff")
+    assert response.location == "/account/confirm?next=/commissioner/staff"
+    page = client.get(response.location)
+    assert 'id="password"' in page.text and 'id="code"' in page.text
+
+    wrong = client.submit(response.location, {"password": "not my password", "code": "000000"})
+    assert wrong.status_code == 400
+    assert 'href="#password">Your password is not correct' in wrong.text
+    no_code = client.submit(response.location, {"password": TEST_PASSWORD, "code": "000000"})
+    assert no_code.status_code == 400
+    assert len(events("auth.confirmation_failed")) == 2
+
+    ok = client.submit(response.location, {"password": TEST_PASSWORD,
+                                            "code": authenticator_code(commissioner.email)})
+    assert ok.location == "/commissioner/staff"
+    assert client.get("/commissioner/staff").status_code == 200
+    assert len(events("auth.identity_confirmed")) == 1
+
+
+def test_a_change_posted_after_the_confirmation_lapsed_is_not_made(client):
+    target = UserFactory(inspector=True)
+    client.sign_in(UserFactory(commissioner=True))
+    token = client.csrf_token("/commissioner/staff")
+    age_session(client, confirmed_at=16 * 60)
+    response = client.post(f"/commissioner/staff/{target.id}/end-sessions",
+                           data={"csrf_token": token},
+                           headers={"Referer": "https://localhost/commissioner/staff"})
+    assert response.location == "/account/confirm?next=/commissioner/staff"
+    assert events("user.sessions_ended") == []
+
+
+def test_someone_without_an_app_confirms_with_the_password(client):
+    client.sign_in(UserFactory(provider=True))
+    page = client.get("/account/confirm")
+    assert 'id="password"' in page.text and 'id="code"' not in page.text
+    response = client.submit("/account/confirm?next=/account", {"password": TEST_PASSWORD},
+                             form_page="/account/confirm")
+    assert response.location == "/account"
+
+
+def test_confirming_never_sends_you_off_the_service(client):
+    client.sign_in(UserFactory(provider=True))
+    response = client.submit("/account/confirm?next=https://evil.example.com/",
+                             {"password": TEST_PASSWORD}, form_page="/account/confirm")
+    assert response.location == "/account"
+
+
+def test_wrong_confirmations_count_towards_the_sign_in_limit(app, client):
+    user = UserFactory(provider=True)
+    client.sign_in(user)
+    for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]):
+        client.submit("/account/confirm", {"password": "guess"})
+    response = client.submit("/account/confirm", {"password": TEST_PASSWORD})
+    assert response.status_code == 429
+
+
+# --- the cookie -----------------------------------------------------------------------------
+
+def test_production_session_cookie_is_host_only_secure_http_only_and_same_site(
+        monkeypatch, tmp_path):
+    monkeypatch.setenv("ACCREDITATION_ENV", "production")
+    monkeypatch.setenv("ACCREDITATION_SECRET_KEY", "s" * 64)
+    monkeypatch.setenv("ACCREDITATION_DATABASE_URL", f"sqlite:///{tmp_path / 'p.sqlite'}")
+    app = create_app()
+    with app.app_context():
+        db.create_all()
+    response = app.test_client().get("/sign-in", base_url="https://localhost")
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("__Host-session=")
+    attributes = {part.strip().split("=")[0].lower() for part in cookie.split(";")[1:]}
+    assert {"secure", "httponly", "samesite", "path"} <= attributes
+    assert "domain" not in attributes and "expires" not in attributes  # gone with the browser
+    assert "SameSite=Lax" in cookie and "Path=/" in cookie
+
+
+# --- the sign-in limit ----------------------------------------------------------------------------
+
+def greedy_failures_in_an_hour(window: int, limit: int) -> int:
+    """An attacker trying once a second whenever the throttle rule (at most ``limit``
+    failures in any ``window`` seconds) lets them: how many failures they get in an hour."""
+    recent: deque[int] = deque()
+    tried = 0
+    for second in range(3600):
+        while recent and recent[0] <= second - window:
+            recent.popleft()
+        if len(recent) < limit:
+            recent.append(second)
+            tried += 1
+    return tried
+
+
+@given(window=st.integers(min_value=1, max_value=7200), failures=st.integers(1, 500))
+def test_settings_allowing_over_100_failed_sign_ins_per_account_per_hour_are_refused(
+        window, failures):
+    from accreditation.config import check
+
+    config = {"ENV_NAME": "testing", "LOGIN_WINDOW_SECONDS": window,
+              "LOGIN_MAX_FAILURES_PER_ACCOUNT": failures, "SESSION_IDLE_MINUTES": 30,
+              "SESSION_MAX_HOURS": 12, "REAUTHENTICATE_MINUTES": 15}
+    try:
+        check(config)
+    except ConfigurationError as error:
+        assert "100 failed sign-ins per account" in str(error)
+        assert failures_per_account_per_hour(config) > MAX_FAILURES_PER_ACCOUNT_PER_HOUR
+    else:
+        assert greedy_failures_in_an_hour(window, failures) <= MAX_FAILURES_PER_ACCOUNT_PER_HOUR
+
+
+def test_an_hour_of_password_guessing_against_one_account(app, monkeypatch):
+    """The real throttle, on the real database, with the clock moved by 10 s per guess."""
+    from datetime import timedelta
+
+    from accreditation.auth import operations, throttle
+    from accreditation.database import utcnow
+    from accreditation.errors import TooManyAttempts, ValidationFailed
+
+    user = UserFactory(provider=True)
+    start = utcnow()
+    checked = 0
+    for guess in range(360):
+        monkeypatch.setattr(throttle, "utcnow", lambda guess=guess: start + timedelta(
+            seconds=10 * guess))
+        try:
+            operations.authenticate(user.email, f"guess {guess}", client=f"bot-{guess}")
+        except ValidationFailed:
+            checked += 1
+        except TooManyAttempts:
+            pass
+    assert 0 < checked <= failures_per_account_per_hour(app.config) <= 100
