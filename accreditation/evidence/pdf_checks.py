@@ -57,22 +57,20 @@ def _decode(name: bytes) -> bytes:
 
 
 _DELIMITER = rb"\x00\t\n\x0c\r ()<>\[\]{}/%"
-# The names we act on, written plainly (the common case, found by the regex engine alone)...
-_WATCHED = re.compile(
-    rb"/(Encrypt|JavaScript|Launch|EmbeddedFiles?|RichMedia|JS|ObjStm)(?=[" + _DELIMITER
-    + rb"]|\Z)")
-# ...and any name disguised with #xx escapes, decoded before it is judged.
-_ESCAPED = re.compile(rb"/([^" + _DELIMITER + rb"]{0,126}#[0-9A-Fa-f]{2}[^" + _DELIMITER
-                      + rb"]{0,124})")
+# One pass over the file finds every name that matters, so a large scan costs one regex
+# pass and every other name is skipped in C (not a Python loop over every slash in it):
+# the names we act on written plainly (group 1, the common case), or any name disguised
+# with #xx escapes (group 2), decoded before it is judged.
+_NAMES = re.compile(
+    rb"/(?:(Encrypt|JavaScript|Launch|EmbeddedFiles?|RichMedia|JS|ObjStm)(?=[" + _DELIMITER
+    + rb"]|\Z)|([^" + _DELIMITER + rb"]{0,126}#[0-9A-Fa-f]{2}[^" + _DELIMITER + rb"]{0,124}))")
 
 
 def _names(data: bytes | mmap.mmap) -> Iterator[tuple[int, bytes]]:
-    """The names that matter, with their positions: every other name is skipped in C, so a
-    large scan costs a regex pass, not a Python loop over every slash in its bytes."""
-    for match in _WATCHED.finditer(data):
-        yield match.start(), match.group(1)
-    for match in _ESCAPED.finditer(data):
-        yield match.start(), _decode(match.group(1))
+    """The names that matter, with their positions, in the order they occur."""
+    for match in _NAMES.finditer(data):
+        plain, escaped = match.groups()
+        yield match.start(), plain if plain is not None else _decode(escaped)
 
 
 def _stream_bodies(data: mmap.mmap) -> list[tuple[int, int]]:

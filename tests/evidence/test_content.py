@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import tempfile
 import zipfile
 
 import pytest
@@ -245,3 +246,93 @@ def test_random_bytes_are_refused_or_typed_by_their_magic(data):
         if checked.kind == "heic":
             assert data[4:8] == b"ftyp"
         assert checked.size == len(data)
+
+
+WATCHED_NAMES = {b"JavaScript": pdf_checks.ACTIVE_CONTENT_MESSAGE,
+                 b"Launch": pdf_checks.ACTIVE_CONTENT_MESSAGE,
+                 b"EmbeddedFile": pdf_checks.ACTIVE_CONTENT_MESSAGE,
+                 b"EmbeddedFiles": pdf_checks.ACTIVE_CONTENT_MESSAGE,
+                 b"RichMedia": pdf_checks.ACTIVE_CONTENT_MESSAGE,
+                 b"JS": pdf_checks.ACTIVE_CONTENT_MESSAGE,
+                 b"Encrypt": pdf_checks.ENCRYPTED_MESSAGE}
+
+
+@st.composite
+def disguised(draw) -> tuple[bytes, bytes]:
+    """A watched name with any of its characters written as #xx (either case), and the name
+    it is."""
+    name = draw(st.sampled_from(sorted(WATCHED_NAMES)))
+    written = b""
+    for character in name:
+        if draw(st.booleans()):
+            escape = b"#%02x" % character
+            written += escape.upper() if draw(st.booleans()) else escape
+        else:
+            written += bytes([character])
+    return name, written
+
+
+DELIMITERS = [b" ", b"\n", b"\r\n", b"/", b"(", b")", b"<<", b">>", b"[", b"]", b"%"]
+
+
+# Noise with no names in it (no "/"), and no stream bodies (no "s").
+NOISE = st.binary(max_size=300).map(lambda noise: noise.replace(b"/", b"").replace(b"s", b""))
+
+
+@given(disguised(), st.sampled_from(DELIMITERS), st.sampled_from(DELIMITERS), NOISE)
+def test_a_watched_name_is_found_however_it_is_written(name_and_written, before, after,
+                                                       noise):
+    """Written plainly or with #xx escapes (/J#61vaScript), after any noise and before any
+    delimiter, outside stream bodies: refused, with the message for what it is."""
+    name, written = name_and_written
+    document = samples.pdf(b"% " + noise + b"\n4 0 obj\n<<" + before
+                           + b"/" + written + after + b"5 0 R >>\nendobj\n")
+    with pytest.raises(UploadRejected) as refused:
+        check(document)
+    assert refused.value.message == WATCHED_NAMES[name]
+
+
+@given(disguised())
+def test_a_watched_name_inside_longer_names_is_not_that_name(name_and_written):
+    _name, written = name_and_written
+    for longer in (b"X" + written, written + b"X", written + b"#58"):
+        with check(samples.pdf(b"4 0 obj\n<< /" + longer + b" 1 >>\nendobj\n")) as checked:
+            assert checked.kind == "pdf"
+
+
+def on_disk(data: bytes):
+    """An upload as the web framework keeps a large one: a temporary file at its start."""
+    stream = tempfile.TemporaryFile()  # noqa: SIM115 (closed with the CheckedFile)
+    stream.write(data)
+    stream.seek(0)
+    return stream
+
+
+LARGE = 3 * MiB
+
+
+def test_a_large_pdf_on_disk_is_checked_where_it_is_with_its_digest():
+    data = samples.pdf(b"%" + bytes(range(256)) * (LARGE // 256) + b"\n")
+    stream = on_disk(data)
+    with inspect_upload(stream, filename="policy.pdf", max_bytes=4 * MiB) as checked:
+        assert checked.stream is stream  # not copied
+        assert checked.sha256 == hashlib.sha256(data).hexdigest()
+        assert checked.size == len(data) and checked.stream.tell() == 0
+        assert checked.stream.read() == data
+    assert stream.closed
+
+
+@pytest.mark.parametrize(("hidden", "message"), [
+    (b"/S /J#61vaScript", pdf_checks.ACTIVE_CONTENT_MESSAGE),
+    (b"/Encrypt 9 0 R", pdf_checks.ENCRYPTED_MESSAGE),
+])
+def test_a_large_pdf_on_disk_with_active_content_is_refused(hidden, message):
+    for where in (0, LARGE // 2, LARGE):  # at the start, in the middle, at the end
+        padding = b"%" + b"0" * 100 + b"\n"
+        data = samples.pdf(padding * (where // 102) + b"4 0 obj\n<< " + hidden
+                           + b" >>\nendobj\n" + padding * ((LARGE - where) // 102))
+        stream = on_disk(data)
+        with pytest.raises(UploadRejected) as refused:
+            inspect_upload(stream, filename="policy.pdf", max_bytes=4 * MiB)
+        assert refused.value.message == message
+        assert stream.closed
