@@ -86,6 +86,11 @@ class S3Storage:
             aws_access_key_id=access_key_id, aws_secret_access_key=secret_access_key,
             region_name=region)
         self._client = self._make_client(endpoint_url, connect_timeout, read_timeout, max_attempts)
+        # For objects sent with the SHA-256 their record keeps: the signed checksum header
+        # binds the body and the server refuses bytes without that digest, so the payload is
+        # not hashed a second time for the signature (as boto3 already does over HTTPS).
+        self._checked_client = self._make_client(endpoint_url, connect_timeout, read_timeout,
+                                                 max_attempts, sign_payload=False)
         self._health_client: Any = None
         self._presign_client: Any = None
         self._transfer = TransferConfig(
@@ -93,11 +98,13 @@ class S3Storage:
             max_concurrency=max_concurrency)
 
     def _make_client(self, endpoint_url: str | None, connect_timeout: float, read_timeout: float,
-                     max_attempts: int) -> Any:
+                     max_attempts: int, *, sign_payload: bool | None = None) -> Any:
+        # S3-compatible stores rarely have wildcard DNS for virtual-hosted buckets.
+        s3: dict[str, Any] = {"addressing_style": "path" if endpoint_url else "auto"}
+        if sign_payload is not None:
+            s3["payload_signing_enabled"] = sign_payload
         config = Config(
-            signature_version="s3v4",
-            # S3-compatible stores rarely have wildcard DNS for virtual-hosted buckets.
-            s3={"addressing_style": "path" if endpoint_url else "auto"},
+            signature_version="s3v4", s3=s3,
             connect_timeout=connect_timeout, read_timeout=read_timeout,
             retries={"max_attempts": max_attempts, "mode": "standard"},
         )
@@ -105,7 +112,8 @@ class S3Storage:
 
     def close(self) -> None:
         """Close the HTTP connection pools (pending responses must be closed first)."""
-        for client in (self._client, self._health_client, self._presign_client):
+        for client in (self._client, self._checked_client, self._health_client,
+                       self._presign_client):
             if client is not None:
                 client.close()
 
@@ -130,12 +138,15 @@ class S3Storage:
                 if size < self._transfer.multipart_threshold:
                     # One request, no transfer threads. With the digest the record will keep,
                     # the server refuses bytes that do not match it (and boto3 need not
-                    # compute a checksum of its own).
-                    checksum = ({"ChecksumSHA256": base64.b64encode(bytes.fromhex(sha256))
-                                 .decode()} if sha256 else {})
-                    self._client.put_object(Bucket=self.bucket, Key=key, Body=data,
-                                            ContentType=content_type, ContentLength=size,
-                                            **checksum)
+                    # compute a checksum of its own, nor hash the body for the signature).
+                    if sha256:
+                        self._checked_client.put_object(
+                            Bucket=self.bucket, Key=key, Body=data, ContentType=content_type,
+                            ContentLength=size,
+                            ChecksumSHA256=base64.b64encode(bytes.fromhex(sha256)).decode())
+                    else:
+                        self._client.put_object(Bucket=self.bucket, Key=key, Body=data,
+                                                ContentType=content_type, ContentLength=size)
                 else:
                     self._upload(key, data, content_type)
             else:

@@ -1,8 +1,10 @@
 """Against a real S3 server: presigned downloads are attachments and cannot be altered,
-reused after expiry, or forged with the wrong secret; health tells up from down quickly."""
+reused after expiry, or forged with the wrong secret; uploads altered on the way are refused;
+health tells up from down quickly."""
 
 from __future__ import annotations
 
+import hashlib
 import time
 import urllib.error
 import urllib.request
@@ -105,6 +107,22 @@ def test_wrong_secret_key_is_refused(seaweedfs, s3_storage, stored):
         assert fetch(forged.download_url(stored, filename="a.pdf"))[0] == 403
         assert forged.health() == {"status": "unavailable", "backend": "s3",
                                    "detail": "access refused"}
+
+
+def test_bytes_changed_after_signing_are_refused(s3_storage):
+    """A file is sent with the digest its record keeps in a signed header, so bytes changed on
+    the way (after the request was signed) are refused by the server and nothing is kept."""
+    def tamper(request, **_):
+        body = request.body.read() if hasattr(request.body, "read") else request.body
+        request.body = body.replace(b"evidence", b"EVIDENCE")
+
+    for client in (s3_storage._client, s3_storage._checked_client):
+        client.meta.events.register("before-send.s3.PutObject", tamper)
+    key = new_key()
+    with pytest.raises(StorageError):
+        s3_storage.put(key, PDF, content_type="application/pdf", size=len(PDF),
+                       sha256=hashlib.sha256(PDF).hexdigest())
+    assert not s3_storage.exists(key)
 
 
 def test_health_ok(s3_storage):
