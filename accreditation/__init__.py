@@ -13,6 +13,7 @@ from . import config as settings
 from .database import close_sessions_safely, configure_sqlite
 from .extensions import csrf, db, login_manager, migrate
 from .routing import RecordIdConverter
+from .uploads import UploadRequest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,6 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder="static",
     )
     app.url_map.converters["int"] = RecordIdConverter  # ids beyond the database's are 404
+    app.request_class = UploadRequest  # uploaded files parsed in larger pieces
     app.config.update(settings.from_environment(app.instance_path))
     if config:
         app.config.update(config)
