@@ -7,6 +7,7 @@ import secrets
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from .. import audit
 from ..auth.models import ApiToken, User
@@ -64,7 +65,9 @@ def user_for_token(token: str) -> User | None:
     within ``LAST_USED_RESOLUTION``; the caller commits if the session is dirty)."""
     if not token.startswith(PREFIX):
         return None
-    record = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _hash(token)))
+    # The token and its user in one query (every API request pays for this).
+    record = db.session.scalar(sa.select(ApiToken).options(joinedload(ApiToken.user))
+                               .where(ApiToken.token_hash == _hash(token)))
     if record is None or record.revoked_at is not None or not record.user.is_active:
         return None
     if record.expires_at is not None and record.expires_at <= utcnow():

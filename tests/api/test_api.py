@@ -200,3 +200,29 @@ def test_a_tokens_last_use_is_written_once_in_a_while_not_on_every_call(client):
     assert client.get("/api/v1/cases", headers=headers).status_code == 200
     db.session.expire_all()
     assert db.session.scalars(sa.select(ApiToken)).one().last_used_at > first
+
+
+def test_a_token_and_its_user_are_checked_in_one_query_and_a_deactivated_user_is_refused(
+        client):
+    from accreditation.api.tokens import user_for_token
+
+    user = UserFactory(commissioner=True)
+    user_id, (_, token) = user.id, create_token(user, "Camden case system")
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/cases", headers=headers).status_code == 200
+    db.session.expunge_all()
+    run: list[str] = []
+
+    def seen(connection, cursor, statement, parameters, context, executemany):
+        run.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        assert user_for_token(token).id == user_id
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", seen)
+    assert len([sql for sql in run if sql.startswith("SELECT")]) == 1
+    db.session.rollback()
+    db.session.get(type(user), user_id).is_active = False
+    db.session.commit()
+    assert client.get("/api/v1/cases", headers=headers).status_code == 401
