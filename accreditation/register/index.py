@@ -11,8 +11,8 @@ leaves the register keeps its row, with its new status, so consumers can remove 
 
 Full-text search over ``register_property.search_text`` is kept by the database itself:
 SQLite has an FTS5 table filled by triggers, PostgreSQL a stored generated ``tsvector``
-column with a GIN index (plus a pg_trgm index on provider names for "did you mean").
-Those objects are made by migration 0005 and are not in the SQLAlchemy metadata; the
+column with a GIN index (plus a pg_trgm GiST index on provider names for "did you mean").
+Those objects are made by migrations 0005 and 0007 and are not in the SQLAlchemy metadata; the
 comparator at the bottom tells Alembic's autogenerate to leave them alone.
 """
 
@@ -104,12 +104,14 @@ class RegisterProperty(db.Model):
     fingerprint: Mapped[str] = mapped_column(sa.String(64))
 
     # Every search filters on status and expiry. These indexes let each kind of search read
-    # one index range: a borough's entries; London-wide filters (their counts read the index
-    # alone); a postcode district; and, for broad searches, the entries already in name or
-    # expiry order, so a page stops after its rows instead of sorting the whole register.
+    # one index range: a borough's entries (with the keys its page is sorted by, so the page
+    # is chosen and counted from the index alone); London-wide filters (their counts read the
+    # index alone); a postcode district; and, for broad searches, the entries already in name
+    # or expiry order, so a page stops after its rows instead of sorting the whole register.
     __table_args__ = (
         sa.Index("ix_register_property_search", "status", "local_authority_id", "category",
-                 "expires_on", "age_min", "age_max", "vacancies"),
+                 "expires_on", "age_min", "age_max", "vacancies", "provider_name_key",
+                 "property_id"),
         sa.Index("ix_register_property_filters", "status", "expires_on", "age_min", "age_max",
                  "category", "vacancies", "who_for_key"),
         sa.Index("ix_register_property_district", "postcode_district", "status", "expires_on"),
