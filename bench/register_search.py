@@ -345,7 +345,7 @@ def measure_backend(name: str, url: str, providers: int, properties: int,
                 query = parse_query(MultiDict(args), change_feed=True)
                 sql = property_statements(query, TODAY, addresses=True)
                 run = [sql.rows] if sql.total_in_rows else [sql.count, sql.rows]
-                statements.append([str(statement.compile(
+                statements.append([str(statement.params(sql.params).compile(
                     db.engine, compile_kwargs={"literal_binds": True})) for statement in run])
             raw_connection = db.engine.raw_connection()
             try:

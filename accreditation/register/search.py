@@ -16,6 +16,7 @@ PostgreSQL's pg_trgm only adds "did you mean" suggestions when nothing matched.
 from __future__ import annotations
 
 import difflib
+import functools
 import math
 import re
 import threading
@@ -128,6 +129,22 @@ def _number(text: str) -> int | None:
     return whole_number(text, maximum=999_999)
 
 
+class _KnownCouncils:
+    """Ids of the councils this process has seen. Councils are never deleted (properties,
+    users and the register's rows refer to them), so an id seen once stays valid and most
+    searches for a local authority need no query to check it; an id not seen yet reloads
+    them all (a few dozen at most)."""
+
+    ids: frozenset[int] = frozenset()
+
+
+def council_exists(council_id: int) -> bool:
+    if council_id in _KnownCouncils.ids:
+        return True
+    _KnownCouncils.ids = frozenset(db.session.scalars(sa.select(Council.id)))
+    return council_id in _KnownCouncils.ids
+
+
 def parse_query(args: Mapping, *, change_feed: bool = False, default_size: int = DEFAULT_SIZE,
                 max_size: int = MAX_SIZE) -> RegisterQuery:
     """Read a register query from request arguments; ``InvalidQuery`` lists every problem."""
@@ -145,7 +162,7 @@ def parse_query(args: Mapping, *, change_feed: bool = False, default_size: int =
     council = one("local_authority")
     if council:
         council_id = _number(council)
-        if council_id is None or db.session.get(Council, council_id) is None:
+        if council_id is None or not council_exists(council_id):
             problems["local_authority"] = "Choose a local authority from the list"
         else:
             values["local_authority_id"] = council_id
@@ -227,55 +244,110 @@ def parse_query(args: Mapping, *, change_feed: bool = False, default_size: int =
 
 
 # --- matching ------------------------------------------------------------------------------------
+#
+# A search's SQL depends only on its shape (which filters it has, how many words, its sort...),
+# never on its values: those are bound parameters. So each shape's statements are built once
+# per process and reused (``_property_sql``), which saves most of the Python a search costs.
 
 def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
-def _full_text(terms: list[str], dialect: str):
-    """SQL: the property's document has a word starting with each term."""
+class Shape(NamedTuple):
+    """What a search's SQL depends on (its values are parameters: ``_parameters``)."""
+
+    dialect: str
+    feed: bool  # the change feed: rows changed after ``modified_after``
+    statuses: bool  # the feed only: filtered by status (a search always is)
+    terms: bool
+    districts: int
+    council: bool
+    category: bool
+    age: bool
+    who_for: int  # words
+    vacancies: bool
+
+    @classmethod
+    def of(cls, query: RegisterQuery, dialect: str) -> Shape:
+        return cls(dialect, query.modified_after is not None, bool(query.statuses),
+                   bool(query.terms), len(query.districts),
+                   query.local_authority_id is not None, query.category is not None,
+                   query.age is not None, len(normalise(query.who_for).split()),
+                   query.vacancies_only)
+
+
+def _parameters(query: RegisterQuery, today: date, dialect: str) -> dict:
+    """The values ``_conditions`` and ``_relevance`` bind, by name."""
+    values: dict = {}
+    if query.modified_after is not None:
+        values["modified_after"] = query.modified_after
+        if query.statuses:
+            values["statuses"] = list(query.statuses)
+    else:
+        values["statuses"] = list(query.statuses or ON_REGISTER)
+        values["today"] = today
+    if query.terms:
+        values["fts_query"] = (" & ".join(f"{term}:*" for term in query.terms)
+                               if dialect == "postgresql"
+                               else " ".join(f'"{term}"*' for term in query.terms))
+        values["key"] = " ".join(query.terms)
+    for number, district in enumerate(query.districts):
+        values[f"district_{number}"] = district
+    if query.local_authority_id is not None:
+        values["local_authority_id"] = query.local_authority_id
+    if query.category is not None:
+        values["category"] = query.category
+    if query.age is not None:
+        values["age"] = query.age
+    for number, word in enumerate(normalise(query.who_for).split()):
+        values[f"who_for_{number}"] = word
+    return values
+
+
+def _full_text(dialect: str):
+    """SQL: the property's document has a word starting with each term (``:fts_query``)."""
     if dialect == "postgresql":
         return sa.text("register_property.search_vector @@ to_tsquery('simple', :fts_query)"
-                       ).bindparams(fts_query=" & ".join(f"{term}:*" for term in terms))
+                       ).bindparams(sa.bindparam("fts_query", type_=sa.String))
     matching = (sa.select(sa.literal_column("rowid"))
                 .select_from(sa.table(FTS_TABLE))
                 .where(sa.text(f"{FTS_TABLE} MATCH :fts_query")
-                       .bindparams(fts_query=" ".join(f'"{term}"*' for term in terms))))
+                       .bindparams(sa.bindparam("fts_query", type_=sa.String))))
     return RegisterProperty.property_id.in_(matching)
 
 
-def _conditions(query: RegisterQuery, today: date) -> list:
+def _conditions(shape: Shape) -> list:
     t = RegisterProperty
     conditions = []
-    if query.modified_after is not None:
-        conditions.append(t.modified_at > query.modified_after)
-        if query.statuses:
-            conditions.append(t.status.in_(query.statuses))
+    if shape.feed:
+        conditions.append(t.modified_at > sa.bindparam("modified_after"))
+        if shape.statuses:
+            conditions.append(t.status.in_(sa.bindparam("statuses", expanding=True)))
     else:
-        conditions += [t.status.in_(query.statuses or tuple(ON_REGISTER)),
-                       t.expires_on >= today]
-    if query.terms:
-        conditions.append(_full_text(query.terms, _dialect()))
-    for district in query.districts:
-        conditions.append(t.postcode_district == district)
-    if query.local_authority_id is not None:
-        conditions.append(t.local_authority_id == query.local_authority_id)
-    if query.category is not None:
-        conditions.append(t.category == query.category)
-    if query.age is not None:
-        conditions += [t.age_min <= query.age, t.age_max >= query.age]
-    for word in normalise(query.who_for).split():
-        conditions.append(t.who_for_key.contains(word))
-    if query.vacancies_only:
+        conditions += [t.status.in_(sa.bindparam("statuses", expanding=True)),
+                       t.expires_on >= sa.bindparam("today")]
+    if shape.terms:
+        conditions.append(_full_text(shape.dialect))
+    for number in range(shape.districts):
+        conditions.append(t.postcode_district == sa.bindparam(f"district_{number}"))
+    if shape.council:
+        conditions.append(t.local_authority_id == sa.bindparam("local_authority_id"))
+    if shape.category:
+        conditions.append(t.category == sa.bindparam("category"))
+    if shape.age:
+        conditions += [t.age_min <= sa.bindparam("age"), t.age_max >= sa.bindparam("age")]
+    for number in range(shape.who_for):
+        conditions.append(t.who_for_key.contains(sa.bindparam(f"who_for_{number}")))
+    if shape.vacancies:
         conditions.append(t.vacancies > 0)
     return conditions
 
 
-def _relevance(query: RegisterQuery):
+def _relevance(shape: Shape):
     t = RegisterProperty
-    key = " ".join(query.terms)
-    if not key:
+    if not shape.terms:
         return sa.literal(0)
+    key = sa.bindparam("key", type_=t.provider_name_key.type)
     return sa.case((t.provider_name_key == key, 4), (t.provider_name_key.startswith(key), 3),
                    (t.town_key == key, 2), else_=1)
 
@@ -289,62 +361,83 @@ _SHOWN = ("property_id", "organisation_id", "status", "name", "provider_name",
 
 
 class PropertySQL(NamedTuple):
-    """The statements of a property search. When ``total_in_rows`` the page's rows carry the
-    number of matches (``total``) and ``count`` runs only for a page past the last. Outside
-    the change feed both also carry the register's ``generation`` they read."""
+    """The statements of a property search and the values they take (``params``). When
+    ``total_in_rows`` the page's rows carry the number of matches (``total``) and ``count``
+    runs only for a page past the last. Outside the change feed both also carry the
+    register's ``generation`` they read."""
 
     count: sa.Select
     rows: sa.Select
     total_in_rows: bool
+    params: dict
 
 
 def property_statements(query: RegisterQuery, today: date, *, addresses: bool = False,
                         counted: bool = False) -> PropertySQL:
     """The SQL of a property search. Also used by the benchmark.
 
-    The page is chosen from ``register_property`` alone (one index range, or an index already
-    in the order asked for, stopping after the page), then joined to its local authority and,
+    The page is chosen from ``register_property`` alone, reading only the columns it is
+    ordered by (one index range, or an index already in the order asked for, stopping after
+    the page); then only the page's rows are read in full, with their local authority and,
     with ``addresses``, the property's address: one query for everything the page shows.
-    A search for words or a postcode district reads all its matching rows to sort them
-    anyway, so it counts them in the same pass (unless ``counted``: the number is known);
-    any other counts from an index alone and reads only the page's rows.
+    A search for words, a postcode district or a local authority reads all its matching
+    rows to sort them anyway, so it counts them in the same pass (unless ``counted``: the
+    number is known); any other (London-wide) counts from an index alone and reads only the
+    page's rows.
     """
+    dialect = _dialect()
+    shape = Shape.of(query, dialect)
+    total_in_rows = not (shape.feed or counted) and (shape.terms or bool(shape.districts)
+                                                      or shape.council)
+    count, rows = _property_sql(shape, None if shape.feed else query.sort, total_in_rows,
+                                addresses)
+    params = {**_parameters(query, today, dialect), "limit": query.size,
+              "offset": (query.page - 1) * query.size}
+    return PropertySQL(count, rows, total_in_rows, params)
+
+
+@functools.lru_cache(maxsize=512)
+def _property_sql(shape: Shape, sort: str | None, total_in_rows: bool,
+                  addresses: bool) -> tuple[sa.Select, sa.Select]:
+    """The count and page statements of one shape of property search (built once)."""
     t = RegisterProperty.__table__
-    conditions = _conditions(query, today)
-    feed = query.modified_after is not None
-    count = sa.select(sa.func.count(), *([] if feed else [GENERATION.label("generation")])
+    conditions = _conditions(shape)
+    count = sa.select(sa.func.count(), *([] if shape.feed else [GENERATION.label("generation")])
                       ).select_from(t).where(*conditions)
-    if query.modified_after is not None:
+    if sort is None:
         order = [(t.c.modified_at, False), (t.c.property_id, False)]  # a change feed: oldest first
     else:
-        ranked = [(_relevance(query).label("rank"), True)] if query.terms else []
+        ranked = [(_relevance(shape).label("rank"), True)] if shape.terms else []
         order = {
             "relevance": [*ranked, (t.c.provider_name_key, False), (t.c.property_id, False)],
             "name": [(t.c.provider_name_key, False), (t.c.property_id, False)],
             "expiry": [(t.c.expires_on, False), (t.c.provider_name_key, False),
                        (t.c.property_id, False)],
-        }[query.sort]
-    total_in_rows = not (feed or counted) and bool(query.terms or query.districts)
-    extra = [column for column, _ in order if column.name not in _SHOWN]
-    matches = sa.select(*(t.c[name] for name in _SHOWN), *extra).where(*conditions)
+        }[sort]
+    keys = [column for column, _ in order]
+    if t.c.property_id not in keys:
+        keys.append(t.c.property_id)
+    matches = sa.select(*keys).where(*conditions)
     if total_in_rows:
         # Counted over the matches before they are ordered, so the database reads them by
         # their filters (not along a sorted index, stopping early, which a count cannot).
-        matches = sa.select(*(t.c[name] for name in _SHOWN), *extra,
-                            sa.func.count().over().label("total")).where(*conditions)
-        matched = matches.subquery("matched")
+        matched = sa.select(*keys, sa.func.count().over().label("total")).where(
+            *conditions).subquery("matched")
         order = [(matched.c[column.name], desc) for column, desc in order]
         matches = sa.select(matched)
     page = (matches.order_by(*(column.desc() if desc else column for column, desc in order))
-            .limit(query.size).offset((query.page - 1) * query.size).subquery("page"))
+            .limit(sa.bindparam("limit", type_=sa.Integer))
+            .offset(sa.bindparam("offset", type_=sa.Integer))
+            .subquery("page"))
     council = Council.__table__
-    columns = [*(page.c[name] for name in _SHOWN), council.c.name.label("council_name"),
+    columns = [*(t.c[name] for name in _SHOWN), council.c.name.label("council_name"),
                council.c.ons_code.label("council_ons_code")]
     if total_in_rows:
         columns.append(page.c.total)
-    if not feed:
+    if not shape.feed:
         columns.append(GENERATION.label("generation"))
-    joined = page.outerjoin(council, council.c.id == page.c.local_authority_id)
+    joined = (page.join(t, t.c.property_id == page.c.property_id)
+              .outerjoin(council, council.c.id == t.c.local_authority_id))
     if addresses:
         home = Property.__table__
         columns += [home.c.address_line_1, home.c.address_line_2,
@@ -353,7 +446,7 @@ def property_statements(query: RegisterQuery, today: date, *, addresses: bool = 
     rows = (sa.select(*columns).select_from(joined)
             .order_by(*(page.c[column.name].desc() if desc else page.c[column.name]
                         for column, desc in order)))
-    return PropertySQL(count, rows, total_in_rows)
+    return count, rows
 
 
 def search_properties(query: RegisterQuery, *, today: date | None = None,
@@ -377,8 +470,8 @@ def search_properties(query: RegisterQuery, *, today: date | None = None,
 
 def _property_changes(query: RegisterQuery, today: date, addresses: bool) -> tuple[int, list]:
     sql = property_statements(query, today, addresses=addresses)
-    total = db.session.scalar(sql.count)
-    return total, list(db.session.execute(sql.rows)) if total else []
+    total = db.session.scalar(sql.count, sql.params)
+    return total, list(db.session.execute(sql.rows, sql.params)) if total else []
 
 
 def _matching_properties(query: RegisterQuery, today: date, addresses: bool
@@ -388,19 +481,31 @@ def _matching_properties(query: RegisterQuery, today: date, addresses: bool
     key = COUNTS.key(query, today)
     generation, known = COUNTS.latest(key)
     sql = property_statements(query, today, addresses=addresses, counted=known is not None)
-    items = list(db.session.execute(sql.rows))
-    read = items[0].generation if items else None
+    items = list(db.session.execute(sql.rows, sql.params))
     if sql.total_in_rows and items:
-        total = items[0].total
-    elif not items and query.page == 1:
+        COUNTS.keep(items[0].generation, key, items[0].total)
+        return items[0].total, items
+    return _total(key, generation, known, items, query, sql.count, sql.params), items
+
+
+def _total(key: tuple, generation: int | None, known: int | None, items: list,
+           query: RegisterQuery, count: sa.Select, params: dict) -> int:
+    """The number of matches of a search whose page ``items`` (rows carrying the register's
+    ``generation``) were just read: told by the page itself when it is the last one, else
+    the number kept in ``COUNTS`` if it was counted at that generation, else counted now
+    (``count`` also reads the generation) and kept."""
+    read = items[0].generation if items else None
+    if not items and query.page == 1:
         total = 0  # nothing on the first page: nothing at all
+    elif items and len(items) < query.size:
+        total = (query.page - 1) * query.size + len(items)  # the last page: nothing to count
     elif known is not None and read == generation:
         COUNTS.hits += 1  # counted before, at the generation these rows were read at
-        return known, items
+        return known
     else:
-        total, read = db.session.execute(sql.count).one()
+        total, read = db.session.execute(count, params).one()
     COUNTS.keep(read, key, total)
-    return total, items
+    return total
 
 
 class CountCache:
@@ -423,9 +528,10 @@ class CountCache:
         self._lock = threading.Lock()
 
     @staticmethod
-    def key(query: RegisterQuery, today: date) -> tuple:
-        """What a search's number of matches depends on (not its order, page or size)."""
-        return (today, tuple(sorted(status.value for status in query.statuses)),
+    def key(query: RegisterQuery, today: date, kind: str = "properties") -> tuple:
+        """What a search's number of matching ``kind`` (properties or providers) depends on
+        (not its order, page or size)."""
+        return (kind, today, tuple(sorted(status.value for status in query.statuses)),
                 tuple(sorted(set(query.terms))), tuple(sorted(set(query.districts))),
                 query.local_authority_id, query.category, query.age,
                 tuple(sorted(set(normalise(query.who_for).split()))), query.vacancies_only)
@@ -483,25 +589,33 @@ def search_providers(query: RegisterQuery, *, today: date | None = None,
     t, p = RegisterProperty, RegisterProvider
     if query.modified_after is not None:
         return _provider_changes(query, with_properties)
-    conditions = _conditions(query, today)
-    matches = (sa.select(t.organisation_id, sa.func.max(_relevance(query)).label("score"),
+    dialect = _dialect()
+    shape = Shape.of(query, dialect)
+    conditions, params = _conditions(shape), _parameters(query, today, dialect)
+    matches = (sa.select(t.organisation_id, sa.func.max(_relevance(shape)).label("score"),
                          sa.func.count().label("matching"))
                .where(*conditions).group_by(t.organisation_id).subquery())
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(matches))
     order = {
         "relevance": [matches.c.score.desc(), p.name_key, p.organisation_id],
         "name": [p.name_key, p.organisation_id],
         "expiry": [p.expires_on, p.name_key, p.organisation_id],
     }[query.sort]
+    # The number of providers is kept like a property search's (see ``_matching_properties``).
+    key = COUNTS.key(query, today, "providers")
+    generation, known = COUNTS.latest(key)
     rows = db.session.execute(
-        sa.select(p, matches.c.matching)
+        sa.select(p, matches.c.matching, GENERATION.label("generation"))
         .join(matches, matches.c.organisation_id == p.organisation_id)
-        .order_by(*order).limit(query.size).offset((query.page - 1) * query.size)).all()
+        .order_by(*order).limit(query.size).offset((query.page - 1) * query.size),
+        params).all()
+    total = _total(key, generation, known, rows, query,
+                   sa.select(sa.func.count(), GENERATION.label("generation"))
+                   .select_from(matches), params)
     by_provider: dict[int, list[RegisterProperty]] = {row[0].organisation_id: [] for row in rows}
     if with_properties and by_provider:
         for home in db.session.scalars(
                 sa.select(t).where(*conditions, t.organisation_id.in_(list(by_provider)))
-                .order_by(t.organisation_id, t.property_id)):
+                .order_by(t.organisation_id, t.property_id), params):
             by_provider[home.organisation_id].append(home)
     items = [ProviderResult(row[0], sorted(by_provider[row[0].organisation_id],
                                            key=lambda home: (normalise(home.name),
@@ -518,17 +632,21 @@ def _provider_changes(query: RegisterQuery, with_properties: bool) -> Page:
     conditions = [p.modified_at > query.modified_after]
     if query.statuses:
         conditions.append(p.status.in_(query.statuses))
+    params: dict = {}
     # Other filters narrow by the provider's properties, as for a search.
     if any((query.terms, query.districts, query.local_authority_id, query.category,
             query.age is not None, query.who_for, query.vacancies_only)):
         narrowed = replace(query, modified_after=None, statuses=tuple(RegisterStatus))
-        property_conditions = [c for c in _conditions(narrowed, date.min)]
+        dialect = _dialect()
+        params = _parameters(narrowed, date.min, dialect)
         conditions.append(p.organisation_id.in_(
-            sa.select(RegisterProperty.organisation_id).where(*property_conditions)))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(p).where(*conditions))
+            sa.select(RegisterProperty.organisation_id)
+            .where(*_conditions(Shape.of(narrowed, dialect)))))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(p).where(*conditions),
+                              params)
     providers = list(db.session.scalars(
         sa.select(p).where(*conditions).order_by(p.modified_at, p.organisation_id)
-        .limit(query.size).offset((query.page - 1) * query.size)))
+        .limit(query.size).offset((query.page - 1) * query.size), params))
     homes: dict[int, list[RegisterProperty]] = {provider.organisation_id: []
                                                  for provider in providers}
     if with_properties and homes:

@@ -148,8 +148,9 @@ def test_normalise_folds_accents_and_punctuation():
     {"local_authority": "hackney"}, {"sort": "expiry"}, {"age": "17", "who_for": "care"},
 ])
 def test_every_page_of_a_search_gives_the_same_total_and_no_home_twice(register, args):
-    """Searches for words or a district count their matches with the page's rows; the others
-    count separately. Either way each page says how many there are, pages past the last too."""
+    """Searches for words, a district or a local authority count their matches with the
+    page's rows; the others count separately. Either way each page says how many there are,
+    pages past the last too."""
     if args.get("local_authority") == "hackney":
         args = {**args, "local_authority": str(register["hackney"].id)}
     everything = search_properties(parse_query(MultiDict(args)))
@@ -211,7 +212,27 @@ def test_a_search_is_not_counted_again_while_the_register_is_unchanged(register,
         again.append(total(**args, sort="expiry"))
     assert again == [first] * 4
     assert not [sql for sql in run if "count(" in sql]  # pages only, no counting
-    assert COUNTS.hits >= 4
+
+
+def test_a_page_that_is_not_full_is_the_last_and_needs_no_count(register):
+    COUNTS.clear()
+    with statements() as run:
+        assert total(age="17", size="1", page="2") == total(age="17") == 3
+    assert len([sql for sql in run if "count(" in sql]) == 1  # the full first page only
+    assert COUNTS.hits == 0
+
+
+def test_provider_counts_are_kept_until_the_register_changes(register):
+    def providers(**args) -> int:
+        return search_providers(parse_query(MultiDict(args))).total_items
+
+    first = providers(age="17", size="1")
+    assert first == 2  # Harbour Lights (Harbour House, Quay Flat) and Northern Star
+    with statements() as run:
+        assert providers(age="17", size="1", sort="name") == first
+    assert not [sql for sql in run if sql.startswith("select count(")]
+    suspend(register["northern"])
+    assert providers(age="17", size="1") == first - 1
 
 
 @pytest.mark.parametrize(("args", "change"), [
