@@ -131,7 +131,7 @@ def decision(case_id: int):
             operations.decide_case(
                 _actor(), case, outcome=DecisionOutcome(form.outcome.data),
                 reasons=form.reasons.data, expires_on=form.expires_on.data,
-                conditions=conditions, expected_version=int(form.version.data or 0) or None)
+                conditions=conditions, expected_version=whole_number(form.version.data) or None)
         except ValidationFailed as error:
             db.session.rollback()
             show_error(form, error)
