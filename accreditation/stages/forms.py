@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import sqlalchemy as sa
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
@@ -25,15 +27,23 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..auth.models import Role, User
 from ..checklists import NOT_APPLICABLE, ChecklistVersion, Item
 from ..extensions import db
 from ..forms import whole_number
 
+LARGEST_ANSWER = 10**12  # beyond any count or measurement a checklist asks for
 GRADES = [SelectChoice("3", "3 – good"), SelectChoice("2", "2 – adequate"),
           SelectChoice("1", "1 – poor"), SelectChoice("0", "0 – not met")]
+
+
+def _ordinary_number(form, field) -> None:
+    """Decimal reads "NaN", "Infinity" and "1e999" too; none of them is a measurement."""
+    if isinstance(field.data, Decimal) and not (
+            field.data.is_finite() and abs(field.data) < LARGEST_ANSWER):
+        raise ValidationError("Enter a number, like 12 or 2.5")
 
 
 def _item_field(item: Item):
@@ -54,7 +64,7 @@ def _item_field(item: Item):
     if item.answer_type == "number":
         unit = f" ({item.unit})" if item.unit else ""
         return DecimalField(label + unit, widget=GovTextInput(), description=hint,
-                            validators=[Optional()], places=None)
+                            validators=[Optional(), _ordinary_number], places=None)
     return TextAreaField(label, widget=GovTextArea(), description=hint,
                          validators=[Optional(), Length(max=2000)])
 
@@ -76,7 +86,8 @@ class ChecklistForm(FlaskForm):
             if item.answer_type == "graded" and value != NOT_APPLICABLE:
                 value = int(value)
             elif item.answer_type == "number":
-                value = int(value) if value == int(value) else float(value)
+                number = Decimal(str(value))  # posted, or the saved answer the post left out
+                value = int(number) if number == number.to_integral_value() else float(number)
             answers[item.id] = value
         return answers
 
