@@ -466,10 +466,10 @@ def _apply(actor: User, link: Inspected, change: AnswerChange, client_id: str,
         base_revision=(max(change.base_revision, 0) if isinstance(change.base_revision, int)
                        else 0),
         server_revision=current, received_at=utcnow())
-    problem = None if closed else _problem(change, items, subject.checklist_name)
+    problem = _problem(change, items, subject.checklist_name)
     if closed or problem:
         row.status, row.message = ChangeStatus.REJECTED, closed or problem
-        if problem:  # an unusable value is not kept: the device's text may be anything
+        if problem:  # an unusable value is not kept (closed or not): the text may be anything
             row.value, row.note = None, None
         db.session.add(row)
         db.session.flush()
