@@ -13,6 +13,12 @@ own 404 and 405), gets the headers below from one ``after_request`` hook:
   turns off what the service never uses, and cross-origin isolation of windows and resources
   (the open data feed excepted: it is meant to be read from anywhere).
 
+Form data: a page form reads posted text for its text fields and uploaded files only for
+its file fields, and never a JSON body (browsers post forms; the tablet's JSON goes to the
+API). Flask-WTF would hand a text field whatever came under its name, a file or a JSON
+list, and the field's filters and validators expect text. A date is read as exactly the
+three boxes the page shows (missing ones blank), which is what its widget shows again.
+
 Methods: a route answers only to the methods it implements (HEAD follows GET). Flask would
 answer OPTIONS everywhere; only the open data feed keeps it, for CORS preflights from other
 sites. Everywhere else OPTIONS is 405, like TRACE and any other method, with an ``Allow``
@@ -23,7 +29,12 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, has_request_context, request
+from flask_wtf import FlaskForm
+from flask_wtf.form import _Auto  # the "read the request" default of Flask-WTF 1.x
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
+from wtforms.fields import FileField, MultipleFileField
 
 # Blueprints read from other sites' pages (CORS): they keep OPTIONS and cross-origin reads.
 CROSS_ORIGIN_BLUEPRINTS = frozenset({"openreferral"})
@@ -56,6 +67,7 @@ def sends_hsts(app: Flask) -> bool:
 
 def init_app(app: Flask) -> None:
     answer_options_only_where_cors_needs_it(app)
+    FlaskForm.Meta.wrap_formdata = page_form_data
 
     # URL value preprocessors run before every ``before_request`` hook, so a page rendered
     # by one of those (an expired form, a refusal) has its nonce too.
@@ -113,3 +125,26 @@ def allowed_methods() -> list[str]:
     """The methods this request's address accepts (for a 405 that lost its ``Allow``)."""
     adapter = current_app.url_map.bind_to_environ(request.environ)
     return sorted(adapter.allowed_methods())
+
+
+def page_form_data(meta, form, formdata):
+    """``FlaskForm.Meta.wrap_formdata``: the request's form, with files only under the names
+    of the form's own file fields (anything else posted as a file is not there at all)."""
+    if formdata is not _Auto:
+        return formdata
+    if not has_request_context() or request.method not in {"POST", "PUT", "PATCH", "DELETE"}:
+        return None
+    file_fields = {field.name for field in form if isinstance(
+        field, FileField | MultipleFileField)}
+    files = MultiDict([(name, upload) for name, upload in request.files.items(multi=True)
+                       if name in file_fields])
+    text = request.form
+    if not files and not text:
+        return None  # as Flask-WTF: nothing posted is no form data (a JSON body is nothing)
+    # A GOV.UK date is three boxes under one name; the widget shows exactly three again.
+    dates = {field.name for field in form if isinstance(field.widget, GovDateInput)}
+    if any(len(text.getlist(name)) != 3 for name in dates):
+        text = MultiDict(text)
+        for name in dates:
+            text.setlist(name, ([*text.getlist(name)] + ["", "", ""])[:3])
+    return CombinedMultiDict([files, text]) if files else text
