@@ -352,3 +352,15 @@ def test_a_date_posted_without_its_three_boxes_is_shown_again_with_three(
         assert response.status_code == 400, date  # no reasons given
         for box in ("day", "month", "year"):
             assert f'id="expires_on-{box}"' in response.text
+
+
+def test_a_checklist_number_must_be_an_ordinary_number(client, today, checklists):
+    journey = Journey(properties=1)
+    journey.submit()
+    client.sign_in(journey.commissioner)
+    url = f"/cases/{journey.case.id}/due-diligence"
+    for number in ("NaN", "Infinity", "-inf", "1e999", "1000000000000"):
+        response = client.submit(url, {"item_employers_liability_cover": number})
+        assert response.status_code == 400, number
+        assert "Enter a number, like 12 or 2.5" in response.text
+    assert client.submit(url, {"item_employers_liability_cover": "5.5"}).status_code == 302
