@@ -105,6 +105,11 @@ def _render(status: int, title: str, detail: str):
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
+        if isinstance(error, NotPermitted) and not g.get("denial_recorded"):
+            from .auth.permissions import record_denial
+
+            # Refused by an operation's own rule (not the route's): audited all the same.
+            record_denial("operation not permitted")
         return _render(error.status_code, error.title, error.message)
 
     @app.errorhandler(StaleDataError)
@@ -116,7 +121,11 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
+        from .auth.permissions import record_denial
+
         log.warning("CSRF refused: %s", error.description)
+        # A forged or stale form: refused, and kept in the audit trail like any refusal.
+        record_denial("form token missing or invalid", problem=error.description)
         return _render(
             400,
             "Your form has expired",

@@ -147,7 +147,7 @@ def test_a_form_without_its_csrf_token_is_refused_clearly(client):
                            headers={"Referer": "https://localhost/sign-in"})
     assert response.status_code == 400
     assert "Your form has expired" in response.text
-    assert actions() == []
+    assert actions() == ["access.denied"]  # no sign-in: only the refusal is recorded
 
 
 def test_an_expired_csrf_token_is_refused_and_nothing_is_written(app, client):
@@ -165,6 +165,10 @@ def test_every_form_needs_a_csrf_token(client, path):
     response = client.post(path, data={}, headers={"Referer": f"https://localhost{path}"})
     assert response.status_code == 400
     assert "Your form has expired" in response.text
+    denial = db.session.scalars(sa.select(AuditEvent).where(
+        AuditEvent.action == "access.denied")).one()
+    assert denial.details["reason"] == "form token missing or invalid"
+    assert denial.details["path"] == path
 
 
 # --- provider registration -------------------------------------------------------------

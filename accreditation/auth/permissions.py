@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Flask, current_app, redirect, request, url_for
+from flask import Flask, current_app, g, redirect, request, url_for
 from flask_login import current_user
 
 from .. import audit
@@ -80,6 +80,7 @@ def record_denial(reason: str, **details) -> None:
                  "path": request.path, **details},
     )
     db.session.commit()
+    g.denial_recorded = True
 
 
 def enforce_access_rule():

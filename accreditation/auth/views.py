@@ -72,6 +72,9 @@ def sign_in():
 
 
 def _pending_or_restart():
+    """The person half-way through signing in; None (with a message) if there is none."""
+    if current_user.is_authenticated:
+        return None
     user = sessions.pending_user()
     if user is None:
         flash("Sign in again to continue: it has been more than 10 minutes, or you have "
@@ -84,7 +87,7 @@ def _pending_or_restart():
 def second_factor():
     user = _pending_or_restart()
     if user is None or not user.has_authenticator:
-        return redirect(url_for("auth.sign_in"))
+        return redirect(url_for("main.home" if current_user.is_authenticated else "auth.sign_in"))
     form = SecondFactorForm()
     status = 200
     if form.validate_on_submit():
@@ -152,7 +155,7 @@ def _recovery_codes_page(codes: list[str], next_url: str):
 def set_up_authenticator():
     user = _pending_or_restart()
     if user is None:
-        return redirect(url_for("auth.sign_in"))
+        return redirect(url_for("main.home" if current_user.is_authenticated else "auth.sign_in"))
     if user.has_authenticator:
         return redirect(url_for("auth.second_factor"))
     return _authenticator_page(user, finish_sign_in=True)

@@ -335,7 +335,7 @@ def test_a_form_without_its_csrf_token_is_refused(signed_in, path):
     response = signed_in.post(path, data=FILE, headers={"Referer": f"https://localhost{path}"})
     assert response.status_code == 400
     assert "Your form has expired" in response.text
-    assert actions() == ["auth.signed_in"]
+    assert actions() == ["auth.signed_in", "access.denied"]  # the refusal, and nothing else
     assert count(Case) == 0
 
 

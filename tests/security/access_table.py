@@ -124,7 +124,9 @@ ACCESS: dict[str, Access] = {
     # --- applications (cases) -------------------------------------------------------------
     "cases.case_list": entry(*INSPECTORS, COMMISSIONER),
     "cases.case_detail": entry(PROVIDER_A, INSPECTOR, COMMISSIONER, **ON_CASE_A),
-    "cases.case_action": entry(PROVIDER_A, INSPECTOR, COMMISSIONER, **ON_CASE_A,
+    # The world's action is "suspend": the case's provider and inspector may use other
+    # actions of this address, but are refused this one by the operation (403, audited).
+    "cases.case_action": entry(COMMISSIONER, **ON_CASE_A,
                                body={"reasons": "Concern.", "expected_version": "1"}),
     "cases.decision_letter": entry(PROVIDER_A, INSPECTOR, COMMISSIONER, **ON_CASE_A),
     "cases.decision": entry(COMMISSIONER),
@@ -141,7 +143,8 @@ ACCESS: dict[str, Access] = {
     "evidence.add_photo": entry(INSPECTOR, COMMISSIONER, **STAFF_ON_CASE_A,
                                 body={"file": PHOTO, "item_id": "manager_named"}),
     "evidence.download": entry(PROVIDER_A, INSPECTOR, COMMISSIONER, **ON_CASE_A),
-    "evidence.remove": entry(PROVIDER_A, INSPECTOR, COMMISSIONER, **ON_CASE_A),
+    # The first allowed removal succeeds; after it the record is gone for the others.
+    "evidence.remove": entry(PROVIDER_A, INSPECTOR, COMMISSIONER, **ON_CASE_A, may_miss=True),
 
     # --- inspections on tablets -----------------------------------------------------------
     "stages.inspector_home": entry(*INSPECTORS),

@@ -77,7 +77,9 @@ class Matrix:
         return self.clients[actor]
 
     def url(self, rule: Rule) -> str:
-        values = {name: self.world.ids[name] for name in rule.arguments}
+        in_file = rule.rule.startswith("/inspections/files/")
+        values = {name: self.world.ids["file_item_id" if in_file and name == "item_id" else name]
+                  for name in rule.arguments}
         return rule.build(values)[1]
 
     def row_counts(self) -> dict[str, int]:

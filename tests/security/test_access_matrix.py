@@ -135,6 +135,7 @@ def test_a_page_write_without_a_csrf_token_is_refused(matrix, route):
                           fresh=rule.endpoint in OWN_SESSION)
     assert outcome.status == 400, (actor, outcome.status)
     assert "Your form has expired" in outcome.text
+    assert outcome.denials == 1, "a forged form is kept in the audit trail"
 
 
 def test_the_csrf_exemptions_are_exactly_the_api_and_the_open_feed(matrix):

@@ -85,6 +85,11 @@ def build_world() -> World:
         journey.commissioner, email="new.inspector@example.org", full_name="New Inspector",
         role=Role.INSPECTOR, council=None,
         accept_url_for=lambda token: tokens.append(token) or f"/invitations/{token}")
+    # A second one to accept: the first is withdrawn by a commissioner along the way.
+    invite_staff(
+        journey.commissioner, email="another.inspector@example.org", full_name="Another One",
+        role=Role.INSPECTOR, council=None,
+        accept_url_for=lambda token: tokens.append(token) or f"/invitations/{token}")
     CouncilFactory()  # a council with nothing in it, for pages that list councils
     # A member of staff who is none of the actors: commissioners sign them out everywhere and
     # reset their authenticator without ending the actors' own sessions.
@@ -94,6 +99,7 @@ def build_world() -> World:
     home = link.home
     sampled = samples_for(case)[0].files[0]
     _, items = checklist_for(link)
+    _, file_items = checklist_for(sampled)
     db.session.commit()
     ids = {
         "case_id": case.id,
@@ -109,10 +115,11 @@ def build_world() -> World:
         "check_id": check.id,
         "invitation_id": invitation.id,
         "user_id": colleague.id,
-        "token": tokens[0],
+        "token": tokens[1],
         "kind": "property_inspection",
         "version": 1,
         "item_id": items[0].id,
+        "file_item_id": file_items[0].id,  # a sampled file's checklist has items of its own
         "conflict_id": 1,
         "service_uuid": service_id(organisation),
         "anything": "organizations",
