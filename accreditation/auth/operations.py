@@ -80,7 +80,7 @@ def authenticate(email: str, password: str, client: str) -> User:
         raise ValidationFailed(GENERIC_SIGN_IN_FAILURE, field="email")
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    if mfa.required_for(user):
+    if mfa.required_for(user) or user.has_authenticator:
         audit.record("auth.password_accepted", actor=user, subject=user)
     else:
         _signed_in(user, second_factor=None)

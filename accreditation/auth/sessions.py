@@ -49,7 +49,7 @@ def begin(user: User, next_url: str | None = None) -> str:
     Straight in if no second factor is needed; otherwise to the code page, or to set up an
     authenticator app if they have none yet.
     """
-    if not mfa.required_for(user):
+    if not (mfa.required_for(user) or user.has_authenticator):
         start(user)
         return next_url or url_for("main.home")
     session.clear()
