@@ -20,7 +20,8 @@ what social workers search for (``random_searches``), each drawn search sent onc
 whichever client is free, so it repeats only as often as real searches would; it reports the
 share of searches whose count was reused (``count_cache_hit_rate``). Optionally the register
 changes while it runs (``--changes-per-minute``: each change gives the register a new
-generation, as a vacancy update would). Hello and search run in alternating rounds (machine
+generation, as a change to a provider or property would; a vacancy update moves only the
+generation of searches for vacancies). Hello and search run in alternating rounds (machine
 noise hits both alike) and the ratio reported is the median of the rounds' ratios.
 
 The mix is what social workers look for before a referral (``query_mix``), ten searches:
@@ -438,8 +439,8 @@ def _count_cache(port: int, workers: int) -> dict[int, dict]:
 
 
 def _change_register(url: str, per_minute: float, stop: threading.Event) -> list[int]:
-    """Give the register a new generation ``per_minute`` times a minute (what any change to
-    it, such as a vacancy update, does to the counts searches keep) until ``stop``."""
+    """Give the register a new generation ``per_minute`` times a minute (what a change to a
+    provider or property does to the counts searches keep) until ``stop``."""
     from accreditation.register.index import new_generation
 
     engine = sa.create_engine(url)

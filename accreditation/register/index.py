@@ -127,12 +127,14 @@ class RegisterProperty(db.Model):
 
 
 class RegisterGeneration(db.Model):
-    """One row whose ``generation`` changes whenever the register's rows change.
+    """Rows whose ``generation`` changes whenever the register's rows change.
 
     Set to a fresh random number in the transaction that changes the rows (never a number
     used before, so a change rolled back, or an emptied table, cannot bring back an old
     one). A search can therefore keep what it counted, keyed by the generation it counted
-    at, in any process: the same generation means the same rows.
+    at, in any process: the same generation means the same rows. Row ``ANY_CHANGE`` moves
+    with every change; row ``NOT_VACANCIES`` with every change but a property's vacancies,
+    which are updated often and matter only to searches for vacancies.
     """
 
     __tablename__ = "register_generation"
@@ -387,22 +389,33 @@ def rebuild(connection=None, *, today: date | None = None, batch: int = 2000) ->
 
 # --- the register's generation -----------------------------------------------------------------
 
-def new_generation(connection) -> int:
+ANY_CHANGE, NOT_VACANCIES = 1, 2  # the rows of ``RegisterGeneration``
+
+
+def new_generation(connection, *, only_vacancies: bool = False) -> int:
     """Give the register a new generation in ``connection``'s transaction (see
-    ``RegisterGeneration``). Until that transaction ends, other writers of the register
-    wait for its row, so ``register_changed`` calls this as the transaction commits."""
-    generation = secrets.randbits(62)
+    ``RegisterGeneration``; ``only_vacancies``: nothing but vacancies changed). Until that
+    transaction ends, other writers of the register wait for its rows (always taken in the
+    same order), so ``register_changed`` calls this as the transaction commits."""
     table = RegisterGeneration.__table__
-    updated = connection.execute(table.update().where(table.c.id == 1).values(
-        generation=generation))
-    if not updated.rowcount:  # an emptied table (the migration makes the row)
-        connection.execute(table.insert().values(id=1, generation=generation))
+    generation = secrets.randbits(62)
+    for row in (ANY_CHANGE,) if only_vacancies else (ANY_CHANGE, NOT_VACANCIES):
+        updated = connection.execute(table.update().where(table.c.id == row).values(
+            generation=generation))
+        if not updated.rowcount:  # an emptied table (the migrations make the rows)
+            connection.execute(table.insert().values(id=row, generation=generation))
     return generation
 
 
-GENERATION = (sa.select(RegisterGeneration.__table__.c.generation)
-              .where(RegisterGeneration.__table__.c.id == 1).scalar_subquery())
+def generation_of(vacancies: bool):
+    """SQL: the generation a count depends on (``vacancies``: a search for vacancies)."""
+    table = RegisterGeneration.__table__
+    row = ANY_CHANGE if vacancies else NOT_VACANCIES
+    return sa.select(table.c.generation).where(table.c.id == row).scalar_subquery()
+
+
 CHANGED = "register_changed"  # in ``Session.info``: this transaction changed the register
+ONLY_VACANCIES = "only vacancies"  # ... its value when nothing else changed
 
 
 # --- keeping it in step: the one listener -------------------------------------------------------
@@ -443,7 +456,29 @@ def _keep_register_in_step(session: Session, flush_context) -> None:
             sa.select(Property.__table__.c.organisation_id).distinct()
             .where(Property.__table__.c.local_authority_id.in_(sorted(councils)))).scalars())
     if refresh(connection, organisations):
-        session.info[CHANGED] = True
+        if _only_vacancies_changed(session):
+            session.info.setdefault(CHANGED, ONLY_VACANCIES)
+        else:
+            session.info[CHANGED] = True
+
+
+_VACANCIES = frozenset({"vacancies", "vacancies_updated_at"})
+
+
+def _only_vacancies_changed(session: Session) -> bool:
+    """Whether a flush changed nothing the register is made from but properties' vacancies
+    (run in ``after_flush``, which still sees what the flush wrote)."""
+    inputs = (Organisation, Property, Case, CaseProperty, Decision, CorrectiveAction, Council)
+    if any(isinstance(obj, inputs) for obj in (*session.new, *session.deleted)):
+        return False
+    for obj in session.dirty:
+        if not isinstance(obj, inputs) or not session.is_modified(
+                obj, include_collections=False):
+            continue
+        changed = {attr.key for attr in sa.inspect(obj).attrs if attr.history.has_changes()}
+        if not isinstance(obj, Property) or changed - _VACANCIES:
+            return False
+    return True
 
 
 @event.listens_for(Session, "before_commit")
@@ -455,8 +490,9 @@ def _new_generation_on_commit(session: Session) -> None:
     and always after every other row: it cannot take part in a deadlock.
     """
     session.flush()
-    if session.info.pop(CHANGED, False):
-        new_generation(session.connection())
+    changed = session.info.pop(CHANGED, False)
+    if changed:
+        new_generation(session.connection(), only_vacancies=changed == ONLY_VACANCIES)
 
 
 @event.listens_for(Session, "after_transaction_end")

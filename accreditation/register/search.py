@@ -34,7 +34,7 @@ from ..errors import ValidationFailed
 from ..extensions import db
 from ..forms import whole_number
 from ..providers.models import AccommodationCategory, Property
-from .index import CHANGED, FTS_TABLE, GENERATION, RegisterProperty, RegisterProvider, normalise
+from .index import CHANGED, FTS_TABLE, RegisterProperty, RegisterProvider, generation_of, normalise
 from .status import ON_REGISTER, RegisterStatus
 
 MIN_AGE, MAX_AGE = 16, 25
@@ -402,8 +402,8 @@ def _property_sql(shape: Shape, sort: str | None, total_in_rows: bool,
     """The count and page statements of one shape of property search (built once)."""
     t = RegisterProperty.__table__
     conditions = _conditions(shape)
-    count = sa.select(sa.func.count(), *([] if shape.feed else [GENERATION.label("generation")])
-                      ).select_from(t).where(*conditions)
+    read = [] if shape.feed else [generation_of(shape.vacancies).label("generation")]
+    count = sa.select(sa.func.count(), *read).select_from(t).where(*conditions)
     if sort is None:
         order = [(t.c.modified_at, False), (t.c.property_id, False)]  # a change feed: oldest first
     else:
@@ -435,7 +435,7 @@ def _property_sql(shape: Shape, sort: str | None, total_in_rows: bool,
     if total_in_rows:
         columns.append(page.c.total)
     if not shape.feed:
-        columns.append(GENERATION.label("generation"))
+        columns += read
     joined = (page.join(t, t.c.property_id == page.c.property_id)
               .outerjoin(council, council.c.id == t.c.local_authority_id))
     if addresses:
@@ -514,9 +514,10 @@ class CountCache:
     ``RegisterGeneration`` changes in the same transaction as any change to the register, so
     a number counted at one generation is exact for as long as the generation is the same,
     in every process; a search reads the generation in the same statement as its page and
-    counts again only when it moved (or the search is new here). A transaction that has
-    changed the register but not committed yet (its generation moves on commit) neither
-    reads nor keeps numbers.
+    counts again only when it moved (or the search is new here). A search for vacancies
+    reads the generation that moves with every change, any other the one that a change of
+    vacancies leaves alone. A transaction that has changed the register but not committed
+    yet (its generation moves on commit) neither reads nor keeps numbers.
     """
 
     def __init__(self, size: int = 4096):
@@ -524,17 +525,20 @@ class CountCache:
         self.enabled = True
         self.hits = self.misses = 0
         self._totals: OrderedDict[tuple, int] = OrderedDict()
-        self._generation: int | None = None  # the newest generation this process has read
+        # The newest generation this process has read, for searches for vacancies (True)
+        # and for the others (False).
+        self._generation: dict[bool, int] = {}
         self._lock = threading.Lock()
 
     @staticmethod
     def key(query: RegisterQuery, today: date, kind: str = "properties") -> tuple:
         """What a search's number of matching ``kind`` (properties or providers) depends on
-        (not its order, page or size)."""
-        return (kind, today, tuple(sorted(status.value for status in query.statuses)),
+        (not its order, page or size). ``key[1]`` tells which generation it is kept under."""
+        return (kind, query.vacancies_only, today,
+                tuple(sorted(status.value for status in query.statuses)),
                 tuple(sorted(set(query.terms))), tuple(sorted(set(query.districts))),
                 query.local_authority_id, query.category, query.age,
-                tuple(sorted(set(normalise(query.who_for).split()))), query.vacancies_only)
+                tuple(sorted(set(normalise(query.who_for).split()))))
 
     def _usable(self) -> bool:
         return self.enabled and not db.session.info.get(CHANGED)
@@ -544,7 +548,7 @@ class CountCache:
         if not self._usable():
             return None, None
         with self._lock:
-            generation = self._generation
+            generation = self._generation.get(key[1])
             total = self._totals.get((generation, key))
             if total is not None:
                 self._totals.move_to_end((generation, key))
@@ -556,7 +560,7 @@ class CountCache:
             return
         with self._lock:
             self.misses += 1
-            self._generation = generation
+            self._generation[key[1]] = generation
             self._totals[(generation, key)] = total
             while len(self._totals) > self.size:
                 self._totals.popitem(last=False)
@@ -564,7 +568,7 @@ class CountCache:
     def clear(self) -> None:
         with self._lock:
             self._totals.clear()
-            self._generation = None
+            self._generation.clear()
             self.hits = self.misses = 0
 
 
@@ -602,15 +606,15 @@ def search_providers(query: RegisterQuery, *, today: date | None = None,
     }[query.sort]
     # The number of providers is kept like a property search's (see ``_matching_properties``).
     key = COUNTS.key(query, today, "providers")
-    generation, known = COUNTS.latest(key)
+    latest, known = COUNTS.latest(key)
+    read = generation_of(query.vacancies_only).label("generation")
     rows = db.session.execute(
-        sa.select(p, matches.c.matching, GENERATION.label("generation"))
+        sa.select(p, matches.c.matching, read)
         .join(matches, matches.c.organisation_id == p.organisation_id)
         .order_by(*order).limit(query.size).offset((query.page - 1) * query.size),
         params).all()
-    total = _total(key, generation, known, rows, query,
-                   sa.select(sa.func.count(), GENERATION.label("generation"))
-                   .select_from(matches), params)
+    total = _total(key, latest, known, rows, query,
+                   sa.select(sa.func.count(), read).select_from(matches), params)
     by_provider: dict[int, list[RegisterProperty]] = {row[0].organisation_id: [] for row in rows}
     if with_properties and by_provider:
         for home in db.session.scalars(

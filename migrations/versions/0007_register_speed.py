@@ -1,10 +1,14 @@
-"""register search: a borough's page and count from one index; GiST trigram names
+"""register search: a borough's page and count from one index; GiST trigram names;
+a second register generation that a change of vacancies leaves alone
 
 Revision ID: 0007
 Revises: 0006
 Create Date: 2026-11-22 23:55:00
 
 """
+import secrets
+
+import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
@@ -39,9 +43,16 @@ def upgrade():
     op.create_index('ix_register_property_search', 'register_property', NEW_COLUMNS,
                     unique=False)
     _trigram_index('gist')
+    # Row 2 moves with every change to the register but a property's vacancies (row 1 with
+    # every change): the counts of searches that are not for vacancies are kept under it.
+    # (Migration 0005 may have made it already: it builds the register with today's code.)
+    op.execute(sa.text("INSERT INTO register_generation (id, generation) SELECT 2, :value "
+                       "WHERE NOT EXISTS (SELECT 1 FROM register_generation WHERE id = 2)")
+               .bindparams(value=secrets.randbits(62)))
 
 
 def downgrade():
+    op.execute("DELETE FROM register_generation WHERE id = 2")
     _trigram_index('gin')
     op.drop_index('ix_register_property_search', table_name='register_property')
     op.create_index('ix_register_property_search', 'register_property', OLD_COLUMNS,

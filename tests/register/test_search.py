@@ -249,6 +249,17 @@ def test_a_change_to_the_register_changes_the_next_count_at_once(register, args,
     assert total(**args, page="2") == before + change
 
 
+def test_a_vacancy_update_recounts_only_searches_for_vacancies(register):
+    assert total(age="17", size="1") == 3
+    assert total(vacancies="yes", size="1") == 1  # Quay Flat
+    lodge = db.session.scalar(sa.select(Property).where(Property.name == "Stone Lodge"))
+    set_vacancies(register["stepping"].provider, lodge, 1)
+    with statements() as run:
+        assert total(age="17", size="1") == 3
+    assert not [sql for sql in run if "count(" in sql]  # still the same number: not counted
+    assert total(vacancies="yes", size="1") == 2
+
+
 def test_a_transaction_sees_its_own_changes_before_it_commits(register):
     """Counts are kept by generation, which moves when the change commits: until then the
     transaction that made it counts afresh, and a change rolled back leaves the old count."""
