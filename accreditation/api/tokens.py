@@ -68,11 +68,19 @@ def user_for_token(token: str) -> User | None:
     # The token and its user in one query (every API request pays for this).
     record = db.session.scalar(sa.select(ApiToken).options(joinedload(ApiToken.user))
                                .where(ApiToken.token_hash == _hash(token)))
-    if record is None or record.revoked_at is not None or not record.user.is_active:
-        return None
-    if record.expires_at is not None and record.expires_at <= utcnow():
+    if record is None:
         return None
     now = utcnow()
+    refused = ("revoked" if record.revoked_at is not None else
+               "account deactivated" if not record.user.is_active else
+               "expired" if record.expires_at is not None and record.expires_at <= now else None)
+    if refused:
+        # A token that once worked is being replayed: kept in the audit trail (tokens nobody
+        # ever had are not: anyone can send noise).
+        audit.record("api_token.refused", subject=record,
+                     details={"user_id": record.user_id, "reason": refused})
+        db.session.commit()
+        return None
     if record.last_used_at is None or now - record.last_used_at >= LAST_USED_RESOLUTION:
         record.last_used_at = now
     return record.user

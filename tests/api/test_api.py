@@ -8,7 +8,9 @@ from jsonschema import Draft202012Validator
 
 from accreditation.api.openapi import document
 from accreditation.api.tokens import create_token, revoke_token
+from accreditation.audit import AuditEvent
 from accreditation.cases.models import Case
+from accreditation.database import utcnow
 from accreditation.extensions import db
 from accreditation.workflow import CaseStatus
 
@@ -66,6 +68,31 @@ def test_a_revoked_token_stops_working(client):
     assert client.get("/api/v1/cases", headers=headers).status_code == 200
     revoke_token(record.id)
     assert client.get("/api/v1/cases", headers=headers).status_code == 401
+    # The replay is kept in the audit trail; a token nobody ever had is not worth a row.
+    assert client.get("/api/v1/cases", headers={
+        "Authorization": "Bearer " + token[:-4] + "abcd"}).status_code == 401
+    [refused] = db.session.scalars(sa.select(AuditEvent).where(
+        AuditEvent.action == "api_token.refused")).all()
+    assert (refused.subject_id, refused.details["reason"]) == (str(record.id), "revoked")
+
+
+@pytest.mark.parametrize("problem", ["expired", "account deactivated"])
+def test_an_expired_token_or_one_of_a_deactivated_account_is_refused_and_audited(
+        client, problem):
+    user = UserFactory(inspector=True)
+    record, token = create_token(user, "tablet")
+    if problem == "expired":
+        record.expires_at = utcnow() - timedelta(seconds=1)
+    else:
+        user.is_active = False
+    db.session.commit()
+    response = client.get("/api/v1/inspector/inspections",
+                          headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401
+    assert response.headers["Content-Type"].startswith("application/problem+json")
+    [refused] = db.session.scalars(sa.select(AuditEvent).where(
+        AuditEvent.action == "api_token.refused")).all()
+    assert refused.details["reason"] == problem
 
 
 def test_a_provider_lists_only_its_own_cases(client, journey):
