@@ -97,6 +97,8 @@ def test_a_stolen_cookie_is_useless_after_sign_out(app):
     thief = app.test_client()
     thief.set_cookie("session", stolen)
     assert thief.get("/provider/").status_code == 302
+    [replayed] = events("auth.session_refused")
+    assert replayed.subject_id == str(user.id) and replayed.actor_id is None
 
 
 def test_a_commissioner_signs_a_colleague_out_everywhere(app, client):

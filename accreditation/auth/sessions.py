@@ -115,7 +115,13 @@ def expire_old_sessions() -> None:
     """``before_request``: end a session that has been idle or open too long (audited)."""
     if request.path.startswith("/api/") or "_user_id" not in session:
         return
-    if not current_user.is_authenticated:  # ended elsewhere: a new session generation
+    if not current_user.is_authenticated:
+        # A session that was ended (sign-out, a new password, a commissioner): whoever sends
+        # its cookie again is signed out, and the replay is kept in the audit trail.
+        user_id = str(session["_user_id"]).partition(".")[0]
+        audit.record("auth.session_refused", subject_type="user", subject_id=user_id,
+                     details={"reason": "session ended"})
+        db.session.commit()
         session.clear()
         return
     config, now = current_app.config, _now()

@@ -306,6 +306,7 @@ def upload_evidence(actor: User, organisation: Organisation, file_storage: FileS
         checked = inspect_upload(file_storage.stream, filename=file_storage.filename,
                                  max_bytes=config["EVIDENCE_MAX_BYTES"])
     except UploadRejected as error:  # keep its kind (a file too large is a 413)
+        _record_refused_file(actor, organisation, error)
         raise type(error)(error.message, field="file") from None
     with checked:
         if purpose is EvidencePurpose.PHOTO and not checked.is_image:
@@ -315,6 +316,7 @@ def upload_evidence(actor: User, organisation: Organisation, file_storage: FileS
             try:
                 photo = clean_image(checked)
             except UploadRejected as error:
+                _record_refused_file(actor, organisation, error)
                 raise UploadRejected(error.message, field="file") from None
             objects = [_Object(key, photo.data, photo.content_type, photo.size, photo.sha256),
                        _Object(f"{key}-preview", photo.preview, photo.preview_content_type,
@@ -375,6 +377,16 @@ def _ensure_can_replace(actor: User, old: Evidence) -> None:
     if not old.is_current:
         raise Conflict(f"{old.display_filename} has already been replaced by a newer version. "
                        "Nothing was saved: reload the page and try again.")
+
+
+def _record_refused_file(actor: User, organisation: Organisation,
+                         error: UploadRejected) -> None:
+    """A file the content checks refused (its type, active content, a zip bomb, its size...):
+    kept in the audit trail with the reason; nothing of the file is kept."""
+    db.session.rollback()
+    audit.record("evidence.upload_refused", actor=actor, subject=organisation,
+                 details={"reason": error.message})
+    db.session.commit()
 
 
 def _check_quota(organisation: Organisation, size: int) -> None:

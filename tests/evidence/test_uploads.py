@@ -218,6 +218,11 @@ def test_refused_files_get_the_specific_message_and_nothing_is_stored(
     assert f'<a href="#file">{message}</a>' in response.text.replace("&#39;", "'")
     assert "Error: Evidence files" in response.text  # the page title says so too
     assert rows() == [] and stored_files(app_storage) == []
+    # The attempt is in the audit trail, with the reason and nothing of the file.
+    [refused] = db.session.scalars(sa.select(AuditEvent).where(
+        AuditEvent.action == "evidence.upload_refused")).all()
+    assert refused.actor_id == provider.id and refused.details["reason"].startswith(message)
+    assert filename not in str(refused.details)
 
 
 def test_a_missing_file_or_purpose_is_asked_for(client, provider):
