@@ -261,3 +261,14 @@ def test_a_code_is_accepted_only_near_now_and_only_after_the_last_one_used(drift
 def test_anything_typed_that_is_not_six_digits_is_never_a_code(text):
     if not re.fullmatch(r"\s*([0-9]\s*){6}", text):
         assert mfa.matching_step(TEST_TOTP_SECRET, text, used_up_to=None) is None
+
+
+def test_a_social_worker_may_choose_to_use_an_authenticator_app(app, client):
+    user = UserFactory(social_worker=True)
+    client.sign_in(user)
+    assert "You can make your account safer" in client.get("/account").text
+    client.set_up_authenticator("/account/authenticator")
+    # From now on the password alone is not enough.
+    again = app.test_client()
+    assert password_step(again, user).location == "/sign-in/code"
+    assert again.submit("/sign-in/code", {"code": authenticator_code(user.email)}).location == "/"
