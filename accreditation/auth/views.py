@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -48,26 +49,34 @@ def _client() -> str:
     return request.remote_addr or "unknown"
 
 
+def _check_credentials(form, check: Callable[[], object]) -> tuple[object, int | None]:
+    """Run ``check`` (a password or code check) for a submitted, valid form.
+
+    Returns what it returned and None when it succeeded; otherwise None and the status of the
+    form shown again: 200 not yet sent, 400 with the reason on the form, 429 while throttled.
+    """
+    if not form.validate_on_submit():
+        return None, 400 if form.is_submitted() else 200
+    try:
+        return check(), None
+    except TooManyAttempts as error:
+        form.form_errors.append(error.message)
+        return None, 429
+    except ValidationFailed as error:
+        show_error(form, error)
+        return None, 400
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
 @public
 def sign_in():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = SignInForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            user = operations.authenticate(form.email.data, form.password.data, client=_client())
-        except TooManyAttempts as error:
-            form.form_errors.append(error.message)
-            status = 429
-        except ValidationFailed as error:
-            show_error(form, error)
-            status = 400
-        else:
-            return redirect(sessions.begin(user, _safe_next(request.args.get("next"))))
-    elif form.is_submitted():
-        status = 400
+    user, status = _check_credentials(form, lambda: operations.authenticate(
+        form.email.data, form.password.data, client=_client()))
+    if status is None:
+        return redirect(sessions.begin(user, _safe_next(request.args.get("next"))))
     return render_template("auth/sign_in.html", form=form), status
 
 
@@ -89,20 +98,10 @@ def second_factor():
     if user is None or not user.has_authenticator:
         return redirect(url_for("main.home" if current_user.is_authenticated else "auth.sign_in"))
     form = SecondFactorForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            operations.verify_second_factor(user, form.code.data, client=_client())
-        except TooManyAttempts as error:
-            form.form_errors.append(error.message)
-            status = 429
-        except ValidationFailed as error:
-            show_error(form, error)
-            status = 400
-        else:
-            return redirect(sessions.finish(user))
-    elif form.is_submitted():
-        status = 400
+    _, status = _check_credentials(form, lambda: operations.verify_second_factor(
+        user, form.code.data, client=_client()))
+    if status is None:
+        return redirect(sessions.finish(user))
     return render_template("auth/second_factor.html", form=form, user=user,
                            demo_code=_demo_code(user)), status
 
@@ -197,23 +196,12 @@ def confirm_identity():
     form = ConfirmIdentityForm()
     if not user.has_authenticator:
         del form.code
-    status = 200
-    if form.validate_on_submit():
-        try:
-            operations.confirm_identity(
-                user, password=form.password.data,
-                code=form.code.data if user.has_authenticator else None, client=_client())
-        except TooManyAttempts as error:
-            form.form_errors.append(error.message)
-            status = 429
-        except ValidationFailed as error:
-            show_error(form, error)
-            status = 400
-        else:
-            sessions.note_confirmed()
-            return redirect(_safe_next(request.args.get("next")) or url_for("auth.account"))
-    elif form.is_submitted():
-        status = 400
+    _, status = _check_credentials(form, lambda: operations.confirm_identity(
+        user, password=form.password.data,
+        code=form.code.data if user.has_authenticator else None, client=_client()))
+    if status is None:
+        sessions.note_confirmed()
+        return redirect(_safe_next(request.args.get("next")) or url_for("auth.account"))
     return render_template("auth/confirm_identity.html", form=form), status
 
 
