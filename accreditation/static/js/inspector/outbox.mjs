@@ -6,7 +6,7 @@ import * as store from "./store.mjs";
 const BATCH = 200;
 const listeners = new Set();
 let running = null;
-let again = false;
+let queued = null;
 let signInNeeded = false;
 
 export class SignInNeeded extends Error {}
@@ -178,9 +178,7 @@ async function sendPhotos() {
 }
 
 async function run() {
-  do {
-    again = false;
-    if (!navigator.onLine) break;
+  if (navigator.onLine) {
     try {
       await sendAnswers();
       await sendPhotos();
@@ -189,20 +187,22 @@ async function run() {
     } catch (error) {
       if (error instanceof SignInNeeded) signInNeeded = true;
       else console.warn("Sending saved answers failed; they stay on this tablet", error);
-      break;
     }
-  } while (again);
+  }
   return announce();
 }
 
-// Sends everything waiting; a call while a send is running asks for one more round after it.
+// Sends everything waiting. A call while a round is running (the connection came back while
+// the last round was failing, say) gets one whole round of its own after it; calls made
+// meanwhile share that round.
 export function sync() {
-  if (running) {
-    again = true;
+  if (!running) {
+    running = run().finally(() => { running = null; });
     return running;
   }
-  running = run().finally(() => { running = null; });
-  return running;
+  const next = () => { queued = null; return sync(); };
+  queued ||= running.then(next, next);
+  return queued;
 }
 
 // Sends every answer and photo this tablet ever recorded again, under the same ids: the server
