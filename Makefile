@@ -4,6 +4,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 DEV_ENV := ACCREDITATION_ENV=development
+# Test processes: one per core (at most four); TEST_WORKERS=0 runs the suite in this process.
+TEST_WORKERS ?= auto
 
 .PHONY: demo test install assets lint bench ci clean
 
@@ -16,7 +18,7 @@ demo: install assets
 
 ## The whole test suite, on SQLite and on a throwaway PostgreSQL.
 test: install assets
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --maxprocesses=4
 
 install: $(VENV)/.installed
 
