@@ -13,12 +13,14 @@ Targets: endpoint p95 at most 2x raw SQL p95 and under 50 ms on PostgreSQL; sear
 at least 0.3x the token-checked trivial endpoint's. Prints what it measured; the LAST line is
 one JSON object with every figure.
 
-Searches keep their number of matches per process under the register's generation
-(``search.COUNTS``). The endpoint-against-raw-SQL timings switch that off, so both count
-every time. The throughput test leaves it on and draws its searches at random (seeded) from
-what social workers search for (``random_searches``), each drawn search sent once by
-whichever client is free, so it repeats only as often as real searches would; it reports the
-share of searches whose count was reused (``count_cache_hit_rate``). Optionally the register
+Searches keep their number of matches, and the pages they read, per process under the
+register's generation (``search.SEARCHES``). The endpoint-against-raw-SQL timings switch that
+off, so both count and read every time. The throughput test leaves it on and draws its
+searches at random (seeded) from what social workers search for (``random_searches``), each
+drawn search sent once by whichever client is free, so it repeats only as often as real
+searches would; it reports the share of searches answered with a page read before
+(``page_cache_hit_rate``) and, of the others, the share whose count was reused
+(``count_cache_hit_rate``). Optionally the register
 changes while it runs (``--changes-per-minute``: each change gives the register a new
 generation, as a change to a provider or property would; a vacancy update moves only the
 generation of searches for vacancies). Hello and search run in alternating rounds (machine
@@ -110,17 +112,18 @@ def bench_app(database_url: str | None = None):
     def hello_api():
         return {"hello": "world"}
 
-    if os.environ.get("REGISTER_BENCH_COUNT_CACHE") == "off":  # to compare without it
-        from accreditation.register.search import COUNTS
+    if os.environ.get("REGISTER_BENCH_SEARCH_CACHE") == "off":  # to compare without it
+        from accreditation.register.search import SEARCHES
 
-        COUNTS.enabled = False
+        SEARCHES.enabled = False
 
-    @app.route("/bench/count-cache")
+    @app.route("/bench/search-cache")
     @public
-    def count_cache():  # this worker's figures
-        from accreditation.register.search import COUNTS
+    def search_cache():  # this worker's figures
+        from accreditation.register.search import SEARCHES
 
-        return {"pid": os.getpid(), "hits": COUNTS.hits, "misses": COUNTS.misses}
+        return {"pid": os.getpid(), "hits": SEARCHES.hits, "misses": SEARCHES.misses,
+                "page_hits": SEARCHES.page_hits}
 
     return app
 
@@ -316,9 +319,9 @@ def measure_backend(name: str, url: str, providers: int, properties: int,
 
     mix = query_mix(made["names"])
     client = app.test_client()
-    from accreditation.register.search import COUNTS
+    from accreditation.register.search import SEARCHES
 
-    COUNTS.enabled = False  # like for like with the raw SQL: every search counts
+    SEARCHES.enabled = False  # like for like with the raw SQL: every search counts
     headers = {"Authorization": f"Bearer {token}"}
     from accreditation import clock
 
@@ -364,7 +367,7 @@ def measure_backend(name: str, url: str, providers: int, properties: int,
                 raw_connection.close()
             db.session.remove()
             db.engine.dispose()
-    COUNTS.enabled = True
+    SEARCHES.enabled = True
     result = {
         "providers": made["providers"], "properties": made["properties"],
         "load_seconds": round(load_seconds, 2), "index_seconds": round(index_seconds, 2),
@@ -424,12 +427,12 @@ def _hammer(port: int, paths, headers: dict, clients: int, seconds: float) -> fl
     return sum(counts) / (time.perf_counter() - started)
 
 
-def _count_cache(port: int, workers: int) -> dict[int, dict]:
-    """Every worker's count-cache figures (a request reaches whichever worker is free)."""
+def _search_cache(port: int, workers: int) -> dict[int, dict]:
+    """Every worker's search-cache figures (a request reaches whichever worker is free)."""
     seen: dict[int, dict] = {}
     for _ in range(200):
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-        connection.request("GET", "/bench/count-cache", headers={"Connection": "close"})
+        connection.request("GET", "/bench/search-cache", headers={"Connection": "close"})
         figures = json.loads(connection.getresponse().read())
         connection.close()
         seen[figures["pid"]] = figures
@@ -460,11 +463,11 @@ def _change_register(url: str, per_minute: float, stop: threading.Event) -> list
 
 def measure_throughput(url: str, token: str, names: list[str], workers: int, clients: int,
                        seconds: float, rounds: int, changes_per_minute: float,
-                       count_cache: bool = True) -> dict:
+                       search_cache: bool = True) -> dict:
     port = _free_port()
     env = {**os.environ, "ACCREDITATION_DATABASE_URL": url, "ACCREDITATION_ENV": "testing",
            "ACCREDITATION_SECRET_KEY": SECRET,
-           "REGISTER_BENCH_COUNT_CACHE": "on" if count_cache else "off"}
+           "REGISTER_BENCH_SEARCH_CACHE": "on" if search_cache else "off"}
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
     process = subprocess.Popen(  # noqa: S603 (our own gunicorn, fixed arguments)
         [gunicorn, "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--log-level",
@@ -493,7 +496,7 @@ def measure_throughput(url: str, token: str, names: list[str], workers: int, cli
         _hammer(port, paths, headers, clients, 1.0)
         hello = _hammer(port, "/bench/hello", {}, clients, seconds)
         load_before = os.getloadavg()[0]
-        before = _count_cache(port, workers)
+        before = _search_cache(port, workers)
         changes = _change_register(url, changes_per_minute, stop)
         hello_api, search = [], []
         for _ in range(rounds):  # alternating, so noise on the machine hits both alike
@@ -501,7 +504,7 @@ def measure_throughput(url: str, token: str, names: list[str], workers: int, cli
             search.append(_hammer(port, paths, headers, clients, seconds))
         stop.set()
         load_after = os.getloadavg()[0]
-        after = _count_cache(port, workers)
+        after = _search_cache(port, workers)
     finally:
         stop.set()
         process.send_signal(signal.SIGTERM)
@@ -512,6 +515,8 @@ def measure_throughput(url: str, token: str, names: list[str], workers: int, cli
     hits = sum(after[pid]["hits"] - before.get(pid, {"hits": 0})["hits"] for pid in after)
     misses = sum(after[pid]["misses"] - before.get(pid, {"misses": 0})["misses"]
                  for pid in after)
+    page_hits = sum(after[pid]["page_hits"] - before.get(pid, {"page_hits": 0})["page_hits"]
+                    for pid in after)
     ratios = [found / trivial for found, trivial in zip(search, hello_api, strict=True)]
     return {"workers": workers, "clients": clients, "seconds": seconds, "rounds": rounds,
             "hello_rps": round(hello, 1),
@@ -524,9 +529,10 @@ def measure_throughput(url: str, token: str, names: list[str], workers: int, cli
             # The target compares like with like: both behind the same bearer-token check.
             "throughput_ratio": round(statistics.median(ratios), 3),
             "throughput_ratio_vs_public_hello": round(statistics.median(search) / hello, 3),
+            "page_cache_hit_rate": round(page_hits / max(page_hits + hits + misses, 1), 3),
             "count_cache_hit_rate": round(hits / max(hits + misses, 1), 3),
-            "count_cache_workers_seen": f"{len(after)} of {workers}",
-            "count_cache": count_cache,
+            "search_cache_workers_seen": f"{len(after)} of {workers}",
+            "search_cache": search_cache,
             "register_changes": changes[0], "changes_per_minute": changes_per_minute,
             # The machine's load (1-minute average) as the rounds began and ended.
             "load_average": [round(load_before, 2), round(load_after, 2)]}
@@ -542,8 +548,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--changes-per-minute", type=float, default=0.0)
-    parser.add_argument("--no-count-cache", action="store_true",
-                        help="searches count every time (to compare)")
+    parser.add_argument("--no-search-cache", action="store_true",
+                        help="searches count and read every time (to compare)")
     options = parser.parse_args()
 
     results: dict = {"benchmark": "register_search"}
@@ -579,7 +585,7 @@ def main() -> None:
             throughput = measure_throughput(throughput_url, throughput_token, names,
                                             options.workers, options.clients, options.seconds,
                                             options.rounds, options.changes_per_minute,
-                                            not options.no_count_cache)
+                                            not options.no_search_cache)
             throughput["database"] = backend
             print(f"[gunicorn/{backend}] {options.workers} workers, {options.clients} clients: "
                   f"hello with a bearer token {throughput['hello_api_rps']} req/s, search "
@@ -587,8 +593,9 @@ def main() -> None:
                   f"{throughput['throughput_ratio']}; public hello (no token) "
                   f"{throughput['hello_rps']} req/s, ratio "
                   f"{throughput['throughput_ratio_vs_public_hello']}; ratio per round "
-                  f"{throughput['throughput_ratio_rounds']}; counts reused for "
-                  f"{throughput['count_cache_hit_rate']:.0%} of searches "
+                  f"{throughput['throughput_ratio_rounds']}; pages read before for "
+                  f"{throughput['page_cache_hit_rate']:.0%} of searches, counts reused for "
+                  f"{throughput['count_cache_hit_rate']:.0%} of the others "
                   f"({throughput['register_changes']} register changes meanwhile)")
             results["throughput"] = throughput
             results["throughput_ratio"] = throughput["throughput_ratio"]

@@ -48,12 +48,13 @@ class _Lookup:
 def _property_json(row, today: date, council_name: str | None, ons_code: str | None,
                    address: dict | None) -> dict:
     status = effective_status(row.status, row.expires_on, today)
+    on_register = status.on_register
     return {
         "id": row.property_id, "provider_id": row.organisation_id,
         "provider_name": row.provider_name, "name": row.name, "status": status.value,
-        "on_register": status.on_register, "town": row.town,
+        "on_register": on_register, "town": row.town,
         "postcode_district": row.postcode_district,
-        "address": address if status.on_register else None,
+        "address": address if on_register else None,
         "local_authority": {"id": row.local_authority_id, "name": council_name,
                             "ons_code": ons_code},
         "category": row.category.value, "bed_spaces": row.bed_spaces, "age_min": row.age_min,

@@ -34,7 +34,15 @@ from ..errors import ValidationFailed
 from ..extensions import db
 from ..forms import whole_number
 from ..providers.models import AccommodationCategory, Property
-from .index import CHANGED, FTS_TABLE, RegisterProperty, RegisterProvider, generation_of, normalise
+from .index import (
+    CHANGED,
+    FTS_TABLE,
+    RegisterProperty,
+    RegisterProvider,
+    RegisterTally,
+    generation_of,
+    normalise,
+)
 from .status import ON_REGISTER, RegisterStatus
 
 MIN_AGE, MAX_AGE = 16, 25
@@ -253,6 +261,14 @@ def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
+def _core():
+    """The session's connection, for statements that read plain rows (no ORM objects): in
+    the session's transaction (changes not yet sent flushed first, as the session would),
+    without the ORM's work on every row."""
+    db.session.flush()
+    return db.session.connection()
+
+
 class Shape(NamedTuple):
     """What a search's SQL depends on (its values are parameters: ``_parameters``)."""
 
@@ -316,6 +332,19 @@ def _full_text(dialect: str):
     return RegisterProperty.property_id.in_(matching)
 
 
+def _filters(shape: Shape, t) -> list:
+    """SQL: the filters a broad search and the tally share, over ``t`` (``RegisterProperty``
+    or ``RegisterTally``); vacancies are each table's own."""
+    filters = []
+    if shape.category:
+        filters.append(t.category == sa.bindparam("category"))
+    if shape.age:
+        filters += [t.age_min <= sa.bindparam("age"), t.age_max >= sa.bindparam("age")]
+    for number in range(shape.who_for):
+        filters.append(t.who_for_key.contains(sa.bindparam(f"who_for_{number}")))
+    return filters
+
+
 def _conditions(shape: Shape) -> list:
     t = RegisterProperty
     conditions = []
@@ -332,15 +361,34 @@ def _conditions(shape: Shape) -> list:
         conditions.append(t.postcode_district == sa.bindparam(f"district_{number}"))
     if shape.council:
         conditions.append(t.local_authority_id == sa.bindparam("local_authority_id"))
-    if shape.category:
-        conditions.append(t.category == sa.bindparam("category"))
-    if shape.age:
-        conditions += [t.age_min <= sa.bindparam("age"), t.age_max >= sa.bindparam("age")]
-    for number in range(shape.who_for):
-        conditions.append(t.who_for_key.contains(sa.bindparam(f"who_for_{number}")))
+    conditions += _filters(shape, t)
     if shape.vacancies:
         conditions.append(t.vacancies > 0)
     return conditions
+
+
+def _is_broad(shape: Shape) -> bool:
+    """A search of the whole register (no words, district or local authority)."""
+    return not (shape.feed or shape.terms or shape.districts or shape.council)
+
+
+def _tally_count(shape: Shape):
+    """SQL: the number of matches of a broad search, from ``RegisterTally``: the properties
+    of the groups that pass its filters, less those of them past their expiry date but not
+    yet expired by the daily ``tick`` (almost always none; read from an index)."""
+    tally, t = RegisterTally, RegisterProperty
+    statuses = sa.bindparam("statuses", expanding=True)
+    grouped = [tally.status.in_(statuses), *_filters(shape, tally)]
+    if shape.vacancies:
+        grouped.append(tally.has_vacancies.is_(True))
+    lapsed = [t.status.in_(statuses),
+              sa.or_(t.expires_on < sa.bindparam("today"), t.expires_on.is_(None)),
+              *_filters(shape, t)]
+    if shape.vacancies:
+        lapsed.append(t.vacancies > 0)
+    return (sa.select(sa.func.coalesce(sa.func.sum(tally.properties), 0)).where(*grouped)
+            .scalar_subquery()
+            - sa.select(sa.func.count()).select_from(t).where(*lapsed).scalar_subquery())
 
 
 def _relevance(shape: Shape):
@@ -403,7 +451,10 @@ def _property_sql(shape: Shape, sort: str | None, total_in_rows: bool,
     t = RegisterProperty.__table__
     conditions = _conditions(shape)
     read = [] if shape.feed else [generation_of(shape.vacancies).label("generation")]
-    count = sa.select(sa.func.count(), *read).select_from(t).where(*conditions)
+    if _is_broad(shape):
+        count = sa.select(_tally_count(shape).label("count"), *read)
+    else:
+        count = sa.select(sa.func.count(), *read).select_from(t).where(*conditions)
     if sort is None:
         order = [(t.c.modified_at, False), (t.c.property_id, False)]  # a change feed: oldest first
     else:
@@ -435,7 +486,7 @@ def _property_sql(shape: Shape, sort: str | None, total_in_rows: bool,
     if total_in_rows:
         columns.append(page.c.total)
     if not shape.feed:
-        columns += read
+        columns += [*read, generation_of(True).label("page_generation")]
     joined = (page.join(t, t.c.property_id == page.c.property_id)
               .outerjoin(council, council.c.id == t.c.local_authority_id))
     if addresses:
@@ -476,23 +527,34 @@ def _property_changes(query: RegisterQuery, today: date, addresses: bool) -> tup
 
 def _matching_properties(query: RegisterQuery, today: date, addresses: bool
                          ) -> tuple[int, list]:
-    """The page of a search and its number of matches, counted only when the register
-    changed since this process last counted the same search (``COUNTS``)."""
-    key = COUNTS.key(query, today)
-    generation, known = COUNTS.latest(key)
+    """The page of a search and its number of matches. A page read before is given again
+    while the register is unchanged since (one look at its generation); otherwise the number
+    is counted only when the register changed since this process last counted the same
+    search (``SEARCHES``)."""
+    key = SEARCHES.key(query, today)
+    page_key = (key, query.sort, query.page, query.size, addresses)
+    kept = SEARCHES.kept_page(page_key)
+    if kept is not None and _core().scalar(sa.select(generation_of(True))) == kept[0]:
+        SEARCHES.page_hits += 1
+        return kept[1], kept[2]
+    generation, known = SEARCHES.latest(key)
     sql = property_statements(query, today, addresses=addresses, counted=known is not None)
-    items = list(db.session.execute(sql.rows, sql.params))
+    items = list(_core().execute(sql.rows, sql.params))
     if sql.total_in_rows and items:
-        COUNTS.keep(items[0].generation, key, items[0].total)
-        return items[0].total, items
-    return _total(key, generation, known, items, query, sql.count, sql.params), items
+        total = items[0].total
+        SEARCHES.keep(items[0].generation, key, total)
+    else:
+        total = _total(key, generation, known, items, query, sql.count, sql.params)
+    if items:
+        SEARCHES.keep_page(items[0].page_generation, page_key, total, items)
+    return total, items
 
 
 def _total(key: tuple, generation: int | None, known: int | None, items: list,
            query: RegisterQuery, count: sa.Select, params: dict) -> int:
     """The number of matches of a search whose page ``items`` (rows carrying the register's
     ``generation``) were just read: told by the page itself when it is the last one, else
-    the number kept in ``COUNTS`` if it was counted at that generation, else counted now
+    the number kept in ``SEARCHES`` if it was counted at that generation, else counted now
     (``count`` also reads the generation) and kept."""
     read = items[0].generation if items else None
     if not items and query.page == 1:
@@ -500,31 +562,35 @@ def _total(key: tuple, generation: int | None, known: int | None, items: list,
     elif items and len(items) < query.size:
         total = (query.page - 1) * query.size + len(items)  # the last page: nothing to count
     elif known is not None and read == generation:
-        COUNTS.hits += 1  # counted before, at the generation these rows were read at
+        SEARCHES.hits += 1  # counted before, at the generation these rows were read at
         return known
     else:
         total, read = db.session.execute(count, params).one()
-    COUNTS.keep(read, key, total)
+    SEARCHES.keep(read, key, total)
     return total
 
 
-class CountCache:
-    """How many properties match a search, kept per process under the register's generation.
+class SearchCache:
+    """Numbers of matches and pages of results of searches, kept per process under the
+    register's generation.
 
     ``RegisterGeneration`` changes in the same transaction as any change to the register, so
-    a number counted at one generation is exact for as long as the generation is the same,
-    in every process; a search reads the generation in the same statement as its page and
-    counts again only when it moved (or the search is new here). A search for vacancies
-    reads the generation that moves with every change, any other the one that a change of
-    vacancies leaves alone. A transaction that has changed the register but not committed
-    yet (its generation moves on commit) neither reads nor keeps numbers.
+    what was read at one generation is exact for as long as the generation is the same, in
+    every process; a search reads the generation in the same statement as its page, and a
+    kept page or number is used only while the generation is unchanged. A number of matches
+    is kept under the generation its search depends on: a search for vacancies under the one
+    that moves with every change, any other under the one that a change of vacancies leaves
+    alone. A page shows vacancies, so it is kept under the one that moves with every change.
+    A transaction that has changed the register but not committed yet (its generation moves
+    on commit) neither reads nor keeps anything.
     """
 
-    def __init__(self, size: int = 4096):
-        self.size = size
+    def __init__(self, counts: int = 4096, pages: int = 512):
+        self.sizes = {"counts": counts, "pages": pages}
         self.enabled = True
-        self.hits = self.misses = 0
+        self.hits = self.misses = self.page_hits = 0
         self._totals: OrderedDict[tuple, int] = OrderedDict()
+        self._pages: OrderedDict[tuple, tuple[int, int, list]] = OrderedDict()
         # The newest generation this process has read, for searches for vacancies (True)
         # and for the others (False).
         self._generation: dict[bool, int] = {}
@@ -561,18 +627,40 @@ class CountCache:
         with self._lock:
             self.misses += 1
             self._generation[key[1]] = generation
-            self._totals[(generation, key)] = total
-            while len(self._totals) > self.size:
-                self._totals.popitem(last=False)
+            self._keep(self._totals, (generation, key), total, self.sizes["counts"])
+
+    def kept_page(self, key: tuple) -> tuple[int, int, list] | None:
+        """The generation, number of matches and rows of the page kept for ``key``."""
+        if not self._usable():
+            return None
+        with self._lock:
+            kept = self._pages.get(key)
+            if kept is not None:
+                self._pages.move_to_end(key)
+        return kept
+
+    def keep_page(self, generation: int | None, key: tuple, total: int, rows: list) -> None:
+        """Keep a page just read (its rows are immutable) at the ``generation`` they carry."""
+        if generation is not None and self._usable():
+            with self._lock:
+                self._keep(self._pages, key, (generation, total, rows), self.sizes["pages"])
+
+    @staticmethod
+    def _keep(kept: OrderedDict, key: tuple, value, size: int) -> None:
+        kept[key] = value
+        kept.move_to_end(key)
+        while len(kept) > size:
+            kept.popitem(last=False)
 
     def clear(self) -> None:
         with self._lock:
             self._totals.clear()
+            self._pages.clear()
             self._generation.clear()
-            self.hits = self.misses = 0
+            self.hits = self.misses = self.page_hits = 0
 
 
-COUNTS = CountCache()
+SEARCHES = SearchCache()
 
 
 @dataclass
@@ -605,8 +693,8 @@ def search_providers(query: RegisterQuery, *, today: date | None = None,
         "expiry": [p.expires_on, p.name_key, p.organisation_id],
     }[query.sort]
     # The number of providers is kept like a property search's (see ``_matching_properties``).
-    key = COUNTS.key(query, today, "providers")
-    latest, known = COUNTS.latest(key)
+    key = SEARCHES.key(query, today, "providers")
+    latest, known = SEARCHES.latest(key)
     read = generation_of(query.vacancies_only).label("generation")
     rows = db.session.execute(
         sa.select(p, matches.c.matching, read)

@@ -12,7 +12,7 @@ from accreditation.extensions import db
 from accreditation.providers.models import AccommodationCategory, Property
 from accreditation.register.index import RegisterProperty, RegisterProvider, normalise
 from accreditation.register.search import (
-    COUNTS,
+    SEARCHES,
     InvalidQuery,
     parse_query,
     search_properties,
@@ -215,11 +215,11 @@ def test_a_search_is_not_counted_again_while_the_register_is_unchanged(register,
 
 
 def test_a_page_that_is_not_full_is_the_last_and_needs_no_count(register):
-    COUNTS.clear()
+    SEARCHES.clear()
     with statements() as run:
         assert total(age="17", size="1", page="2") == total(age="17") == 3
     assert len([sql for sql in run if "count(" in sql]) == 1  # the full first page only
-    assert COUNTS.hits == 0
+    assert SEARCHES.hits == 0
 
 
 def test_provider_counts_are_kept_until_the_register_changes(register):
