@@ -16,7 +16,7 @@ import tempfile
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from . import office_checks, pdf_checks
+from . import background, office_checks, pdf_checks
 from .errors import (
     ALLOWED_TYPES_MESSAGE,
     EMPTY_MESSAGE,
@@ -207,13 +207,21 @@ class ReceivedFile:
 
     def check(self) -> CheckedFile:
         """Hash the upload and run the remaining checks; the ``CheckedFile`` shares the
-        stream (closing either closes both)."""
+        stream (closing either closes both). A PDF on disk is hashed in another thread while
+        its content is checked here (both read it through their own memory map)."""
         self.stream.seek(0)
-        sha256 = _sha256(self.stream, on_disk=self.on_disk)
-        self.stream.seek(0)
-        if self.kind == "pdf":
-            pdf_checks.check_pdf(self.stream)
+        if self.kind == "pdf" and self.on_disk:
+            hashing = background.submit(_sha256, self.stream, on_disk=True)
+            try:
+                pdf_checks.check_pdf(self.stream)
+            finally:
+                sha256 = hashing.result()
+        else:
+            sha256 = _sha256(self.stream, on_disk=self.on_disk)
             self.stream.seek(0)
+            if self.kind == "pdf":
+                pdf_checks.check_pdf(self.stream)
+        self.stream.seek(0)
         file_kind = KINDS[self.kind]
         return CheckedFile(
             stream=self.stream, size=self.size, sha256=sha256,
