@@ -32,7 +32,7 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
     app.config["TESTING"] = app.config["ENV_NAME"] == "testing" or app.config.get("TESTING", False)
-    settings.check(app.config)
+    settings.check(app.config, app.instance_path)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     app.jinja_loader = ChoiceLoader([

@@ -99,12 +99,17 @@ def from_environment(instance_path: str) -> dict:
         "REMEMBER_COOKIE_DURATION": 0,
         "WTF_CSRF_TIME_LIMIT": 3600,
         "MAX_CONTENT_LENGTH": _env_int("MAX_CONTENT_LENGTH", 25 * 1024 * 1024),
+        # Register search pages shared by the app's processes on this machine (``check``
+        # fills in the default).
+        "REGISTER_CACHE_PATH": _env("REGISTER_CACHE_PATH"),
     }
 
 
-def check(config: dict) -> None:
+def check(config: dict, instance_path: str) -> None:
     """Refuse settings that are unsafe outside development and testing; fill in the rest."""
     environment = config["ENV_NAME"]
+    if not config.get("REGISTER_CACHE_PATH") and environment != "testing":
+        config["REGISTER_CACHE_PATH"] = str(Path(instance_path) / "register-cache")
     # Outside development the service is served over HTTPS only, and the session cookie is
     # bound to this host and path (a "__Host-" cookie cannot be set by a sibling domain).
     production = environment == "production"

@@ -19,9 +19,10 @@ off, so both count and read every time. The throughput test leaves it on and dra
 searches at random (seeded) from what social workers search for (``random_searches``), each
 drawn search sent once by whichever client is free, so it repeats only as often as real
 searches would; it reports the share of searches answered with a page read before
-(``page_cache_hit_rate``) and, of the others, the share whose count was reused
-(``count_cache_hit_rate``). Optionally the register
-changes while it runs (``--changes-per-minute``: each change gives the register a new
+(``page_cache_hit_rate``; by another worker: ``shared_page_hit_rate``, through the pages the
+workers share on disk, ``REGISTER_CACHE_PATH``, as in production) and, of the others, the
+share whose count was reused (``count_cache_hit_rate``). Optionally the register changes
+while it runs (``--changes-per-minute``: each change gives the register a new
 generation, as a change to a provider or property would; a vacancy update moves only the
 generation of searches for vacancies). Hello and search run in alternating rounds (machine
 noise hits both alike) and the ratio reported is the median of the rounds' ratios.
@@ -123,7 +124,8 @@ def bench_app(database_url: str | None = None):
         from accreditation.register.search import SEARCHES
 
         return {"pid": os.getpid(), "hits": SEARCHES.hits, "misses": SEARCHES.misses,
-                "page_hits": SEARCHES.page_hits}
+                "page_hits": SEARCHES.page_hits + SEARCHES.shared_page_hits,
+                "shared_page_hits": SEARCHES.shared_page_hits}
 
     return app
 
@@ -465,8 +467,10 @@ def measure_throughput(url: str, token: str, names: list[str], workers: int, cli
                        seconds: float, rounds: int, changes_per_minute: float,
                        search_cache: bool = True) -> dict:
     port = _free_port()
+    shared_pages = tempfile.TemporaryDirectory()  # the workers' shared pages, as in production
     env = {**os.environ, "ACCREDITATION_DATABASE_URL": url, "ACCREDITATION_ENV": "testing",
            "ACCREDITATION_SECRET_KEY": SECRET,
+           "ACCREDITATION_REGISTER_CACHE_PATH": shared_pages.name,
            "REGISTER_BENCH_SEARCH_CACHE": "on" if search_cache else "off"}
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
     process = subprocess.Popen(  # noqa: S603 (our own gunicorn, fixed arguments)
@@ -512,11 +516,15 @@ def measure_throughput(url: str, token: str, names: list[str], workers: int, cli
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
+        shared_pages.cleanup()
     hits = sum(after[pid]["hits"] - before.get(pid, {"hits": 0})["hits"] for pid in after)
     misses = sum(after[pid]["misses"] - before.get(pid, {"misses": 0})["misses"]
                  for pid in after)
     page_hits = sum(after[pid]["page_hits"] - before.get(pid, {"page_hits": 0})["page_hits"]
                     for pid in after)
+    shared_hits = sum(after[pid]["shared_page_hits"]
+                      - before.get(pid, {"shared_page_hits": 0})["shared_page_hits"]
+                      for pid in after)
     ratios = [found / trivial for found, trivial in zip(search, hello_api, strict=True)]
     return {"workers": workers, "clients": clients, "seconds": seconds, "rounds": rounds,
             "hello_rps": round(hello, 1),
@@ -530,6 +538,7 @@ def measure_throughput(url: str, token: str, names: list[str], workers: int, cli
             "throughput_ratio": round(statistics.median(ratios), 3),
             "throughput_ratio_vs_public_hello": round(statistics.median(search) / hello, 3),
             "page_cache_hit_rate": round(page_hits / max(page_hits + hits + misses, 1), 3),
+            "shared_page_hit_rate": round(shared_hits / max(page_hits + hits + misses, 1), 3),
             "count_cache_hit_rate": round(hits / max(hits + misses, 1), 3),
             "search_cache_workers_seen": f"{len(after)} of {workers}",
             "search_cache": search_cache,

@@ -73,3 +73,25 @@ def test_the_cli_explains_a_missing_secret_key(monkeypatch):
     result = CliRunner().invoke(cli, ["routes"])
     assert result.exit_code != 0
     assert "ACCREDITATION_SECRET_KEY is not set" in result.output
+
+
+@pytest.mark.parametrize(("environment", "given", "expected"), [
+    ("production", None, "instance/register-cache"),
+    ("development", None, "instance/register-cache"),
+    ("testing", None, None),
+    ("testing", "/srv/pages", "/srv/pages"),
+    ("production", "/srv/pages", "/srv/pages"),
+])
+def test_register_pages_are_shared_in_the_instance_folder_unless_named(
+        monkeypatch, environment, given, expected):
+    monkeypatch.setenv("ACCREDITATION_ENV", environment)
+    monkeypatch.setenv("ACCREDITATION_SECRET_KEY", "x" * 64)
+    if given:
+        monkeypatch.setenv("ACCREDITATION_REGISTER_CACHE_PATH", given)
+    else:
+        monkeypatch.delenv("ACCREDITATION_REGISTER_CACHE_PATH", raising=False)
+    path = create_app().config["REGISTER_CACHE_PATH"]
+    if expected is None or expected.startswith("/"):
+        assert path == expected
+    else:
+        assert path.endswith(expected)

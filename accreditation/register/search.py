@@ -17,16 +17,24 @@ from __future__ import annotations
 
 import difflib
 import functools
+import hashlib
+import logging
 import math
+import os
+import pickle
 import re
+import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import NamedTuple
 
+import diskcache
 import sqlalchemy as sa
+from flask import current_app
 
 from .. import clock
 from ..councils import Council
@@ -44,6 +52,8 @@ from .index import (
     normalise,
 )
 from .status import ON_REGISTER, RegisterStatus
+
+log = logging.getLogger(__name__)
 
 MIN_AGE, MAX_AGE = 16, 25
 DEFAULT_SIZE, MAX_SIZE = 20, 100
@@ -533,10 +543,9 @@ def _matching_properties(query: RegisterQuery, today: date, addresses: bool
     search (``SEARCHES``)."""
     key = SEARCHES.key(query, today)
     page_key = (key, query.sort, query.page, query.size, addresses)
-    kept = SEARCHES.kept_page(page_key)
-    if kept is not None and _core().scalar(sa.select(generation_of(True))) == kept[0]:
-        SEARCHES.page_hits += 1
-        return kept[1], kept[2]
+    kept = SEARCHES.page(page_key)
+    if kept is not None:
+        return kept
     generation, known = SEARCHES.latest(key)
     sql = property_statements(query, today, addresses=addresses, counted=known is not None)
     items = list(_core().execute(sql.rows, sql.params))
@@ -572,7 +581,9 @@ def _total(key: tuple, generation: int | None, known: int | None, items: list,
 
 class SearchCache:
     """Numbers of matches and pages of results of searches, kept per process under the
-    register's generation.
+    register's generation; pages also on disk for the machine's other processes
+    (``REGISTER_CACHE_PATH``, a ``diskcache`` directory), as a page asked for in one is often
+    asked for again in another.
 
     ``RegisterGeneration`` changes in the same transaction as any change to the register, so
     what was read at one generation is exact for as long as the generation is the same, in
@@ -588,7 +599,8 @@ class SearchCache:
     def __init__(self, counts: int = 4096, pages: int = 512):
         self.sizes = {"counts": counts, "pages": pages}
         self.enabled = True
-        self.hits = self.misses = self.page_hits = 0
+        self.hits = self.misses = self.page_hits = self.shared_page_hits = 0
+        self._shared_caches: dict[tuple[int, str], diskcache.Cache] = {}
         self._totals: OrderedDict[tuple, int] = OrderedDict()
         self._pages: OrderedDict[tuple, tuple[int, int, list]] = OrderedDict()
         # The newest generation this process has read, for searches for vacancies (True)
@@ -629,21 +641,59 @@ class SearchCache:
             self._generation[key[1]] = generation
             self._keep(self._totals, (generation, key), total, self.sizes["counts"])
 
-    def kept_page(self, key: tuple) -> tuple[int, int, list] | None:
-        """The generation, number of matches and rows of the page kept for ``key``."""
+    def page(self, key: tuple) -> tuple[int, list] | None:
+        """The number of matches and the rows of the page ``key`` if they were read at the
+        register's current generation (looked at only when a page is kept), by this process
+        or, failing that, by any process of this machine (``REGISTER_CACHE_PATH``)."""
         if not self._usable():
             return None
         with self._lock:
             kept = self._pages.get(key)
             if kept is not None:
                 self._pages.move_to_end(key)
-        return kept
+        generation = None
+        if kept is not None:
+            generation = _current_generation()
+            if kept[0] == generation:
+                self.page_hits += 1
+                return kept[1], kept[2]
+        shared = self._shared()
+        found = _shared_call(shared.get, _shared_key(key)) if shared is not None else None
+        if found is None:
+            return None
+        if generation is None:
+            generation = _current_generation()
+        if found[0] != generation:
+            return None
+        self.shared_page_hits += 1
+        with self._lock:
+            self._keep(self._pages, key, found, self.sizes["pages"])
+        return found[1], found[2]
 
     def keep_page(self, generation: int | None, key: tuple, total: int, rows: list) -> None:
-        """Keep a page just read (its rows are immutable) at the ``generation`` they carry."""
-        if generation is not None and self._usable():
-            with self._lock:
-                self._keep(self._pages, key, (generation, total, rows), self.sizes["pages"])
+        """Keep a page just read (its rows are immutable) at the ``generation`` they carry,
+        here and for the machine's other processes."""
+        if generation is None or not self._usable():
+            return
+        with self._lock:
+            self._keep(self._pages, key, (generation, total, rows), self.sizes["pages"])
+        shared = self._shared()
+        if shared is not None:
+            _shared_call(shared.set, _shared_key(key), (generation, total, rows),
+                         expire=SHARED_SECONDS)
+
+    def _shared(self) -> diskcache.Cache | None:
+        """This process's handle on the machine's shared pages (opened after any fork), or
+        ``None`` without a folder or when it cannot be opened (searches work without it)."""
+        path = current_app.config.get("REGISTER_CACHE_PATH")
+        if not path:
+            return None
+        handle = (os.getpid(), path)
+        with self._lock:
+            if handle not in self._shared_caches:
+                self._shared_caches[handle] = _shared_call(
+                    diskcache.Cache, path, size_limit=SHARED_BYTES)
+            return self._shared_caches[handle]
 
     @staticmethod
     def _keep(kept: OrderedDict, key: tuple, value, size: int) -> None:
@@ -657,7 +707,45 @@ class SearchCache:
             self._totals.clear()
             self._pages.clear()
             self._generation.clear()
-            self.hits = self.misses = self.page_hits = 0
+            self.hits = self.misses = self.page_hits = self.shared_page_hits = 0
+            for shared in self._shared_caches.values():
+                if shared is not None:
+                    shared.close()
+            self._shared_caches.clear()
+
+
+# The pages shared by a machine's processes, each under the generation it was read at (a newer
+# one replaces it): at most this much disk, none older than this.
+SHARED_BYTES = 256 * 1024 * 1024
+SHARED_SECONDS = 24 * 3600
+
+
+# Processes share pages only with processes running the same code: rows read by another
+# version may have other columns.
+_CODE = hashlib.sha256(b"".join(
+    (Path(__file__).parent / name).read_bytes() for name in ("search.py", "index.py",
+                                                              "status.py"))).hexdigest()[:16]
+
+
+def _shared_key(key: tuple) -> str:
+    """A shared page's name: the same text in every process for the same page."""
+    return f"{_CODE}:{key!r}"
+
+
+def _current_generation() -> int | None:
+    """The generation of the register that moves with every change (what a page shows)."""
+    return _core().scalar(sa.select(generation_of(True)))
+
+
+def _shared_call(action, *args, **kwargs):
+    """The shared pages are a help, never a need: trouble with them (a full or unwritable
+    disk, a busy or damaged file) is logged and the search goes on without them."""
+    try:
+        return action(*args, **kwargs)
+    except (OSError, sqlite3.Error, diskcache.Timeout, pickle.UnpicklingError, EOFError,
+            AttributeError, ImportError) as error:
+        log.warning("register search: shared pages unavailable: %s", error)
+        return None
 
 
 SEARCHES = SearchCache()

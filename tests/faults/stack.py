@@ -12,6 +12,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -83,7 +84,10 @@ def app_environment(database: str, **extra: str) -> dict[str, str]:
     environment = {name: value for name, value in os.environ.items()
                    if not name.startswith("ACCREDITATION_")}
     return {**environment, "ACCREDITATION_ENV": "development", "ACCREDITATION_SECRET_KEY": SECRET,
-            "ACCREDITATION_DATABASE_URL": database, **CHEAP_HASHING, **extra}
+            "ACCREDITATION_DATABASE_URL": database, **CHEAP_HASHING,
+            # The workers' shared register pages: in the system's temp folder, not the checkout.
+            "ACCREDITATION_REGISTER_CACHE_PATH": tempfile.mkdtemp(prefix="accreditation-pages-"),
+            **extra}
 
 
 def s3_environment(server, bucket: str) -> dict[str, str]:

@@ -270,3 +270,40 @@ def test_a_transaction_sees_its_own_changes_before_it_commits(register):
     assert total(vacancies="yes") == 2
     db.session.rollback()
     assert total(vacancies="yes") == 1
+
+
+@pytest.fixture
+def shared_pages(app, tmp_path):
+    """Pages shared by the app's processes on this machine, in a folder of the test's own."""
+    app.config["REGISTER_CACHE_PATH"] = str(tmp_path / "register-cache")
+    SEARCHES.clear()
+    yield
+    SEARCHES.clear()
+
+
+@pytest.mark.usefixtures("shared_pages")
+def test_a_page_one_process_read_is_given_by_another_until_the_register_changes(register):
+    first = properties(age="17")
+    assert "Star House" in first
+    SEARCHES.clear()  # as another process would start: nothing of its own kept
+    with statements() as run:
+        assert properties(age="17") == first
+    assert SEARCHES.shared_page_hits == 1
+    assert not [sql for sql in run if "from register_property" in sql]  # the generation only
+    suspend(register["northern"])  # Star House leaves the register
+    SEARCHES.clear()
+    assert properties(age="17") == [name for name in first if name != "Star House"]
+    assert SEARCHES.shared_page_hits == 0
+
+
+def test_searches_work_when_the_shared_pages_cannot_be_kept(register, app, tmp_path, caplog):
+    taken = tmp_path / "not-a-folder"
+    taken.write_text("a file where the folder should be")
+    app.config["REGISTER_CACHE_PATH"] = str(taken)
+    SEARCHES.clear()
+    try:
+        first = properties(age="17")
+        assert first and properties(age="17") == first
+        assert "shared pages unavailable" in caplog.text
+    finally:
+        SEARCHES.clear()
