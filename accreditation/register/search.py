@@ -672,8 +672,9 @@ class SearchCache:
 
     def keep_page(self, generation: int | None, key: tuple, total: int, rows: list) -> None:
         """Keep a page just read (its rows are immutable) at the ``generation`` they carry,
-        here and for the machine's other processes."""
-        if generation is None or not self._usable():
+        here and for the machine's other processes: a page as the pages and the API show them
+        (``MAX_SIZE`` rows at most; an export's thousands are not kept)."""
+        if generation is None or len(rows) > MAX_SIZE or not self._usable():
             return
         with self._lock:
             self._keep(self._pages, key, (generation, total, rows), self.sizes["pages"])

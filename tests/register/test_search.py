@@ -10,6 +10,7 @@ from werkzeug.datastructures import MultiDict
 
 from accreditation.extensions import db
 from accreditation.providers.models import AccommodationCategory, Property
+from accreditation.register import search as search_module
 from accreditation.register.index import RegisterProperty, RegisterProvider, normalise
 from accreditation.register.search import (
     SEARCHES,
@@ -307,3 +308,19 @@ def test_searches_work_when_the_shared_pages_cannot_be_kept(register, app, tmp_p
         assert "shared pages unavailable" in caplog.text
     finally:
         SEARCHES.clear()
+
+
+def test_answers_longer_than_a_page_are_not_kept(register, monkeypatch):
+    """An export's thousands of rows are read afresh each time; pages are kept."""
+    monkeypatch.setattr(search_module, "MAX_SIZE", 2)  # the register here has 3 for age 17
+    SEARCHES.clear()
+
+    def read_twice(size: str) -> list[str]:
+        query = parse_query(MultiDict({"age": "17", "size": size}), max_size=5000)
+        search_properties(query)
+        with statements() as run:
+            search_properties(query)
+        return [sql for sql in run if "from register_property" in sql]
+
+    assert read_twice("2") == []  # kept
+    assert read_twice("3") != []  # three rows: longer than a page
