@@ -105,10 +105,11 @@ def from_environment(instance_path: str) -> dict:
     }
 
 
-def check(config: dict, instance_path: str) -> None:
-    """Refuse settings that are unsafe outside development and testing; fill in the rest."""
+def check(config: dict, instance_path: str | None = None) -> None:
+    """Refuse settings that are unsafe outside development and testing; fill in the rest
+    (with the app's ``instance_path``, the folders kept there)."""
     environment = config["ENV_NAME"]
-    if not config.get("REGISTER_CACHE_PATH") and environment != "testing":
+    if instance_path and not config.get("REGISTER_CACHE_PATH") and environment != "testing":
         config["REGISTER_CACHE_PATH"] = str(Path(instance_path) / "register-cache")
     # Outside development the service is served over HTTPS only, and the session cookie is
     # bound to this host and path (a "__Host-" cookie cannot be set by a sibling domain).
