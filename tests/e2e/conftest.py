@@ -10,11 +10,13 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+import time
 from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
 from werkzeug.serving import make_server
+from werkzeug.wsgi import ClosingIterator
 
 from accreditation import create_app
 from accreditation.extensions import db
@@ -35,9 +37,32 @@ SCREENSHOTS = Path(__file__).resolve().parent.parent.parent / "test-results" / "
 class LiveServer:
     def __init__(self, app):
         self.app = app
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.server = make_server("127.0.0.1", 0, self._counted, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.in_flight = 0
+        self._lock = threading.Lock()
+
+    def _counted(self, environ, start_response):
+        with self._lock:
+            self.in_flight += 1
+        try:
+            response = self.app(environ, start_response)
+        except BaseException:
+            self._done()
+            raise
+        return ClosingIterator(response, self._done)  # the server closes it when sent
+
+    def _done(self) -> None:
+        with self._lock:
+            self.in_flight -= 1
+
+    def wait_until_idle(self, timeout: float = 15.0) -> None:
+        """Until no request is being served: a page closed at the end of a test may have
+        left one running, whose writes would race the next test's setup on SQLite."""
+        deadline = time.monotonic() + timeout
+        while self.in_flight and time.monotonic() < deadline:
+            time.sleep(0.05)
 
     def __enter__(self):
         self.thread.start()
@@ -76,8 +101,10 @@ def browser():
 
 
 @pytest.fixture
-def e2e_db(e2e_app):
-    """An app context on the live server's database, emptied before the test."""
+def e2e_db(e2e_app, live_server):
+    """An app context on the live server's database, emptied before the test (once the
+    server has finished what the last test's pages asked of it)."""
+    live_server.wait_until_idle()
     with e2e_app.app_context():
         reset_database()
         yield db
