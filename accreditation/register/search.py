@@ -342,9 +342,9 @@ def _full_text(dialect: str):
     return RegisterProperty.property_id.in_(matching)
 
 
-def _filters(shape: Shape, t) -> list:
+def _filters(shape: Shape, t, has_vacancies) -> list:
     """SQL: the filters a broad search and the tally share, over ``t`` (``RegisterProperty``
-    or ``RegisterTally``); vacancies are each table's own."""
+    or ``RegisterTally``), with ``has_vacancies`` that table's way of saying so."""
     filters = []
     if shape.category:
         filters.append(t.category == sa.bindparam("category"))
@@ -352,6 +352,8 @@ def _filters(shape: Shape, t) -> list:
         filters += [t.age_min <= sa.bindparam("age"), t.age_max >= sa.bindparam("age")]
     for number in range(shape.who_for):
         filters.append(t.who_for_key.contains(sa.bindparam(f"who_for_{number}")))
+    if shape.vacancies:
+        filters.append(has_vacancies)
     return filters
 
 
@@ -371,9 +373,7 @@ def _conditions(shape: Shape) -> list:
         conditions.append(t.postcode_district == sa.bindparam(f"district_{number}"))
     if shape.council:
         conditions.append(t.local_authority_id == sa.bindparam("local_authority_id"))
-    conditions += _filters(shape, t)
-    if shape.vacancies:
-        conditions.append(t.vacancies > 0)
+    conditions += _filters(shape, t, t.vacancies > 0)
     return conditions
 
 
@@ -388,14 +388,11 @@ def _tally_count(shape: Shape):
     yet expired by the daily ``tick`` (almost always none; read from an index)."""
     tally, t = RegisterTally, RegisterProperty
     statuses = sa.bindparam("statuses", expanding=True)
-    grouped = [tally.status.in_(statuses), *_filters(shape, tally)]
-    if shape.vacancies:
-        grouped.append(tally.has_vacancies.is_(True))
+    grouped = [tally.status.in_(statuses),
+               *_filters(shape, tally, tally.has_vacancies.is_(True))]
     lapsed = [t.status.in_(statuses),
               sa.or_(t.expires_on < sa.bindparam("today"), t.expires_on.is_(None)),
-              *_filters(shape, t)]
-    if shape.vacancies:
-        lapsed.append(t.vacancies > 0)
+              *_filters(shape, t, t.vacancies > 0)]
     return (sa.select(sa.func.coalesce(sa.func.sum(tally.properties), 0)).where(*grouped)
             .scalar_subquery()
             - sa.select(sa.func.count()).select_from(t).where(*lapsed).scalar_subquery())
