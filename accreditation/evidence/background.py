@@ -1,11 +1,10 @@
-"""Threads that do an upload's slow parts side by side with the request's own work.
+"""Threads that do an upload's checks side by side with the request's own work.
 
-An upload spends most of its time waiting: on the object store while the file travels, and on
-hashing, which runs in C without holding the interpreter lock. Handing those to a thread lets
-the request meanwhile check the file's content and write its record, so an upload takes about
-as long as its slowest part instead of the sum of them. Each request waits for what it handed
-over before it answers, so nothing outlives the request; the pool is per process, made on
-first use (after gunicorn has forked its workers).
+Hashing runs in C without holding the interpreter lock, and so does the PDF check's scan
+(RE2): handing the check to a thread while the request hashes the file makes an upload take
+about as long as the slower of the two instead of their sum. Each request waits for what it
+handed over before it goes on, so nothing outlives the request; the pool is per process, made
+on first use (after gunicorn has forked its workers).
 """
 
 from __future__ import annotations

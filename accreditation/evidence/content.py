@@ -207,15 +207,16 @@ class ReceivedFile:
 
     def check(self) -> CheckedFile:
         """Hash the upload and run the remaining checks; the ``CheckedFile`` shares the
-        stream (closing either closes both). A PDF on disk is hashed in another thread while
-        its content is checked here (both read it through their own memory map)."""
+        stream (closing either closes both). A PDF on disk has its content checked in another
+        thread while it is hashed here: both read it through their own memory map, and both
+        run without holding the interpreter lock, so they take the time of the slower one."""
         self.stream.seek(0)
         if self.kind == "pdf" and self.on_disk:
-            hashing = background.submit(_sha256, self.stream, on_disk=True)
+            checking = background.submit(pdf_checks.check_pdf, self.stream)
             try:
-                pdf_checks.check_pdf(self.stream)
+                sha256 = _sha256(self.stream, on_disk=True)
             finally:
-                sha256 = hashing.result()
+                checking.result()  # raises what the check raised
         else:
             sha256 = _sha256(self.stream, on_disk=self.on_disk)
             self.stream.seek(0)

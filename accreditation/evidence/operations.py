@@ -34,7 +34,6 @@ from ..database import utcnow
 from ..errors import Conflict, DomainError, InvalidTransition, NotFound, NotPermitted
 from ..extensions import db
 from ..providers.models import Organisation, Property
-from . import background
 from .content import describe_size, inspect_upload
 from .errors import UploadRejected
 from .images import clean_image
@@ -415,29 +414,28 @@ def _apply_scan(record: Evidence, stream: BinaryIO) -> None:
 
 def _store_and_commit(actor: User, record: Evidence, objects: list[_Object],
                       supersedes: Evidence | None) -> None:
-    """Store the objects and write the record and its audit event, side by side (the objects
-    travel in another thread); commit only when both have succeeded, so no row ever points
-    at a missing object."""
-    sending = background.submit(_put_all, storage(), objects)
+    """Store the objects, then write the record and its audit event and commit: a row is only
+    ever written for an object already stored, and no row or audit lock is held while a file
+    travels to the store (which may take seconds), so other writers never wait for it."""
+    stored: list[str] = []
     try:
-        try:
-            db.session.add(record)
-            db.session.flush()
-            if supersedes is not None:
-                _mark_superseded(supersedes)
-            audit.record("evidence.uploaded", actor=actor, subject=record, details={
-                "organisation_id": record.organisation_id, "case_id": record.case_id,
-                "item_id": record.item_id,
-                "corrective_action_id": record.corrective_action_id,
-                "property_id": record.property_id, "purpose": record.purpose.value,
-                "kind": record.kind.value, "content_type": record.content_type,
-                "size": record.size_bytes, "sha256": record.sha256,
-                "scan_status": record.scan_status.value, "supersedes_id": record.supersedes_id,
-            })
-        finally:
-            stored, failure = sending.result()
-        if failure is not None:
-            raise failure
+        for item in objects:
+            storage().put(item.key, item.data, content_type=item.content_type, size=item.size,
+                          sha256=item.sha256)
+            stored.append(item.key)
+        db.session.add(record)
+        db.session.flush()
+        if supersedes is not None:
+            _mark_superseded(supersedes)
+        audit.record("evidence.uploaded", actor=actor, subject=record, details={
+            "organisation_id": record.organisation_id, "case_id": record.case_id,
+            "item_id": record.item_id,
+            "corrective_action_id": record.corrective_action_id,
+            "property_id": record.property_id, "purpose": record.purpose.value,
+            "kind": record.kind.value, "content_type": record.content_type,
+            "size": record.size_bytes, "sha256": record.sha256,
+            "scan_status": record.scan_status.value, "supersedes_id": record.supersedes_id,
+        })
     except BaseException as error:
         # Nothing was committed: the objects can go at once.
         db.session.rollback()
@@ -456,20 +454,6 @@ def _store_and_commit(actor: User, record: Evidence, objects: list[_Object],
         db.session.rollback()
         _discard_unless_recorded(stored, record.storage_key)
         raise
-
-
-def _put_all(store: Storage, objects: list[_Object]) -> tuple[list[str], BaseException | None]:
-    """Store each object in turn (in a thread: no app context, no session); the keys stored
-    and, if one failed, why (the rest are not sent)."""
-    stored: list[str] = []
-    for item in objects:
-        try:
-            store.put(item.key, item.data, content_type=item.content_type, size=item.size,
-                      sha256=item.sha256)
-        except BaseException as error:  # handed back to the request, which raises it
-            return stored, error
-        stored.append(item.key)
-    return stored, None
 
 
 def _mark_superseded(old: Evidence) -> None:

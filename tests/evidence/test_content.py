@@ -300,6 +300,52 @@ def test_a_watched_name_inside_longer_names_is_not_that_name(name_and_written):
             assert checked.kind == "pdf"
 
 
+# The names the check acts on; "ObjStm" marks object streams it opens.
+SCANNED_NAMES = {*WATCHED_NAMES, b"ObjStm"}
+PDF_DELIMITERS = b"\x00\t\n\x0c\r ()<>[]{}/%"
+
+
+def names_by_hand(data: bytes) -> list[tuple[int, bytes]]:
+    """The definition the scan must agree with, written the slow, obvious way: a name is a
+    '/' and every byte up to the next delimiter, with each '#' and two hex digits read as
+    the byte they name."""
+    found = []
+    for start in range(len(data)):
+        if data[start] != ord("/"):
+            continue
+        end = start + 1
+        while end < len(data) and data[end] not in PDF_DELIMITERS:
+            end += 1
+        written, name, at = data[start + 1:end], b"", 0
+        while at < len(written):
+            pair = written[at + 1:at + 3]
+            if (written[at] == ord("#") and len(pair) == 2
+                    and all(chr(byte) in "0123456789abcdefABCDEF" for byte in pair)):
+                name, at = name + bytes([int(pair, 16)]), at + 3
+            else:
+                name, at = name + written[at:at + 1], at + 1
+        if name in SCANNED_NAMES:
+            found.append((start, name))
+    return found
+
+
+PIECES = st.one_of(
+    disguised().map(lambda name_and_written: b"/" + name_and_written[1]),
+    st.sampled_from(sorted(SCANNED_NAMES)).map(lambda name: b"/" + name),
+    st.sampled_from([bytes([byte]) for byte in PDF_DELIMITERS]),
+    st.sampled_from([b"#", b"#4", b"#4A", b"#zz", b"#23", b"X", b"s", b"Java", b"Script"]),
+    st.binary(max_size=40),
+)
+
+
+@given(st.lists(PIECES, max_size=40).map(b"".join))
+def test_the_scan_finds_exactly_the_names_the_pdf_definition_gives(data):
+    """Plain or disguised, next to each other or inside longer names, amid binary noise: the
+    one-pass scan reports a watched name where, and only where, the file has one."""
+    scanned = [(at, name) for at, name in pdf_checks._names(data) if name in SCANNED_NAMES]
+    assert scanned == names_by_hand(data)
+
+
 def on_disk(data: bytes):
     """An upload as the web framework keeps a large one: a temporary file at its start."""
     stream = tempfile.TemporaryFile()  # noqa: SIM115 (closed with the CheckedFile)
