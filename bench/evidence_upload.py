@@ -72,6 +72,16 @@ MEMORY_FILES = 10
 TARGET_RATIO = 1.3
 
 
+def server_cpu_seconds(server) -> float | None:
+    """CPU time (user + system) of the S3 server process, if it is ours and on this machine."""
+    process = getattr(server, "process", None)
+    if process is None:
+        return None
+    with open(f"/proc/{process.pid}/stat") as stat:  # fields after the command's ")"
+        fields = stat.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
@@ -146,6 +156,7 @@ def s3_server() -> tuple[GivenServer | SeaweedServer, str | None]:
 
 def run(files: int, megabytes: int) -> dict:
     server, given_bucket = s3_server()
+    server_measured = server_cpu_seconds(server) is not None
     bucket = given_bucket or f"bench-{uuid.uuid4().hex[:12]}"
     try:
         with tempfile.TemporaryDirectory() as directory:
@@ -186,15 +197,25 @@ def run(files: int, megabytes: int) -> dict:
                 load_before = os.getloadavg()[0]
                 # Side by side: each upload through the app is followed by the same file put
                 # with plain boto3, so both see the same machine (these machines are noisy).
+                # CPU time too (this process's threads, and the S3 server's if it is ours):
+                # on a small machine that runs both, CPU is what the two paths compete for.
                 app_times, plain_times = [], []
+                cpu = {"app": 0.0, "plain": 0.0, "server_app": 0.0, "server_plain": 0.0}
                 for number in range(files):
-                    started = time.perf_counter()
+                    started, cpu_started = time.perf_counter(), time.process_time()
+                    server_started = server_cpu_seconds(server)
                     post()
                     app_times.append(time.perf_counter() - started)
-                    started = time.perf_counter()
+                    cpu["app"] += time.process_time() - cpu_started
+                    server_between = server_cpu_seconds(server)
+                    started, cpu_started = time.perf_counter(), time.process_time()
                     s3.put_object(Bucket=bucket, Key=f"plain/{number}", Body=document,
                                   ContentType="application/pdf")
                     plain_times.append(time.perf_counter() - started)
+                    cpu["plain"] += time.process_time() - cpu_started
+                    if server_started is not None:
+                        cpu["server_app"] += server_between - server_started
+                        cpu["server_plain"] += server_cpu_seconds(server) - server_between
                 load_after = os.getloadavg()[0]
                 rss_after = peak_rss_mib()
                 for number in ["warm-up", *range(files)]:
@@ -247,6 +268,14 @@ def run(files: int, megabytes: int) -> dict:
         "plain_median_ms": round(statistics.median(plain_times) * 1000, 1),
         "median_pair_ratio": round(statistics.median(
             app / plain for app, plain in zip(app_times, plain_times, strict=True)), 2),
+        # CPU per upload: this process (all its threads), and the S3 server when it is ours
+        # (null if it is not), for each path.
+        "app_cpu_ms": round(cpu["app"] / files * 1000, 1),
+        "plain_cpu_ms": round(cpu["plain"] / files * 1000, 1),
+        "server_cpu_ms_app": round(cpu["server_app"] / files * 1000, 1)
+        if server_measured else None,
+        "server_cpu_ms_plain": round(cpu["server_plain"] / files * 1000, 1)
+        if server_measured else None,
         # The machine's load (1-minute average) as the timed uploads began and ended.
         "load_average": [round(load_before, 2), round(load_after, 2)],
         "uploads_per_s": round(files / seconds, 2),

@@ -84,6 +84,29 @@ def test_the_store_keeps_only_bytes_with_the_digest_they_were_sent_with(storage)
     assert not storage.exists(bad)
 
 
+@pytest.mark.parametrize("size", [1024 * 1024, 3 * 1024 * 1024 + 12345])
+def test_a_file_on_disk_is_stored_byte_for_byte_from_its_position(storage, tmp_path, size):
+    """Large files go to S3 through a memory map, a megabyte at a time: whatever the size
+    and wherever the stream stands, exactly those bytes are stored, and the digest is still
+    checked by the store."""
+    data = os.urandom(size)
+    path = tmp_path / "upload"
+    path.write_bytes(b"ignored" + data)
+    with path.open("rb") as stream:
+        stream.seek(len(b"ignored"))
+        key = new_key()
+        storage.put(key, stream, content_type="application/pdf", size=size,
+                    sha256=hashlib.sha256(data).hexdigest())
+        assert not stream.closed
+        assert read(storage, key) == data
+        stream.seek(len(b"ignored"))
+        wrong = new_key()
+        with pytest.raises(StorageError):
+            storage.put(wrong, stream, content_type="application/pdf", size=size,
+                        sha256=hashlib.sha256(data[:-1] + b"x").hexdigest())
+        assert not storage.exists(wrong)
+
+
 def test_a_wrong_size_from_an_unseekable_stream_stores_nothing(storage):
     class Unseekable(io.RawIOBase):
         def __init__(self, data: bytes):
