@@ -91,6 +91,13 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
 
 
+def _route() -> str:
+    """The request's route as declared (``/invitations/<token>``) for the log, never the
+    address itself: an address can carry a secret (an invitation's token) or a search."""
+    rule = request.url_rule
+    return rule.rule if rule is not None else "(no route)"
+
+
 def _render(status: int, title: str, detail: str):
     if _wants_json():
         response = jsonify(type="about:blank", title=title, status=status, detail=detail)
@@ -150,7 +157,7 @@ def register_error_handlers(app: Flask) -> None:
             db.session.remove()
         # Render as signed out: finding the signed-in user would ask the database again.
         g._login_user = app.login_manager.anonymous_user()
-        log.warning("database unavailable on %s %s: %s", request.method, request.path,
+        log.warning("database unavailable on %s %s: %s", request.method, _route(),
                     type(error.orig).__name__)
         response = _render(503, *DATABASE_UNAVAILABLE)
         if isinstance(response, tuple):
@@ -161,5 +168,5 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
         db.session.rollback()
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        log.exception("unhandled error on %s %s", request.method, _route())
         return _render(500, *SERVER_ERROR)

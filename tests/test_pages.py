@@ -104,6 +104,20 @@ def test_an_unexpected_error_shows_a_friendly_page_without_a_trace(app, client):
     assert "Traceback" not in response.text
 
 
+def test_the_log_names_the_failing_route_not_the_address(app, client, caplog):
+    """Addresses can carry secrets (an invitation's token): the log gets the route pattern."""
+    @app.route("/explode/<token>")
+    @public
+    def explode_with_token(token):
+        raise RuntimeError("boom")
+
+    with caplog.at_level("ERROR", logger="accreditation.errors"):
+        response = client.get("/explode/secret-token-1234?q=private-search")
+    assert response.status_code == 500
+    assert "GET /explode/<token>" in caplog.text
+    assert "secret-token-1234" not in caplog.text and "private-search" not in caplog.text
+
+
 def test_api_errors_are_json_problems(client):
     response = client.get("/api/v1/nothing-here")
     assert response.status_code == 404
