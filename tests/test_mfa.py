@@ -227,6 +227,40 @@ def test_nobody_resets_their_own_authenticator_from_the_staff_page(client):
     assert db.session.get(User, commissioner.id).has_authenticator
 
 
+def test_a_commissioner_resets_the_authenticator_a_provider_added(app, client):
+    """A provider who added an app and lost it and its codes is not locked out for good."""
+    provider = UserFactory(provider=True, full_name="Dana Okafor", totp_secret=TEST_TOTP_SECRET)
+    UserFactory(provider=True, full_name="Without An App")
+    laptop = app.test_client()
+    laptop.sign_in(provider)
+    assert password_step(app.test_client(), provider).location == "/sign-in/code"
+    client.sign_in(UserFactory(commissioner=True))
+
+    page = client.get("/commissioner/providers").text
+    assert "Dana Okafor" in page and "Without An App" not in page  # only accounts with an app
+    response = client.submit(
+        f"/commissioner/providers/accounts/{provider.id}/reset-authenticator",
+        form_page="/commissioner/providers")
+    assert response.location == "/commissioner/providers"
+    assert "Dana Okafor&#39;s authenticator app has been removed" in client.get(
+        "/commissioner/providers").text
+    db.session.expire_all()
+    assert not db.session.get(User, provider.id).has_authenticator
+    assert laptop.get("/evidence/").status_code == 302  # signed out everywhere
+    assert password_step(app.test_client(), provider).location == "/"  # the password again
+    assert "user.authenticator_reset" in actions()
+
+
+def test_the_provider_reset_is_for_provider_accounts_only(client):
+    inspector = UserFactory(inspector=True)
+    client.sign_in(UserFactory(commissioner=True))
+    response = client.submit(
+        f"/commissioner/providers/accounts/{inspector.id}/reset-authenticator",
+        form_page="/commissioner/providers")
+    assert response.status_code == 404
+    assert db.session.get(User, inspector.id).has_authenticator
+
+
 def test_the_demo_shows_the_code_of_its_published_demo_key_only_in_development(app, client):
     from accreditation.demo import DEMO_TOTP_SECRET
 

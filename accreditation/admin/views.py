@@ -108,22 +108,47 @@ def end_sessions(user_id: int):
 @allow(Role.COMMISSIONER)
 @confirmation_required
 def reset_authenticator(user_id: int):
-    user = _staff_member(user_id)
+    return _reset_authenticator(
+        _staff_member(user_id), "They will set up a new one when they next sign in.",
+        back=url_for("admin.staff"))
+
+
+def _provider_account(account_id: int) -> User:
+    user = db.session.get(User, account_id)
+    if user is None or user.role is not Role.PROVIDER:
+        raise NotFound("That provider account does not exist.")
+    return user
+
+
+@bp.route("/providers/accounts/<int:account_id>/reset-authenticator", methods=["POST"])
+@allow(Role.COMMISSIONER)
+@confirmation_required
+def reset_provider_authenticator(account_id: int):
+    return _reset_authenticator(
+        _provider_account(account_id), "They can sign in with their password, and add a new "
+        "app from their account page.", back=url_for("admin.providers"))
+
+
+def _reset_authenticator(user: User, what_next: str, *, back: str):
     try:
         operations.reset_authenticator(current_user._get_current_object(), user)
     except ValidationFailed as error:
         flash(error.message, "error")
     else:
-        flash(f"{user.full_name}'s authenticator app has been removed. They will set up a new "
-              "one when they next sign in.", "success")
-    return redirect(url_for("admin.staff"))
+        flash(f"{user.full_name}'s authenticator app has been removed. {what_next}", "success")
+    return redirect(back)
 
 
 @bp.route("/providers")
 @allow(Role.COMMISSIONER)
 def providers():
     organisations = db.session.scalars(sa.select(Organisation).order_by(Organisation.name)).all()
-    return render_template("admin/providers.html", organisations=organisations)
+    # Only accounts that added an app: the ones a commissioner may need to reset.
+    with_authenticator = db.session.scalars(
+        sa.select(User).where(User.role == Role.PROVIDER, User.totp_secret.is_not(None))
+        .order_by(User.full_name)).all()
+    return render_template("admin/providers.html", organisations=organisations,
+                           with_authenticator=with_authenticator)
 
 
 @bp.route("/audit")

@@ -220,10 +220,10 @@ def record_sign_out(user: User) -> None:
     db.session.commit()
 
 
-def _require_commissioner(actor: User, user: User) -> None:
+def _require_commissioner(actor: User, user: User, *, providers_too: bool = False) -> None:
     if actor.role is not Role.COMMISSIONER:
         raise NotPermitted("Only commissioners can manage other people's accounts.")
-    if user.role is Role.PROVIDER:
+    if user.role is Role.PROVIDER and not providers_too:
         raise NotPermitted("Provider accounts are managed by their organisation.")
 
 
@@ -236,9 +236,11 @@ def end_sessions(actor: User, user: User) -> None:
 
 
 def reset_authenticator(actor: User, user: User) -> None:
-    """A commissioner removes a colleague's authenticator (a lost phone, no recovery codes):
-    they are signed out everywhere and set up a new one at their next sign-in."""
-    _require_commissioner(actor, user)
+    """A commissioner removes someone's authenticator (a lost phone, no recovery codes): a
+    colleague's, who sets up a new one at their next sign-in, or a provider's who had added
+    one, who signs in with their password again and may add a new one. Either way they are
+    signed out everywhere, and their recovery codes go too."""
+    _require_commissioner(actor, user, providers_too=True)
     if actor.id == user.id:
         raise ValidationFailed("You cannot reset your own authenticator: ask another "
                                "commissioner, or set up a new one from your account page.")

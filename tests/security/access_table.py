@@ -165,6 +165,7 @@ ACCESS: dict[str, Access] = {
     "admin.withdraw_invitation": entry(COMMISSIONER),
     "admin.end_sessions": entry(COMMISSIONER),
     "admin.reset_authenticator": entry(COMMISSIONER),
+    "admin.reset_provider_authenticator": entry(COMMISSIONER),
     "standards.checklists": entry(COMMISSIONER),
     "standards.publish": entry(COMMISSIONER),
     "standards.retire": entry(COMMISSIONER),

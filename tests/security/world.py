@@ -115,6 +115,7 @@ def build_world() -> World:
         "check_id": check.id,
         "invitation_id": invitation.id,
         "user_id": colleague.id,
+        "account_id": provider_b.id,  # a provider account a commissioner may reset
         "token": tokens[1],
         "kind": "property_inspection",
         "version": 1,
