@@ -67,6 +67,51 @@ def test_twelve_hours_after_signing_in_you_sign_in_again_however_busy(client):
     assert [event.details["reason"] for event in events("auth.session_expired")] == ["absolute"]
 
 
+def warning_on(page: str) -> dict[str, str] | None:
+    """The sign-out warning's settings as the page gives them to its script, if it has one."""
+    import re
+
+    found = re.search(r'<dialog class="app-session-timeout"[^>]*data-seconds-left="(\d+)"'
+                      r'[^>]*data-warn-seconds="(\d+)"[^>]*data-final="(\w+)"', page)
+    return None if found is None else dict(zip(("left", "warn", "final"), found.groups(),
+                                                strict=True))
+
+
+def test_pages_tell_the_sign_out_warning_how_long_the_session_has(client):
+    assert warning_on(client.get("/").text) is None  # nobody signed in: no warning
+    client.sign_in(UserFactory(social_worker=True))
+    age_session(client, seen_at=10 * 60)
+    # The request itself is activity: the session has its whole 30 minutes again.
+    warning = warning_on(client.get("/register/").text)
+    assert 30 * 60 - 5 <= int(warning["left"]) <= 30 * 60
+    assert (warning["warn"], warning["final"]) == ("120", "false")
+    age_session(client, signed_in_at=12 * 3600 - 5 * 60)
+    # Five minutes before the 12-hour limit, which no activity postpones.
+    warning = warning_on(client.get("/register/").text)
+    assert 295 <= int(warning["left"]) <= 300 and warning["final"] == "true"
+
+
+def test_staying_signed_in_keeps_the_session_and_says_for_how_long(client):
+    client.sign_in(UserFactory(provider=True))
+    age_session(client, seen_at=28 * 60)
+    response = client.post("/session/keep-alive", headers={
+        "X-CSRFToken": client.csrf_token("/provider/"), "Referer": "https://localhost/provider/"})
+    assert response.status_code == 200
+    left = response.get_json()
+    assert 30 * 60 - 5 <= left.pop("seconds") <= 30 * 60
+    assert left == {"final": False, "warn": 120}
+    token = client.csrf_token("/provider/")
+    age_session(client, seen_at=31 * 60)
+    response = client.post("/session/keep-alive", headers={
+        "X-CSRFToken": token, "Referer": "https://localhost/provider/"})
+    assert response.status_code == 302  # too late: signed out, as on any page
+
+
+def test_staying_signed_in_needs_the_forms_token(client):
+    client.sign_in(UserFactory(provider=True))
+    assert client.post("/session/keep-alive").status_code == 400
+
+
 def test_the_api_is_not_affected_by_a_browsers_session_clock(app, client):
     user = UserFactory(inspector=True)
     _, token = create_token(user, name="council system")

@@ -146,5 +146,26 @@ def expire_old_sessions() -> None:
     flash(message, "info")
 
 
+# The sign-out warning comes this long before the session ends (WCAG 2.2.1 asks for a warning
+# and at least 20 seconds to ask for more time), or half-way through a shorter session.
+WARN_BEFORE_SECONDS = 2 * 60
+
+
+def time_left() -> dict[str, int | bool]:
+    """How long the signed-in session has before it ends, for the sign-out warning:
+    ``seconds`` left, how many before the end to ``warn``, and whether the end is ``final``
+    (``SESSION_MAX_HOURS`` after signing in: no activity postpones it)."""
+    config, now = current_app.config, _now()
+    idle_left = int(session.get("seen_at", 0)) + config["SESSION_IDLE_MINUTES"] * 60 - now
+    final_left = int(session.get("signed_in_at", 0)) + config["SESSION_MAX_HOURS"] * 3600 - now
+    return {"seconds": max(0, min(idle_left, final_left)), "final": final_left <= idle_left,
+            "warn": min(WARN_BEFORE_SECONDS, config["SESSION_IDLE_MINUTES"] * 30)}
+
+
 def init_app(app: Flask) -> None:
     app.before_request(expire_old_sessions)
+
+    @app.context_processor
+    def session_timeout():
+        signed_in = current_user.is_authenticated and "_user_id" in session
+        return {"session_time_left": time_left() if signed_in else None}

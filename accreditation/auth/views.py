@@ -170,6 +170,14 @@ def account():
         if user.has_authenticator else 0)
 
 
+@bp.route("/session/keep-alive", methods=["POST"])
+@signed_in
+def keep_alive():
+    """'Stay signed in' on the sign-out warning: the request itself counts as activity
+    (``sessions.expire_old_sessions``); the answer says how long the session now has."""
+    return sessions.time_left()
+
+
 @bp.route("/account/authenticator", methods=["GET", "POST"])
 @signed_in
 @sessions.confirmation_required

@@ -86,6 +86,7 @@ ACCESS: dict[str, Access] = {
     # --- any signed-in user ---------------------------------------------------------------
     "auth.change_password": entry(*SIGNED_IN),
     "auth.sign_out": entry(*SIGNED_IN),
+    "auth.keep_alive": entry(*SIGNED_IN),
     "auth.account": entry(*SIGNED_IN),
     "auth.confirm_identity": entry(*SIGNED_IN),
     "auth.replace_authenticator": entry(*SIGNED_IN),
