@@ -486,8 +486,8 @@ def inspector_manifest():
 
 
 OFFLINE_SHELL = ("dist/app.css", "dist/govuk-frontend.min.js", "js/app.mjs",
-                 "js/inspector/inspection.mjs", "js/inspector/outbox.mjs",
-                 "js/inspector/store.mjs", "favicon.svg")
+                 "js/session-timeout.mjs", "js/inspector/inspection.mjs",
+                 "js/inspector/outbox.mjs", "js/inspector/store.mjs", "favicon.svg")
 
 
 def _offline_shell() -> tuple[list[str], str]:

@@ -4,6 +4,7 @@ worker and the web app manifest."""
 from __future__ import annotations
 
 import io
+import json
 import re
 import uuid
 
@@ -230,6 +231,21 @@ def test_the_service_worker_is_served_for_the_inspections_scope(client):
     manifest = client.get("/inspections/manifest.webmanifest")
     assert manifest.json["scope"] == "/inspections/"
     assert manifest.json["start_url"] == "/inspections/"
+
+
+def test_the_service_worker_keeps_every_module_the_kept_scripts_import(app, client):
+    """Offline, a script whose import is missing from the cache does not run at all."""
+    from pathlib import Path
+
+    shell = set(json.loads(re.search(r"const SHELL = (\[.*?\]);",
+                                     client.get("/inspections/service-worker.js").text)[1]))
+    static = Path(app.static_folder)
+    for url in [url for url in shell if url.endswith(".mjs")]:
+        script = static / url.removeprefix("/static/")
+        for imported in re.findall(r'^import .* from "([^"]+)";', script.read_text(), re.M):
+            target = imported if imported.startswith("/") else \
+                "/static/" + str((script.parent / imported).resolve().relative_to(static))
+            assert target in shell, f"{url} imports {imported}, which is not kept offline"
 
 
 def test_tablet_pages_say_whose_they_are_so_a_shared_tablet_keeps_people_apart(
