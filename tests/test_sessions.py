@@ -99,7 +99,11 @@ def test_staying_signed_in_keeps_the_session_and_says_for_how_long(client):
     assert response.status_code == 200
     left = response.get_json()
     assert 30 * 60 - 5 <= left.pop("seconds") <= 30 * 60
+    fresh_token = left.pop("csrf_token")
     assert left == {"final": False, "warn": 120}
+    # A fresh form token comes with it, good for the page's forms (here, staying signed in).
+    assert client.post("/session/keep-alive", headers={
+        "X-CSRFToken": fresh_token, "Referer": "https://localhost/provider/"}).status_code == 200
     token = client.csrf_token("/provider/")
     age_session(client, seen_at=31 * 60)
     response = client.post("/session/keep-alive", headers={

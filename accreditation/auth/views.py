@@ -15,6 +15,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, logout_user
+from flask_wtf.csrf import generate_csrf
 from wtforms.fields.choices import SelectChoice
 
 from ..councils import Council
@@ -174,8 +175,9 @@ def account():
 @signed_in
 def keep_alive():
     """'Stay signed in' on the sign-out warning: the request itself counts as activity
-    (``sessions.expire_old_sessions``); the answer says how long the session now has."""
-    return sessions.time_left()
+    (``sessions.expire_old_sessions``); the answer says how long the session now has, with a
+    fresh form token, so a form left open for longer than a token lasts can still be sent."""
+    return {**sessions.time_left(), "csrf_token": generate_csrf()}
 
 
 @bp.route("/account/authenticator", methods=["GET", "POST"])

@@ -47,6 +47,9 @@ def test_a_warning_comes_before_an_idle_sign_out_and_staying_keeps_the_session(e
         page.click("text=Stay signed in")
     assert answer.value.status == 200
     expect(dialog).to_be_hidden()
+    # The page's forms now carry the fresh token that came back: they can still be sent later.
+    fresh = answer.value.json()["csrf_token"]
+    assert page.locator("form.app-sign-out input[name=csrf_token]").input_value() == fresh
     # The count starts again from what the server said.
     page.clock.fast_forward("27:00")
     expect(dialog).to_be_hidden()

@@ -48,6 +48,19 @@ export function startSessionTimeout(dialog) {
     if (!dialog.open) dialog.showModal();
   }
 
+  // Forms on the page were given a token that lasts an hour: a page kept open longer than that
+  // gets fresh ones, so what is typed into it can still be sent.
+  function renewFormTokens(token) {
+    if (!token) return;
+    dialog.dataset.csrfToken = token;
+    document.querySelectorAll('input[name="csrf_token"]').forEach((input) => {
+      input.value = token;
+    });
+    document.querySelectorAll('meta[name="csrf-token"]').forEach((meta) => {
+      meta.content = token;
+    });
+  }
+
   function share() {
     try {
       window.localStorage.setItem(SHARED_KEY, String(endsAt));
@@ -80,6 +93,7 @@ export function startSessionTimeout(dialog) {
     const left = await response.json();
     endsAt = Date.now() + left.seconds * 1000;
     final = left.final;
+    renewFormTokens(left.csrf_token);
     share();
     dialog.close();
     schedule();
