@@ -304,6 +304,7 @@ def ok_without_summary(rule, response) -> bool:
 SUCCESS_PAGES: dict[str, str] = {
     "stages.device_token": "answers with the tablet's token as JSON (the form has no fields)",
     "auth.new_recovery_codes": "shows the new recovery codes, once",
+    "auth.keep_alive": "answers the session's time left as JSON (the warning has no fields)",
 }
 
 
