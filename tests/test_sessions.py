@@ -111,6 +111,14 @@ def test_staying_signed_in_keeps_the_session_and_says_for_how_long(client):
     assert response.status_code == 302  # too late: signed out, as on any page
 
 
+def test_templates_rendered_outside_a_request_have_no_warning(app):
+    """E-mails and commands render templates with no one signed in: nothing to warn about."""
+    from flask import render_template_string
+
+    with app.app_context():
+        assert render_template_string("{{ session_time_left }}") == "None"
+
+
 def test_staying_signed_in_needs_the_forms_token(client):
     client.sign_in(UserFactory(provider=True))
     assert client.post("/session/keep-alive").status_code == 400

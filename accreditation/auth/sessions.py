@@ -17,7 +17,16 @@ import time
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, flash, redirect, request, session, url_for
+from flask import (
+    Flask,
+    current_app,
+    flash,
+    has_request_context,
+    redirect,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_user, logout_user
 
 from .. import audit
@@ -167,5 +176,7 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def session_timeout():
-        signed_in = current_user.is_authenticated and "_user_id" in session
+        # Only pages of a signed-in person's request (not e-mails rendered by a command).
+        signed_in = (has_request_context() and current_user.is_authenticated
+                     and "_user_id" in session)
         return {"session_time_left": time_left() if signed_in else None}
