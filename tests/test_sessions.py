@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections import deque
 
@@ -69,8 +70,6 @@ def test_twelve_hours_after_signing_in_you_sign_in_again_however_busy(client):
 
 def warning_on(page: str) -> dict[str, str] | None:
     """The sign-out warning's settings as the page gives them to its script, if it has one."""
-    import re
-
     found = re.search(r'<dialog class="app-session-timeout"[^>]*data-seconds-left="(\d+)"'
                       r'[^>]*data-warn-seconds="(\d+)"[^>]*data-final="(\w+)"', page)
     return None if found is None else dict(zip(("left", "warn", "final"), found.groups(),
