@@ -4,12 +4,11 @@ settings name (``ACCREDITATION_S3_ENDPOINT_URL``, ``..._S3_BUCKET``, ``..._S3_RE
 a throwaway SeaweedFS started here.
 
 A signed-in provider posts 100 files of 5 MB (PDFs) to ``/evidence/`` with the Flask test
-client: the form is parsed, the file checked, hashed, stored in the bucket and recorded in a
-SQLite database, exactly as in production. Each is followed by a plain boto3 ``put_object``
-of the same file, so both share the machine's moods: the ``ratio`` of the two total times is
-held to at most 1.3. Prints throughput
-and memory, which must stay bounded because uploads are streamed through temp files, never
-held whole:
+client: the form is parsed, the file checked, stored in the bucket (hashed on the way) and
+recorded in a SQLite database, exactly as in production. Each is followed by a plain boto3
+``put_object`` of the same file, so both share the machine's moods: the ``ratio`` of the two
+total times is held to at most 1.3. Prints throughput and memory, which must stay bounded
+because uploads are streamed through temp files, never held whole:
 
 - the growth of the peak resident memory (RSS) over the 100 uploads, against a fixed budget
   far below the 500 MB moved (it measures the native side too: threads, SQLite, sockets);

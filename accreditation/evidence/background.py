@@ -1,10 +1,11 @@
-"""Threads that do an upload's checks side by side with the request's own work.
+"""Threads that do an upload's work side by side with the request's own.
 
-Hashing runs in C without holding the interpreter lock, and so does the PDF check's scan
-(RE2): handing the check to a thread while the request hashes the file makes an upload take
-about as long as the slower of the two instead of their sum. Each request waits for what it
-handed over before it goes on, so nothing outlives the request; the pool is per process, made
-on first use (after gunicorn has forked its workers).
+Checksums and digests run in C without holding the interpreter lock, and so does the PDF
+check's scan (RE2): the PDF is checked in a thread while the request works out its CRC32, and
+the SHA-256 the record keeps is worked out while the file travels to an S3 store, so an upload
+takes about as long as the slower of each pair instead of their sum. Each request waits for
+what it handed over before it goes on, so nothing outlives the request; the pool is per
+process, made on first use (after gunicorn has forked its workers).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""What an upload really is: size-limited, hashed and typed by its content, never its name.
+"""What an upload really is: size-limited and typed by its content, never its name.
 
 ``inspect_upload`` is the one door for every evidence file. It never trusts the filename or
 the browser's content type: the first bytes decide the type, and the few types we accept get
@@ -8,11 +8,11 @@ a structural check (``pdf_checks``, ``office_checks``). Photos are then re-encod
 
 from __future__ import annotations
 
-import hashlib
 import io
 import mmap
 import os
 import tempfile
+import zlib
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -66,7 +66,7 @@ class CheckedFile:
 
     stream: BinaryIO
     size: int
-    sha256: str
+    crc32: int  # of the whole file: the store checks what reaches it against this
     content_type: str
     kind: str
     display_filename: str
@@ -175,21 +175,21 @@ def _spool(stream: BinaryIO, max_bytes: int) -> tuple[BinaryIO, int, bool]:
     return spool, size, False
 
 
-def _sha256(stream: BinaryIO, *, on_disk: bool) -> str:
+def _crc32(stream: BinaryIO, *, on_disk: bool) -> int:
     if on_disk:
         with mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            return hashlib.sha256(data).hexdigest()  # in C, without holding the GIL
-    digest = hashlib.sha256()
+            return zlib.crc32(data)  # in C, without holding the GIL
+    crc = 0
     for chunk in iter(lambda: stream.read(CHUNK), b""):
-        digest.update(chunk)
-    return digest.hexdigest()
+        crc = zlib.crc32(chunk, crc)
+    return crc
 
 
 @dataclass(eq=False)
 class ReceivedFile:
     """An upload within the size limit whose type its content names (for Office files, a
-    well-formed, macro-free zip), not yet hashed nor, for PDFs, checked for active content:
-    ``check`` finishes the job. Close it (or use it as a context manager) when done."""
+    well-formed, macro-free zip), without its CRC32 yet nor, for PDFs, checked for active
+    content: ``check`` finishes the job. Close it (or use it as a context manager) when done."""
 
     stream: BinaryIO
     size: int
@@ -206,26 +206,26 @@ class ReceivedFile:
         return self.kind in IMAGE_KINDS
 
     def check(self) -> CheckedFile:
-        """Hash the upload and run the remaining checks; the ``CheckedFile`` shares the
+        """Work out the CRC32 and run the remaining checks; the ``CheckedFile`` shares the
         stream (closing either closes both). A PDF on disk has its content checked in another
-        thread while it is hashed here: both read it through their own memory map, and both
-        run without holding the interpreter lock, so they take the time of the slower one."""
+        thread meanwhile: both read it through their own memory map, and both run without
+        holding the interpreter lock, so they take the time of the slower one."""
         self.stream.seek(0)
         if self.kind == "pdf" and self.on_disk:
             checking = background.submit(pdf_checks.check_pdf, self.stream)
             try:
-                sha256 = _sha256(self.stream, on_disk=True)
+                crc32 = _crc32(self.stream, on_disk=True)
             finally:
                 checking.result()  # raises what the check raised
         else:
-            sha256 = _sha256(self.stream, on_disk=self.on_disk)
+            crc32 = _crc32(self.stream, on_disk=self.on_disk)
             self.stream.seek(0)
             if self.kind == "pdf":
                 pdf_checks.check_pdf(self.stream)
         self.stream.seek(0)
         file_kind = KINDS[self.kind]
         return CheckedFile(
-            stream=self.stream, size=self.size, sha256=sha256,
+            stream=self.stream, size=self.size, crc32=crc32,
             content_type=file_kind.content_type, kind=self.kind,
             display_filename=sanitise_filename(self.filename, extension=file_kind.extension))
 

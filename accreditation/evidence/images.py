@@ -9,10 +9,10 @@ photo stays the right way up.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import logging
 import warnings
+import zlib
 from dataclasses import dataclass
 
 import pillow_heif
@@ -49,7 +49,7 @@ class CleanImage:
 
     data: bytes
     size: int
-    sha256: str
+    crc32: int
     content_type: str
     kind: str  # "jpeg" or "png"
     width: int
@@ -142,7 +142,7 @@ def clean_image(checked: CheckedFile, *, max_pixels: int = DEFAULT_MAX_PIXELS) -
         clean.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True)
     data = out.getvalue()
     return CleanImage(
-        data=data, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
+        data=data, size=len(data), crc32=zlib.crc32(data),
         content_type=content_type, kind=kind, width=clean.width, height=clean.height,
         display_filename=sanitise_filename(checked.display_filename,
                                            extension="png" if keep_alpha else "jpg"),

@@ -44,7 +44,7 @@ class LocalStorage:
         return path
 
     def put(self, key: str, data: BinaryIO | bytes, *, content_type: str, size: int,
-            sha256: str | None = None) -> None:
+            crc32: int | None = None) -> str:
         path = self._path(key)
         self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -53,7 +53,7 @@ class LocalStorage:
                                          suffix=TEMP_SUFFIX)
         try:
             with os.fdopen(fd, "wb") as out:
-                copy_exactly(data, out, size, sha256)
+                sha256 = copy_exactly(data, out, size, crc32)
                 out.flush()
                 if self.fsync:
                     os.fsync(out.fileno())
@@ -69,6 +69,7 @@ class LocalStorage:
                 os.fsync(directory)
             finally:
                 os.close(directory)
+        return sha256
 
     def open(self, key: str) -> BinaryIO:
         try:

@@ -225,8 +225,8 @@ class _Object:
     data: BinaryIO | bytes
     content_type: str
     size: int
-    # The digest the record keeps: the storage refuses bytes that do not have it.
-    sha256: str | None = None
+    # Of the bytes as they were checked: the storage refuses bytes that do not have it.
+    crc32: int | None = None
 
 
 def _purpose(value: EvidencePurpose | str) -> EvidencePurpose:
@@ -318,20 +318,18 @@ def upload_evidence(actor: User, organisation: Organisation, file_storage: FileS
             except UploadRejected as error:
                 _record_refused_file(actor, organisation, error)
                 raise UploadRejected(error.message, field="file") from None
-            objects = [_Object(key, photo.data, photo.content_type, photo.size, photo.sha256),
+            objects = [_Object(key, photo.data, photo.content_type, photo.size, photo.crc32),
                        _Object(f"{key}-preview", photo.preview, photo.preview_content_type,
                                len(photo.preview))]
             record = Evidence(kind=EvidenceKind.PHOTO, preview_key=objects[1].key,
                               display_filename=photo.display_filename,
-                              content_type=photo.content_type, size_bytes=photo.size,
-                              sha256=photo.sha256)
+                              content_type=photo.content_type, size_bytes=photo.size)
             scanned: BinaryIO = io.BytesIO(photo.data)
         else:
             objects = [_Object(key, checked.stream, checked.content_type, checked.size,
-                               checked.sha256)]
+                               checked.crc32)]
             record = Evidence(kind=EvidenceKind.DOCUMENT, display_filename=checked.display_filename,
-                              content_type=checked.content_type, size_bytes=checked.size,
-                              sha256=checked.sha256)
+                              content_type=checked.content_type, size_bytes=checked.size)
             scanned = checked.stream
         if actor.role is Role.PROVIDER:
             # Staff uploads are counted but never refused: an inspection must not stop
@@ -414,15 +412,18 @@ def _apply_scan(record: Evidence, stream: BinaryIO) -> None:
 
 def _store_and_commit(actor: User, record: Evidence, objects: list[_Object],
                       supersedes: Evidence | None) -> None:
-    """Store the objects, then write the record and its audit event and commit: a row is only
-    ever written for an object already stored, and no row or audit lock is held while a file
-    travels to the store (which may take seconds), so other writers never wait for it."""
+    """Store the objects, then write the record, with the SHA-256 of the bytes stored, and its
+    audit event and commit: a row is only ever written for an object already stored, and no
+    row or audit lock is held while a file travels to the store (which may take seconds), so
+    other writers never wait for it."""
     stored: list[str] = []
     try:
         for item in objects:
-            storage().put(item.key, item.data, content_type=item.content_type, size=item.size,
-                          sha256=item.sha256)
+            sha256 = storage().put(item.key, item.data, content_type=item.content_type,
+                                   size=item.size, crc32=item.crc32)
             stored.append(item.key)
+            if item.key == record.storage_key:
+                record.sha256 = sha256
         db.session.add(record)
         db.session.flush()
         if supersedes is not None:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
+import ipaddress
 import mmap
 import tempfile
 from collections.abc import Iterator
-from contextlib import nullcontext
 from datetime import datetime
 from typing import Any, BinaryIO
+from urllib.parse import urlsplit
 
 import boto3
 from boto3.exceptions import S3UploadFailedError
@@ -17,6 +19,7 @@ from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from . import background
 from .filenames import content_disposition
 from .storage import (
     KEY_PREFIX,
@@ -26,6 +29,7 @@ from .storage import (
     check_key,
     check_prefix,
     copy_exactly,
+    sha256_of_rest,
 )
 
 MiB = 1024 * 1024
@@ -75,6 +79,11 @@ class _MappedFile(io.RawIOBase):
         self._position = stop
         return piece
 
+    def sha256(self) -> str:
+        """The SHA-256 (hex) of the whole object. The map is only read, so this may run in
+        another thread while the object is sent; it must end before the file is closed."""
+        return hashlib.sha256(self._view[self._start:self._end]).hexdigest()
+
     def close(self) -> None:
         if not self.closed:
             self._view.release()
@@ -120,6 +129,21 @@ class _KeepOpen:
         pass
 
 
+def _connection_may_be_tampered(endpoint_url: str | None) -> bool:
+    """Whether a request to the endpoint could be changed on its way: plain HTTP to another
+    machine (no endpoint means AWS's own, over HTTPS)."""
+    if endpoint_url is None:
+        return False
+    url = urlsplit(endpoint_url)
+    if url.scheme == "https":
+        return False
+    host = url.hostname or ""
+    try:
+        return not ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host != "localhost"
+
+
 def _code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
 
@@ -149,11 +173,13 @@ class S3Storage:
             aws_access_key_id=access_key_id, aws_secret_access_key=secret_access_key,
             region_name=region)
         self._client = self._make_client(endpoint_url, connect_timeout, read_timeout, max_attempts)
-        # For objects sent with the SHA-256 their record keeps: the signed checksum header
-        # binds the body and the server refuses bytes without that digest, so the payload is
-        # not hashed a second time for the signature (as boto3 already does over HTTPS).
-        self._checked_client = self._make_client(endpoint_url, connect_timeout, read_timeout,
-                                                 max_attempts, sign_payload=False)
+        # For objects sent with a CRC32: the server refuses bytes damaged on the way, so where
+        # nobody can change them on the way either (HTTPS, or this machine) the body is not
+        # hashed for the signature as well, as boto3 itself does over HTTPS. Plain HTTP to
+        # another host keeps the signed body hash: a CRC32 can be forged, a signature cannot.
+        self._checked_client = self._make_client(
+            endpoint_url, connect_timeout, read_timeout, max_attempts,
+            sign_payload=None if _connection_may_be_tampered(endpoint_url) else False)
         self._health_client: Any = None
         self._presign_client: Any = None
         self._transfer = TransferConfig(
@@ -187,40 +213,57 @@ class S3Storage:
         self.close()
 
     def put(self, key: str, data: BinaryIO | bytes, *, content_type: str, size: int,
-            sha256: str | None = None) -> None:
+            crc32: int | None = None) -> str:
         check_key(key)
         if isinstance(data, bytes | bytearray | memoryview):
             data = io.BytesIO(data)
         try:
-            if data.seekable():
-                start = data.tell()
-                end = data.seek(0, io.SEEK_END)
-                data.seek(start)
-                if end - start != size:
-                    raise StorageError(f"expected {size} bytes, got {end - start}")
-                if size < self._transfer.multipart_threshold:
-                    # One request, no transfer threads. With the digest the record will keep,
-                    # the server refuses bytes that do not match it (and boto3 need not
-                    # compute a checksum of its own, nor hash the body for the signature).
-                    with _mapped(data, start, size) or nullcontext(data) as body:
-                        if sha256:
-                            self._checked_client.put_object(
-                                Bucket=self.bucket, Key=key, Body=body,
-                                ContentType=content_type, ContentLength=size,
-                                ChecksumSHA256=base64.b64encode(bytes.fromhex(sha256)).decode())
-                        else:
-                            self._client.put_object(Bucket=self.bucket, Key=key, Body=body,
-                                                    ContentType=content_type, ContentLength=size)
-                else:
-                    self._upload(key, data, content_type)
-            else:
+            if not data.seekable():
                 # The size must be known before anything is sent: spool, then upload.
                 with tempfile.SpooledTemporaryFile(max_size=8 * MiB) as spool:
-                    copy_exactly(data, spool, size)
+                    sha256 = copy_exactly(data, spool, size, crc32)
                     spool.seek(0)
                     self._upload(key, spool, content_type)
+                return sha256
+            start = data.tell()
+            end = data.seek(0, io.SEEK_END)
+            data.seek(start)
+            if end - start != size:
+                raise StorageError(f"expected {size} bytes, got {end - start}")
+            mapped = _mapped(data, start, size)
+            if mapped is None:  # in memory, or too small to gain: hashed first
+                sha256 = sha256_of_rest(data)
+                self._send(key, data, data, content_type=content_type, size=size, crc32=crc32)
+                return sha256
+            with mapped:
+                # The digest the record keeps is worked out while the file travels (from the
+                # same bytes, in C, without the interpreter lock); the map outlives it.
+                hashing = background.submit(mapped.sha256)
+                try:
+                    self._send(key, data, mapped, content_type=content_type, size=size,
+                               crc32=crc32)
+                finally:
+                    sha256 = hashing.result()
+            return sha256
         except (ClientError, BotoCoreError, S3UploadFailedError) as error:
             raise StorageError(f"could not store {key}: {error}") from error
+
+    def _send(self, key: str, data: BinaryIO, body: BinaryIO, *, content_type: str, size: int,
+              crc32: int | None) -> None:
+        """Send ``size`` bytes: ``body`` in one request, or ``data`` in parts if it is large."""
+        if size >= self._transfer.multipart_threshold:
+            self._upload(key, data, content_type)  # each part with a checksum of its own
+        elif crc32 is not None:
+            # The server refuses bytes without this CRC32 (so boto3 need not compute a
+            # checksum of its own, nor, where the connection protects the body, hash it for
+            # the signature).
+            self._checked_client.put_object(
+                Bucket=self.bucket, Key=key, Body=body, ContentType=content_type,
+                ContentLength=size,
+                ChecksumCRC32=base64.b64encode(crc32.to_bytes(4, "big")).decode())
+        else:
+            self._client.put_object(Bucket=self.bucket, Key=key, Body=body,
+                                    ContentType=content_type, ContentLength=size)
 
     def _upload(self, key: str, data: BinaryIO, content_type: str) -> None:
         self._client.upload_fileobj(_KeepOpen(data), self.bucket, key,

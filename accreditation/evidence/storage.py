@@ -11,6 +11,7 @@ import hashlib
 import io
 import re
 import uuid
+import zlib
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -69,27 +70,40 @@ def check_aware(moment: datetime | None) -> datetime | None:
 
 
 def copy_exactly(data: BinaryIO | bytes, out: BinaryIO, size: int,
-                 sha256: str | None = None) -> None:
-    """Copy ``data`` to ``out``; raise ``StorageError`` unless it held exactly ``size`` bytes
-    (and, given ``sha256``, bytes with that digest).
+                 crc32: int | None = None) -> str:
+    """Copy ``data`` to ``out`` and return the SHA-256 (hex) of what was copied; raise
+    ``StorageError`` unless it held exactly ``size`` bytes (and, given ``crc32``, bytes with
+    that CRC32).
 
     Reads at most ``size + 1`` bytes, so a wrong size cannot make us copy an unbounded stream.
     """
     source = io.BytesIO(data) if isinstance(data, bytes | bytearray | memoryview) else data
-    digest = hashlib.sha256() if sha256 is not None else None
-    written = 0
+    digest, crc, written = hashlib.sha256(), 0, 0
     while written <= size:
         chunk = source.read(min(CHUNK, size + 1 - written))
         if not chunk:
             break
         out.write(chunk)
-        if digest is not None:
-            digest.update(chunk)
+        digest.update(chunk)
+        crc = zlib.crc32(chunk, crc)
         written += len(chunk)
     if written != size:
         raise StorageError(f"expected {size} bytes, got {'more' if written > size else written}")
-    if digest is not None and digest.hexdigest() != sha256:
-        raise StorageError("the bytes read do not have the SHA-256 they were sent with")
+    if crc32 is not None and crc != crc32:
+        raise StorageError("the bytes read do not have the CRC32 they were sent with")
+    return digest.hexdigest()
+
+
+def sha256_of_rest(stream: BinaryIO) -> str:
+    """The SHA-256 (hex) of the stream from its position to its end; the position is kept."""
+    start = stream.tell()
+    digest = hashlib.sha256()
+    try:
+        for chunk in iter(lambda: stream.read(CHUNK), b""):
+            digest.update(chunk)
+    finally:
+        stream.seek(start)
+    return digest.hexdigest()
 
 
 @runtime_checkable
@@ -99,15 +113,16 @@ class Storage(Protocol):
     backend: str
 
     def put(self, key: str, data: BinaryIO | bytes, *, content_type: str, size: int,
-            sha256: str | None = None) -> None:
-        """Store exactly ``size`` bytes (read from the stream's current position) under ``key``.
+            crc32: int | None = None) -> str:
+        """Store exactly ``size`` bytes (read from the stream's current position) under ``key``
+        and return their SHA-256 (hex), the digest the record keeps.
 
         Either the whole object is stored or nothing is: a failed or short write never leaves a
         partial object under ``key``. Raises ``StorageError`` if ``data`` did not hold exactly
-        ``size`` bytes, if its SHA-256 is not ``sha256`` (hex; checked by the store itself where
-        it can: the bytes kept are the bytes the record names), or the backend failed (local
-        disk errors may surface as ``OSError``); errors raised while reading ``data`` propagate
-        unchanged. ``data`` is not closed.
+        ``size`` bytes, if their CRC32 is not ``crc32`` (checked by the store itself where it
+        can: bytes damaged on the way are never kept), or the backend failed (local disk errors
+        may surface as ``OSError``); errors raised while reading ``data`` propagate unchanged.
+        ``data`` is not closed.
         """
         ...
 

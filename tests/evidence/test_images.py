@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
 import warnings
+import zlib
 
 import pytest
 from hypothesis import given
@@ -81,7 +81,7 @@ def test_gps_and_other_metadata_are_stripped(kind):
     assert source.getexif().get_ifd(ExifTags.IFD.GPSInfo)  # the test photo really has GPS
     cleaned = clean(original)
     assert cleaned.kind == "jpeg" and cleaned.content_type == "image/jpeg"
-    assert cleaned.sha256 == hashlib.sha256(cleaned.data).hexdigest()
+    assert cleaned.crc32 == zlib.crc32(cleaned.data)
     assert cleaned.size == len(cleaned.data)
     assert cleaned.display_filename == "IMG_0042.jpg"
     assert assert_no_metadata(cleaned.data).format == "JPEG"

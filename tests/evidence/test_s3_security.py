@@ -4,10 +4,12 @@ health tells up from down quickly."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import time
 import urllib.error
 import urllib.request
+import zlib
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pytest
@@ -110,8 +112,9 @@ def test_wrong_secret_key_is_refused(seaweedfs, s3_storage, stored):
 
 
 def test_bytes_changed_after_signing_are_refused(s3_storage):
-    """A file is sent with the digest its record keeps in a signed header, so bytes changed on
-    the way (after the request was signed) are refused by the server and nothing is kept."""
+    """A file is sent with the CRC32 of the bytes that were checked in a signed header, so
+    bytes changed on the way (after the request was signed) are refused by the server and
+    nothing is kept."""
     def tamper(request, **_):
         body = request.body.read() if hasattr(request.body, "read") else request.body
         request.body = body.replace(b"evidence", b"EVIDENCE")
@@ -121,8 +124,42 @@ def test_bytes_changed_after_signing_are_refused(s3_storage):
     key = new_key()
     with pytest.raises(StorageError):
         s3_storage.put(key, PDF, content_type="application/pdf", size=len(PDF),
-                       sha256=hashlib.sha256(PDF).hexdigest())
+                       crc32=zlib.crc32(PDF))
     assert not s3_storage.exists(key)
+
+
+class Captured(Exception):
+    """Stops a request once its headers have been seen."""
+
+
+@pytest.mark.parametrize(("endpoint", "body_signed"), [
+    ("http://192.0.2.10:8333", True),  # plain HTTP to another machine
+    ("http://127.0.0.1:8333", False),
+    ("http://[::1]:8333", False),
+    ("http://localhost:8333", False),
+    ("https://s3.example.org", False),
+    (None, False),  # AWS itself, over HTTPS
+])
+def test_the_body_is_signed_wherever_it_could_be_changed_on_the_way(endpoint, body_signed):
+    """A CRC32 catches damage, not forgery: over plain HTTP to another machine the body's
+    SHA-256 is signed as well; over HTTPS, or on this machine, the CRC32 is enough."""
+    seen: dict[str, str] = {}
+
+    def capture(request, **_):
+        seen.update((name.lower(), value.decode() if isinstance(value, bytes) else value)
+                    for name, value in request.headers.items())
+        raise Captured
+
+    with S3Storage(bucket="evidence", endpoint_url=endpoint, region="eu-west-2",
+                   access_key_id="AKIDEXAMPLE", secret_access_key="not-a-secret") as storage:
+        storage._checked_client.meta.events.register("before-send.s3.PutObject", capture)
+        with pytest.raises(Captured):
+            storage.put(new_key(), PDF, content_type="application/pdf", size=len(PDF),
+                        crc32=zlib.crc32(PDF))
+    assert seen["x-amz-checksum-crc32"] == base64.b64encode(
+        zlib.crc32(PDF).to_bytes(4, "big")).decode()
+    assert seen["x-amz-content-sha256"] == (
+        hashlib.sha256(PDF).hexdigest() if body_signed else "UNSIGNED-PAYLOAD")
 
 
 def test_health_ok(s3_storage):

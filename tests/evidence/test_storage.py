@@ -7,6 +7,7 @@ import io
 import os
 import stat
 import time
+import zlib
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
 
@@ -71,39 +72,59 @@ def test_a_wrong_size_stores_nothing(storage, size):
     assert not storage.exists(key)
 
 
-def test_the_store_keeps_only_bytes_with_the_digest_they_were_sent_with(storage):
-    """The digest the record keeps is checked by the store itself (S3 verifies it server-side),
-    so a record never names bytes other than the ones that were checked."""
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def test_put_answers_the_sha256_of_what_it_stored(storage, tmp_path):
+    """The record keeps the digest ``put`` answers: the bytes stored, however they came."""
+    assert storage.put(new_key(), PDF, content_type="application/pdf",
+                       size=len(PDF)) == sha256(PDF)
+    stream = io.BytesIO(b"ignored" + PDF)
+    stream.seek(len(b"ignored"))
+    assert storage.put(new_key(), stream, content_type="application/pdf",
+                       size=len(PDF)) == sha256(PDF)
+    path = tmp_path / "upload"
+    path.write_bytes(b"ignored" + PDF)
+    with path.open("rb") as on_disk:
+        on_disk.seek(len(b"ignored"))
+        assert storage.put(new_key(), on_disk, content_type="application/pdf", size=len(PDF),
+                           crc32=zlib.crc32(PDF)) == sha256(PDF)
+
+
+def test_the_store_keeps_only_bytes_with_the_checksum_they_were_checked_with(storage):
+    """The CRC32 of the checked file is checked by the store itself (S3 verifies it
+    server-side), so bytes damaged on the way are never kept."""
     good, bad = new_key(), new_key()
-    storage.put(good, io.BytesIO(PDF), content_type="application/pdf", size=len(PDF),
-                sha256=hashlib.sha256(PDF).hexdigest())
+    assert storage.put(good, io.BytesIO(PDF), content_type="application/pdf", size=len(PDF),
+                       crc32=zlib.crc32(PDF)) == sha256(PDF)
     assert read(storage, good) == PDF
     with pytest.raises(StorageError):
         storage.put(bad, io.BytesIO(PDF), content_type="application/pdf", size=len(PDF),
-                    sha256=hashlib.sha256(b"something else").hexdigest())
+                    crc32=zlib.crc32(b"something else"))
     assert not storage.exists(bad)
 
 
 @pytest.mark.parametrize("size", [1024 * 1024, 3 * 1024 * 1024 + 12345])
 def test_a_file_on_disk_is_stored_byte_for_byte_from_its_position(storage, tmp_path, size):
-    """Large files go to S3 through a memory map, a megabyte at a time: whatever the size
-    and wherever the stream stands, exactly those bytes are stored, and the digest is still
-    checked by the store."""
+    """Large files go to S3 through a memory map, a megabyte at a time, while their SHA-256
+    is worked out beside them: whatever the size and wherever the stream stands, exactly
+    those bytes are stored and named, and the checksum is still checked by the store."""
     data = os.urandom(size)
     path = tmp_path / "upload"
     path.write_bytes(b"ignored" + data)
     with path.open("rb") as stream:
         stream.seek(len(b"ignored"))
         key = new_key()
-        storage.put(key, stream, content_type="application/pdf", size=size,
-                    sha256=hashlib.sha256(data).hexdigest())
+        assert storage.put(key, stream, content_type="application/pdf", size=size,
+                           crc32=zlib.crc32(data)) == sha256(data)
         assert not stream.closed
         assert read(storage, key) == data
         stream.seek(len(b"ignored"))
         wrong = new_key()
         with pytest.raises(StorageError):
             storage.put(wrong, stream, content_type="application/pdf", size=size,
-                        sha256=hashlib.sha256(data[:-1] + b"x").hexdigest())
+                        crc32=zlib.crc32(data[:-1] + b"x"))
         assert not storage.exists(wrong)
 
 
@@ -124,7 +145,8 @@ def test_a_wrong_size_from_an_unseekable_stream_stores_nothing(storage):
     with pytest.raises(StorageError):
         storage.put(key, Unseekable(PDF), content_type="application/pdf", size=len(PDF) + 5)
     assert not storage.exists(key)
-    storage.put(key, Unseekable(PDF), content_type="application/pdf", size=len(PDF))
+    assert storage.put(key, Unseekable(PDF), content_type="application/pdf",
+                       size=len(PDF)) == sha256(PDF)
     assert read(storage, key) == PDF
 
 
@@ -158,16 +180,23 @@ def test_keys_that_could_escape_or_hide_are_refused(storage, key):
             attempt()
 
 
-def test_large_uploads_use_multipart(seaweedfs, s3_storage):
+def test_large_uploads_use_multipart(seaweedfs, s3_storage, tmp_path):
     from .conftest import s3_storage_for
 
     data = os.urandom(12 * 1024 * 1024)
     with s3_storage_for(seaweedfs, s3_storage.bucket, multipart_threshold=5 * 1024 * 1024,
                         multipart_chunksize=5 * 1024 * 1024) as storage:
         key = new_key()
-        storage.put(key, io.BytesIO(data), content_type="application/pdf", size=len(data))
+        assert storage.put(key, io.BytesIO(data), content_type="application/pdf",
+                           size=len(data)) == sha256(data)
         head = storage._client.head_object(Bucket=storage.bucket, Key=key)
         assert head["ETag"].strip('"').endswith("-3")  # three parts
+        assert read(storage, key) == data
+        path = tmp_path / "large"
+        path.write_bytes(data)
+        with path.open("rb") as on_disk:  # mapped, hashed while its parts travel
+            assert storage.put(key, on_disk, content_type="application/pdf",
+                               size=len(data)) == sha256(data)
         assert read(storage, key) == data
 
 

@@ -70,8 +70,9 @@ def puts(monkeypatch, app_storage) -> list[str]:
     put = app_storage.put
 
     def recording_put(key, data, **kwargs):
-        put(key, data, **kwargs)
+        sha256 = put(key, data, **kwargs)
         stored.append(key)
+        return sha256
 
     monkeypatch.setattr(app_storage, "put", recording_put)
     return stored
@@ -111,7 +112,7 @@ def test_a_failed_preview_store_leaves_nothing(monkeypatch, provider, app_storag
     def preview_fails(key, data, **kwargs):
         if key.endswith("-preview"):
             raise OSError(28, "No space left on device")
-        put(key, data, **kwargs)
+        return put(key, data, **kwargs)
 
     monkeypatch.setattr(app_storage, "put", preview_fails)
     with pytest.raises(operations.StorageUnavailable, match="Nothing was saved"):
@@ -208,11 +209,12 @@ SERVER = textwrap.dedent("""
         put = storage.put
 
         def put_then_pause(key, data, **kwargs):
-            put(key, data, **kwargs)
+            sha256 = put(key, data, **kwargs)
             calls.append(key)
             if len(calls) == pause_on:
                 Path(os.environ["STORED_MARKER"]).write_text(key)
                 time.sleep(600)
+            return sha256
 
         storage.put = put_then_pause
     server = make_server("127.0.0.1", 0, app, threaded=True)

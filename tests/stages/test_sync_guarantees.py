@@ -128,7 +128,7 @@ def test_a_photo_copy_that_loses_the_race_leaves_nothing_behind(app, journey, in
     store = app.extensions["evidence_storage"]
     real_put, put = store.put, []
     monkeypatch.setattr(store, "put", lambda key, *a, **k: (put.append(key),
-                                                            real_put(key, *a, **k)))
+                                                            real_put(key, *a, **k))[1])
     again, created = drafts.add_item_photo(journey.inspector, inspection, item_id, client_id,
                                            photo())
     assert (again.id, created) == (record.id, False)
