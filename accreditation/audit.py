@@ -116,9 +116,11 @@ def record(
     # Normalise through JSON so the hash is computed over exactly what is stored.
     details = json.loads(json.dumps(details, default=str))
 
-    head = _lock_head()
+    db.session.flush()  # the caller's pending changes first, as any query would
+    connection = db.session.connection()
+    seq, prev_hash = _advance_head(connection)
     event = AuditEvent(
-        seq=head.seq + 1,
+        seq=seq,
         occurred_at=utcnow(),
         actor_id=getattr(actor, "id", None),
         actor_role=getattr(getattr(actor, "role", None), "value", None),
@@ -126,29 +128,33 @@ def record(
         subject_type=subject_type,
         subject_id=None if subject_id is None else str(subject_id),
         details=details,
-        prev_hash=head.last_hash,
+        prev_hash=prev_hash,
     )
     event.hash = event.compute_hash()
-    head.seq = event.seq
-    head.last_hash = event.hash
+    connection.execute(sa.update(AuditChainHead).where(AuditChainHead.id == 1)
+                       .values(last_hash=event.hash))
     db.session.add(event)
     db.session.flush()
     return event
 
 
-def _lock_head() -> AuditChainHead:
-    # UPDATE first: it takes the write lock before we read the head, so two writers
-    # can never both extend the same event.
-    updated = db.session.execute(
-        sa.update(AuditChainHead).where(AuditChainHead.id == 1).values(seq=AuditChainHead.seq)
-    )
-    if updated.rowcount == 0:
-        head = AuditChainHead(id=1, seq=0, last_hash=GENESIS_HASH)
-        db.session.add(head)
-        db.session.flush()
-        return head
-    head = db.session.get(AuditChainHead, 1, populate_existing=True)
-    return head
+_ADVANCE_HEAD = (
+    sa.update(AuditChainHead).where(AuditChainHead.id == 1)
+    .values(seq=AuditChainHead.seq + 1)
+    .returning(AuditChainHead.seq, AuditChainHead.last_hash)
+)
+
+
+def _advance_head(connection: sa.Connection) -> tuple[int, str]:
+    """Take the next sequence number and the newest event's hash, in one statement that also
+    takes the head's write lock (a row lock on PostgreSQL, which waits for, then reads, a
+    concurrent writer's committed head): two writers can never extend the same event."""
+    row = connection.execute(_ADVANCE_HEAD).one_or_none()
+    if row is None:  # the very first event
+        connection.execute(sa.insert(AuditChainHead).values(id=1, seq=0,
+                                                            last_hash=GENESIS_HASH))
+        row = connection.execute(_ADVANCE_HEAD).one()
+    return row.seq, row.last_hash
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,8 @@
 """The audit trail is append-only in effect: any edit made behind its back is detected."""
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 import sqlalchemy as sa
 
@@ -110,6 +113,37 @@ def test_an_event_rolls_back_with_the_change_it_records(app):
     audit.record("test.after")
     db.session.commit()
     assert audit.verify().ok
+
+
+def test_the_first_event_starts_the_chain_head(app):
+    raw("DELETE FROM audit_chain_head")
+    events = write_events(2)
+    assert [event.seq for event in events] == [1, 2]
+    assert events[0].prev_hash == audit.GENESIS_HASH
+    assert db.session.get(AuditChainHead, 1).last_hash == events[1].hash
+    assert audit.verify().ok
+
+
+def test_writers_at_the_same_time_never_fork_the_chain(app):
+    """Each event takes the head's lock as it reads it: writers in several threads, each in
+    its own transaction, still make one chain with no gap and no repeated number."""
+    threads, per_thread = 4, 15
+    start = threading.Barrier(threads)
+
+    def write(thread: int) -> None:
+        with app.app_context():
+            start.wait()
+            for n in range(per_thread):
+                audit.record("test.event", details={"thread": thread, "n": n})
+                db.session.commit()
+            db.session.remove()
+
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(write, range(threads)))
+    seqs = db.session.scalars(sa.select(AuditEvent.seq).order_by(AuditEvent.seq)).all()
+    assert seqs == list(range(1, threads * per_thread + 1))
+    result = audit.verify()
+    assert result.ok and result.checked == threads * per_thread
 
 
 def test_sign_in_attempts_are_audited_without_the_password(client):
