@@ -41,7 +41,7 @@ accreditation/static/dist/.built: node_modules/.installed assets/build.mjs $(wil
 	touch $@
 
 lint: install
-	$(BIN)/ruff check accreditation tests bench
+	$(BIN)/ruff check accreditation tests bench migrations scripts
 
 bench: install
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
