@@ -56,7 +56,8 @@ def run(files: int, megabytes: int) -> dict:
             started = time.perf_counter()
             for key in keys:
                 source.seek(0)
-                storage.put(key, source, content_type="application/pdf", size=size)
+                stored = storage.put(key, source, content_type="application/pdf", size=size)
+                assert stored == expected, "put named other bytes than the file's"
             put_seconds = time.perf_counter() - started
 
             started = time.perf_counter()

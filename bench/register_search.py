@@ -474,8 +474,9 @@ def measure_throughput(url: str, token: str, names: list[str], workers: int, cli
            "REGISTER_BENCH_SEARCH_CACHE": "on" if search_cache else "off"}
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
     process = subprocess.Popen(  # noqa: S603 (our own gunicorn, fixed arguments)
-        [gunicorn, "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--log-level",
-         "warning", "bench.register_search:bench_app()"],
+        [gunicorn, "--config", str(ROOT / "gunicorn.conf.py"),  # production's own settings
+         "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+         "bench.register_search:bench_app()"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     stop = threading.Event()
     try:
