@@ -13,6 +13,7 @@ from . import config as settings
 from .database import close_sessions_safely, configure_sqlite
 from .extensions import csrf, db, login_manager, migrate
 from .routing import RecordIdConverter
+from .sealing import keys_from_setting
 from .uploads import UploadRequest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,6 +34,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.update(config)
     app.config["TESTING"] = app.config["ENV_NAME"] == "testing" or app.config.get("TESTING", False)
     settings.check(app.config, app.instance_path)
+    app.extensions["data_keys"] = keys_from_setting(app.config["DATA_KEYS"])
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     app.jinja_loader = ChoiceLoader([

@@ -184,10 +184,34 @@ def revoke_token_command(token_id: int):
     click.echo(f"Token {token_id} revoked.")
 
 
+@click.group("keys", help="The keys that seal secrets in the database (ACCREDITATION_DATA_KEYS).")
+def keys_group() -> None:
+    pass
+
+
+@keys_group.command("reseal")
+def reseal_command():
+    """Seal every sealed value again with the first key (after putting a new key first);
+    the old key can then be dropped from ACCREDITATION_DATA_KEYS. Audited."""
+    from . import audit
+    from .auth.models import User
+    from .extensions import db
+    from .sealing import SealedValueError, reseal
+
+    try:
+        count = reseal(db.session.connection(), User.__table__.c.totp_secret)
+    except SealedValueError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    audit.record("keys.resealed", details={"sealed_values": count})
+    db.session.commit()
+    click.echo(f"{count} authenticator app secrets sealed with the first key.")
+
+
 def register_commands(app: Flask) -> None:
     from .evidence.cli import evidence_group
     from .standards.cli import checklists_group
 
     for command in (users_group, audit_group, demo_data_command, notifications_group,
-                    checklists_group, tick_command, tokens_group, evidence_group):
+                    checklists_group, tick_command, tokens_group, evidence_group, keys_group):
         app.cli.add_command(command)

@@ -2,13 +2,15 @@
 
 The defaults are the embedded set-up (SQLite under ``instance/``, local disk) so that
 ``make demo`` needs nothing installed. Outside development and testing the app refuses
-to start without a real secret key.
+to start without a real secret key and data key.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+
+from .sealing import DEVELOPMENT_DATA_KEY, keys_from_setting
 
 ENVIRONMENTS = ("production", "development", "testing")
 DEVELOPMENT_SECRET_KEY = "development-only-secret-key-do-not-use-in-production"  # noqa: S105
@@ -49,6 +51,9 @@ def from_environment(instance_path: str) -> dict:
         **companies_house_settings(),
         "ENV_NAME": environment,
         "SECRET_KEY": _env("SECRET_KEY"),
+        # Seal authenticator app secrets in the database (``sealing.py``): the first seals,
+        # all open.
+        "DATA_KEYS": _env("DATA_KEYS"),
         "SQLALCHEMY_DATABASE_URI": _env("DATABASE_URL", default_database),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SERVER_NAME": _env("SERVER_NAME"),
@@ -119,6 +124,8 @@ def check(config: dict, instance_path: str | None = None) -> None:
     _check_session_limits(config)
     if environment in ("development", "testing"):
         config["SECRET_KEY"] = config.get("SECRET_KEY") or DEVELOPMENT_SECRET_KEY
+        config["DATA_KEYS"] = config.get("DATA_KEYS") or DEVELOPMENT_DATA_KEY
+        _check_data_keys(config)
         return
     key = config.get("SECRET_KEY")
     if not key or key == DEVELOPMENT_SECRET_KEY:
@@ -131,6 +138,25 @@ def check(config: dict, instance_path: str | None = None) -> None:
         raise ConfigurationError(
             "ACCREDITATION_SECRET_KEY is too short: use at least 32 random characters."
         )
+    _check_data_keys(config)
+
+
+def _check_data_keys(config: dict) -> None:
+    keys = config.get("DATA_KEYS")
+    if not keys:
+        raise ConfigurationError(
+            "ACCREDITATION_DATA_KEYS is not set. It seals authenticator app secrets in the "
+            "database; set it to a key made by: python -c 'from cryptography.fernet import "
+            "Fernet; print(Fernet.generate_key().decode())'. Keep it apart from the database "
+            "and its backups. (ACCREDITATION_ENV=development runs with a built-in key.)")
+    try:
+        keys_from_setting(keys)
+    except ValueError as error:
+        raise ConfigurationError(f"ACCREDITATION_DATA_KEYS: {error}.") from None
+    if config["ENV_NAME"] == "production" and DEVELOPMENT_DATA_KEY in keys:
+        raise ConfigurationError(
+            "ACCREDITATION_DATA_KEYS holds the built-in development key: make a key of your "
+            "own (see the README's production settings).")
 
 
 # OWASP ASVS 2.2.1: no more than 100 failed sign-ins per account per hour.

@@ -108,9 +108,29 @@ def run_migrations_online():
             target_metadata=get_metadata(),
             **conf_args
         )
+        sqlite = connection.dialect.name == 'sqlite'
+        if sqlite:
+            # Batch mode copies a table, drops the original and renames the copy; with foreign
+            # keys enforced, dropping a table that other rows point at fails. So they are off
+            # while migrating (set outside any transaction: SQLite ignores it inside one) and
+            # every reference is checked before the migrations commit.
+            _sqlite_foreign_keys(connection, on=False)
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql('PRAGMA foreign_key_check').fetchall()
+                    if broken:
+                        raise RuntimeError(f'the migration left broken references: {broken[:5]}')
+        finally:
+            if sqlite:
+                _sqlite_foreign_keys(connection, on=True)
 
-        with context.begin_transaction():
-            context.run_migrations()
+
+def _sqlite_foreign_keys(connection, *, on: bool) -> None:
+    """Outside SQLAlchemy's transaction, on the driver's own connection (in autocommit)."""
+    connection.connection.driver_connection.execute(
+        f"PRAGMA foreign_keys = {'ON' if on else 'OFF'}")
 
 
 if context.is_offline_mode():

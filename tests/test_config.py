@@ -2,11 +2,14 @@ import pytest
 
 from accreditation import create_app
 from accreditation.config import DEVELOPMENT_SECRET_KEY, ConfigurationError
+from accreditation.sealing import DEVELOPMENT_DATA_KEY
+
+from .conftest import PRODUCTION_DATA_KEY
 
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch, tmp_path):
-    for name in ("ENV", "SECRET_KEY", "DATABASE_URL"):
+    for name in ("ENV", "SECRET_KEY", "DATA_KEYS", "DATABASE_URL"):
         monkeypatch.delenv(f"ACCREDITATION_{name}", raising=False)
     monkeypatch.setenv("ACCREDITATION_DATABASE_URL", f"sqlite:///{tmp_path / 'x.sqlite'}")
 
@@ -27,6 +30,7 @@ def test_production_refuses_a_short_secret_key(monkeypatch):
 
 def test_production_starts_with_a_secret_key_and_secure_cookies(monkeypatch):
     monkeypatch.setenv("ACCREDITATION_SECRET_KEY", "x" * 64)
+    monkeypatch.setenv("ACCREDITATION_DATA_KEYS", PRODUCTION_DATA_KEY)
     app = create_app()
     assert app.config["SECRET_KEY"] == "x" * 64
     assert app.config["SESSION_COOKIE_SECURE"] is True
@@ -39,8 +43,24 @@ def test_development_and_testing_run_on_embedded_defaults(monkeypatch, environme
     monkeypatch.setenv("ACCREDITATION_ENV", environment)
     app = create_app()
     assert app.config["SECRET_KEY"] == DEVELOPMENT_SECRET_KEY
+    assert app.config["DATA_KEYS"] == DEVELOPMENT_DATA_KEY
     assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
     assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("instance/accreditation.sqlite")
+
+
+@pytest.mark.parametrize(("keys", "message"), [
+    (None, "ACCREDITATION_DATA_KEYS is not set"),
+    (" , ", "ACCREDITATION_DATA_KEYS: no key given"),
+    (DEVELOPMENT_DATA_KEY, "built-in development key"),
+    (f"{PRODUCTION_DATA_KEY},not-a-key", "key 2 is not a Fernet key"),
+])
+def test_production_refuses_to_start_without_a_data_key_of_its_own(monkeypatch, keys, message):
+    monkeypatch.setenv("ACCREDITATION_SECRET_KEY", "x" * 64)
+    if keys is not None:
+        monkeypatch.setenv("ACCREDITATION_DATA_KEYS", keys)
+    with pytest.raises(ConfigurationError, match=message) as refused:
+        create_app()
+    assert "not-a-key" not in str(refused.value)  # a key is never repeated in a message
 
 
 def test_unknown_environment_is_named(monkeypatch):
@@ -86,6 +106,7 @@ def test_register_pages_are_shared_in_the_instance_folder_unless_named(
         monkeypatch, environment, given, expected):
     monkeypatch.setenv("ACCREDITATION_ENV", environment)
     monkeypatch.setenv("ACCREDITATION_SECRET_KEY", "x" * 64)
+    monkeypatch.setenv("ACCREDITATION_DATA_KEYS", PRODUCTION_DATA_KEY)
     if given:
         monkeypatch.setenv("ACCREDITATION_REGISTER_CACHE_PATH", given)
     else:

@@ -22,6 +22,7 @@ from accreditation.config import (
 )
 from accreditation.extensions import db
 
+from .conftest import PRODUCTION_DATA_KEY
 from .factories import TEST_PASSWORD, UserFactory, authenticator_code
 
 
@@ -268,6 +269,7 @@ def test_production_session_cookie_is_host_only_secure_http_only_and_same_site(
         monkeypatch, tmp_path):
     monkeypatch.setenv("ACCREDITATION_ENV", "production")
     monkeypatch.setenv("ACCREDITATION_SECRET_KEY", "s" * 64)
+    monkeypatch.setenv("ACCREDITATION_DATA_KEYS", PRODUCTION_DATA_KEY)
     monkeypatch.setenv("ACCREDITATION_DATABASE_URL", f"sqlite:///{tmp_path / 'p.sqlite'}")
     app = create_app()
     with app.app_context():

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import UTCDateTime, enum_type, utcnow
 from ..extensions import db
+from ..sealing import Sealed
 
 
 class Role(enum.Enum):
@@ -56,7 +57,9 @@ class User(UserMixin, db.Model):
     session_generation: Mapped[int] = mapped_column(default=1)
     # Authenticator app (TOTP, RFC 6238): set once a code from the app has been confirmed.
     # The last time step used is kept so that each code works only once.
-    totp_secret: Mapped[str | None] = mapped_column(sa.String(32))
+    # Sealed (``sealing.py``): the service must read it back to check codes, so it cannot be
+    # hashed, and a copy of the database alone must not be enough to make anyone's codes.
+    totp_secret: Mapped[str | None] = mapped_column(Sealed())
     totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 

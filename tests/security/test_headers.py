@@ -20,7 +20,7 @@ from flask_migrate import upgrade
 from accreditation import create_app
 from accreditation.auth.permissions import public
 
-from ..conftest import config_for
+from ..conftest import PRODUCTION_DATA_KEY, config_for
 from ..faults.stack import Gunicorn, app_environment
 from .matrix import STATE_CHANGING, is_api, listed_routes, route_id
 from .test_access_matrix import access_for, matrix  # noqa: F401 (the access matrix's world)
@@ -206,7 +206,8 @@ def headers_over_http(config: dict, path: str = "/accessibility"):
 
 
 def test_production_sends_hsts_even_when_the_proxy_forwards_plain_http():
-    headers = headers_over_http({"ENV_NAME": "production", "SECRET_KEY": "s" * 40})
+    headers = headers_over_http({"ENV_NAME": "production", "SECRET_KEY": "s" * 40,
+                                 "DATA_KEYS": PRODUCTION_DATA_KEY})
     assert headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
 
 
@@ -228,7 +229,7 @@ def gunicorn(tmp_path_factory):
     with create_app(config_for(database)).app_context():
         upgrade()
     environment = app_environment(
-        database, ACCREDITATION_ENV="production",
+        database, ACCREDITATION_ENV="production", ACCREDITATION_DATA_KEYS=PRODUCTION_DATA_KEY,
         ACCREDITATION_STORAGE_LOCAL_PATH=str(directory / "evidence"))
     server = Gunicorn(environment, workers=1, log_path=directory / "gunicorn.log").start()
     yield server

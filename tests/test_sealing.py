@@ -1,0 +1,69 @@
+"""Authenticator app secrets are sealed in the database, and the key can be changed."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from cryptography.fernet import Fernet
+
+from accreditation.audit import AuditEvent
+from accreditation.auth.models import User
+from accreditation.extensions import db
+from accreditation.sealing import DEVELOPMENT_DATA_KEY, SealedValueError, keys_from_setting
+
+from .factories import TEST_TOTP_SECRET, UserFactory
+
+
+def stored_secret(user_id: int) -> str:
+    """What the database holds, as someone reading a copy of it would see it."""
+    return db.session.execute(sa.text('SELECT totp_secret FROM "user" WHERE id = :id'),
+                              {"id": user_id}).scalar_one()
+
+
+def use_keys(app, keys: str) -> None:
+    """As if the app had been restarted with ``ACCREDITATION_DATA_KEYS=keys``."""
+    app.extensions["data_keys"] = keys_from_setting(keys)
+    db.session.expire_all()
+
+
+def test_the_database_holds_only_the_sealed_secret(app):
+    first, second = (UserFactory(inspector=True, totp_secret=TEST_TOTP_SECRET) for _ in range(2))
+    db.session.commit()
+    sealed = stored_secret(first.id)
+    assert TEST_TOTP_SECRET not in sealed
+    assert Fernet(DEVELOPMENT_DATA_KEY).decrypt(sealed.encode()).decode() == TEST_TOTP_SECRET
+    assert stored_secret(second.id) != sealed  # sealing is randomised: equal secrets look apart
+    db.session.expire_all()
+    assert db.session.get(User, first.id).totp_secret == TEST_TOTP_SECRET
+
+
+def test_a_new_key_first_then_reseal_then_the_old_key_can_go(app, runner):
+    user_id = UserFactory(commissioner=True, totp_secret=TEST_TOTP_SECRET).id
+    db.session.commit()
+    old, new = DEVELOPMENT_DATA_KEY, Fernet.generate_key().decode()
+    use_keys(app, f"{new},{old}")
+    assert db.session.get(User, user_id).totp_secret == TEST_TOTP_SECRET  # still opens
+    result = runner.invoke(args=["keys", "reseal"])
+    assert result.exit_code == 0, result.output
+    assert "1 authenticator app secrets sealed with the first key" in result.output
+    assert Fernet(new).decrypt(stored_secret(user_id).encode()).decode() == TEST_TOTP_SECRET
+    event = db.session.scalars(sa.select(AuditEvent).where(
+        AuditEvent.action == "keys.resealed")).one()
+    assert event.details == {"sealed_values": 1}
+
+    use_keys(app, new)
+    assert db.session.get(User, user_id).totp_secret == TEST_TOTP_SECRET
+
+
+def test_without_the_key_a_secret_is_not_opened_and_the_error_says_why(app, runner):
+    user_id = UserFactory(inspector=True, totp_secret=TEST_TOTP_SECRET).id
+    db.session.commit()
+    use_keys(app, Fernet.generate_key().decode())
+    with pytest.raises(SealedValueError, match="does not hold the key it was sealed with"):
+        db.session.get(User, user_id)
+    db.session.rollback()
+    result = runner.invoke(args=["keys", "reseal"])
+    assert result.exit_code != 0
+    assert f"user {user_id}: no configured key opens its totp_secret" in result.output
+    assert db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(
+        AuditEvent.action == "keys.resealed")) == 0
