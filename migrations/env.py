@@ -124,6 +124,8 @@ def run_migrations_online():
                         raise RuntimeError(f'the migration left broken references: {broken[:5]}')
         finally:
             if sqlite:
+                if connection.in_transaction():  # a failed migration: the pragma needs none
+                    connection.rollback()
                 _sqlite_foreign_keys(connection, on=True)
 
 
