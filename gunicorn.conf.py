@@ -7,6 +7,8 @@ file keeps the server from saying more about itself than it must:
 - the ``Server`` header names no version (gunicorn sends ``Server: gunicorn``; the tests
   check that under this file, so an upgrade that brought a version back would fail them);
 - no control socket: nothing here uses one, and it is one more way into a running server;
+- an access log, if one is kept, has the one-off tokens of invitation links replaced
+  (``accreditation/access_log.py``);
 - idle keep-alive connections are kept longer than a client or proxy keeps them before reusing
   (load balancers commonly 60 s): a server that closes a connection just as the other side
   sends on it turns a request into a connection reset, which a POST cannot safely retry.
@@ -17,6 +19,8 @@ from __future__ import annotations
 wsgi_app = "accreditation:create_app()"
 control_socket_disable = True
 keepalive = 75
+# If an access log is kept (``--access-logfile``), invitation tokens are left out of it.
+logger_class = "accreditation.access_log.RedactingLogger"
 
 # Requests larger than these are refused by gunicorn before the app sees them (its defaults,
 # stated here so that they are a decision).

@@ -102,8 +102,9 @@ class Gunicorn:
     """``gunicorn 'accreditation:create_app()'`` on a free loopback port."""
 
     def __init__(self, environment: dict[str, str], *, workers: int = 2, threads: int = 1,
-                 log_path: Path | None = None, timeout: int = 30):
+                 log_path: Path | None = None, timeout: int = 30, access_log: bool = False):
         self.environment = environment
+        self.access_log = access_log  # written with the server's own log
         self.workers = workers
         self.threads = threads
         self.timeout = timeout
@@ -119,7 +120,9 @@ class Gunicorn:
                    "--worker-class", "gthread" if self.threads > 1 else "sync",
                    "--threads", str(self.threads), "--bind", f"127.0.0.1:{self.port}",
                    "--timeout", str(self.timeout), "--graceful-timeout", "5",
-                   "--log-level", "warning", "accreditation:create_app()"]
+                   "--log-level", "warning",
+                   *(["--access-logfile", "-"] if self.access_log else []),
+                   "accreditation:create_app()"]
         try:
             self.process = subprocess.Popen(  # noqa: S603 (our own gunicorn, fixed arguments)
                 command, cwd=ROOT, env=self.environment, stdout=log, stderr=subprocess.STDOUT,

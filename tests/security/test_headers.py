@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import re
 import socket
+import time
 
 import pytest
 import requests
 from flask_migrate import upgrade
 
 from accreditation import create_app
+from accreditation.access_log import redact
 from accreditation.auth.permissions import public
 
 from ..conftest import PRODUCTION_DATA_KEY, config_for
@@ -231,7 +233,8 @@ def gunicorn(tmp_path_factory):
     environment = app_environment(
         database, ACCREDITATION_ENV="production", ACCREDITATION_DATA_KEYS=PRODUCTION_DATA_KEY,
         ACCREDITATION_STORAGE_LOCAL_PATH=str(directory / "evidence"))
-    server = Gunicorn(environment, workers=1, log_path=directory / "gunicorn.log").start()
+    server = Gunicorn(environment, workers=1, log_path=directory / "gunicorn.log",
+                      access_log=True).start()
     yield server
     server.stop()
 
@@ -269,3 +272,28 @@ def test_gunicorn_refuses_malformed_requests_without_naming_itself(gunicorn):
         assert answer.startswith(b"HTTP/1.1 4"), answer[:200]
         assert installed.__version__.encode() not in answer
         assert b"Python" not in answer and b"Werkzeug" not in answer
+
+
+# --- the access log: no invitation tokens ------------------------------------------------------
+
+def test_the_access_log_leaves_out_invitation_tokens(gunicorn):
+    token = "Zq7" + "x" * 40
+    invitation = f"{gunicorn.url}/invitations/{token}"
+    assert requests.get(invitation, timeout=10).status_code in (200, 404)
+    requests.get(f"{gunicorn.url}/accessibility?from=here", headers={"Referer": invitation},
+                 timeout=10)
+    deadline = time.monotonic() + 10
+    while "/accessibility?from=here" not in gunicorn.log_tail(20000):  # written as they end
+        assert time.monotonic() < deadline, gunicorn.log_tail()
+        time.sleep(0.1)
+    log = gunicorn.log_tail(20000)
+    assert token not in log
+    assert log.count("/invitations/[redacted]") >= 2  # the request, and the referrer
+
+
+@pytest.mark.parametrize("rule", [rule for rule in create_app(config_for("sqlite://")).url_map
+                                  .iter_rules() if "token" in " ".join(rule.arguments)],
+                         ids=str)
+def test_every_address_that_carries_a_token_is_redacted(rule):
+    address = rule.rule.replace("<token>", "SECRET-TOKEN-VALUE")
+    assert "SECRET-TOKEN-VALUE" not in redact(f"GET {address} HTTP/1.1"), rule.rule
