@@ -8,6 +8,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .. import clock
 from ..database import UTCDateTime, enum_type, utcnow
 from ..extensions import db
 from ..workflow import IN_FORCE, CaseStatus
@@ -199,3 +200,12 @@ class CorrectiveAction(db.Model):
     @property
     def organisation_id(self) -> int:
         return self.case.organisation_id
+
+    @property
+    def is_overdue(self) -> bool:
+        """Still waiting for the provider after its due date."""
+        return self.status is ActionStatus.OPEN and self.due_on < clock.today()
+
+    @property
+    def progress_label(self) -> str:
+        return "Overdue" if self.is_overdue else self.status.label

@@ -254,3 +254,51 @@ def test_the_inspection_page_offers_photo_uploads_for_items_that_need_one(app, j
     page = client.get(f"/cases/{journey.case.id}/properties/{link.id}/inspection").text
     assert f'action="/evidence/cases/{journey.case.id}/photos' in page
     assert 'enctype="multipart/form-data"' in page
+
+
+def test_a_condition_still_open_after_its_date_shows_as_overdue_to_everyone(app, journey,
+                                                                             monkeypatch):
+    from datetime import timedelta
+
+    from accreditation import clock
+    from accreditation.cases import operations
+    from accreditation.cases.models import DecisionOutcome
+    from accreditation.cases.operations import Condition
+
+    from ..factories import UserFactory
+    from .journey import TODAY
+
+    journey.submit()
+    journey.pass_due_diligence()
+    journey.complete_file_sampling()
+    journey.inspect_properties()
+    due = TODAY + timedelta(days=28)
+    case = journey.accredit(outcome=DecisionOutcome.ACCREDITED_WITH_CONDITIONS, conditions=[
+        Condition("fire_doors", "Fire doors", "Fit self-closers.", due),
+        Condition("damp_and_mould", "Damp", "Treat the damp.", due)])
+    fire_doors, damp = case.corrective_actions
+    operations.respond_to_action(journey.provider, damp, response="Treated.")
+    pages = []  # (a browser signed in as the person, the page they see the conditions on)
+    for person, path in ((journey.commissioner, f"/cases/{case.id}"),
+                         (journey.provider, "/provider/conditions"),
+                         (UserFactory(social_worker=True),
+                          f"/register/providers/{journey.organisation.id}")):
+        browser = app.test_client()
+        browser.sign_in(person)
+        pages.append((browser, path))
+
+    def overdue_on_each_page() -> list[int]:
+        counts = []
+        for browser, path in pages:
+            page = browser.get(path)
+            assert page.status_code == 200, path
+            counts.append(page.text.count("Overdue"))
+        return counts
+
+    monkeypatch.setattr(clock, "today", lambda: due)
+    assert overdue_on_each_page() == [0, 0, 0]
+    assert fire_doors.progress_label == "Waiting for the provider"
+    monkeypatch.setattr(clock, "today", lambda: due + timedelta(days=1))
+    # Only the condition still waiting for the provider: the answered one waits for us.
+    assert overdue_on_each_page() == [1, 1, 1]
+    assert fire_doors.is_overdue and not damp.is_overdue
