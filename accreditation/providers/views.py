@@ -110,11 +110,13 @@ def case_url(case: Case) -> str:
 def home():
     organisation = _organisation()
     state = operations.application_state(organisation)
+    conditions = operations.corrective_actions(organisation)
     return render_template(
         "providers/home.html", organisation=organisation, state=state,
         start_form=StartApplicationForm(),
         case_page=case_url(state.case) if state.case else None,
-        has_conditions=bool(operations.corrective_actions(organisation)))
+        has_conditions=bool(conditions),
+        overdue_conditions=sum(action.is_overdue for action in conditions))
 
 
 @bp.route("/application/start", methods=["POST"])

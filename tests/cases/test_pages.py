@@ -297,8 +297,11 @@ def test_a_condition_still_open_after_its_date_shows_as_overdue_to_everyone(app,
 
     monkeypatch.setattr(clock, "today", lambda: due)
     assert overdue_on_each_page() == [0, 0, 0]
+    assert "past its due date" not in pages[1][0].get("/provider/").text
     assert fire_doors.progress_label == "Waiting for the provider"
     monkeypatch.setattr(clock, "today", lambda: due + timedelta(days=1))
     # Only the condition still waiting for the provider: the answered one waits for us.
     assert overdue_on_each_page() == [1, 1, 1]
     assert fire_doors.is_overdue and not damp.is_overdue
+    provider_home = pages[1][0].get("/provider/").text
+    assert "1 condition of your accreditation is past its due date." in provider_home
