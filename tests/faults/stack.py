@@ -7,8 +7,10 @@ rest of the suite), SeaweedFS, the app under gunicorn, and a browser-like HTTP s
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -79,6 +81,13 @@ def database_url(server: PostgresServer, name: str) -> str:
 
 # --- gunicorn ----------------------------------------------------------------------------------
 
+def _temporary_folder(prefix: str) -> str:
+    """A new folder in the system's temp folder, removed when the test process ends."""
+    path = tempfile.mkdtemp(prefix=prefix)
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
+
+
 def app_environment(database: str, **extra: str) -> dict[str, str]:
     """The app's settings as a deployment would give them (development: cookies over HTTP)."""
     environment = {name: value for name, value in os.environ.items()
@@ -86,7 +95,7 @@ def app_environment(database: str, **extra: str) -> dict[str, str]:
     return {**environment, "ACCREDITATION_ENV": "development", "ACCREDITATION_SECRET_KEY": SECRET,
             "ACCREDITATION_DATABASE_URL": database, **CHEAP_HASHING,
             # The workers' shared register pages: in the system's temp folder, not the checkout.
-            "ACCREDITATION_REGISTER_CACHE_PATH": tempfile.mkdtemp(prefix="accreditation-pages-"),
+            "ACCREDITATION_REGISTER_CACHE_PATH": _temporary_folder("accreditation-pages-"),
             **extra}
 
 
