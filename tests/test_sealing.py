@@ -67,3 +67,16 @@ def test_without_the_key_a_secret_is_not_opened_and_the_error_says_why(app, runn
     assert f"user {user_id}: no configured key opens its totp_secret" in result.output
     assert db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(
         AuditEvent.action == "keys.resealed")) == 0
+
+
+def test_health_says_when_the_keys_do_not_open_the_sealed_secrets(app, client):
+    assert client.get("/healthz").json["data_keys"] == {"status": "ok"}  # nothing sealed yet
+    UserFactory(inspector=True, totp_secret=TEST_TOTP_SECRET)
+    db.session.commit()
+    assert client.get("/healthz").json["data_keys"] == {"status": "ok"}
+    use_keys(app, Fernet.generate_key().decode())
+    health = client.get("/healthz")
+    assert health.status_code == 503
+    assert health.json["data_keys"] == {"status": "unavailable",
+                                        "detail": "the keys do not open the sealed secrets"}
+    assert TEST_TOTP_SECRET not in health.text

@@ -33,7 +33,8 @@ def home():
 def healthz():
     from ..evidence import storage_health
 
-    checks = {"database": _database_health(), "evidence_storage": storage_health()}
+    checks = {"database": _database_health(), "evidence_storage": storage_health(),
+              "data_keys": _data_keys_health()}
     healthy = all(check["status"] == "ok" for check in checks.values())
     return jsonify(status="ok" if healthy else "unavailable", **checks), 200 if healthy else 503
 
@@ -45,6 +46,24 @@ def _database_health() -> dict:
         db.session.rollback()
         return {"status": "unavailable", "error": type(error).__name__}
     return {"status": "ok", "backend": db.engine.dialect.name}
+
+
+def _data_keys_health() -> dict:
+    """Whether ``ACCREDITATION_DATA_KEYS`` opens the newest sealed secret: a key removed too
+    soon after a change would otherwise show only as failing sign-ins."""
+    from ..auth.models import User
+    from ..sealing import SealedValueError
+
+    try:
+        db.session.scalar(sa.select(User.totp_secret).where(User.totp_secret.is_not(None))
+                          .order_by(User.id.desc()).limit(1))
+    except SealedValueError:
+        db.session.rollback()
+        return {"status": "unavailable", "detail": "the keys do not open the sealed secrets"}
+    except sa.exc.SQLAlchemyError as error:
+        db.session.rollback()
+        return {"status": "unavailable", "error": type(error).__name__}
+    return {"status": "ok"}
 
 
 @bp.route("/accessibility")
