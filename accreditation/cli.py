@@ -81,6 +81,27 @@ def create_user_command(email, role, full_name, council_name, organisation_name)
     click.echo(f"Created {user.role.label.lower()} {user.email} (id {user.id}).")
 
 
+@users_group.command("reset-authenticator")
+@click.option("--email", "emails", multiple=True,
+              help="Whose authenticator app to remove (repeat for several people).")
+@click.option("--all", "everyone", is_flag=True,
+              help="Everyone's (after ACCREDITATION_DATA_KEYS was lost).")
+def reset_authenticator_command(emails, everyone):
+    """Remove authenticator apps: each person sets up a new one at their next sign-in.
+    Signs them out everywhere and removes their recovery codes; audited."""
+    from .auth import operations
+
+    if bool(emails) == everyone:
+        raise click.UsageError("Give --email (one or more) or --all.")
+    try:
+        reset = operations.reset_authenticators_from_command_line(
+            None if everyone else list(emails))
+    except ValidationFailed as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"Authenticator apps removed: {len(reset)}"
+               + (f" ({', '.join(reset)})." if reset else "."))
+
+
 @click.group("audit", help="The audit trail.")
 def audit_group() -> None:
     pass

@@ -80,3 +80,43 @@ def test_health_says_when_the_keys_do_not_open_the_sealed_secrets(app, client):
     assert health.json["data_keys"] == {"status": "unavailable",
                                         "detail": "the keys do not open the sealed secrets"}
     assert TEST_TOTP_SECRET not in health.text
+
+
+def test_after_the_keys_are_lost_the_command_line_removes_every_authenticator(app, runner):
+    """Nobody with an app could sign in (their secret cannot be opened): the operator removes
+    the apps without opening anything, and each person sets up a new one."""
+    inspector = UserFactory(inspector=True, totp_secret=TEST_TOTP_SECRET)
+    commissioner = UserFactory(commissioner=True, totp_secret=TEST_TOTP_SECRET)
+    provider = UserFactory(provider=True)
+    ids = [inspector.id, commissioner.id, provider.id]
+    generations = [person.session_generation for person in (inspector, commissioner)]
+    db.session.commit()
+    use_keys(app, Fernet.generate_key().decode())  # the old key is gone
+    assert runner.invoke(args=["users", "reset-authenticator"]).exit_code != 0  # whose?
+    result = runner.invoke(args=["users", "reset-authenticator", "--all"])
+    assert result.exit_code == 0, result.output
+    assert "Authenticator apps removed: 2" in result.output
+    db.session.expire_all()
+    people = [db.session.get(User, user_id) for user_id in ids]  # opens nothing now
+    assert [person.has_authenticator for person in people] == [False, False, False]
+    assert [person.session_generation - 1 for person in people[:2]] == generations  # signed out
+    events = db.session.scalars(sa.select(AuditEvent).where(
+        AuditEvent.action == "user.authenticator_reset")).all()
+    assert sorted(int(event.subject_id) for event in events) == sorted(ids[:2])
+    assert all(event.details["by"] == "command line" for event in events)
+
+
+def test_the_command_line_removes_one_persons_authenticator_or_nobodys(app, runner):
+    first = UserFactory(inspector=True, totp_secret=TEST_TOTP_SECRET)
+    second = UserFactory(inspector=True, totp_secret=TEST_TOTP_SECRET)
+    db.session.commit()
+    result = runner.invoke(args=["users", "reset-authenticator", "--email", first.email,
+                                 "--email", "nobody@example.org"])
+    assert result.exit_code != 0 and "nobody@example.org" in result.output
+    db.session.expire_all()
+    assert db.session.get(User, first.id).has_authenticator  # nothing changed
+    result = runner.invoke(args=["users", "reset-authenticator", "--email", first.email.upper()])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert not db.session.get(User, first.id).has_authenticator
+    assert db.session.get(User, second.id).has_authenticator

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import defer
 
 from .. import audit
 from ..councils import Council
@@ -206,7 +207,7 @@ def replace_recovery_codes(user: User) -> list[str]:
     return codes
 
 
-def _end_every_session(user: User, *, actor: User, reason: str) -> None:
+def _end_every_session(user: User, *, actor: User | None, reason: str) -> None:
     from ..api.tokens import revoke_tablet_tokens
 
     user.session_generation += 1
@@ -251,6 +252,32 @@ def reset_authenticator(actor: User, user: User) -> None:
     _end_every_session(user, actor=actor, reason="authenticator reset by a commissioner")
     audit.record("user.authenticator_reset", actor=actor, subject=user)
     db.session.commit()
+
+
+def reset_authenticators_from_command_line(emails: list[str] | None = None) -> list[str]:
+    """The operator removes authenticator apps: of the people with these e-mail addresses,
+    or of everyone who has one (``None``: after ``ACCREDITATION_DATA_KEYS`` was lost, when no
+    sealed secret can be opened). Each sets up a new app at their next sign-in; they are
+    signed out everywhere and their recovery codes go. Never opens a sealed secret. Audited;
+    raises ``ValidationFailed`` naming any address with no account, and then changes
+    nothing. Returns the addresses reset."""
+    query = (sa.select(User).options(defer(User.totp_secret))
+             .where(User.totp_secret.is_not(None)).order_by(User.id))
+    if emails is not None:
+        wanted = {email.strip().lower() for email in emails}
+        known = set(db.session.scalars(sa.select(User.email).where(User.email.in_(wanted))))
+        if unknown := sorted(wanted - known):
+            raise ValidationFailed(f"No account has the e-mail address {', '.join(unknown)}.")
+        query = query.where(User.email.in_(wanted))
+    users = list(db.session.scalars(query))
+    for user in users:
+        user.totp_secret = user.totp_confirmed_at = user.totp_last_step = None
+        db.session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+        _end_every_session(user, actor=None, reason="authenticator reset from the command line")
+        audit.record("user.authenticator_reset", subject=user,
+                     details={"by": "command line"})
+    db.session.commit()
+    return [user.email for user in users]
 
 
 def register_provider(
