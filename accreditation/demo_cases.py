@@ -222,7 +222,7 @@ class DemoStory:
             reasons=("All properties inspected meet the consortium's standard."
                      if outcome is not DecisionOutcome.REFUSED else
                      "No property met the standard on inspection."),
-            conditions=[operations.Condition(
+            conditions=[operations.NewCondition(
                 c.item_id, c.item_title, f"Put right: {c.explanation}",
                 clock.today() + timedelta(days=28), c.property_id) for c in chosen])
         return self

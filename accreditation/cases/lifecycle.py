@@ -24,7 +24,7 @@ from ..notifications.messages import notify_provider
 from ..standards.operations import current_checklist, published_versions, upcoming_step
 from ..workflow import IN_FORCE, RETURNED, CaseStatus
 from . import operations
-from .models import ActionStatus, Case, CorrectiveAction
+from .models import Case, Condition, ConditionStatus
 
 EXPIRY_REMINDER_DAYS = (60, 30, 7)
 RETURN_REMINDER_DAYS = 7
@@ -184,8 +184,8 @@ def _returns(today: date, report: TickReport) -> None:
 
 def _conditions(today: date, report: TickReport) -> None:
     actions = db.session.scalars(
-        sa.select(CorrectiveAction).join(Case)
-        .where(CorrectiveAction.status == ActionStatus.OPEN, Case.status.in_(IN_FORCE)))
+        sa.select(Condition).join(Case)
+        .where(Condition.status == ConditionStatus.OPEN, Case.status.in_(IN_FORCE)))
     for action in actions:
         days_left = (action.due_on - today).days
         if days_left > CONDITION_REMINDER_DAYS:

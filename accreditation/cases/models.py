@@ -51,8 +51,7 @@ class Case(db.Model):
     properties = relationship("CaseProperty", back_populates="case",
                               order_by="CaseProperty.id", cascade="all, delete-orphan")
     decisions = relationship("Decision", back_populates="case", order_by="Decision.id")
-    corrective_actions = relationship("CorrectiveAction", back_populates="case",
-                                      order_by="CorrectiveAction.due_on")
+    conditions = relationship("Condition", back_populates="case", order_by="Condition.due_on")
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
@@ -158,7 +157,7 @@ class Decision(db.Model):
     decided_by = relationship("User")
 
 
-class ActionStatus(enum.Enum):
+class ConditionStatus(enum.Enum):
     OPEN = "open"
     RESPONDED = "responded"
     CONFIRMED = "confirmed"
@@ -169,10 +168,10 @@ class ActionStatus(enum.Enum):
                 "confirmed": "Done"}[self.value]
 
 
-class CorrectiveAction(db.Model):
+class Condition(db.Model):
     """A condition of accreditation: put right a failed checklist item by a date."""
 
-    __tablename__ = "corrective_action"
+    __tablename__ = "corrective_action"  # its name before conditions were called so
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("accreditation_case.id"), index=True)
@@ -181,14 +180,14 @@ class CorrectiveAction(db.Model):
     item_title: Mapped[str] = mapped_column(sa.String(200))
     description: Mapped[str] = mapped_column(sa.Text)
     due_on: Mapped[date] = mapped_column(sa.Date)
-    status: Mapped[ActionStatus] = mapped_column(enum_type(ActionStatus, "action_status"),
-                                                 default=ActionStatus.OPEN)
+    status: Mapped[ConditionStatus] = mapped_column(
+        enum_type(ConditionStatus, "action_status"), default=ConditionStatus.OPEN)
     response: Mapped[str | None] = mapped_column(sa.Text)
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     confirmed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    case = relationship("Case", back_populates="corrective_actions")
+    case = relationship("Case", back_populates="conditions")
     home = relationship("Property")
 
     __table_args__ = (
@@ -204,7 +203,7 @@ class CorrectiveAction(db.Model):
     @property
     def is_overdue(self) -> bool:
         """Still waiting for the provider after its due date."""
-        return self.status is ActionStatus.OPEN and self.due_on < clock.today()
+        return self.status is ConditionStatus.OPEN and self.due_on < clock.today()
 
     @property
     def progress_label(self) -> str:

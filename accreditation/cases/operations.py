@@ -27,10 +27,10 @@ from ..providers.models import FileType, Organisation
 from ..standards.models import Assessment
 from ..workflow import OPEN, CaseStatus
 from .models import (
-    ActionStatus,
     Case,
     CaseProperty,
-    CorrectiveAction,
+    Condition,
+    ConditionStatus,
     Decision,
     DecisionOutcome,
     InspectionOutcome,
@@ -368,7 +368,7 @@ def _notify_refused(case: Case, reasons: str) -> None:
 # --- decisions ---------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class Condition:
+class NewCondition:
     item_id: str
     item_title: str
     description: str
@@ -389,7 +389,7 @@ def inspected_by(case: Case) -> set[int]:
 
 def decide_case(actor: User, case: Case, *, outcome: DecisionOutcome, reasons: str,
                 expected_version: int | None, expires_on: date | None = None,
-                conditions: Iterable[Condition] = ()) -> Decision:
+                conditions: Iterable[NewCondition] = ()) -> Decision:
     """A commissioner who did not inspect decides: accredited (for the properties that
     passed), accredited with conditions, or refused."""
     _authorise(actor, case, "accredit")
@@ -442,7 +442,7 @@ def decide_case(actor: User, case: Case, *, outcome: DecisionOutcome, reasons: s
                         expires_on=expires_on)
     db.session.add(decision)
     for condition in conditions:
-        db.session.add(CorrectiveAction(
+        db.session.add(Condition(
             case=case, property_id=condition.property_id, item_id=condition.item_id,
             item_title=condition.item_title, description=condition.description,
             due_on=condition.due_on))
@@ -550,29 +550,29 @@ def confirm_reassessment(actor: User, case: Case, *, expected_version: int | Non
 
 # --- conditions --------------------------------------------------------------------------------
 
-def respond_to_action(actor: User, action: CorrectiveAction, *, response: str) -> None:
-    if actor.role is not Role.PROVIDER or action.case.organisation_id != actor.organisation_id:
+def respond_to_condition(actor: User, condition: Condition, *, response: str) -> None:
+    if actor.role is not Role.PROVIDER or condition.case.organisation_id != actor.organisation_id:
         raise NotFound("We could not find that condition.")
-    if action.status is ActionStatus.CONFIRMED:
+    if condition.status is ConditionStatus.CONFIRMED:
         raise InvalidTransition("This condition has already been confirmed as met.")
     response = (response or "").strip()
     if not response:
         raise ValidationFailed("Say what you have done", field="response")
-    action.response, action.responded_at = response, utcnow()
-    action.status = ActionStatus.RESPONDED
-    audit.record("condition.responded", actor=actor, subject=action)
+    condition.response, condition.responded_at = response, utcnow()
+    condition.status = ConditionStatus.RESPONDED
+    audit.record("condition.responded", actor=actor, subject=condition)
     _commit()
 
 
-def confirm_action(actor: User, action: CorrectiveAction) -> None:
+def confirm_condition(actor: User, condition: Condition) -> None:
     if actor.role not in (Role.INSPECTOR, Role.COMMISSIONER):
         raise NotPermitted("Only inspectors confirm that a condition is met.")
-    _ensure_inspector_on_case(actor, action.case)
-    if action.status is not ActionStatus.RESPONDED:
+    _ensure_inspector_on_case(actor, condition.case)
+    if condition.status is not ConditionStatus.RESPONDED:
         raise InvalidTransition("The provider has not said what they did yet.")
-    action.status = ActionStatus.CONFIRMED
-    action.confirmed_by_id, action.confirmed_at = actor.id, utcnow()
-    audit.record("condition.confirmed", actor=actor, subject=action)
+    condition.status = ConditionStatus.CONFIRMED
+    condition.confirmed_by_id, condition.confirmed_at = actor.id, utcnow()
+    audit.record("condition.confirmed", actor=actor, subject=condition)
     _commit()
 
 

@@ -21,7 +21,7 @@ from ..stages.forms import CaseActionForm, DecisionForm, inspector_choices
 from ..workflow import CaseStatus
 from . import bp, operations
 from .actions import ACTIONS, DONE_MESSAGES, ActionInput, perform
-from .models import Case, CorrectiveAction, DecisionOutcome, InspectionOutcome
+from .models import Case, Condition, DecisionOutcome, InspectionOutcome
 
 STAFF = (Role.COMMISSIONER, Role.INSPECTOR)
 EVERYONE_ON_A_CASE = (Role.PROVIDER, Role.COMMISSIONER, Role.INSPECTOR)
@@ -121,7 +121,7 @@ def decision(case_id: int):
     if form.validate_on_submit():
         days = form.conditions_due_in_days.data or 28
         conditions = [
-            operations.Condition(item_id=candidates[key].item_id,
+            operations.NewCondition(item_id=candidates[key].item_id,
                                  item_title=candidates[key].item_title,
                                  description=f"Put right: {candidates[key].explanation}",
                                  due_on=clock.today() + timedelta(days=days),
@@ -169,15 +169,15 @@ def condition_candidates(case: Case) -> dict[str, ConditionCandidate]:
     return candidates
 
 
-@bp.route("/conditions/<int:action_id>/confirm", methods=["POST"])
+@bp.route("/conditions/<int:condition_id>/confirm", methods=["POST"])
 @allow(*STAFF)
-def confirm_condition(action_id: int):
-    action = db.session.get(CorrectiveAction, action_id)
-    if action is None:
+def confirm_condition(condition_id: int):
+    condition = db.session.get(Condition, condition_id)
+    if condition is None:
         raise NotFound("We could not find that condition.")
-    case = _case(action.case_id)
-    operations.confirm_action(_actor(), action)
-    flash(f"Condition '{action.item_title}' confirmed as met.", "success")
+    case = _case(condition.case_id)
+    operations.confirm_condition(_actor(), condition)
+    flash(f"Condition '{condition.item_title}' confirmed as met.", "success")
     return redirect(url_for("cases.case_detail", case_id=case.id))
 
 

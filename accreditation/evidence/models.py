@@ -86,8 +86,8 @@ class Evidence(db.Model):
         sa.ForeignKey("accreditation_case.id"), index=True)
     property_id: Mapped[int | None] = mapped_column(sa.ForeignKey("property.id"), index=True)
     item_id: Mapped[str | None] = mapped_column(sa.String(80))
-    corrective_action_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("corrective_action.id"), index=True)
+    condition_id: Mapped[int | None] = mapped_column(
+        "corrective_action_id", sa.ForeignKey("corrective_action.id"), index=True)
     purpose: Mapped[EvidencePurpose] = mapped_column(
         enum_type(EvidencePurpose, "evidence_purpose"))
     kind: Mapped[EvidenceKind] = mapped_column(enum_type(EvidenceKind, "evidence_kind"))
@@ -116,7 +116,7 @@ class Evidence(db.Model):
     organisation = relationship("Organisation")
     case = relationship("Case")
     home = relationship("Property")
-    corrective_action = relationship("CorrectiveAction")
+    condition = relationship("Condition")
     uploaded_by = relationship("User")
     supersedes = relationship("Evidence", remote_side=[id])
 

@@ -29,7 +29,7 @@ from werkzeug.datastructures import FileStorage
 from .. import audit
 from ..auth.models import Role, User
 from ..cases import operations as case_operations  # a module: cases may import us back
-from ..cases.models import Case, CorrectiveAction
+from ..cases.models import Case, Condition
 from ..database import utcnow
 from ..errors import Conflict, DomainError, InvalidTransition, NotFound, NotPermitted
 from ..extensions import db
@@ -246,7 +246,7 @@ def _item_id(value: str | None) -> str | None:
 def upload_evidence(actor: User, organisation: Organisation, file_storage: FileStorage | None,
                     *, purpose: EvidencePurpose | str, case: Case | None = None,
                     item_id: str | None = None,
-                    corrective_action: CorrectiveAction | None = None,
+                    condition: Condition | None = None,
                     supersedes: Evidence | None = None,
                     home: Property | None = None,
                     client_id: str | None = None) -> Evidence:
@@ -276,11 +276,11 @@ def upload_evidence(actor: User, organisation: Organisation, file_storage: FileS
                 field="purpose")
         case = case or supersedes.case
         item_id = item_id or supersedes.item_id
-        corrective_action = corrective_action or supersedes.corrective_action
+        condition = condition or supersedes.condition
         home = home or supersedes.home
-    if corrective_action is not None:
-        case = case or corrective_action.case
-        if corrective_action.case_id != case.id:
+    if condition is not None:
+        case = case or condition.case
+        if condition.case_id != case.id:
             raise NotFound("We could not find that condition.")
     if case is not None and case.organisation_id != organisation.id:
         raise NotFound("We could not find that application.")
@@ -338,7 +338,7 @@ def upload_evidence(actor: User, organisation: Organisation, file_storage: FileS
         record.organisation_id = organisation.id
         record.case_id = case.id if case else None
         record.item_id = item_id
-        record.corrective_action_id = corrective_action.id if corrective_action else None
+        record.condition_id = condition.id if condition else None
         record.property_id = home.id if home else None
         record.purpose = purpose
         record.uploaded_by_id = actor.id
@@ -431,7 +431,7 @@ def _store_and_commit(actor: User, record: Evidence, objects: list[_Object],
         audit.record("evidence.uploaded", actor=actor, subject=record, details={
             "organisation_id": record.organisation_id, "case_id": record.case_id,
             "item_id": record.item_id,
-            "corrective_action_id": record.corrective_action_id,
+            "condition_id": record.condition_id,
             "property_id": record.property_id, "purpose": record.purpose.value,
             "kind": record.kind.value, "content_type": record.content_type,
             "size": record.size_bytes, "sha256": record.sha256,
@@ -683,19 +683,19 @@ def _remove_unrecorded(store: Storage, keys: list[str]) -> int:
 
 
 
-def upload_condition_evidence(actor: User, action: CorrectiveAction,
+def upload_condition_evidence(actor: User, condition: Condition,
                               file_storage: FileStorage | None) -> Evidence:
     """A provider's evidence that it has met a condition of its accreditation."""
-    if actor.role is not Role.PROVIDER or action.case.organisation_id != actor.organisation_id:
+    if actor.role is not Role.PROVIDER or condition.case.organisation_id != actor.organisation_id:
         _refuse(actor, "condition of another organisation", NotFound(
-            "We could not find that condition."), subject=action.case)
+            "We could not find that condition."), subject=condition.case)
     return upload_evidence(actor, actor.organisation, file_storage,
-                           purpose=EvidencePurpose.OTHER, case=action.case,
-                           corrective_action=action)
+                           purpose=EvidencePurpose.OTHER, case=condition.case,
+                           condition=condition)
 
 
-def evidence_for_condition(action: CorrectiveAction) -> list[Evidence]:
+def evidence_for_condition(condition: Condition) -> list[Evidence]:
     """The current files sent for a condition, oldest first."""
     return [record for record in db.session.scalars(
-        sa.select(Evidence).where(Evidence.corrective_action_id == action.id)
+        sa.select(Evidence).where(Evidence.condition_id == condition.id)
         .order_by(Evidence.id)) if record.is_current]

@@ -271,22 +271,22 @@ class ConditionEvidenceForm(FlaskForm):
                      validators=[FileRequired(NO_FILE_MESSAGE)])
 
 
-@bp.route("/conditions/<int:action_id>", methods=["POST"])
+@bp.route("/conditions/<int:condition_id>", methods=["POST"])
 @allow(Role.PROVIDER)
-def condition_evidence(action_id: int):
+def condition_evidence(condition_id: int):
     """A provider's evidence for a condition; back to its conditions page either way."""
-    from ..cases.models import CorrectiveAction
+    from ..cases.models import Condition
 
     # Whose condition it is comes before anything about the form: another organisation's
     # condition answers exactly like a missing one, whatever was posted.
-    action = get_visible_or_404(CorrectiveAction, action_id)
+    condition = get_visible_or_404(Condition, condition_id)
     form = ConditionEvidenceForm()
-    back = url_for("providers.conditions") + f"#condition-{action.id}"
+    back = url_for("providers.conditions") + f"#condition-{condition.id}"
     if not form.validate_on_submit():
         flash(_first_error(form), "error")
         return redirect(back, 303)
     try:
-        evidence = operations.upload_condition_evidence(_actor(), action, form.file.data)
+        evidence = operations.upload_condition_evidence(_actor(), condition, form.file.data)
     except EXPECTED as error:
         flash(error.message, "error")
         return redirect(back, 303)

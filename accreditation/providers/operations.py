@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import audit, clock, workflow
 from ..auth.models import Role, User
-from ..cases.models import Case, CaseProperty, CorrectiveAction
+from ..cases.models import Case, CaseProperty, Condition
 from ..cases.operations import open_case_for
 from ..councils import Council
 from ..errors import InvalidTransition, NotFound, NotPermitted, ValidationFailed
@@ -345,7 +345,7 @@ def update_property(actor: User, property_: Property, details: PropertyDetails) 
 def property_in_use(property_: Property) -> bool:
     """Part of an application (or assessed): its history must stay, so it cannot go."""
     return any(db.session.scalar(sa.select(sa.exists().where(column == property_.id)))
-               for column in (CaseProperty.property_id, CorrectiveAction.property_id,
+               for column in (CaseProperty.property_id, Condition.property_id,
                               Assessment.property_id))
 
 
@@ -622,8 +622,8 @@ def local_authorities() -> list[Council]:
     return list(db.session.scalars(sa.select(Council).order_by(Council.name)))
 
 
-def corrective_actions(organisation: Organisation) -> list[CorrectiveAction]:
+def conditions_of(organisation: Organisation) -> list[Condition]:
     return list(db.session.scalars(
-        sa.select(CorrectiveAction).join(Case)
+        sa.select(Condition).join(Case)
         .where(Case.organisation_id == organisation.id)
-        .order_by(CorrectiveAction.due_on, CorrectiveAction.id)))
+        .order_by(Condition.due_on, Condition.id)))

@@ -18,7 +18,7 @@ from werkzeug.routing import BuildError
 from ..auth.models import Role, User
 from ..auth.permissions import allow, get_visible_or_404
 from ..cases import operations as case_operations
-from ..cases.models import ActionStatus, Case, CorrectiveAction
+from ..cases.models import Case, Condition, ConditionStatus
 from ..errors import Conflict, InvalidTransition, ValidationFailed
 from ..register import vacancies as vacancy_operations
 from ..workflow import CaseStatus
@@ -110,7 +110,7 @@ def case_url(case: Case) -> str:
 def home():
     organisation = _organisation()
     state = operations.application_state(organisation)
-    conditions = operations.corrective_actions(organisation)
+    conditions = operations.conditions_of(organisation)
     return render_template(
         "providers/home.html", organisation=organisation, state=state,
         start_form=StartApplicationForm(),
@@ -416,13 +416,13 @@ def remove_roster_entry(entry_id: int):
 # --- conditions of accreditation ---------------------------------------------------------------
 
 def _conditions_page(organisation: Organisation, failed: tuple[int, FlaskForm] | None = None):
-    actions = operations.corrective_actions(organisation)
+    conditions = operations.conditions_of(organisation)
     forms = {
-        action.id: (failed[1] if failed and failed[0] == action.id
-                    else RespondToConditionForm(formdata=None, prefix=f"action-{action.id}",
-                                                response=action.response))
-        for action in actions if action.status is not ActionStatus.CONFIRMED}
-    return render_template("providers/conditions.html", actions=actions, forms=forms,
+        condition.id: (failed[1] if failed and failed[0] == condition.id
+                    else RespondToConditionForm(formdata=None, prefix=f"condition-{condition.id}",
+                                                response=condition.response))
+        for condition in conditions if condition.status is not ConditionStatus.CONFIRMED}
+    return render_template("providers/conditions.html", conditions=conditions, forms=forms,
                            form=failed[1] if failed else None)
 
 
@@ -432,18 +432,18 @@ def conditions():
     return _conditions_page(_organisation())
 
 
-@bp.route("/conditions/<int:action_id>/respond", methods=["POST"])
+@bp.route("/conditions/<int:condition_id>/respond", methods=["POST"])
 @allow(Role.PROVIDER)
-def respond_to_condition(action_id: int):
-    action = get_visible_or_404(CorrectiveAction, action_id)
-    form = RespondToConditionForm(prefix=f"action-{action.id}")
-    done, status = _handle(form, lambda: case_operations.respond_to_action(
-        _actor(), action, response=form.response.data))
+def respond_to_condition(condition_id: int):
+    condition = get_visible_or_404(Condition, condition_id)
+    form = RespondToConditionForm(prefix=f"condition-{condition.id}")
+    done, status = _handle(form, lambda: case_operations.respond_to_condition(
+        _actor(), condition, response=form.response.data))
     if done:
-        flash(f"Your response about '{action.item_title}' has been sent to the inspectors.",
+        flash(f"Your response about '{condition.item_title}' has been sent to the inspectors.",
               "success")
         return redirect(url_for("providers.conditions"))
-    return _conditions_page(_organisation(), (action.id, form)), status
+    return _conditions_page(_organisation(), (condition.id, form)), status
 
 
 # Statuses shown with a coloured tag on the provider's pages.

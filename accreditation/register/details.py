@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from ..cases.models import Case, CaseProperty, CorrectiveAction, DecisionOutcome
+from ..cases.models import Case, CaseProperty, Condition, DecisionOutcome
 from ..errors import NotFound
 from ..extensions import db
 from ..providers.models import Organisation, Property
@@ -56,7 +56,7 @@ class ProviderDetail:
     organisation: Organisation
     entry: RegisterEntry
     properties: list[PropertyDetail]
-    conditions: list[CorrectiveAction]
+    conditions: list[Condition]
     history: list[HistoryRow]
 
     @property

@@ -37,10 +37,10 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .. import clock
 from ..cases.models import (
-    ActionStatus,
     Case,
     CaseProperty,
-    CorrectiveAction,
+    Condition,
+    ConditionStatus,
     Decision,
     DecisionOutcome,
 )
@@ -229,7 +229,7 @@ def compute_rows(connection, organisation_ids: Iterable[int], today: date
     if not ids:
         return providers, properties
     case_t, link_t = Case.__table__, CaseProperty.__table__
-    decision_t, action_t = Decision.__table__, CorrectiveAction.__table__
+    decision_t, action_t = Decision.__table__, Condition.__table__
     org_t, property_t, council_t = Organisation.__table__, Property.__table__, Council.__table__
     names: dict[int, str] = {}
     cases: dict[int, list[CaseFacts]] = defaultdict(list)
@@ -259,7 +259,7 @@ def compute_rows(connection, organisation_ids: Iterable[int], today: date
         for row in connection.execute(
                 sa.select(action_t.c.case_id, sa.func.count())
                 .where(action_t.c.case_id.in_(chunk),
-                       action_t.c.status != ActionStatus.CONFIRMED)
+                       action_t.c.status != ConditionStatus.CONFIRMED)
                 .group_by(action_t.c.case_id)):
             conditions[row[0]] = row[1]
         for row in connection.execute(
@@ -457,7 +457,7 @@ def _touched_organisations(session: Session) -> tuple[set[int], set[int], set[in
             organisations.add(obj.id)
         elif isinstance(obj, (Property, Case)):
             organisations.add(obj.organisation_id)
-        elif isinstance(obj, (CaseProperty, Decision, CorrectiveAction)):
+        elif isinstance(obj, (CaseProperty, Decision, Condition)):
             if obj.case_id is not None:
                 case_ids.add(obj.case_id)
         elif isinstance(obj, Council) and obj in session.dirty:
@@ -493,7 +493,7 @@ _VACANCIES = frozenset({"vacancies", "vacancies_updated_at"})
 def _only_vacancies_changed(session: Session) -> bool:
     """Whether a flush changed nothing the register is made from but properties' vacancies
     (run in ``after_flush``, which still sees what the flush wrote)."""
-    inputs = (Organisation, Property, Case, CaseProperty, Decision, CorrectiveAction, Council)
+    inputs = (Organisation, Property, Case, CaseProperty, Decision, Condition, Council)
     if any(isinstance(obj, inputs) for obj in (*session.new, *session.deleted)):
         return False
     for obj in session.dirty:

@@ -25,7 +25,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from .. import clock
-from ..cases.models import ActionStatus, Case, CorrectiveAction, Decision, DecisionOutcome
+from ..cases.models import Case, Condition, ConditionStatus, Decision, DecisionOutcome
 from ..extensions import db
 from ..providers.models import Organisation, Property
 from ..workflow import IN_FORCE, CaseStatus
@@ -147,7 +147,7 @@ class RegisterEntry:
     case: Case
     decision: Decision | None
     properties: tuple[Property, ...]
-    open_conditions: tuple[CorrectiveAction, ...]
+    open_conditions: tuple[Condition, ...]
 
     @property
     def on_register(self) -> bool:
@@ -189,9 +189,9 @@ def latest_decision(case: Case) -> Decision | None:
     return decisions[-1] if decisions else None
 
 
-def open_conditions_of(case: Case) -> list[CorrectiveAction]:
-    return [action for action in case.corrective_actions
-            if action.status is not ActionStatus.CONFIRMED]
+def open_conditions_of(case: Case) -> list[Condition]:
+    return [action for action in case.conditions
+            if action.status is not ConditionStatus.CONFIRMED]
 
 
 def register_entry(organisation: Organisation, today: date | None = None) -> RegisterEntry | None:

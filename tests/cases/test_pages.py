@@ -207,7 +207,7 @@ def test_decision_with_conditions_from_failed_items(app, journey, client):
         "conditions_due_in_days": "21"})
     assert response.status_code == 302, response.text
     case = db.session.get(Case, journey.case.id)
-    assert [action.item_id for action in case.corrective_actions] == ["damp_and_mould"]
+    assert [action.item_id for action in case.conditions] == ["damp_and_mould"]
 
 
 def test_the_case_list_filters_by_status(app, journey, client):
@@ -263,7 +263,7 @@ def test_a_condition_still_open_after_its_date_shows_as_overdue_to_everyone(app,
     from accreditation import clock
     from accreditation.cases import operations
     from accreditation.cases.models import DecisionOutcome
-    from accreditation.cases.operations import Condition
+    from accreditation.cases.operations import NewCondition
 
     from ..factories import UserFactory
     from .journey import TODAY
@@ -274,10 +274,10 @@ def test_a_condition_still_open_after_its_date_shows_as_overdue_to_everyone(app,
     journey.inspect_properties()
     due = TODAY + timedelta(days=28)
     case = journey.accredit(outcome=DecisionOutcome.ACCREDITED_WITH_CONDITIONS, conditions=[
-        Condition("fire_doors", "Fire doors", "Fit self-closers.", due),
-        Condition("damp_and_mould", "Damp", "Treat the damp.", due)])
-    fire_doors, damp = case.corrective_actions
-    operations.respond_to_action(journey.provider, damp, response="Treated.")
+        NewCondition("fire_doors", "Fire doors", "Fit self-closers.", due),
+        NewCondition("damp_and_mould", "Damp", "Treat the damp.", due)])
+    fire_doors, damp = case.conditions
+    operations.respond_to_condition(journey.provider, damp, response="Treated.")
     pages = []  # (a browser signed in as the person, the page they see the conditions on)
     for person, path in ((journey.commissioner, f"/cases/{case.id}"),
                          (journey.provider, "/provider/conditions"),

@@ -142,7 +142,7 @@ class CaseWorkflowMachine(RuleBasedStateMachine):
             outcome = {"accredit": DecisionOutcome.ACCREDITED,
                        "accredit_with_conditions": DecisionOutcome.ACCREDITED_WITH_CONDITIONS,
                        "refuse": DecisionOutcome.REFUSED}[action]
-            conditions = [operations.Condition("damp_and_mould", "Damp and mould", "Fix it.",
+            conditions = [operations.NewCondition("damp_and_mould", "Damp and mould", "Fix it.",
                                                later)] if "conditions" in action else []
             return operations.decide_case(actor, case, outcome=outcome, reasons="Decided.",
                                           expected_version=version, conditions=conditions)

@@ -9,8 +9,8 @@ from accreditation import workflow
 from accreditation.audit import AuditEvent
 from accreditation.cases import operations
 from accreditation.cases.models import (
-    ActionStatus,
     Case,
+    ConditionStatus,
     DecisionOutcome,
     InspectionOutcome,
 )
@@ -182,14 +182,14 @@ def test_conditions_are_corrective_actions_the_provider_answers(journey):
     journey.pass_due_diligence()
     journey.complete_file_sampling()
     journey.inspect_properties()
-    condition = operations.Condition("damp_and_mould", "Damp and mould",
+    condition = operations.NewCondition("damp_and_mould", "Damp and mould",
                                      "Treat the mould in bedroom 2.", TODAY + timedelta(days=28))
     journey.accredit(outcome=DecisionOutcome.ACCREDITED_WITH_CONDITIONS, conditions=[condition])
-    (action,) = journey.case.corrective_actions
-    operations.respond_to_action(journey.provider, action, response="Treated and repainted.")
-    assert action.status is ActionStatus.RESPONDED
-    operations.confirm_action(journey.inspector, action)
-    assert action.status is ActionStatus.CONFIRMED
+    (action,) = journey.case.conditions
+    operations.respond_to_condition(journey.provider, action, response="Treated and repainted.")
+    assert action.status is ConditionStatus.RESPONDED
+    operations.confirm_condition(journey.inspector, action)
+    assert action.status is ConditionStatus.CONFIRMED
 
 
 def test_refusal_sets_a_cooling_off_period(journey):

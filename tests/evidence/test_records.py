@@ -13,7 +13,7 @@ from werkzeug.datastructures import FileStorage
 
 from accreditation.audit import AuditEvent
 from accreditation.cases import operations as case_operations
-from accreditation.cases.models import CorrectiveAction
+from accreditation.cases.models import Condition
 from accreditation.errors import Conflict, InvalidTransition, NotFound, NotPermitted
 from accreditation.evidence import operations, storage_health
 from accreditation.evidence.errors import UploadRejected
@@ -174,15 +174,15 @@ def test_a_property_must_be_the_organisations_own(provider):
 
 def test_evidence_for_a_condition_goes_with_its_application(case_with_inspector):
     case, provider, *_ = case_with_inspector
-    action = CorrectiveAction(case=case, item_id="fire_doors", item_title="Fire doors",
+    action = Condition(case=case, item_id="fire_doors", item_title="Fire doors",
                               description="Fit self-closers", due_on=date(2027, 1, 31))
     db.session.add(action)
     db.session.commit()
-    evidence = upload(provider, corrective_action=action)
-    assert (evidence.corrective_action_id, evidence.case_id) == (action.id, case.id)
+    evidence = upload(provider, condition=action)
+    assert (evidence.condition_id, evidence.case_id) == (action.id, case.id)
     other = case_operations.start_application(UserFactory(provider=True))
     with pytest.raises(NotFound, match="condition"):
-        upload(provider, corrective_action=action, case=other, organisation=other.organisation)
+        upload(provider, condition=action, case=other, organisation=other.organisation)
 
 
 def test_nothing_is_added_to_a_closed_application(case_with_inspector):

@@ -504,10 +504,10 @@ def test_a_provider_sends_evidence_for_a_condition_and_the_inspector_sees_it(app
     journey.pass_due_diligence()
     journey.complete_file_sampling()
     journey.inspect_properties()
-    condition = case_operations.Condition("damp_and_mould", "Damp and mould", "Treat it.",
+    condition = case_operations.NewCondition("damp_and_mould", "Damp and mould", "Treat it.",
                                           TODAY + timedelta(days=28))
     journey.accredit(outcome=DecisionOutcome.ACCREDITED_WITH_CONDITIONS, conditions=[condition])
-    (action,) = journey.case.corrective_actions
+    (action,) = journey.case.conditions
     client.sign_in(journey.provider)
     token = client.csrf_token("/provider/conditions")
     response = client.post(f"/evidence/conditions/{action.id}",
@@ -525,8 +525,8 @@ def test_a_provider_sends_evidence_for_a_condition_and_the_inspector_sees_it(app
     other = app.test_client()
     other.sign_in(UserFactory(provider=True))
     token = other.csrf_token("/evidence/")
-    for action_id in (action.id, action.id + 1000):
-        response = other.post(f"/evidence/conditions/{action_id}",
+    for condition_id in (action.id, action.id + 1000):
+        response = other.post(f"/evidence/conditions/{condition_id}",
                               headers={"Referer": "https://localhost/evidence/"},
                               data={"csrf_token": token}, content_type="multipart/form-data")
         assert response.status_code == 404

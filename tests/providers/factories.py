@@ -10,7 +10,7 @@ from datetime import date
 
 import factory
 
-from accreditation.cases.models import Case, CorrectiveAction
+from accreditation.cases.models import Case, Condition
 from accreditation.providers.models import (
     KEY_POLICIES,
     FileType,
@@ -67,9 +67,9 @@ class AccreditedCaseFactory(BaseFactory):
     expires_on = date(2027, 10, 1)
 
 
-class CorrectiveActionFactory(BaseFactory):
+class ConditionFactory(BaseFactory):
     class Meta:
-        model = CorrectiveAction
+        model = Condition
 
     case = factory.SubFactory(AccreditedCaseFactory)
     item_id = factory.Sequence(lambda n: f"item-{n}")

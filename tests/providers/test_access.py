@@ -25,7 +25,7 @@ from accreditation.workflow import CaseStatus
 from ..factories import OrganisationFactory, PropertyFactory, UserFactory, user_with_role
 from .conftest import TODAY, actions, count, day
 from .factories import (
-    CorrectiveActionFactory,
+    ConditionFactory,
     OrganisationPersonFactory,
     RosterEntryFactory,
     complete_application_data,
@@ -84,7 +84,7 @@ def _others_records():
         "property": PropertyFactory(organisation=other, name="Their House"),
         "person": OrganisationPersonFactory(organisation=other, full_name="Their Director"),
         "entry": RosterEntryFactory(organisation=other, reference="THEIRS-1"),
-        "action": CorrectiveActionFactory(case__organisation=other),
+        "action": ConditionFactory(case__organisation=other),
     }
 
 
@@ -98,7 +98,7 @@ WRITES = [
     ("/provider/properties/{property}/remove", {}),
     ("/provider/organisation/people/{person}/remove", {}),
     ("/provider/files/{entry}/remove", {}),
-    ("/provider/conditions/{action}/respond", {"action-{action}-response": "Done."}),
+    ("/provider/conditions/{action}/respond", {"condition-{action}-response": "Done."}),
 ]
 
 
@@ -301,7 +301,7 @@ def _form_pages(organisation) -> list[str]:
     home = PropertyFactory(organisation=organisation)
     OrganisationPersonFactory(organisation=organisation)
     RosterEntryFactory(organisation=organisation)
-    CorrectiveActionFactory(case__organisation=organisation)
+    ConditionFactory(case__organisation=organisation)
     return ["/provider/", "/provider/organisation", "/provider/properties/new",
             f"/provider/properties/{home.id}/edit", f"/provider/properties/{home.id}/landlord",
             f"/provider/properties/{home.id}/remove", "/provider/insurance-and-policies",

@@ -8,7 +8,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from accreditation.cases import operations as case_operations
-from accreditation.cases.models import ActionStatus, Case, CaseProperty
+from accreditation.cases.models import Case, CaseProperty, ConditionStatus
 from accreditation.extensions import db
 from accreditation.providers.models import (
     KEY_POLICIES,
@@ -22,7 +22,7 @@ from accreditation.workflow import CaseStatus
 
 from ..factories import TEST_PASSWORD, UserFactory
 from .conftest import TODAY, actions, day, last_event
-from .factories import CorrectiveActionFactory, complete_application_data
+from .factories import ConditionFactory, complete_application_data
 
 PROPERTY = {
     "name": "Albion House", "address_line_1": "12 Albion Road", "address_line_2": "",
@@ -244,11 +244,11 @@ def test_a_refused_provider_is_told_when_it_can_apply_again(signed_in, provider,
 
 
 def test_responding_to_a_condition(signed_in, organisation):
-    action = CorrectiveActionFactory(case__organisation=organisation)
+    action = ConditionFactory(case__organisation=organisation)
     assert "Conditions of your accreditation" in signed_in.get("/provider/").text
     page = signed_in.get("/provider/conditions").text
     assert action.item_title in page and "31 January 2027" in page
-    field = f"action-{action.id}-response"
+    field = f"condition-{action.id}-response"
     response = signed_in.submit(f"/provider/conditions/{action.id}/respond", {field: ""},
                                 form_page="/provider/conditions")
     assert response.status_code == 400
@@ -259,7 +259,7 @@ def test_responding_to_a_condition(signed_in, organisation):
                                 form_page="/provider/conditions")
     assert response.status_code == 302
     db.session.refresh(action)
-    assert action.status is ActionStatus.RESPONDED
+    assert action.status is ConditionStatus.RESPONDED
     assert action.response == "Fire doors fitted on 3 December."
     assert actions()[-1] == "condition.responded"
 

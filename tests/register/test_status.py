@@ -110,7 +110,7 @@ def test_a_provider_never_accredited_has_no_entry(app, today, checklists):
 
 
 def test_accredited_with_conditions_until_the_conditions_are_met(journey):
-    from accreditation.cases.operations import Condition
+    from accreditation.cases.operations import NewCondition
 
     journey.submit()
     journey.pass_due_diligence()
@@ -118,11 +118,11 @@ def test_accredited_with_conditions_until_the_conditions_are_met(journey):
     journey.inspect_properties()
     case = journey.accredit(
         outcome=DecisionOutcome.ACCREDITED_WITH_CONDITIONS,
-        conditions=[Condition("fire_doors", "Fire doors", "Fit self-closers.",
+        conditions=[NewCondition("fire_doors", "Fire doors", "Fit self-closers.",
                               TODAY + timedelta(days=28))])
     assert provider_status(journey.organisation) is RegisterStatus.ACCREDITED_WITH_CONDITIONS
-    action = case.corrective_actions[0]
-    operations.respond_to_action(journey.provider, action, response="Fitted.")
+    action = case.conditions[0]
+    operations.respond_to_condition(journey.provider, action, response="Fitted.")
     assert provider_status(journey.organisation) is RegisterStatus.ACCREDITED_WITH_CONDITIONS
-    operations.confirm_action(journey.inspector, action)
+    operations.confirm_condition(journey.inspector, action)
     assert provider_status(journey.organisation) is RegisterStatus.ACCREDITED

@@ -63,7 +63,7 @@ def build_world() -> World:
     journey.pass_due_diligence()
     journey.complete_file_sampling()
     journey.inspect_properties()
-    condition = case_operations.Condition(
+    condition = case_operations.NewCondition(
         "damp_and_mould", "Damp and mould", "Treat the mould in bedroom 2.",
         TODAY + timedelta(days=28))
     journey.accredit(outcome=DecisionOutcome.ACCREDITED_WITH_CONDITIONS, conditions=[condition])
@@ -105,7 +105,7 @@ def build_world() -> World:
         "case_id": case.id,
         "link_id": link.id,
         "sampled_id": sampled.id,
-        "action_id": case.corrective_actions[0].id,
+        "condition_id": case.conditions[0].id,
         "action": "suspend",
         "evidence_id": evidence.id,
         "property_id": home.id,
