@@ -114,14 +114,14 @@ def bench_app(database_url: str | None = None):
         return {"hello": "world"}
 
     if os.environ.get("REGISTER_BENCH_SEARCH_CACHE") == "off":  # to compare without it
-        from accreditation.register.search import SEARCHES
+        from accreditation.register.page_cache import SEARCHES
 
         SEARCHES.enabled = False
 
     @app.route("/bench/search-cache")
     @public
     def search_cache():  # this worker's figures
-        from accreditation.register.search import SEARCHES
+        from accreditation.register.page_cache import SEARCHES
 
         return {"pid": os.getpid(), "hits": SEARCHES.hits, "misses": SEARCHES.misses,
                 "page_hits": SEARCHES.page_hits + SEARCHES.shared_page_hits,
@@ -289,7 +289,8 @@ def measure_backend(name: str, url: str, providers: int, properties: int,
     from accreditation.api.tokens import create_token
     from accreditation.auth.models import User
     from accreditation.register.index import rebuild
-    from accreditation.register.search import parse_query, property_statements
+    from accreditation.register.query import parse_query
+    from accreditation.register.search import property_statements
 
     app = bench_app(url)
     app.config["TESTING"] = False
@@ -321,7 +322,7 @@ def measure_backend(name: str, url: str, providers: int, properties: int,
 
     mix = query_mix(made["names"])
     client = app.test_client()
-    from accreditation.register.search import SEARCHES
+    from accreditation.register.page_cache import SEARCHES
 
     SEARCHES.enabled = False  # like for like with the raw SQL: every search counts
     headers = {"Authorization": f"Bearer {token}"}

@@ -15,7 +15,8 @@ from ..extensions import db
 from ..providers.models import Property
 from ..register.access import REGISTER_ROLES, may_see_addresses
 from ..register.index import RegisterProperty, RegisterProvider
-from ..register.search import parse_query, search_properties, search_providers
+from ..register.query import parse_query
+from ..register.search import search_properties, search_providers
 from ..register.status import RegisterStatus
 from . import bp
 

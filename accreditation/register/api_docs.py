@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .search import FILTER_STATUSES, MAX_SIZE, SORTS
+from .query import FILTER_STATUSES, MAX_SIZE, SORTS
 from .status import RegisterStatus
 
 STATUS = {"type": "string", "enum": [status.value for status in RegisterStatus],

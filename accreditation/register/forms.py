@@ -1,4 +1,4 @@
-"""The register's search form: it only renders the fields; ``search.parse_query`` decides what
+"""The register's search form: it only renders the fields; ``query.parse_query`` decides what
 is valid (the same rules for the page, the CSV export and the JSON API)."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from ..councils import Council
 from ..extensions import db
 from ..providers.models import CATEGORY_LABELS
-from .search import FILTER_STATUSES, SORTS, InvalidQuery
+from .query import FILTER_STATUSES, SORTS, InvalidQuery
 
 
 class SearchForm(FlaskForm):

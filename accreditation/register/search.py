@@ -1,8 +1,8 @@
-"""Searching the register: one query interface over SQLite FTS5 and PostgreSQL full text.
+"""Searching the register: the SQL that answers a ``RegisterQuery`` (from ``query``), the same
+search over SQLite FTS5 and PostgreSQL full text, and running it.
 
-``parse_query`` turns request arguments (the page, the CSV export and the JSON API share it)
-into a ``RegisterQuery`` or raises ``InvalidQuery`` naming every problem. ``search_providers``
-and ``search_properties`` answer it with a ``Page``.
+``search_providers`` and ``search_properties`` answer a query with a ``Page``; counts and pages
+already read are reused through ``page_cache.SEARCHES`` while the register is unchanged.
 
 Matching is the same on both databases by construction: documents and queries are reduced to
 lower-case ASCII words (``index.normalise``), every word of the text must match the start of a
@@ -17,33 +17,18 @@ from __future__ import annotations
 
 import difflib
 import functools
-import hashlib
-import logging
 import math
-import os
-import pickle
-import re
-import sqlite3
-import threading
-from collections import OrderedDict
-from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
-from pathlib import Path
+from datetime import date
 from typing import NamedTuple
 
-import diskcache
 import sqlalchemy as sa
-from flask import current_app
 
 from .. import clock
 from ..councils import Council
-from ..errors import ValidationFailed
 from ..extensions import db
-from ..forms import whole_number
-from ..providers.models import AccommodationCategory, Property
+from ..providers.models import Property
 from .index import (
-    CHANGED,
     FTS_TABLE,
     RegisterProperty,
     RegisterProvider,
@@ -51,66 +36,9 @@ from .index import (
     generation_of,
     normalise,
 )
+from .page_cache import SEARCHES
+from .query import RegisterQuery
 from .status import ON_REGISTER, RegisterStatus
-
-log = logging.getLogger(__name__)
-
-MIN_AGE, MAX_AGE = 16, 25
-DEFAULT_SIZE, MAX_SIZE = 20, 100
-MAX_TEXT = 100
-SORTS = {"relevance": "Relevance", "name": "Name", "expiry": "Expiry date (soonest first)"}
-FILTER_STATUSES = (RegisterStatus.ACCREDITED, RegisterStatus.ACCREDITED_WITH_CONDITIONS,
-                   RegisterStatus.REASSESSMENT_DUE)
-_DISTRICT = re.compile(r"^[a-z]{1,2}[0-9][a-z0-9]?$")
-_FULL_POSTCODE = re.compile(r"\b([A-Za-z]{1,2}[0-9][A-Za-z0-9]?)\s*[0-9][A-Za-z]{2}\b")
-_TRUE, _FALSE = {"yes", "true", "1", "on"}, {"", "no", "false", "0", "off"}
-
-
-class InvalidQuery(ValidationFailed):
-    """One or more search parameters are not valid; ``problems`` maps each to a message."""
-
-    def __init__(self, problems: dict[str, str]):
-        super().__init__(" ".join(problems.values()), field=next(iter(problems)))
-        self.problems = problems
-
-
-@dataclass(frozen=True)
-class RegisterQuery:
-    text: str = ""
-    local_authority_id: int | None = None
-    category: AccommodationCategory | None = None
-    age: int | None = None
-    who_for: str = ""
-    vacancies_only: bool = False
-    statuses: tuple[RegisterStatus, ...] = ()
-    sort: str = "relevance"
-    page: int = 1
-    size: int = DEFAULT_SIZE
-    # The change feed (JSON API): rows changed after this, including those that left.
-    modified_after: datetime | None = None
-
-    @property
-    def words(self) -> list[str]:
-        """The free text as words, full postcodes reduced to their district."""
-        return normalise(_FULL_POSTCODE.sub(lambda m: m.group(1), self.text)).split()
-
-    @property
-    def districts(self) -> list[str]:
-        return [word.upper() for word in self.words if _DISTRICT.match(word)]
-
-    @property
-    def terms(self) -> list[str]:
-        return [word for word in self.words if not _DISTRICT.match(word)]
-
-    def describe(self) -> dict:
-        """The query as plain data (for the audit trail of exports)."""
-        return {
-            "text": self.text, "local_authority_id": self.local_authority_id,
-            "category": self.category.value if self.category else None, "age": self.age,
-            "who_for": self.who_for, "vacancies_only": self.vacancies_only,
-            "statuses": [status.value for status in self.statuses], "sort": self.sort,
-            "modified_after": self.modified_after.isoformat() if self.modified_after else None,
-        }
 
 
 @dataclass
@@ -130,137 +58,6 @@ class Page:
                 "page_number": self.page_number, "size": self.size, "contents": contents}
 
 
-# --- parsing -------------------------------------------------------------------------------------
-
-def _values(args: Mapping, name: str) -> list[str]:
-    raw = args.getlist(name) if hasattr(args, "getlist") else (
-        args.get(name) if isinstance(args.get(name), list) else [args.get(name)])
-    values = []
-    for value in raw:
-        if value is None:
-            continue
-        values += [part.strip() for part in str(value).split(",")]
-    return [value for value in values if value]
-
-
-def _number(text: str) -> int | None:
-    return whole_number(text, maximum=999_999)
-
-
-class _KnownCouncils:
-    """Ids of the councils this process has seen. Councils are never deleted (properties,
-    users and the register's rows refer to them), so an id seen once stays valid and most
-    searches for a local authority need no query to check it; an id not seen yet reloads
-    them all (a few dozen at most)."""
-
-    ids: frozenset[int] = frozenset()
-
-
-def council_exists(council_id: int) -> bool:
-    if council_id in _KnownCouncils.ids:
-        return True
-    _KnownCouncils.ids = frozenset(db.session.scalars(sa.select(Council.id)))
-    return council_id in _KnownCouncils.ids
-
-
-def parse_query(args: Mapping, *, change_feed: bool = False, default_size: int = DEFAULT_SIZE,
-                max_size: int = MAX_SIZE) -> RegisterQuery:
-    """Read a register query from request arguments; ``InvalidQuery`` lists every problem."""
-    problems: dict[str, str] = {}
-    values: dict = {}
-
-    def one(name: str) -> str:
-        return str(args.get(name) or "").strip()
-
-    text = one("q")
-    if len(text) > MAX_TEXT:
-        problems["q"] = f"Search for {MAX_TEXT} characters or fewer"
-    values["text"] = text[:MAX_TEXT]
-
-    council = one("local_authority")
-    if council:
-        council_id = _number(council)
-        if council_id is None or not council_exists(council_id):
-            problems["local_authority"] = "Choose a local authority from the list"
-        else:
-            values["local_authority_id"] = council_id
-
-    category = one("category")
-    if category:
-        try:
-            values["category"] = AccommodationCategory(category)
-        except ValueError:
-            problems["category"] = "Choose a category of accommodation from the list"
-
-    age = one("age")
-    if age:
-        number = _number(age)
-        if number is None or not MIN_AGE <= number <= MAX_AGE:
-            problems["age"] = (f"Enter the young person's age as a number from {MIN_AGE} "
-                               f"to {MAX_AGE}")
-        else:
-            values["age"] = number
-
-    who_for = one("who_for")
-    if len(who_for) > MAX_TEXT:
-        problems["who_for"] = f"Enter {MAX_TEXT} characters or fewer for who it is for"
-    values["who_for"] = who_for[:MAX_TEXT]
-
-    vacancies = one("vacancies").lower()
-    if vacancies in _TRUE:
-        values["vacancies_only"] = True
-    elif vacancies not in _FALSE:
-        problems["vacancies"] = "Vacancies must be yes or no"
-
-    statuses = []
-    for value in _values(args, "status"):
-        try:
-            status = RegisterStatus(value)
-        except ValueError:
-            status = None
-        allowed = RegisterStatus if change_feed else FILTER_STATUSES
-        if status is None or status not in allowed:
-            problems["status"] = "Choose statuses from the list"
-            break
-        if status not in statuses:
-            statuses.append(status)
-    values["statuses"] = tuple(statuses)
-
-    sort = one("sort") or "relevance"
-    if sort not in SORTS:
-        problems["sort"] = "Sort by relevance, name or expiry"
-    else:
-        values["sort"] = sort
-
-    page, size = one("page") or "1", one("size") or str(default_size)
-    page_number, page_size = _number(page), _number(size)
-    if page_number is None or page_number < 1:
-        problems["page"] = "The page number must be 1 or more"
-    else:
-        values["page"] = page_number
-    if page_size is None or not 1 <= page_size <= max_size:
-        problems["size"] = f"The page size must be from 1 to {max_size}"
-    else:
-        values["size"] = page_size
-
-    modified_after = one("modified_after")
-    if modified_after:
-        if not change_feed:
-            problems["modified_after"] = "modified_after is only for the JSON API"
-        else:
-            try:
-                moment = datetime.fromisoformat(modified_after.replace(" ", "+"))
-            except ValueError:
-                problems["modified_after"] = ("modified_after must be an ISO 8601 date-time, "
-                                              "e.g. 2026-11-22T09:00:00Z")
-            else:
-                values["modified_after"] = (moment.replace(tzinfo=UTC) if moment.tzinfo is None
-                                            else moment.astimezone(UTC))
-    if problems:
-        raise InvalidQuery(problems)
-    return RegisterQuery(**values)
-
-
 # --- matching ------------------------------------------------------------------------------------
 #
 # A search's SQL depends only on its shape (which filters it has, how many words, its sort...),
@@ -277,6 +74,11 @@ def _core():
     without the ORM's work on every row."""
     db.session.flush()
     return db.session.connection()
+
+
+def _current_generation() -> int | None:
+    """The generation of the register that moves with every change (what a page shows)."""
+    return _core().scalar(sa.select(generation_of(True)))
 
 
 class Shape(NamedTuple):
@@ -540,7 +342,7 @@ def _matching_properties(query: RegisterQuery, today: date, addresses: bool
     search (``SEARCHES``)."""
     key = SEARCHES.key(query, today)
     page_key = (key, query.sort, query.page, query.size, addresses)
-    kept = SEARCHES.page(page_key)
+    kept = SEARCHES.page(page_key, _current_generation)
     if kept is not None:
         return kept
     generation, known = SEARCHES.latest(key)
@@ -576,177 +378,6 @@ def _total(key: tuple, generation: int | None, known: int | None, items: list,
     return total
 
 
-class SearchCache:
-    """Numbers of matches and pages of results of searches, kept per process under the
-    register's generation; pages also on disk for the machine's other processes
-    (``REGISTER_CACHE_PATH``, a ``diskcache`` directory), as a page asked for in one is often
-    asked for again in another.
-
-    ``RegisterGeneration`` changes in the same transaction as any change to the register, so
-    what was read at one generation is exact for as long as the generation is the same, in
-    every process; a search reads the generation in the same statement as its page, and a
-    kept page or number is used only while the generation is unchanged. A number of matches
-    is kept under the generation its search depends on: a search for vacancies under the one
-    that moves with every change, any other under the one that a change of vacancies leaves
-    alone. A page shows vacancies, so it is kept under the one that moves with every change.
-    A transaction that has changed the register but not committed yet (its generation moves
-    on commit) neither reads nor keeps anything.
-    """
-
-    def __init__(self, counts: int = 4096, pages: int = 512):
-        self.sizes = {"counts": counts, "pages": pages}
-        self.enabled = True
-        self.hits = self.misses = self.page_hits = self.shared_page_hits = 0
-        self._shared_caches: dict[tuple[int, str], diskcache.Cache] = {}
-        self._totals: OrderedDict[tuple, int] = OrderedDict()
-        self._pages: OrderedDict[tuple, tuple[int, int, list]] = OrderedDict()
-        # The newest generation this process has read, for searches for vacancies (True)
-        # and for the others (False).
-        self._generation: dict[bool, int] = {}
-        self._lock = threading.Lock()
-
-    @staticmethod
-    def key(query: RegisterQuery, today: date, kind: str = "properties") -> tuple:
-        """What a search's number of matching ``kind`` (properties or providers) depends on
-        (not its order, page or size). ``key[1]`` tells which generation it is kept under."""
-        return (kind, query.vacancies_only, today,
-                tuple(sorted(status.value for status in query.statuses)),
-                tuple(sorted(set(query.terms))), tuple(sorted(set(query.districts))),
-                query.local_authority_id, query.category, query.age,
-                tuple(sorted(set(normalise(query.who_for).split()))))
-
-    def _usable(self) -> bool:
-        return self.enabled and not db.session.info.get(CHANGED)
-
-    def latest(self, key: tuple) -> tuple[int | None, int | None]:
-        """The newest generation read here and the number kept for ``key`` at it, if any."""
-        if not self._usable():
-            return None, None
-        with self._lock:
-            generation = self._generation.get(key[1])
-            total = self._totals.get((generation, key))
-            if total is not None:
-                self._totals.move_to_end((generation, key))
-        return generation, total
-
-    def keep(self, generation: int | None, key: tuple, total: int) -> None:
-        """Keep a number just counted (at ``generation``, read in the same statement)."""
-        if generation is None or not self._usable():
-            return
-        with self._lock:
-            self.misses += 1
-            self._generation[key[1]] = generation
-            self._keep(self._totals, (generation, key), total, self.sizes["counts"])
-
-    def page(self, key: tuple) -> tuple[int, list] | None:
-        """The number of matches and the rows of the page ``key`` if they were read at the
-        register's current generation (looked at only when a page is kept), by this process
-        or, failing that, by any process of this machine (``REGISTER_CACHE_PATH``)."""
-        if not self._usable():
-            return None
-        with self._lock:
-            kept = self._pages.get(key)
-            if kept is not None:
-                self._pages.move_to_end(key)
-        generation = None
-        if kept is not None:
-            generation = _current_generation()
-            if kept[0] == generation:
-                self.page_hits += 1
-                return kept[1], kept[2]
-        shared = self._shared()
-        found = _shared_call(shared.get, _shared_key(key)) if shared is not None else None
-        if found is None:
-            return None
-        if generation is None:
-            generation = _current_generation()
-        if found[0] != generation:
-            return None
-        self.shared_page_hits += 1
-        with self._lock:
-            self._keep(self._pages, key, found, self.sizes["pages"])
-        return found[1], found[2]
-
-    def keep_page(self, generation: int | None, key: tuple, total: int, rows: list) -> None:
-        """Keep a page just read (its rows are immutable) at the ``generation`` they carry,
-        here and for the machine's other processes: a page as the pages and the API show them
-        (``MAX_SIZE`` rows at most; an export's thousands are not kept)."""
-        if generation is None or len(rows) > MAX_SIZE or not self._usable():
-            return
-        with self._lock:
-            self._keep(self._pages, key, (generation, total, rows), self.sizes["pages"])
-        shared = self._shared()
-        if shared is not None:
-            _shared_call(shared.set, _shared_key(key), (generation, total, rows),
-                         expire=SHARED_SECONDS)
-
-    def _shared(self) -> diskcache.Cache | None:
-        """This process's handle on the machine's shared pages (opened after any fork), or
-        ``None`` without a folder or when it cannot be opened (searches work without it)."""
-        path = current_app.config.get("REGISTER_CACHE_PATH")
-        if not path:
-            return None
-        handle = (os.getpid(), path)
-        with self._lock:
-            if handle not in self._shared_caches:
-                self._shared_caches[handle] = _shared_call(
-                    diskcache.Cache, path, size_limit=SHARED_BYTES)
-            return self._shared_caches[handle]
-
-    @staticmethod
-    def _keep(kept: OrderedDict, key: tuple, value, size: int) -> None:
-        kept[key] = value
-        kept.move_to_end(key)
-        while len(kept) > size:
-            kept.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._totals.clear()
-            self._pages.clear()
-            self._generation.clear()
-            self.hits = self.misses = self.page_hits = self.shared_page_hits = 0
-            for shared in self._shared_caches.values():
-                if shared is not None:
-                    shared.close()
-            self._shared_caches.clear()
-
-
-# The pages shared by a machine's processes, each under the generation it was read at (a newer
-# one replaces it): at most this much disk, none older than this.
-SHARED_BYTES = 256 * 1024 * 1024
-SHARED_SECONDS = 24 * 3600
-
-
-# Processes share pages only with processes running the same code: rows read by another
-# version may have other columns.
-_CODE = hashlib.sha256(b"".join(
-    (Path(__file__).parent / name).read_bytes() for name in ("search.py", "index.py",
-                                                              "status.py"))).hexdigest()[:16]
-
-
-def _shared_key(key: tuple) -> str:
-    """A shared page's name: the same text in every process for the same page."""
-    return f"{_CODE}:{key!r}"
-
-
-def _current_generation() -> int | None:
-    """The generation of the register that moves with every change (what a page shows)."""
-    return _core().scalar(sa.select(generation_of(True)))
-
-
-def _shared_call(action, *args, **kwargs):
-    """The shared pages are a help, never a need: trouble with them (a full or unwritable
-    disk, a busy or damaged file) is logged and the search goes on without them."""
-    try:
-        return action(*args, **kwargs)
-    except (OSError, sqlite3.Error, diskcache.Timeout, pickle.UnpicklingError, EOFError,
-            AttributeError, ImportError) as error:
-        log.warning("register search: shared pages unavailable: %s", error)
-        return None
-
-
-SEARCHES = SearchCache()
 
 
 @dataclass

@@ -17,7 +17,8 @@ from . import bp
 from .access import REGISTER_ROLES
 from .details import provider_detail
 from .forms import SearchForm
-from .search import InvalidQuery, parse_query, search_properties, search_providers
+from .query import InvalidQuery, parse_query
+from .search import search_properties, search_providers
 
 EXPORT_LIMIT = 5000
 # Characters that make a spreadsheet treat a cell as a formula (OWASP's list).

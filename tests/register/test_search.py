@@ -10,15 +10,11 @@ from werkzeug.datastructures import MultiDict
 
 from accreditation.extensions import db
 from accreditation.providers.models import AccommodationCategory, Property
-from accreditation.register import search as search_module
+from accreditation.register import page_cache
 from accreditation.register.index import RegisterProperty, RegisterProvider, normalise
-from accreditation.register.search import (
-    SEARCHES,
-    InvalidQuery,
-    parse_query,
-    search_properties,
-    search_providers,
-)
+from accreditation.register.page_cache import SEARCHES
+from accreditation.register.query import InvalidQuery, parse_query
+from accreditation.register.search import search_properties, search_providers
 from accreditation.register.status import RegisterStatus
 from accreditation.register.vacancies import set_vacancies
 
@@ -312,7 +308,7 @@ def test_searches_work_when_the_shared_pages_cannot_be_kept(register, app, tmp_p
 
 def test_answers_longer_than_a_page_are_not_kept(register, monkeypatch):
     """An export's thousands of rows are read afresh each time; pages are kept."""
-    monkeypatch.setattr(search_module, "MAX_SIZE", 2)  # the register here has 3 for age 17
+    monkeypatch.setattr(page_cache, "MAX_SIZE", 2)  # the register here has 3 for age 17
     SEARCHES.clear()
 
     def read_twice(size: str) -> list[str]:

@@ -15,7 +15,8 @@ from accreditation import clock
 from accreditation.extensions import db
 from accreditation.providers.models import AccommodationCategory
 from accreditation.register.index import RegisterProperty, RegisterTally, new_generation
-from accreditation.register.search import parse_query, search_properties
+from accreditation.register.query import parse_query
+from accreditation.register.search import search_properties
 from accreditation.register.status import ON_REGISTER, RegisterStatus
 
 from .test_search import register  # noqa: F401 (the fixture)
