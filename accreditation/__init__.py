@@ -125,8 +125,6 @@ def _register_blueprints(app: Flask) -> None:
     from .evidence import views as _evidence_views  # noqa: F401
     from .providers import views as _provider_views  # noqa: F401
     from .register import openreferral  # the open data feed, its own blueprint
-    from .register import referrals as _referral_views  # noqa: F401
-    from .register import vacancies as _vacancy_views  # noqa: F401  (PUT .../vacancies, API)
     from .register import views as _register_views  # noqa: F401
     from .stages import views as _stage_views  # noqa: F401
     from .standards import views as _standards_views  # noqa: F401

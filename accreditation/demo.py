@@ -182,7 +182,7 @@ DEMO_VACANCIES = {"Albion House": 1, "Cranford Flat 2": 0, "Ferncliff Road": 2,
 
 def _demo_vacancies() -> int:
     """Recorded by each provider's own staff through the real operation (once)."""
-    from .register.vacancies import set_vacancies
+    from .register.operations import set_vacancies
 
     updated = 0
     for email, _, role, _, _ in DEMO_USERS:

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from functools import cache
 
-from ..register.api_docs import REGISTER_SCHEMAS, register_paths
-from ..register.vacancies import VACANCIES_REQUEST, VACANCIES_RESPONSE
+from ..register.api_docs import (
+    REGISTER_SCHEMAS,
+    VACANCIES_REQUEST,
+    VACANCIES_RESPONSE,
+    register_paths,
+)
 from .schemas import (
     ANSWER_CHANGES_REQUEST,
     ANSWERS_REQUEST,

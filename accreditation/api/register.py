@@ -1,4 +1,5 @@
-"""``/api/v1/register/...``: the register for council systems (search and change feed)."""
+"""The register's routes in the API: ``/api/v1/register/...`` for council systems (search and
+change feed), and ``PUT /api/v1/properties/{id}/vacancies`` for providers' own systems."""
 
 from __future__ import annotations
 
@@ -7,14 +8,19 @@ from datetime import date
 import sqlalchemy as sa
 from flask import jsonify, request, url_for
 from flask_login import current_user
+from jsonschema import Draft202012Validator
 
 from .. import clock
+from ..auth.models import Role
 from ..auth.permissions import allow
 from ..councils import Council
+from ..errors import ValidationFailed
 from ..extensions import db
 from ..providers.models import Property
 from ..register.access import REGISTER_ROLES, may_see_addresses
+from ..register.api_docs import VACANCIES_REQUEST
 from ..register.index import RegisterProperty, RegisterProvider
+from ..register.operations import ensure_own_property, set_vacancies
 from ..register.query import parse_query
 from ..register.search import search_properties, search_providers
 from ..register.status import RegisterStatus
@@ -117,3 +123,36 @@ def register_properties():
     # One query for the page's rows, their councils and (for council staff) addresses.
     page = search_properties(query, today=today, addresses=may_see_addresses(current_user))
     return jsonify(page.envelope([search_row_json(row, today) for row in page.items]))
+
+
+# --- PUT /api/v1/properties/{id}/vacancies -----------------------------------------------------
+
+_request_validator = Draft202012Validator(VACANCIES_REQUEST)
+
+
+def vacancies_json(property_: Property) -> dict:
+    updated = property_.vacancies_updated_at
+    return {"id": property_.id, "name": property_.name, "bed_spaces": property_.bed_spaces,
+            "vacancies": property_.vacancies,
+            "vacancies_updated_at": updated.isoformat() if updated else None}
+
+
+def _requested_vacancies() -> int:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ValidationFailed("The request body must be a JSON object.")
+    errors = sorted(_request_validator.iter_errors(body), key=lambda e: list(e.path))
+    if errors:
+        where = "/".join(str(part) for part in errors[0].absolute_path) or "body"
+        raise ValidationFailed(f"{where}: {errors[0].message}")
+    return int(body["vacancies"])  # JSON Schema counts 2.0 as an integer too
+
+
+@bp.route("/properties/<int:property_id>/vacancies", methods=["PUT"])
+@allow(Role.PROVIDER)
+def put_vacancies(property_id: int):
+    actor = current_user._get_current_object()
+    # Checked before the body, so a stranger's property answers 404 whatever was sent.
+    property_ = ensure_own_property(actor, db.session.get(Property, property_id))
+    set_vacancies(actor, property_, _requested_vacancies(), via="api")
+    return jsonify(vacancies_json(property_))

@@ -20,7 +20,7 @@ from ..auth.permissions import allow, get_visible_or_404
 from ..cases import operations as case_operations
 from ..cases.models import Case, Condition, ConditionStatus
 from ..errors import Conflict, InvalidTransition, ValidationFailed
-from ..register import vacancies as vacancy_operations
+from ..register import operations as vacancy_operations
 from ..workflow import CaseStatus
 from . import bp, operations
 from .forms import (

@@ -133,3 +133,28 @@ def register_paths(json, problems, secured) -> dict:
             "description": CHANGE_FEED, "security": secured, "parameters": PARAMETERS,
             "responses": {"200": json("RegisterPropertyPage"), **problems(400, 401, 403)}}},
     }
+
+
+# --- PUT /api/v1/properties/{id}/vacancies: a provider's own systems ---------------------------
+
+VACANCIES_REQUEST = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["vacancies"],
+    "properties": {
+        "vacancies": {"type": "integer", "minimum": 0,
+                      "description": "Vacancies now: 0 up to the property's bed spaces."},
+    },
+}
+
+VACANCIES_RESPONSE = {
+    "type": "object",
+    "required": ["id", "name", "bed_spaces", "vacancies", "vacancies_updated_at"],
+    "properties": {
+        "id": {"type": "integer"},
+        "name": {"type": "string"},
+        "bed_spaces": {"type": "integer"},
+        "vacancies": {"type": "integer"},
+        "vacancies_updated_at": {"type": ["string", "null"], "format": "date-time"},
+    },
+}

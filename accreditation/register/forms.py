@@ -1,5 +1,6 @@
-"""The register's search form: it only renders the fields; ``query.parse_query`` decides what
-is valid (the same rules for the page, the CSV export and the JSON API)."""
+"""The register's forms. They only render the fields and turn what was typed into values:
+``query.parse_query`` decides what a search may ask (the same rules for the page, the CSV
+export and the JSON API), ``operations.record_referral_check`` what a referral check needs."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from wtforms.fields.choices import SelectChoice
 
 from ..councils import Council
 from ..extensions import db
-from ..providers.models import CATEGORY_LABELS
+from ..forms import whole_number
+from ..providers.models import CATEGORY_LABELS, Property
 from .query import FILTER_STATUSES, SORTS, InvalidQuery
 
 
@@ -57,3 +59,30 @@ class SearchForm(FlaskForm):
                 field.errors = [*(field.errors or []), message]
             else:
                 self.form_errors.append(message)
+
+
+NO_PROPERTY = ""
+
+
+class ReferralCheckForm(FlaskForm):
+    reference = StringField(
+        "Your reference for this referral", widget=GovTextInput(),
+        description="Your own case number or referral number, so you can find this check "
+                    "again. Never enter the young person's name or other details about them.")
+    property_id = SelectField("Property (optional)", widget=GovSelect(),
+                              validate_choice=False, coerce=str)
+    record = SubmitField("Record the check", widget=GovSubmitInput())
+
+    def __init__(self, *args, properties: tuple[Property, ...] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.property_id.choices = [SelectChoice(NO_PROPERTY, "No particular property")] + [
+            SelectChoice(str(home.id), f"{home.name}, {home.town} {home.postcode_district}")
+            for home in properties]
+
+    def chosen_property_id(self) -> int | None:
+        raw = (self.property_id.data or "").strip()
+        if raw == NO_PROPERTY:
+            return None
+        number = whole_number(raw)
+        # -1 is never a property id: the operation says to pick one from the list.
+        return -1 if number is None else number

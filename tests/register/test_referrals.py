@@ -16,7 +16,7 @@ from accreditation.auth.models import Role
 from accreditation.cases import operations as case_operations
 from accreditation.errors import NotPermitted, ValidationFailed
 from accreditation.extensions import db
-from accreditation.register.referrals import (
+from accreditation.register.operations import (
     ACTION,
     clean_reference,
     get_check_for,

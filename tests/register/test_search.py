@@ -12,11 +12,11 @@ from accreditation.extensions import db
 from accreditation.providers.models import AccommodationCategory, Property
 from accreditation.register import page_cache
 from accreditation.register.index import RegisterProperty, RegisterProvider, normalise
+from accreditation.register.operations import set_vacancies
 from accreditation.register.page_cache import SEARCHES
 from accreditation.register.query import InvalidQuery, parse_query
 from accreditation.register.search import search_properties, search_providers
 from accreditation.register.status import RegisterStatus
-from accreditation.register.vacancies import set_vacancies
 
 from .helpers import accredited_provider, council, suspend
 

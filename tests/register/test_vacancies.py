@@ -20,7 +20,7 @@ from accreditation.cases import operations as case_operations
 from accreditation.errors import NotFound, NotPermitted, ValidationFailed
 from accreditation.extensions import db
 from accreditation.providers.models import Property
-from accreditation.register.vacancies import set_vacancies, vacancies_age_text
+from accreditation.register.operations import set_vacancies, vacancies_age_text
 
 from ..factories import PropertyFactory, UserFactory, user_with_role
 from ..providers.factories import complete_application_data

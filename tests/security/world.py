@@ -23,7 +23,7 @@ from accreditation.cases.models import DecisionOutcome
 from accreditation.evidence.operations import upload_provider_evidence
 from accreditation.extensions import db
 from accreditation.register.openreferral import service_id
-from accreditation.register.referrals import record_referral_check
+from accreditation.register.operations import record_referral_check
 from accreditation.stages.file_sampling import samples_for
 from accreditation.stages.inspection_drafts import checklist_for
 

@@ -1,42 +1,52 @@
-"""Referral checks: a social worker records, before a referral, that they checked the register.
+"""What people do on the register: record referral checks, set vacancies, export searches.
 
-The check is an audit event (hash-chained, so it cannot be changed later) holding the
-provider's register status at that moment, as ``status.register_entry`` saw it: the status,
-the case in force, its expiry, the accredited properties and the checklist versions the
-provider was assessed against. A later review can then prove that the referral went to a
-provider that was accredited at the time, or that the social worker was warned it was not.
+The register itself is computed (``index`` keeps it in step with the cases); these are the
+changes people make around it, and the reads that belong with them:
 
-Checking a provider that is not on the register is still recorded, and the confirmation
-says clearly not to refer. Nothing about the young person is asked for or kept: only the
-social worker's own reference for the referral (a case number, say).
+- referral checks: a social worker records, before a referral, that they checked the
+  register. The check is an audit event (hash-chained, so it cannot be changed later)
+  holding the provider's register status at that moment, as ``status.register_entry`` saw
+  it: the status, the case in force, its expiry, the accredited properties and the
+  checklist versions the provider was assessed against. A later review can then prove that
+  the referral went to a provider that was accredited at the time, or that the social
+  worker was warned it was not. Checking a provider that is not on the register is still
+  recorded, and the confirmation says clearly not to refer. Nothing about the young person
+  is asked for or kept: only the social worker's own reference (a case number, say).
+- vacancies: how many bed spaces a provider has free in each property, kept current by the
+  provider, so that social workers searching the register know where to ask first. They
+  are not application data: a provider may change them at any time, also while its
+  application is being assessed (the freeze in ``providers.operations`` does not apply).
+  Only the provider's own staff set them, for their own organisation's properties; another
+  organisation's property is refused like a missing one, and the attempt is audited. The
+  same operation serves the provider's property page and the JSON API
+  (``PUT /api/v1/properties/{id}/vacancies``, in ``api.register``).
+- exports: a CSV export of a search is audited with the query and its numbers of rows.
+
+Each operation checks who may act, changes what it changes, writes one audit event and
+commits once.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from flask import redirect, render_template, request, url_for
-from flask_login import current_user
-from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextInput
-from werkzeug.routing import BuildError
-from wtforms import SelectField, StringField, SubmitField
-from wtforms.fields.choices import SelectChoice
 
 from .. import audit, clock
 from ..audit import AuditEvent
 from ..auth.models import Role, User
-from ..auth.permissions import allow, record_denial
+from ..auth.permissions import record_denial
+from ..database import utcnow
 from ..errors import NotFound, NotPermitted, ValidationFailed
 from ..extensions import db
-from ..forms import show_error, whole_number
 from ..providers.models import Organisation, Property
 from ..standards.models import Assessment, PublishedChecklist
-from . import bp
+from .access import REGISTER_ROLES
+from .query import RegisterQuery
+from .search import Page, search_properties
 from .status import RegisterEntry, RegisterStatus, register_entry
 
 ACTION = "referral.checked"
@@ -45,9 +55,11 @@ REFERENCE_MAX = 40
 REFERENCE = re.compile(r"^[A-Za-z0-9/\- ]+$")
 CHECKS_PER_PAGE = 25
 NOT_FOUND = "We could not find that page. Check the address and try again."
+PROPERTY_NOT_FOUND = "We could not find that property. Check the address and try again."
+EXPORT_LIMIT = 5000
 
 
-# --- the operation -----------------------------------------------------------------------------
+# --- referral checks: recording one ------------------------------------------------------------
 
 def clean_reference(raw: str | None) -> str:
     """The social worker's reference, trimmed and with runs of spaces made one, or
@@ -120,7 +132,7 @@ def record_referral_check(actor: User, organisation: Organisation, *, reference:
     return event
 
 
-# --- reading checks back -----------------------------------------------------------------------
+# --- referral checks: reading them back --------------------------------------------------------
 
 @dataclass(frozen=True)
 class ReferralCheck:
@@ -199,93 +211,88 @@ def checks_by(user: User, page: int = 1,
     return [ReferralCheck(event) for event in events], max(math.ceil(total / per_page), 1)
 
 
-# --- the pages ---------------------------------------------------------------------------------
+# --- vacancies ---------------------------------------------------------------------------------
 
-NO_PROPERTY = ""
-
-
-class ReferralCheckForm(FlaskForm):
-    reference = StringField(
-        "Your reference for this referral", widget=GovTextInput(),
-        description="Your own case number or referral number, so you can find this check "
-                    "again. Never enter the young person's name or other details about them.")
-    property_id = SelectField("Property (optional)", widget=GovSelect(),
-                              validate_choice=False, coerce=str)
-    record = SubmitField("Record the check", widget=GovSubmitInput())
-
-    def __init__(self, *args, properties: tuple[Property, ...] = (), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.property_id.choices = [SelectChoice(NO_PROPERTY, "No particular property")] + [
-            SelectChoice(str(home.id), f"{home.name}, {home.town} {home.postcode_district}")
-            for home in properties]
-
-    def chosen_property_id(self) -> int | None:
-        raw = (self.property_id.data or "").strip()
-        if raw == NO_PROPERTY:
-            return None
-        number = whole_number(raw)
-        # -1 is never a property id: the operation says to pick one from the list.
-        return -1 if number is None else number
+def vacancies_problem(property_: Property, vacancies: int | None) -> str | None:
+    """What is wrong with ``vacancies`` for this property, or None when it can be recorded."""
+    if vacancies is None:
+        return f"Enter how many vacancies {property_.name} has now, or 0 if it is full"
+    if not 0 <= vacancies <= property_.bed_spaces:
+        return (f"The number of vacancies must be between 0 and {property_.bed_spaces}, "
+                f"the number of bed spaces at {property_.name}")
+    return None
 
 
-def _actor() -> User:
-    return current_user._get_current_object()
+def ensure_own_property(actor: User, property_: Property | None) -> Property:
+    """``property_`` if it is one of ``actor``'s own organisation's properties. A provider's
+    staff only; a missing property, or another organisation's, is NotFound (the second is
+    audited and committed first)."""
+    if actor.role is not Role.PROVIDER or actor.organisation_id is None:
+        raise NotPermitted("Only the provider's own staff can update its vacancies.")
+    if property_ is None:
+        raise NotFound(PROPERTY_NOT_FOUND)
+    if property_.organisation_id != actor.organisation_id:
+        db.session.rollback()
+        audit.record("access.denied", actor=actor, subject=property_,
+                     details={"reason": "record belongs to another organisation",
+                              "attempted": "property.vacancies_updated"})
+        db.session.commit()
+        raise NotFound(PROPERTY_NOT_FOUND)
+    return property_
 
 
-def _register_page(organisation: Organisation) -> str:
-    """The provider's page on the register, where the check is started from."""
-    try:
-        return url_for("register.provider", organisation_id=organisation.id)
-    except BuildError:  # without the register's provider pages, the register itself
-        return url_for("register.home")
+def set_vacancies(actor: User, property_: Property | None, vacancies: int | None, *,
+                  via: str = "web") -> Property:
+    """Record how many vacancies the property has now (0 to its bed spaces).
+
+    Allowed whatever the state of the provider's application. Saving the same number again
+    is a confirmation that it is still right: the time of the update moves on either way.
+    Writes one audit event (the numbers only) and commits.
+    """
+    property_ = ensure_own_property(actor, property_)
+    problem = vacancies_problem(property_, vacancies)
+    if problem:
+        raise ValidationFailed(problem, field="vacancies")
+    previous = property_.vacancies
+    property_.vacancies = vacancies
+    property_.vacancies_updated_at = utcnow()
+    audit.record("property.vacancies_updated", actor=actor, subject=property_,
+                 details={"vacancies": vacancies, "previous": previous,
+                          "bed_spaces": property_.bed_spaces, "via": via})
+    db.session.commit()
+    return property_
 
 
-def _organisation_or_404(organisation_id: int) -> Organisation:
-    organisation = db.session.get(Organisation, organisation_id)
-    if organisation is None:
-        raise NotFound(NOT_FOUND)
-    return organisation
+def vacancies_age_days(property_: Property, today=None) -> int | None:
+    """Whole days since the vacancies were last updated (None if never)."""
+    updated: datetime | None = property_.vacancies_updated_at
+    if updated is None:
+        return None
+    return max(((today or clock.today()) - updated.date()).days, 0)
 
 
-@bp.route("/providers/<int:organisation_id>/referral-check", methods=["GET", "POST"])
-@allow(*CHECKING_ROLES)
-def referral_check(organisation_id: int):
-    organisation = _organisation_or_404(organisation_id)
-    entry = register_entry(organisation)
-    properties = entry.properties if entry else ()
-    form = ReferralCheckForm(properties=properties)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            event = record_referral_check(_actor(), organisation,
-                                          reference=form.reference.data,
-                                          property_id=form.chosen_property_id())
-        except ValidationFailed as error:
-            show_error(form, error)
-            status = 400
-        else:
-            return redirect(url_for("register.referral_check_record", check_id=event.id))
-    elif form.is_submitted():
-        status = 400
-    return render_template(
-        "register/referral_check.html", organisation=organisation, entry=entry,
-        status=entry.status if entry else RegisterStatus.NOT_ACCREDITED,
-        form=form, back=_register_page(organisation)), status
+def vacancies_age_text(property_: Property, today=None) -> str:
+    """How fresh the vacancies are, for people: 'updated today', 'updated 1 day ago',
+    'updated 12 days ago', or 'never updated'."""
+    days = vacancies_age_days(property_, today)
+    if days is None:
+        return "never updated"
+    if days == 0:
+        return "updated today"
+    return f"updated {days} day{'' if days == 1 else 's'} ago"
 
 
-@bp.route("/referral-checks/<int:check_id>")
-@allow(*CHECKING_ROLES)
-def referral_check_record(check_id: int):
-    check = get_check_for(_actor(), check_id)
-    home = db.session.get(Property, check.property_id) if check.property_id else None
-    return render_template("register/referral_check_record.html", check=check, home=home)
+# --- exports -----------------------------------------------------------------------------------
 
-
-@bp.route("/referral-checks")
-@allow(*CHECKING_ROLES)
-def referral_checks():
-    page = request.args.get("page", "1")
-    page = whole_number(page, maximum=100_000) or 1
-    checks, pages = checks_by(_actor(), page)
-    return render_template("register/referral_checks.html", checks=checks, page=page,
-                           pages=pages)
+def export_search(actor: User, query: RegisterQuery) -> Page:
+    """The properties a search finds, for a CSV export: the first ``EXPORT_LIMIT`` of them,
+    whatever page and size were asked for. Writes one audit event (the query and the numbers
+    of rows) and commits."""
+    if actor.role not in REGISTER_ROLES:
+        raise NotPermitted("Only council and consortium staff export the register.")
+    query = replace(query, page=1, size=EXPORT_LIMIT)
+    page = search_properties(query)
+    audit.record("register.exported", actor=actor, details={
+        "query": query.describe(), "rows": len(page.items), "matching": page.total_items})
+    db.session.commit()
+    return page
