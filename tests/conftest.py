@@ -24,7 +24,7 @@ from accreditation.auth import mfa
 from accreditation.extensions import db
 
 from . import factories
-from .services import start_postgres
+from .services import clear_app_settings, start_postgres
 
 settings.register_profile(
     "default", deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -48,6 +48,12 @@ def config_for(database_url: str, **overrides) -> dict:
         "ARGON2_MEMORY_COST": 1024,
         **overrides,
     }
+
+
+def pytest_configure(config):
+    """Before any test runs (in every worker): the shell's settings of the app are cleared, so
+    that only what the tests set applies (``tests/services.py``)."""
+    clear_app_settings()
 
 
 _postgres = None

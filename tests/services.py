@@ -13,12 +13,48 @@ import shutil
 import socket
 import subprocess
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+# What configures the app when set in the shell of whoever runs the tests: its settings, and
+# the variables of what it drives (Flask's command line, boto3, libpq). The tests set every
+# setting they rely on; these are cleared first (``tests/conftest.py``), so that the suite
+# gives the same result on a laptop and on a server where the app is configured. The suite's
+# own variables (``ACCREDITATION_TEST_*``, above) are kept.
+APP_VARIABLES = ("ACCREDITATION_", "FLASK_", "AWS_", "PG")
+SUITE_VARIABLES = "ACCREDITATION_TEST_"
+PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy")
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def is_app_variable(name: str) -> bool:
+    return name.startswith(APP_VARIABLES) and not name.startswith(SUITE_VARIABLES)
+
+
+def environment_without_app_settings(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """A copy of ``environ`` (this process's environment by default) without the app's
+    settings, for the processes a test starts, which add the settings they rely on. Where a
+    proxy is set, the services the tests start on loopback are reached directly."""
+    environ = dict(os.environ if environ is None else environ)
+    cleaned = {name: value for name, value in environ.items() if not is_app_variable(name)}
+    if any(name.lower() in PROXY_VARIABLES for name in cleaned):
+        for name in ("no_proxy", "NO_PROXY"):
+            given = [host for host in cleaned.get(name, "").split(",") if host.strip()]
+            cleaned[name] = ",".join([*given, *(host for host in LOOPBACK if host not in given)])
+    return cleaned
+
+
+def clear_app_settings() -> None:
+    """Make this process's environment ``environment_without_app_settings()``."""
+    cleaned = environment_without_app_settings()
+    for name in [name for name in os.environ if name not in cleaned]:
+        del os.environ[name]
+    os.environ.update(cleaned)
 
 
 def unavailable(reason: str):

@@ -21,7 +21,13 @@ from pathlib import Path
 import requests
 import sqlalchemy as sa
 
-from ..services import PostgresServer, _run_as_owner, free_port, start_postgres
+from ..services import (
+    PostgresServer,
+    _run_as_owner,
+    environment_without_app_settings,
+    free_port,
+    start_postgres,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -90,9 +96,8 @@ def _temporary_folder(prefix: str) -> str:
 
 def app_environment(database: str, **extra: str) -> dict[str, str]:
     """The app's settings as a deployment would give them (development: cookies over HTTP)."""
-    environment = {name: value for name, value in os.environ.items()
-                   if not name.startswith("ACCREDITATION_")}
-    return {**environment, "ACCREDITATION_ENV": "development", "ACCREDITATION_SECRET_KEY": SECRET,
+    return {**environment_without_app_settings(),
+            "ACCREDITATION_ENV": "development", "ACCREDITATION_SECRET_KEY": SECRET,
             "ACCREDITATION_DATABASE_URL": database, **CHEAP_HASHING,
             # The workers' shared register pages: in the system's temp folder, not the checkout.
             "ACCREDITATION_REGISTER_CACHE_PATH": _temporary_folder("accreditation-pages-"),
