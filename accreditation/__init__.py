@@ -10,20 +10,19 @@ from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
 from . import config as settings
+from . import paths
 from .database import close_sessions_safely, configure_sqlite
 from .extensions import csrf, db, login_manager, migrate
 from .routing import RecordIdConverter
 from .sealing import keys_from_setting
 from .uploads import UploadRequest
 
-ROOT = Path(__file__).resolve().parent.parent
-
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app. ``config`` overrides settings read from ``ACCREDITATION_*`` variables."""
     app = Flask(
         __name__,
-        instance_path=str(ROOT / "instance"),
+        instance_path=paths.instance_folder(),
         instance_relative_config=True,
         static_folder="static",
     )
@@ -38,7 +37,7 @@ def create_app(config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     app.jinja_loader = ChoiceLoader([
-        FileSystemLoader(str(ROOT / "templates")),
+        FileSystemLoader(str(paths.folder("templates"))),
         PrefixLoader({
             "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
             "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
@@ -52,7 +51,7 @@ def create_app(config: dict | None = None) -> Flask:
     with app.app_context():
         configure_sqlite(db.engine)
     close_sessions_safely(app, db)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
+    migrate.init_app(app, db, directory=str(paths.folder("migrations")), compare_type=True)
     csrf.init_app(app)
     login_manager.init_app(app)
 

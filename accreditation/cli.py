@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import copy
+import functools
 import sys
+from pathlib import Path
 
 import click
 import sqlalchemy as sa
-from flask import Flask
-from flask.cli import FlaskGroup
+from flask import Flask, current_app, g
+from flask.cli import FlaskGroup, with_appcontext
 
 from .errors import ValidationFailed
 
@@ -229,6 +232,44 @@ def reseal_command():
     click.echo(f"{count} authenticator app secrets sealed with the first key.")
 
 
+def _db_group() -> click.Group:
+    """Flask-Migrate's ``db`` commands, but an ``upgrade`` that cannot migrate says why on
+    standard error and exits 1 (a missing migrations folder, a database it cannot reach)."""
+    from flask_migrate.cli import db as migrate_group
+
+    group = copy.copy(migrate_group)  # the library's own group is left as it is
+    group.commands = {**migrate_group.commands,
+                      "upgrade": _checked_upgrade(migrate_group.commands["upgrade"])}
+    return group
+
+
+def _checked_upgrade(upgrade: click.Command) -> click.Command:
+    @with_appcontext
+    @functools.wraps(upgrade.callback)
+    def checked(directory=None, **options):
+        given = directory or g.get("directory")
+        folder = Path(given or current_app.extensions["migrate"].directory)
+        if not (folder / "env.py").is_file():
+            raise click.ClickException(
+                f"Cannot migrate the database: no migrations in {folder} (--directory)."
+                if given else
+                f"Cannot migrate the database: the migrations folder {folder} is missing, so "
+                "this copy of accreditation is incomplete. Install it again from a checkout "
+                "(pip install /path/to/checkout).")
+        try:
+            upgrade.callback(directory=directory, **options)
+        except sa.exc.DBAPIError as error:
+            url = sa.make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
+            reason = str(error.orig).strip() or type(error.orig).__name__
+            raise click.ClickException(
+                f"Cannot migrate the database at {url.render_as_string(hide_password=True)} "
+                f"(ACCREDITATION_DATABASE_URL): {reason}") from None
+
+    command = copy.copy(upgrade)
+    command.callback = checked
+    return command
+
+
 def register_commands(app: Flask) -> None:
     from .evidence.cli import evidence_group
     from .standards.cli import checklists_group
@@ -236,3 +277,4 @@ def register_commands(app: Flask) -> None:
     for command in (users_group, audit_group, demo_data_command, notifications_group,
                     checklists_group, tick_command, tokens_group, evidence_group, keys_group):
         app.cli.add_command(command)
+    app.cli.add_command(_db_group(), "db")  # in place of Flask-Migrate's
