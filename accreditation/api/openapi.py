@@ -16,8 +16,11 @@ from .schemas import (
     CHANGE_RESULTS,
     INSPECTION,
     INSPECTION_LIST,
+    PAGE_NUMBER,
+    PAGE_SIZE,
     PHOTO_RECEIPT,
     PHOTO_UPLOAD,
+    RECORD_ID,
     SUBMIT_INSPECTION_REQUEST,
     TRANSITION_REQUEST,
 )
@@ -88,11 +91,10 @@ def _json(schema_ref: str, description: str = "OK") -> dict:
         "schema": {"$ref": f"#/components/schemas/{schema_ref}"}}}}
 
 
-ID = {"type": "integer", "minimum": 1}
-
-
 def _path_ids(*names: str) -> list[dict]:
-    return [{"name": name, "in": "path", "required": True, "schema": ID} for name in names]
+    return [{"name": name, "in": "path", "required": True, "schema": RECORD_ID,
+             "description": "Larger than the maximum, the address is unknown (404)."}
+            for name in names]
 
 
 @cache
@@ -133,10 +135,8 @@ def document() -> dict:
             "/cases": {"get": {
                 "summary": "Applications the caller may see", "security": secured,
                 "parameters": [
-                    {"name": "page", "in": "query",
-                     "schema": {"type": "integer", "minimum": 1, "maximum": 100000}},
-                    {"name": "size", "in": "query",
-                     "schema": {"type": "integer", "minimum": 1, "maximum": 100}}],
+                    {"name": "page", "in": "query", "schema": PAGE_NUMBER},
+                    {"name": "size", "in": "query", "schema": PAGE_SIZE}],
                 "responses": {"200": _json("CasePage"), **_problems(400, 401, 403)}}},
             "/cases/{case_id}": {"get": {
                 "summary": "One application", "security": secured,

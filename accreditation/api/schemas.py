@@ -4,10 +4,43 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import request
 from jsonschema import Draft202012Validator
 
 from ..cases.actions import ACTIONS as CASE_ACTIONS
 from ..errors import ValidationFailed
+from ..forms import whole_number
+from ..routing import MAX_RECORD_ID
+
+
+def integer(minimum: int = 0, maximum: int = MAX_RECORD_ID, **annotations: Any) -> dict:
+    """The JSON Schema of a whole number the API reads or answers with. Numbers are bounded as
+    the forms bound them (``forms.whole_number``): by what the database holds
+    (``MAX_RECORD_ID``), or less where a rule says so. The one definition for request bodies,
+    path ids and query parameters: the document publishes it, the requests are checked by it."""
+    return {"type": "integer", "minimum": minimum, "maximum": maximum, **annotations}
+
+
+# A record's id, also every {..._id} in a path (``routing.RecordIdConverter``: past it, 404).
+RECORD_ID = integer(1)
+# GET /cases: pages of up to 100; page numbers far past any real list are refused, which keeps
+# the offset within the database's.
+PAGE_NUMBER = integer(1, 100_000)
+PAGE_SIZE = integer(1, 100)
+
+
+def query_integer(name: str, schema: dict, default: int) -> int:
+    """The whole-number query parameter ``name``, read by the forms' rule within ``schema``'s
+    bounds (``default`` when it is not sent); anything else is a 400 problem."""
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    number = whole_number(raw, maximum=schema["maximum"])
+    if number is None or number < schema["minimum"]:
+        raise ValidationFailed(f"{name} must be a whole number from {schema['minimum']} to "
+                               f"{schema['maximum']}.", field=name)
+    return number
+
 
 # The API offers the same actions as the pages (assigning an inspector is done on the pages).
 ACTIONS = sorted(set(CASE_ACTIONS) - {"assign_inspector"})
@@ -18,8 +51,8 @@ TRANSITION_REQUEST = {
     "required": ["action", "expected_version"],
     "properties": {
         "action": {"type": "string", "enum": ACTIONS},
-        "expected_version": {"type": "integer", "minimum": 1,
-                             "description": "The case version you last saw (conflict check)."},
+        "expected_version": integer(
+            1, description="The case version you last saw (conflict check)."),
         "message": {"type": "string", "minLength": 1, "maxLength": 4000},
         "due_on": {"type": "string", "format": "date"},
         "reasons": {"type": "string", "minLength": 1, "maxLength": 4000},
@@ -63,9 +96,8 @@ ANSWER_CHANGES_REQUEST = {
                 "item_id": ITEM_ID,
                 "value": ANSWER_VALUE,
                 "note": {"type": ["string", "null"], "maxLength": 2000},
-                "base_revision": {"type": "integer", "minimum": 0,
-                                  "description": "The item's revision the device last saw "
-                                                 "(0: none)."},
+                "base_revision": integer(
+                    description="The item's revision the device last saw (0: none)."),
             }}},
     },
 }
@@ -109,15 +141,15 @@ INSPECTION = {
         "kind": {"type": "string", "enum": ["property", "file"]},
         "path": {"type": "string", "description": "Where its routes are under "
                  "/inspections/: '{link_id}' or 'files/{sampled_id}'."},
-        "link_id": {"type": "integer", "description": "The property in the application: the "
-                                                      "{link_id} of the inspection routes."},
-        "sampled_id": {"type": "integer", "description": "The sampled file: the "
-                       "{sampled_id} of the file assessment routes."},
+        "link_id": {**RECORD_ID, "description": "The property in the application: the "
+                                                 "{link_id} of the inspection routes."},
+        "sampled_id": {**RECORD_ID, "description": "The sampled file: the {sampled_id} of "
+                                                   "the file assessment routes."},
         "file": {"type": "object", "required": ["reference", "role", "file_type"],
                  "properties": {"reference": {"type": "string"}, "role": {"type": "string"},
                                 "file_type": {"type": "string"},
                                 "started_on": {"type": "string", "format": "date"}}},
-        "case_id": {"type": "integer"},
+        "case_id": RECORD_ID,
         "case_reference": {"type": "string"},
         "property": {"type": "object", "required": ["name", "address", "postcode", "category"],
                      "properties": {"name": {"type": "string"}, "address": {"type": "string"},
@@ -128,17 +160,17 @@ INSPECTION = {
         "checklist": {"type": "object", "required": ["kind", "version", "fingerprint"],
                       "description": "The version in force: GET /checklists/{kind} has it.",
                       "properties": {"kind": {"type": "string"},
-                                     "version": {"type": "integer"},
+                                     "version": integer(1),
                                      "fingerprint": {"type": "string"}}},
         "answers": {"type": "object", "description": "item id -> the server's draft answer",
                     "additionalProperties": {
                         "type": "object", "required": ["value", "note", "revision"],
                         "properties": {"value": ANSWER_VALUE, "note": _NULLABLE_TEXT,
-                                       "revision": {"type": "integer", "minimum": 1}}}},
+                                       "revision": integer(1)}}},
         "photos": {"type": "object", "description": "item id -> photos received",
                    "additionalProperties": {"type": "array", "items": {
                        "type": "object", "required": ["evidence_id", "client_id"],
-                       "properties": {"evidence_id": {"type": "integer"},
+                       "properties": {"evidence_id": RECORD_ID,
                                       "client_id": _NULLABLE_TEXT}}}},
         "conflicts": {"type": "array", "description": "Changes that arrived after someone "
                       "else changed the same answer: the inspector chooses which to keep.",
@@ -146,14 +178,14 @@ INSPECTION = {
                                 "required": ["conflict_id", "item_id", "client_id", "value",
                                              "server_value", "server_revision"],
                                 "properties": {
-                                    "conflict_id": {"type": "integer"},
+                                    "conflict_id": RECORD_ID,
                                     "item_id": {"type": "string"},
                                     "client_id": {"type": "string"},
                                     "value": ANSWER_VALUE, "note": _NULLABLE_TEXT,
-                                    "base_revision": {"type": "integer"},
+                                    "base_revision": integer(),
                                     "server_value": ANSWER_VALUE,
                                     "server_note": _NULLABLE_TEXT,
-                                    "server_revision": {"type": "integer"},
+                                    "server_revision": integer(),
                                     "created_at": {"type": "string",
                                                    "format": "date-time"}}}},
         "submitted": {"type": "boolean"},
@@ -178,7 +210,7 @@ CHANGE_RESULTS = {
             "client_id": {"type": "string"},
             "status": {"type": "string", "enum": ["applied", "conflict", "rejected"]},
             "item_id": {"type": "string"},
-            "revision": {"type": ["integer", "null"],
+            "revision": {**integer(), "type": ["integer", "null"],
                          "description": "After the change (applied), or the server's "
                                         "(conflict)."},
             "server_value": ANSWER_VALUE, "server_note": _NULLABLE_TEXT,
@@ -190,7 +222,7 @@ CHANGE_RESULTS = {
 
 PHOTO_RECEIPT = {
     "type": "object", "required": ["client_id", "evidence_id", "item_id"],
-    "properties": {"client_id": {"type": "string"}, "evidence_id": {"type": "integer"},
+    "properties": {"client_id": {"type": "string"}, "evidence_id": RECORD_ID,
                    "item_id": {"type": "string"}},
 }
 

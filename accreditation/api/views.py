@@ -14,7 +14,7 @@ from ..cases import operations
 from ..cases.actions import ActionInput, perform
 from ..cases.models import Case, CaseProperty
 from ..checklists import KINDS
-from ..errors import NotFound, ValidationFailed
+from ..errors import NotFound
 from ..extensions import db
 from ..stages.file_sampling import record_file_assessment
 from ..stages.models import SampledFile
@@ -22,11 +22,16 @@ from ..stages.property_inspection import record_property_inspection
 from ..standards.operations import current_checklist
 from . import bp
 from .openapi import document
-from .schemas import ANSWERS_REQUEST, TRANSITION_REQUEST, validated
+from .schemas import (
+    ANSWERS_REQUEST,
+    PAGE_NUMBER,
+    PAGE_SIZE,
+    TRANSITION_REQUEST,
+    query_integer,
+    validated,
+)
 
 CASE_ROLES = (Role.PROVIDER, Role.INSPECTOR, Role.COMMISSIONER)
-MAX_PAGE_SIZE = 100
-MAX_PAGE_NUMBER = 100_000  # far past any real list; keeps the offset within the database's
 
 
 def _actor():
@@ -64,15 +69,7 @@ def operations_for(case: Case) -> list[str]:
 
 
 def _page_arguments() -> tuple[int, int]:
-    try:
-        page = int(request.args.get("page", 1))
-        size = int(request.args.get("size", 20))
-    except ValueError:
-        raise ValidationFailed("page and size must be whole numbers.") from None
-    if not 1 <= page <= MAX_PAGE_NUMBER or not 1 <= size <= MAX_PAGE_SIZE:
-        raise ValidationFailed(f"page must be between 1 and {MAX_PAGE_NUMBER} and size "
-                               f"between 1 and {MAX_PAGE_SIZE}.")
-    return page, size
+    return query_integer("page", PAGE_NUMBER, 1), query_integer("size", PAGE_SIZE, 20)
 
 
 @bp.route("/cases")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from .query import FILTER_STATUSES, MAX_SIZE, SORTS
+from ..api.schemas import RECORD_ID, integer
+from ..providers.operations import MAX_BED_SPACES
+from .query import FILTER_STATUSES, MAX_AGE, MAX_PAGE, MAX_SIZE, MIN_AGE, SORTS
 from .status import RegisterStatus
 
 STATUS = {"type": "string", "enum": [status.value for status in RegisterStatus],
@@ -98,10 +100,10 @@ PARAMETERS = [
     {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 100},
      "description": "Words that must start words of the provider name, property name, town "
                     "or local authority; a postcode district (N1, SE15) matches exactly."},
-    {"name": "local_authority", "in": "query", "schema": {"type": "integer"},
+    {"name": "local_authority", "in": "query", "schema": RECORD_ID,
      "description": "Council id"},
     {"name": "category", "in": "query", "schema": REGISTER_PROPERTY["properties"]["category"]},
-    {"name": "age", "in": "query", "schema": {"type": "integer", "minimum": 16, "maximum": 25},
+    {"name": "age", "in": "query", "schema": integer(MIN_AGE, MAX_AGE),
      "description": "A young person's age: properties whose age range includes it."},
     {"name": "who_for", "in": "query", "schema": {"type": "string", "maxLength": 100}},
     {"name": "vacancies", "in": "query", "schema": {"type": "boolean"},
@@ -116,9 +118,8 @@ PARAMETERS = [
     {"name": "modified_after", "in": "query", "schema": {"type": "string", "format":
                                                          "date-time"},
      "description": "ISO 8601 date-time (without an offset it is taken as UTC). " + CHANGE_FEED},
-    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
-    {"name": "size", "in": "query", "schema": {"type": "integer", "minimum": 1,
-                                               "maximum": MAX_SIZE}},
+    {"name": "page", "in": "query", "schema": integer(1, MAX_PAGE)},
+    {"name": "size", "in": "query", "schema": integer(1, MAX_SIZE)},
 ]
 
 
@@ -142,8 +143,9 @@ VACANCIES_REQUEST = {
     "additionalProperties": False,
     "required": ["vacancies"],
     "properties": {
-        "vacancies": {"type": "integer", "minimum": 0,
-                      "description": "Vacancies now: 0 up to the property's bed spaces."},
+        "vacancies": integer(0, MAX_BED_SPACES, description="Vacancies now: 0 up to the "
+                             "property's bed spaces (bed_spaces), which is at most "
+                             f"{MAX_BED_SPACES}."),
     },
 }
 

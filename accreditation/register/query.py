@@ -26,6 +26,7 @@ from .status import RegisterStatus
 
 MIN_AGE, MAX_AGE = 16, 25
 DEFAULT_SIZE, MAX_SIZE = 20, 100
+MAX_PAGE = 999_999  # far past any real list
 MAX_TEXT = 100
 SORTS = {"relevance": "Relevance", "name": "Name", "expiry": "Expiry date (soonest first)"}
 FILTER_STATUSES = (RegisterStatus.ACCREDITED, RegisterStatus.ACCREDITED_WITH_CONDITIONS,
@@ -97,7 +98,7 @@ def _values(args: Mapping, name: str) -> list[str]:
 
 
 def _number(text: str) -> int | None:
-    return whole_number(text, maximum=999_999)
+    return whole_number(text, maximum=MAX_PAGE)
 
 
 class _KnownCouncils:
@@ -132,7 +133,7 @@ def parse_query(args: Mapping, *, change_feed: bool = False, default_size: int =
 
     council = one("local_authority")
     if council:
-        council_id = _number(council)
+        council_id = whole_number(council)  # any id a record can have
         if council_id is None or not council_exists(council_id):
             problems["local_authority"] = "Choose a local authority from the list"
         else:

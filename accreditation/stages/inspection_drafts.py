@@ -57,6 +57,7 @@ from ..database import utcnow
 from ..errors import Conflict, InvalidTransition, NotFound, NotPermitted, ValidationFailed
 from ..evidence.models import Evidence, EvidencePurpose
 from ..extensions import db
+from ..routing import MAX_RECORD_ID
 from ..standards.models import Assessment
 from ..standards.operations import current_checklist
 from ..workflow import CaseStatus
@@ -422,8 +423,8 @@ def _problem(change: AnswerChange, items: dict[str, Item], checklist_name: str) 
                                     or len(change.note) > MAX_NOTE):
         return f"{item.title}: the note must be text of at most {MAX_NOTE} characters."
     if not isinstance(change.base_revision, int) or isinstance(change.base_revision, bool) \
-            or change.base_revision < 0:
-        return "base_revision must be a whole number, 0 or more."
+            or not 0 <= change.base_revision <= MAX_RECORD_ID:
+        return f"base_revision must be a whole number from 0 to {MAX_RECORD_ID}."
     return None
 
 
@@ -463,8 +464,9 @@ def _apply(actor: User, link: Inspected, change: AnswerChange, client_id: str,
     row = ChangeLogEntry(
         client_id=client_id, user_id=actor.id, device_id=device_id, **subject.keys(),
         item_id=change.item_id[:80], value=change.value, note=change.note,
-        base_revision=(max(change.base_revision, 0) if isinstance(change.base_revision, int)
-                       else 0),
+        # Kept within what the column holds: an unusable one is rejected below.
+        base_revision=(min(max(change.base_revision, 0), MAX_RECORD_ID)
+                       if isinstance(change.base_revision, int) else 0),
         server_revision=current, received_at=utcnow())
     problem = _problem(change, items, subject.checklist_name)
     if closed or problem:
