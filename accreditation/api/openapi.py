@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
+from ..checklists import KINDS
 from ..register.api_docs import (
     REGISTER_SCHEMAS,
     VACANCIES_REQUEST,
@@ -19,6 +20,7 @@ from .schemas import (
     PAGE_NUMBER,
     PAGE_SIZE,
     PHOTO_RECEIPT,
+    PHOTO_TYPES,
     PHOTO_UPLOAD,
     RECORD_ID,
     SUBMIT_INSPECTION_REQUEST,
@@ -187,7 +189,8 @@ def document() -> dict:
                            "the client_id was received before)",
                 "security": secured, "parameters": _path_ids("link_id"),
                 "requestBody": {"required": True, "content": {"multipart/form-data": {
-                    "schema": {"$ref": "#/components/schemas/PhotoUpload"}}}},
+                    "schema": {"$ref": "#/components/schemas/PhotoUpload"},
+                    "encoding": {"file": {"contentType": PHOTO_TYPES}}}}},
                 "responses": {"201": _json("PhotoReceipt", "Stored"),
                               "200": _json("PhotoReceipt", "Received before; nothing stored"),
                               "413": {**_problems(400)["400"],
@@ -220,9 +223,8 @@ def document() -> dict:
                               **_problems(400, 401, 403, 404, 409)}}},
             "/checklists/{kind}": {"get": {
                 "summary": "The checklist version in force", "security": secured,
-                "parameters": [{"name": "kind", "in": "path", "required": True, "schema": {
-                    "type": "string",
-                    "enum": ["due_diligence", "file_sampling", "property_inspection"]}}],
+                "parameters": [{"name": "kind", "in": "path", "required": True,
+                                "schema": {"type": "string", "enum": list(KINDS)}}],
                 "responses": {"200": {"description": "The definition",
                                       "content": {"application/json": {"schema": {
                                           "type": "object"}}}},

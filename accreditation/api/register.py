@@ -18,10 +18,10 @@ from ..errors import ValidationFailed
 from ..extensions import db
 from ..providers.models import Property
 from ..register.access import REGISTER_ROLES, may_see_addresses
-from ..register.api_docs import VACANCIES_REQUEST
+from ..register.api_docs import PARAMETERS, VACANCIES_REQUEST
 from ..register.index import RegisterProperty, RegisterProvider
 from ..register.operations import ensure_own_property, set_vacancies
-from ..register.query import parse_query
+from ..register.query import InvalidQuery, parse_query
 from ..register.search import search_properties, search_providers
 from ..register.status import RegisterStatus
 from . import bp
@@ -104,11 +104,29 @@ def provider_json(provider: RegisterProvider, homes: list[RegisterProperty], loo
     }
 
 
+# Documented parameters whose empty value is no value (every one but the free texts).
+_NOT_EMPTY = tuple(parameter["name"] for parameter in PARAMETERS
+                   if parameter["schema"].get("type") != "string"
+                   or {"enum", "format"} & set(parameter["schema"]))
+
+
+def _query():
+    """The request's register query. A parameter sent empty ("page=") is refused (400), as
+    its documented schema says; the register's pages, whose forms send their blank fields,
+    read those as not given."""
+    empty = [name for name in _NOT_EMPTY
+             if name in request.args and not "".join(request.args.getlist(name)).strip()]
+    if empty:
+        raise InvalidQuery({name: f"{name} is empty: give a value or leave it out."
+                            for name in empty})
+    return parse_query(request.args, change_feed=True)
+
+
 @bp.route("/register/providers")
 @allow(*REGISTER_ROLES)
 def register_providers():
     today = clock.today()
-    query = parse_query(request.args, change_feed=True)
+    query = _query()
     page = search_providers(query, today=today)
     lookup = _Lookup([home for item in page.items for home in item.properties])
     return jsonify(page.envelope([provider_json(item.provider, item.properties, lookup, today)
@@ -119,7 +137,7 @@ def register_providers():
 @allow(*REGISTER_ROLES)
 def register_properties():
     today = clock.today()
-    query = parse_query(request.args, change_feed=True)
+    query = _query()
     # One query for the page's rows, their councils and (for council staff) addresses.
     page = search_properties(query, today=today, addresses=may_see_addresses(current_user))
     return jsonify(page.envelope([search_row_json(row, today) for row in page.items]))

@@ -9,6 +9,7 @@ from jsonschema import Draft202012Validator
 
 from ..cases.actions import ACTIONS as CASE_ACTIONS
 from ..errors import ValidationFailed
+from ..evidence.content import IMAGE_KINDS, KINDS
 from ..forms import whole_number
 from ..routing import MAX_RECORD_ID
 
@@ -53,10 +54,19 @@ TRANSITION_REQUEST = {
         "action": {"type": "string", "enum": ACTIONS},
         "expected_version": integer(
             1, description="The case version you last saw (conflict check)."),
-        "message": {"type": "string", "minLength": 1, "maxLength": 4000},
-        "due_on": {"type": "string", "format": "date"},
-        "reasons": {"type": "string", "minLength": 1, "maxLength": 4000},
-        "response": {"type": "string", "minLength": 1, "maxLength": 4000},
+        "message": {"type": "string", "minLength": 1, "maxLength": 4000,
+                    "description": "return: what the provider needs to send (required, and "
+                                   "more than spaces)."},
+        "due_on": {"type": "string", "format": "date",
+                   "description": "return: the date the provider must answer by (required, "
+                                  "and after today). require_reassessment: the date the "
+                                  "reassessment is due by (required)."},
+        "reasons": {"type": "string", "minLength": 1, "maxLength": 4000,
+                    "description": "fail, suspend and revoke: why (required, and more than "
+                                   "spaces). require_reassessment: why (optional)."},
+        "response": {"type": "string", "minLength": 1, "maxLength": 4000,
+                     "description": "resubmit: what the provider has sent or changed "
+                                    "(required, and more than spaces)."},
     },
 }
 
@@ -69,8 +79,17 @@ ANSWERS_REQUEST = {
     "required": ["answers"],
     "properties": {
         "answers": {"type": "object", "additionalProperties": ANSWER_VALUE,
-                    "propertyNames": {"pattern": "^[a-z0-9_]{1,80}$"}, "maxProperties": 300},
-        "assessed_on": {"type": "string", "format": "date"},
+                    "propertyNames": {"pattern": "^[a-z0-9_]{1,80}$"}, "maxProperties": 300,
+                    "description": "Item id -> answer. Every id must be an item of the "
+                                   "checklist version in force (GET /checklists/{kind}), "
+                                   "answered as its answer_type allows (yes_no: yes, no or "
+                                   "not_applicable; graded: 0 to 3; number; free_text); "
+                                   "anything else is refused (400), naming the item."},
+        "assessed_on": {"type": "string", "format": "date",
+                        "description": "The day of the assessment (default today): the "
+                                       "checklist version and threshold step in force that "
+                                       "day score it. A day before any version was in force "
+                                       "is refused (404)."},
     },
 }
 
@@ -85,6 +104,7 @@ ANSWER_CHANGES_REQUEST = {
     "required": ["device_id", "changes"],
     "properties": {
         "device_id": {"type": "string", "minLength": 1, "maxLength": 64,
+                      "pattern": "^[^\\x00]*$",
                       "description": "Names the tablet (made on it once): one device's own "
                                      "changes never conflict with each other."},
         "changes": {"type": "array", "minItems": 1, "maxItems": 200, "items": {
@@ -226,10 +246,19 @@ PHOTO_RECEIPT = {
                    "item_id": {"type": "string"}},
 }
 
+# What a photo may be (the evidence checks' image kinds), for the upload's encoding.
+PHOTO_TYPES = ", ".join(kind.content_type for kind in KINDS.values() if kind.kind in IMAGE_KINDS)
+
 PHOTO_UPLOAD = {
     "type": "object", "required": ["client_id", "item_id", "file"],
-    "properties": {"client_id": CLIENT_ID, "item_id": ITEM_ID,
+    "properties": {"client_id": CLIENT_ID,
+                   "item_id": {**ITEM_ID, "description": "An item of the property's "
+                               "inspection checklist that applies to its category; any "
+                               "other is refused (400)."},
                    "file": {"type": "string", "contentMediaType": "application/octet-stream",
-                            "description": "A JPEG, PNG or HEIC photo; location and other "
+                            "description": "A JPEG, PNG or HEIC photo, sent with a file name; "
+                                           "any other file is refused (400), a file over the "
+                                           "service's size limit (20 MB unless configured "
+                                           "otherwise) too (413). Location and other "
                                            "metadata are removed."}},
 }

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from ..api.schemas import RECORD_ID, integer
+from ..providers.models import AccommodationCategory
 from ..providers.operations import MAX_BED_SPACES
-from .query import FILTER_STATUSES, MAX_AGE, MAX_PAGE, MAX_SIZE, MIN_AGE, SORTS
+from .query import FILTER_STATUSES, MAX_AGE, MAX_PAGE, MAX_SIZE, MAX_TEXT, MIN_AGE, SORTS
 from .status import RegisterStatus
 
 STATUS = {"type": "string", "enum": [status.value for status in RegisterStatus],
@@ -32,8 +33,8 @@ REGISTER_PROPERTY = {
         "local_authority": {"type": "object", "properties": {
             "id": {"type": "integer"}, "name": {"type": "string"},
             "ons_code": {"type": "string"}}},
-        "category": {"type": "string", "enum": ["single_occupancy", "ring_fenced_shared",
-                                                "non_ring_fenced_shared", "supported_lodgings"]},
+        "category": {"type": "string",
+                     "enum": [category.value for category in AccommodationCategory]},
         "bed_spaces": {"type": "integer"},
         "age_min": {"type": "integer"},
         "age_max": {"type": "integer"},
@@ -97,22 +98,25 @@ CHANGE_FEED = (
     "vacancy edits).")
 
 PARAMETERS = [
-    {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 100},
+    {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": MAX_TEXT},
      "description": "Words that must start words of the provider name, property name, town "
                     "or local authority; a postcode district (N1, SE15) matches exactly."},
     {"name": "local_authority", "in": "query", "schema": RECORD_ID,
-     "description": "Council id"},
+     "description": "A council's id, as local_authority.id in the results. The councils are "
+                    "the service's own list (not fixed here): the id of no council is "
+                    "refused (400)."},
     {"name": "category", "in": "query", "schema": REGISTER_PROPERTY["properties"]["category"]},
     {"name": "age", "in": "query", "schema": integer(MIN_AGE, MAX_AGE),
      "description": "A young person's age: properties whose age range includes it."},
-    {"name": "who_for", "in": "query", "schema": {"type": "string", "maxLength": 100}},
+    {"name": "who_for", "in": "query", "schema": {"type": "string", "maxLength": MAX_TEXT}},
     {"name": "vacancies", "in": "query", "schema": {"type": "boolean"},
      "description": "true: only properties with vacancies now."},
     {"name": "status", "in": "query", "style": "form", "explode": True,
      "schema": {"type": "array", "items": STATUS},
-     "description": "Repeat or comma-separate. Searches accept "
-                    + ", ".join(status.value for status in FILTER_STATUSES)
-                    + "; the change feed accepts any status."},
+     "description": "Repeat or comma-separate; any status. Only entries with these "
+                    "statuses are answered; without it a search answers those on the "
+                    "register (" + ", ".join(status.value for status in FILTER_STATUSES)
+                    + ") and the change feed every status."},
     {"name": "sort", "in": "query", "schema": {"type": "string", "enum": list(SORTS)},
      "description": "Ignored by the change feed, which is oldest change first."},
     {"name": "modified_after", "in": "query", "schema": {"type": "string", "format":
