@@ -9,8 +9,8 @@ from flask import Flask, g
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
+from . import companies, paths
 from . import config as settings
-from . import paths
 from .database import close_sessions_safely, configure_sqlite
 from .extensions import csrf, db, login_manager, migrate
 from .routing import RecordIdConverter
@@ -29,6 +29,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.url_map.converters["int"] = RecordIdConverter  # ids beyond the database's are 404
     app.request_class = UploadRequest  # uploaded files parsed in larger pieces
     app.config.update(settings.from_environment(app.instance_path))
+    app.config.update(companies.settings_from_environment())
     if config:
         app.config.update(config)
     app.config["TESTING"] = app.config["ENV_NAME"] == "testing" or app.config.get("TESTING", False)
@@ -117,6 +118,7 @@ def _register_blueprints(app: Flask) -> None:
     # in every view (and with them, import cycles).
     from . import admin, api, auth, cases, evidence, main, providers, register, stages, standards
     from .admin import views as _admin_views  # noqa: F401
+    from .api import inspections as _api_inspections  # noqa: F401  (the tablet's sync)
     from .api import register as _api_register  # noqa: F401
     from .api import views as _api_views  # noqa: F401
     from .auth import views as _auth_views  # noqa: F401

@@ -1,4 +1,5 @@
-"""The ``accreditation`` command: Flask's CLI with the app loaded, plus our own commands."""
+"""The ``accreditation`` command's own commands, added to the app's CLI by ``register_commands``
+(the command itself, Flask's CLI with the app loaded, is ``command.py``)."""
 
 from __future__ import annotations
 
@@ -10,26 +11,9 @@ from pathlib import Path
 import click
 import sqlalchemy as sa
 from flask import Flask, current_app, g
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import with_appcontext
 
 from .errors import ValidationFailed
-
-
-def _create_app(*_args, **_kwargs) -> Flask:
-    from . import create_app
-    from .config import ConfigurationError
-
-    try:
-        return create_app()
-    except ConfigurationError as error:
-        raise click.ClickException(str(error)) from None
-
-
-cli = FlaskGroup(create_app=_create_app, help="Accreditation of supported accommodation providers.")
-
-
-def main() -> None:
-    cli(prog_name="accreditation")
 
 
 def _read_password(confirm: bool = True) -> str:
@@ -178,8 +162,8 @@ def tokens_group() -> None:
 @click.option("--name", default="API token", help="What uses the token, e.g. 'Camden case system'.")
 def create_token_command(email: str, name: str):
     """Create a token; it is printed once and never stored."""
-    from .api.tokens import create_token
     from .auth.models import User
+    from .auth.tokens import create_token
     from .extensions import db
 
     user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
@@ -198,7 +182,7 @@ def create_token_command(email: str, name: str):
 @click.option("--id", "token_id", required=True, type=int)
 def revoke_token_command(token_id: int):
     """Revoke a token at once."""
-    from .api.tokens import revoke_token
+    from .auth.tokens import revoke_token
     from .errors import NotFound
 
     try:

@@ -45,10 +45,7 @@ def from_environment(instance_path: str) -> dict:
             f"ACCREDITATION_ENV must be one of {', '.join(ENVIRONMENTS)}, not {environment!r}."
         )
     default_database = "sqlite:///" + str(Path(instance_path) / "accreditation.sqlite")
-    from .companies import settings_from_environment as companies_house_settings
-
     return {
-        **companies_house_settings(),
         "ENV_NAME": environment,
         "SECRET_KEY": _env("SECRET_KEY"),
         # Seal authenticator app secrets in the database (``sealing.py``): the first seals,
@@ -156,7 +153,7 @@ def _check_data_keys(config: dict) -> None:
     if config["ENV_NAME"] == "production" and DEVELOPMENT_DATA_KEY in keys:
         raise ConfigurationError(
             "ACCREDITATION_DATA_KEYS holds the built-in development key: make a key of your "
-            "own (see the README's production settings).")
+            "own (see docs/running.md, \"Settings\").")
 
 
 # OWASP ASVS 2.2.1: no more than 100 failed sign-ins per account per hour.

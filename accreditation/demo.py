@@ -6,22 +6,20 @@ so running it twice changes nothing. Names and addresses are invented.
 
 from __future__ import annotations
 
-import random
-
 import sqlalchemy as sa
 
 from . import audit
 from .auth import mfa, operations
 from .auth.models import Role, User
-from .checklists import DEFINITIONS_DIR, NOT_APPLICABLE, ChecklistVersion
+from .checklists import DEFINITIONS_DIR
 from .councils import Council
+from .demo_cases import DEMO_PASSWORD, load_cases
 from .extensions import db
 from .providers.models import AccommodationCategory as Category
 from .providers.models import Organisation, Property
 from .standards.models import PublishedChecklist
 from .standards.operations import publish_definitions
 
-DEMO_PASSWORD = "demo passphrase for accreditation"  # noqa: S105 (published demo password)
 # The demo commissioners and inspector share this authenticator key (published in the README;
 # on the development demo the code page also shows their current code).
 DEMO_TOTP_SECRET = "DEMOACCOUNTSSHAREONEPUBLISHEDKEY"  # noqa: S105 (published demo key)
@@ -168,8 +166,6 @@ def load() -> int:
                 DEMO_TOTP_SECRET, mfa.current_step() - 1))
         created += 1
     created += _publish_checklists()
-    from .demo_cases import load_cases
-
     created += load_cases(organisations, PROVIDER_QUALITY)
     created += _demo_vacancies()
     return created
@@ -206,32 +202,3 @@ def _publish_checklists() -> int:
             continue
         published += len(publish_definitions(None, path))
     return published
-
-
-def plausible_answers(checklist: ChecklistVersion, rng: random.Random, quality: float, *,
-                      category: str | None = None, file_type: str | None = None) -> dict:
-    """Answers an inspector might give to a provider of the given quality (0 to 1)."""
-    answers = {}
-    for item in checklist.items:
-        if category and category not in item.applies_to:
-            continue
-        if file_type and file_type not in item.applies_to_files:
-            continue
-        # Providers get the items that are always critical (gas, fire...) right far more often.
-        good = rng.random() < (max(quality, 0.99) if item.critical else quality)
-        if item.answer_type == "free_text":
-            answers[item.id] = "Seen on the day; discussed with the manager."
-        elif item.allow_not_applicable and rng.random() < 0.05:
-            answers[item.id] = NOT_APPLICABLE
-        elif item.answer_type == "yes_no":
-            answers[item.id] = "yes" if good else "no"
-        elif item.answer_type == "graded":
-            answers[item.id] = rng.choice([2, 3, 3]) if good else rng.choice([0, 1, 1, 2])
-        else:  # number: inside the pass range when good, just outside it when not
-            low, high = item.pass_min, item.pass_max
-            if good:
-                value = low if low is not None else (high if high is not None else 0)
-            else:
-                value = (high + 1) if high is not None else (low - 1)
-            answers[item.id] = value
-    return answers

@@ -19,7 +19,7 @@ from .auth.models import Role, User
 from .cases import operations
 from .cases.lifecycle import tick
 from .cases.models import Case, DecisionOutcome
-from .checklists import ChecklistVersion
+from .checklists import NOT_APPLICABLE, ChecklistVersion
 from .councils import Council
 from .extensions import db
 from .providers.models import (
@@ -66,6 +66,37 @@ EXTRA_PROVIDERS = [
      AccommodationCategory.SUPPORTED_LODGINGS),
 ]
 
+DEMO_PASSWORD = "demo passphrase for accreditation"  # noqa: S105 (published demo password)
+
+
+def plausible_answers(checklist: ChecklistVersion, rng: random.Random, quality: float, *,
+                      category: str | None = None, file_type: str | None = None) -> dict:
+    """Answers an inspector might give to a provider of the given quality (0 to 1)."""
+    answers = {}
+    for item in checklist.items:
+        if category and category not in item.applies_to:
+            continue
+        if file_type and file_type not in item.applies_to_files:
+            continue
+        # Providers get the items that are always critical (gas, fire...) right far more often.
+        good = rng.random() < (max(quality, 0.99) if item.critical else quality)
+        if item.answer_type == "free_text":
+            answers[item.id] = "Seen on the day; discussed with the manager."
+        elif item.allow_not_applicable and rng.random() < 0.05:
+            answers[item.id] = NOT_APPLICABLE
+        elif item.answer_type == "yes_no":
+            answers[item.id] = "yes" if good else "no"
+        elif item.answer_type == "graded":
+            answers[item.id] = rng.choice([2, 3, 3]) if good else rng.choice([0, 1, 1, 2])
+        else:  # number: inside the pass range when good, just outside it when not
+            low, high = item.pass_min, item.pass_max
+            if good:
+                value = low if low is not None else (high if high is not None else 0)
+            else:
+                value = (high + 1) if high is not None else (low - 1)
+            answers[item.id] = value
+    return answers
+
 
 class DemoStory:
     """One provider's application, told through the operations."""
@@ -86,7 +117,6 @@ class DemoStory:
 
     def _provider_user(self) -> User:
         from .auth.operations import create_user
-        from .demo import DEMO_PASSWORD
 
         slug = "".join(ch for ch in self.organisation.name.lower() if ch.isalnum())[:20]
         return create_user(email=f"manager@{slug}.example.org",
@@ -134,8 +164,6 @@ class DemoStory:
         return self
 
     def answers(self, checklist: ChecklistVersion, **context) -> dict:
-        from .demo import plausible_answers
-
         return plausible_answers(checklist, self.rng, self.quality, **context)
 
     def submit(self) -> DemoStory:
@@ -148,8 +176,6 @@ class DemoStory:
         if check:
             check_company(self.commissioner, self.case)
         checklist = current_checklist("due_diligence").checklist
-        from .demo import plausible_answers
-
         record_due_diligence(self.commissioner, self.case,
                              plausible_answers(checklist, self.rng, 1.0))
         return self
@@ -163,8 +189,6 @@ class DemoStory:
     def sample_files(self, assess: int | None = None) -> DemoStory:
         draw_file_samples(self.inspector, self.case)
         checklist = current_checklist("file_sampling").checklist
-        from .demo import plausible_answers
-
         files = [(sample, sampled) for sample in samples_for(self.case)
                  for sampled in sample.files]
         for sample, sampled in files[:assess]:
@@ -193,8 +217,6 @@ class DemoStory:
         link = next((link for link in self.case.properties if link.assessment_id is None), None)
         if link is None:
             return self
-        from .demo import plausible_answers
-
         # Its own random numbers: the stories told after this one stay as they were.
         rng = random.Random(link.id)  # noqa: S311 (demo data, not secrets)
         answers = plausible_answers(current_checklist("property_inspection").checklist, rng,
@@ -213,9 +235,7 @@ class DemoStory:
 
     def decide(self, outcome=DecisionOutcome.ACCREDITED, *, expires_on: date | None = None,
                conditions: int = 0) -> DemoStory:
-        from .cases.views import condition_candidates
-
-        chosen = list(condition_candidates(self.case).values())[:conditions]
+        chosen = list(operations.condition_candidates(self.case).values())[:conditions]
         operations.decide_case(
             self.deciding_commissioner, self.case, outcome=outcome, expires_on=expires_on,
             expected_version=self.case.version,

@@ -14,6 +14,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
+from .denials import record_request_denial
 from .extensions import db
 
 log = logging.getLogger(__name__)
@@ -113,10 +114,8 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
         if isinstance(error, NotPermitted) and not g.get("denial_recorded"):
-            from .auth.permissions import record_denial
-
             # Refused by an operation's own rule (not the route's): audited all the same.
-            record_denial("operation not permitted")
+            record_request_denial("operation not permitted")
         return _render(error.status_code, error.title, error.message)
 
     @app.errorhandler(StaleDataError)
@@ -128,11 +127,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
-        from .auth.permissions import record_denial
-
         log.warning("CSRF refused: %s", error.description)
         # A forged or stale form: refused, and kept in the audit trail like any refusal.
-        record_denial("form token missing or invalid", problem=error.description)
+        record_request_denial("form token missing or invalid", problem=error.description)
         return _render(
             400,
             "Your form has expired",

@@ -117,6 +117,18 @@ TRANSITIONS: dict[str, tuple[tuple[CaseStatus, ...], CaseStatus, frozenset]] = {
     "expire": ((S.ACCREDITED, S.REASSESSMENT_DUE, S.SUSPENDED), S.EXPIRED, frozenset({SYSTEM})),
 }
 
+# The step that returns a case from each stage, and the one that answers the return.
+RETURN_TRIGGERS = {
+    S.DUE_DILIGENCE: "return_due_diligence",
+    S.FILE_SAMPLING: "return_file_sampling",
+    S.PROPERTY_INSPECTION: "return_property_inspection",
+}
+RESUBMIT_TRIGGERS = {
+    S.RETURNED_AT_DUE_DILIGENCE: "resubmit_due_diligence",
+    S.RETURNED_AT_FILE_SAMPLING: "resubmit_file_sampling",
+    S.RETURNED_AT_PROPERTY_INSPECTION: "resubmit_property_inspection",
+}
+
 TRIGGER_LABELS = {
     "submit": "Submit application",
     "pass_due_diligence": "Pass due diligence",

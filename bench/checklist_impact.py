@@ -39,7 +39,7 @@ from accreditation.checklists import (  # noqa: E402
     shipped_versions,
 )
 from accreditation.councils import Council  # noqa: E402
-from accreditation.demo import plausible_answers  # noqa: E402
+from accreditation.demo_cases import plausible_answers  # noqa: E402
 from accreditation.extensions import db  # noqa: E402
 from accreditation.providers.models import Organisation, Property  # noqa: E402
 from accreditation.standards.impact import preview_impact  # noqa: E402

@@ -286,8 +286,8 @@ def random_searches(names: list[str], count: int, seed: int = 23) -> list[dict]:
 
 def measure_backend(name: str, url: str, providers: int, properties: int,
                     repeat: int) -> dict:
-    from accreditation.api.tokens import create_token
     from accreditation.auth.models import User
+    from accreditation.auth.tokens import create_token
     from accreditation.register.index import rebuild
     from accreditation.register.query import parse_query
     from accreditation.register.search import property_statements

@@ -97,7 +97,7 @@ def test_demo_logins_work_for_every_role(runner, client):
 def test_the_console_script_is_the_flask_cli_with_the_app_loaded(tmp_path):
     env = {"ACCREDITATION_ENV": "development", "PATH": "/usr/bin:/bin",
            "ACCREDITATION_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite'}"}
-    script = [sys.executable, "-c", "from accreditation.cli import main; main()"]
+    script = [sys.executable, "-c", "from accreditation.command import main; main()"]
     routes = subprocess.run([*script, "routes"], env=env, capture_output=True, text=True,
                             timeout=60)
     assert routes.returncode == 0, routes.stderr

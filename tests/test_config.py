@@ -88,7 +88,7 @@ def test_a_malformed_number_is_named(monkeypatch):
 def test_the_cli_explains_a_missing_secret_key(monkeypatch):
     from click.testing import CliRunner
 
-    from accreditation.cli import cli
+    from accreditation.command import cli
 
     result = CliRunner().invoke(cli, ["routes"])
     assert result.exit_code != 0

@@ -10,11 +10,11 @@ import sqlalchemy as sa
 from hypothesis import given
 from hypothesis import strategies as st
 
-from accreditation.api.tokens import TABLET_TOKEN_NAME, create_token
 from accreditation.audit import AuditEvent
 from accreditation.auth import mfa
 from accreditation.auth.models import ApiToken, RecoveryCode, User
 from accreditation.auth.sessions import PENDING
+from accreditation.auth.tokens import TABLET_TOKEN_NAME, create_token
 from accreditation.extensions import db
 
 from .factories import TEST_PASSWORD, TEST_TOTP_SECRET, UserFactory, authenticator_code

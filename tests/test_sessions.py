@@ -12,9 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from accreditation import create_app
-from accreditation.api.tokens import TABLET_TOKEN_NAME, create_token
 from accreditation.audit import AuditEvent
 from accreditation.auth.models import ApiToken
+from accreditation.auth.tokens import TABLET_TOKEN_NAME, create_token
 from accreditation.config import (
     MAX_FAILURES_PER_ACCOUNT_PER_HOUR,
     ConfigurationError,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, g, request
 from flask_login import AnonymousUserMixin
 
+from ..auth.tokens import user_for_token
 from ..extensions import csrf, db
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -20,8 +21,6 @@ def authenticate_api_request() -> None:
     """``before_request``: for API paths, the user is whoever the bearer token belongs to."""
     if not request.path.startswith("/api/"):
         return
-    from .tokens import user_for_token
-
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     user = user_for_token(token.strip()) if scheme.lower() == "bearer" and token else None

@@ -7,7 +7,7 @@ from typing import Any
 from flask import request
 from jsonschema import Draft202012Validator
 
-from ..cases.actions import ACTIONS as CASE_ACTIONS
+from ..cases.actions import API_ACTIONS
 from ..errors import ValidationFailed
 from ..evidence.content import IMAGE_KINDS, KINDS
 from ..forms import whole_number
@@ -43,15 +43,12 @@ def query_integer(name: str, schema: dict, default: int) -> int:
     return number
 
 
-# The API offers the same actions as the pages (assigning an inspector is done on the pages).
-ACTIONS = sorted(set(CASE_ACTIONS) - {"assign_inspector"})
-
 TRANSITION_REQUEST = {
     "type": "object",
     "additionalProperties": False,
     "required": ["action", "expected_version"],
     "properties": {
-        "action": {"type": "string", "enum": ACTIONS},
+        "action": {"type": "string", "enum": list(API_ACTIONS)},
         "expected_version": integer(
             1, description="The case version you last saw (conflict check)."),
         "message": {"type": "string", "minLength": 1, "maxLength": 4000,

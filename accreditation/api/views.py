@@ -10,8 +10,8 @@ from flask_login import current_user
 from .. import clock
 from ..auth.models import Role
 from ..auth.permissions import allow, public
-from ..cases import operations
-from ..cases.actions import ActionInput, perform
+from ..cases import access as case_access
+from ..cases.actions import ActionInput, api_actions, perform
 from ..cases.models import Case, CaseProperty
 from ..checklists import KINDS
 from ..errors import NotFound
@@ -58,14 +58,8 @@ def case_json(case: Case) -> dict:
             "accredited": link.accredited,
             "mark": link.assessment.percent if link.assessment else None,
         } for link in case.properties],
-        "actions": [action for action in operations_for(case)],
+        "actions": api_actions(_actor(), case),
     }
-
-
-def operations_for(case: Case) -> list[str]:
-    from .. import workflow
-
-    return workflow.actions_for(case.status, current_user.role)
 
 
 def _page_arguments() -> tuple[int, int]:
@@ -78,10 +72,7 @@ def list_cases():
     page, size = _page_arguments()
     query = sa.select(Case)
     user = _actor()
-    if user.role is Role.PROVIDER:
-        query = query.where(Case.organisation_id == user.organisation_id)
-    elif user.role is Role.INSPECTOR:
-        query = query.where(Case.inspector_id == user.id)
+    query = query.where(case_access.visible_cases(user))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
     cases = db.session.scalars(query.order_by(Case.id).offset((page - 1) * size).limit(size))
     return jsonify(total_items=total, total_pages=math.ceil(total / size) if total else 0,
@@ -91,14 +82,14 @@ def list_cases():
 @bp.route("/cases/<int:case_id>")
 @allow(*CASE_ROLES)
 def get_case(case_id: int):
-    return jsonify(case_json(operations.get_case_for(_actor(), case_id)))
+    return jsonify(case_json(case_access.case_for(_actor(), case_id)))
 
 
 @bp.route("/cases/<int:case_id>/transitions", methods=["POST"])
 @allow(*CASE_ROLES)
 def transition(case_id: int):
     body = validated(TRANSITION_REQUEST, request.get_json(silent=True))
-    case = operations.get_case_for(_actor(), case_id)
+    case = case_access.case_for(_actor(), case_id)
     data = ActionInput(
         message=body.get("message"), reasons=body.get("reasons"), response=body.get("response"),
         due_on=date.fromisoformat(body["due_on"]) if "due_on" in body else None)
@@ -121,7 +112,7 @@ def _assessed_on(body: dict) -> date:
 @allow(Role.INSPECTOR, Role.COMMISSIONER)
 def inspect_property(case_id: int, link_id: int):
     body = validated(ANSWERS_REQUEST, request.get_json(silent=True))
-    case = operations.get_case_for(_actor(), case_id)
+    case = case_access.case_for(_actor(), case_id)
     link = db.session.get(CaseProperty, link_id)
     if link is None or link.case_id != case.id:
         raise NotFound("That property is not in this application.")
@@ -133,7 +124,7 @@ def inspect_property(case_id: int, link_id: int):
 @allow(Role.INSPECTOR, Role.COMMISSIONER)
 def assess_file(case_id: int, sampled_id: int):
     body = validated(ANSWERS_REQUEST, request.get_json(silent=True))
-    case = operations.get_case_for(_actor(), case_id)
+    case = case_access.case_for(_actor(), case_id)
     sampled = db.session.get(SampledFile, sampled_id)
     if sampled is None or sampled.sample.case_id != case.id:
         raise NotFound("That file is not in this application's sample.")
@@ -156,6 +147,3 @@ def checklist(kind: str):
 def openapi():
     return jsonify(document())
 
-
-# The tablet's inspection sync routes register on the same blueprint.
-from . import inspections as _inspections  # noqa: E402, F401

@@ -24,6 +24,7 @@ from ..providers.models import Organisation
 from . import mfa, throttle
 from .models import Invitation, RecoveryCode, Role, User
 from .passwords import hash_password, needs_rehash, password_problem, verify_password
+from .tokens import revoke_tablet_tokens
 
 
 def _require_new_password(password: str) -> None:
@@ -208,8 +209,6 @@ def replace_recovery_codes(user: User) -> list[str]:
 
 
 def _end_every_session(user: User, *, actor: User | None, reason: str) -> None:
-    from ..api.tokens import revoke_tablet_tokens
-
     user.session_generation += 1
     revoke_tablet_tokens(user, actor=actor, reason=reason)
 

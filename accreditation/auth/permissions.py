@@ -14,10 +14,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Flask, current_app, g, redirect, request, url_for
+from flask import Flask, current_app, redirect, request, url_for
 from flask_login import current_user
 
-from .. import audit
+from ..denials import record_request_denial
 from ..errors import NotFound, NotPermitted, Unauthenticated
 from ..extensions import db
 from .models import Role
@@ -70,19 +70,6 @@ def rule_for(view: Callable) -> AccessRule | None:
     return getattr(view, ACCESS_ATTRIBUTE, None)
 
 
-def record_denial(reason: str, **details) -> None:
-    """Audit a refusal; committed on its own so the refusal is kept whatever happens next."""
-    db.session.rollback()
-    audit.record(
-        "access.denied",
-        actor=current_user if current_user.is_authenticated else None,
-        details={"reason": reason, "endpoint": request.endpoint, "method": request.method,
-                 "path": request.path, **details},
-    )
-    db.session.commit()
-    g.denial_recorded = True
-
-
 def enforce_access_rule():
     """``before_request``: apply the view's declaration; refuse views without one."""
     if request.endpoint is None:  # no such route: let the 404/405 handler answer
@@ -90,7 +77,7 @@ def enforce_access_rule():
     view = current_app.view_functions.get(request.endpoint)
     rule = rule_for(view) if view else None
     if rule is None:
-        record_denial("route declares no access rule")
+        record_request_denial("route declares no access rule")
         raise NotPermitted("You do not have permission to see this page.")
     if rule.public:
         return None
@@ -99,7 +86,7 @@ def enforce_access_rule():
             raise Unauthenticated("Send a valid API token: Authorization: Bearer <token>.")
         return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
     if rule.roles and current_user.role not in rule.roles:
-        record_denial("role not allowed", required=rule.describe())
+        record_request_denial("role not allowed", required=rule.describe())
         raise NotPermitted("You do not have permission to see this page.")
     return None
 
@@ -122,8 +109,8 @@ def get_visible_or_404(model, record_id, user=None):
     if record is None:
         raise NotFound("We could not find that page. Check the address and try again.")
     if not can_see(user, record):
-        record_denial("record belongs to another organisation",
-                      subject_type=model.__tablename__, subject_id=str(record_id))
+        record_request_denial("record belongs to another organisation",
+                              subject_type=model.__tablename__, subject_id=str(record_id))
         raise NotFound("We could not find that page. Check the address and try again.")
     return record
 

@@ -1,4 +1,16 @@
-"""The simple actions on a case, by name: one table that the web pages and the API share."""
+"""What a person can do to a case, by name: the one table the case page and the API share.
+
+An *action* is what a person chooses ("return to provider"); a *trigger* is the state
+machine's step it fires (``return_due_diligence``, ``return_file_sampling``...). Which role may
+fire which trigger from which status is the machine's rule (``workflow.TRANSITIONS``); this
+table says, for each trigger, which action offers it, what the person sends with it, how the
+page shows it and what it runs. ``available`` reads the machine, so nothing here re-lists
+statuses or roles.
+
+Actions with ``run`` are taken by posting their name (the case page's forms and
+``POST /api/v1/cases/{id}/transitions``); the others are done on a page of their own, which
+the case page links to (``page``).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from ..auth.models import User
+from flask import url_for
+
+from .. import workflow
+from ..auth.models import Role, User
 from ..errors import NotFound, ValidationFailed
 from . import operations
 from .models import Case
@@ -33,53 +48,147 @@ class ActionInput:
         return self.inspector
 
 
-Action = Callable[[User, Case, ActionInput, int | None], None]
+Run = Callable[[User, Case, ActionInput, int | None], None]
 
-ACTIONS: dict[str, Action] = {
-    "return": lambda actor, case, data, version: operations.return_to_provider(
-        actor, case, message=data.message or "", due_on=data.required_date(),
-        expected_version=version),
-    "resubmit": lambda actor, case, data, version: operations.resubmit(
-        actor, case, response=data.response or "", expected_version=version),
-    "fail": lambda actor, case, data, version: operations.fail_at_stage(
-        actor, case, reasons=data.reasons or "", expected_version=version),
-    "withdraw": lambda actor, case, data, version: operations.withdraw_application(
-        actor, case, expected_version=version),
-    "complete_file_sampling": lambda actor, case, data, version:
-        operations.complete_file_sampling(actor, case, expected_version=version),
-    "complete_property_inspections": lambda actor, case, data, version:
-        operations.complete_property_inspections(actor, case, expected_version=version),
-    "suspend": lambda actor, case, data, version: operations.suspend(
-        actor, case, reason=data.reasons or "", expected_version=version),
-    "reinstate": lambda actor, case, data, version: operations.reinstate(
-        actor, case, expected_version=version),
-    "revoke": lambda actor, case, data, version: operations.revoke(
-        actor, case, reason=data.reasons or "", expected_version=version),
-    "require_reassessment": lambda actor, case, data, version:
-        operations.require_reassessment(
+
+@dataclass(frozen=True)
+class CaseAction:
+    name: str                       # in the page's form address and the API's ``action``
+    label: str                      # its button (or link)
+    triggers: tuple[str, ...] = ()  # the machine's steps it takes, one per status it applies in
+    run: Run | None = None          # None: done on a page of its own
+    fields: tuple[str, ...] = ()    # what the person sends with it (``ActionInput``)
+    heading: str | None = None      # shown above its form on the case page
+    button: str = ""                # GOV.UK button modifier
+    done: str = ""                  # the confirmation after it is taken
+    page: Callable[[Case], str] | None = None  # the address of its own page (``run`` is None)
+    page_as_button: bool = False    # the link to that page is the page's main call to action
+    in_api: bool = True             # offered by the API's transitions endpoint too
+
+
+TABLE: tuple[CaseAction, ...] = (
+    CaseAction(
+        "submit", "Complete and submit your application", ("submit",),
+        page=lambda case: url_for("providers.home")),
+    CaseAction(
+        "pass_due_diligence", "Carry out due diligence", ("pass_due_diligence",),
+        page=lambda case: url_for("stages.due_diligence_page", case_id=case.id)),
+    CaseAction(
+        "return", "Return to provider",
+        tuple(workflow.RETURN_TRIGGERS.values()),
+        lambda actor, case, data, version: operations.return_to_provider(
+            actor, case, message=data.message or "", due_on=data.required_date(),
+            expected_version=version),
+        fields=("message", "due_on"), heading="Ask the provider for more information",
+        button="govuk-button--secondary", done="Returned to the provider."),
+    CaseAction(
+        "resubmit", "Send",
+        tuple(workflow.RESUBMIT_TRIGGERS.values()),
+        lambda actor, case, data, version: operations.resubmit(
+            actor, case, response=data.response or "", expected_version=version),
+        fields=("response",), heading="Send the information asked for",
+        done="Sent. The consortium will continue."),
+    CaseAction(
+        "fail", "Refuse application", ("fail",),
+        lambda actor, case, data, version: operations.fail_at_stage(
+            actor, case, reasons=data.reasons or "", expected_version=version),
+        fields=("reasons",), heading="Refuse at this stage", button="govuk-button--warning",
+        done="Application refused."),
+    CaseAction(
+        "complete_file_sampling", "Complete file sampling", ("complete_file_sampling",),
+        lambda actor, case, data, version: operations.complete_file_sampling(
+            actor, case, expected_version=version),
+        done="File sampling complete: property inspections can start."),
+    CaseAction(
+        "complete_property_inspections", "Complete property inspections",
+        ("complete_property_inspections",),
+        lambda actor, case, data, version: operations.complete_property_inspections(
+            actor, case, expected_version=version),
+        done="Inspections complete: the application awaits a decision."),
+    CaseAction("decide", "Decide", ("accredit", "refuse"),
+               page=lambda case: url_for("cases.decision", case_id=case.id), page_as_button=True),
+    CaseAction(
+        "suspend", "Suspend", ("suspend",),
+        lambda actor, case, data, version: operations.suspend(
+            actor, case, reason=data.reasons or "", expected_version=version),
+        fields=("reasons",), heading="Suspend", button="govuk-button--warning",
+        done="Accreditation suspended."),
+    CaseAction(
+        "revoke", "Revoke", ("revoke",),
+        lambda actor, case, data, version: operations.revoke(
+            actor, case, reason=data.reasons or "", expected_version=version),
+        fields=("reasons",), heading="Revoke", button="govuk-button--warning",
+        done="Accreditation revoked."),
+    CaseAction(
+        "require_reassessment", "Require reassessment", ("require_reassessment",),
+        lambda actor, case, data, version: operations.require_reassessment(
             actor, case, reason=data.reasons or "Reassessment required by the consortium.",
             due_by=data.required_date(), expected_version=version),
-    "confirm_reassessment": lambda actor, case, data, version:
-        operations.confirm_reassessment(actor, case, expected_version=version),
-    "assign_inspector": lambda actor, case, data, version: operations.assign_inspector(
-        actor, case, data.required_inspector()),
-}
+        fields=("reasons", "due_on"), heading="Require reassessment",
+        button="govuk-button--secondary", done="Reassessment required."),
+    CaseAction(
+        "reinstate", "Reinstate", ("reinstate",),
+        lambda actor, case, data, version: operations.reinstate(
+            actor, case, expected_version=version),
+        done="Accreditation reinstated."),
+    CaseAction(
+        "confirm_reassessment", "Confirm reassessment", ("confirm_reassessment",),
+        lambda actor, case, data, version: operations.confirm_reassessment(
+            actor, case, expected_version=version),
+        done="Reassessment confirmed."),
+    CaseAction(
+        "withdraw", "Withdraw application", ("withdraw",),
+        lambda actor, case, data, version: operations.withdraw_application(
+            actor, case, expected_version=version),
+        button="govuk-button--warning", done="Application withdrawn."),
+    # Not a step of the machine: the inspector can change while the case is being assessed.
+    CaseAction(
+        "assign_inspector", "Assign inspector",
+        run=lambda actor, case, data, version: operations.assign_inspector(
+            actor, case, data.required_inspector()),
+        fields=("inspector_id",), heading="Assign an inspector",
+        button="govuk-button--secondary", done="Inspector assigned.", in_api=False),
+)
 
-DONE_MESSAGES = {
-    "return": "Returned to the provider.", "fail": "Application refused.",
-    "withdraw": "Application withdrawn.", "resubmit": "Sent. The consortium will continue.",
-    "complete_file_sampling": "File sampling complete: property inspections can start.",
-    "complete_property_inspections": "Inspections complete: the application awaits a decision.",
-    "suspend": "Accreditation suspended.", "reinstate": "Accreditation reinstated.",
-    "revoke": "Accreditation revoked.", "require_reassessment": "Reassessment required.",
-    "confirm_reassessment": "Reassessment confirmed.", "assign_inspector": "Inspector assigned.",
-}
+BY_NAME = {action.name: action for action in TABLE}
+BY_TRIGGER = {trigger: action for action in TABLE for trigger in action.triggers}
+# Every step a person can take has exactly one action (``expire`` is the periodic work's).
+assert set(BY_TRIGGER) == {trigger for trigger, (_, _, roles) in workflow.TRANSITIONS.items()
+                           if roles - {workflow.SYSTEM}}
+# Statuses in which a commissioner assigns (or changes) the inspector.
+ASSIGNING_STATUSES = frozenset({*workflow.STAGES, workflow.CaseStatus.REASSESSMENT_DUE})
+# What the API's transitions endpoint accepts.
+API_ACTIONS = tuple(sorted(action.name for action in TABLE if action.run and action.in_api))
 
 
-def perform(actor: User, case: Case, action: str, data: ActionInput,
-            expected_version: int | None) -> None:
-    """Run the named action; an unknown name is NotFound."""
-    run = ACTIONS.get(action)
-    if run is None:
+def available(user: User, case: Case) -> list[CaseAction]:
+    """What ``user`` can do to ``case`` now, in the table's order: the machine's steps this
+    role may take from the case's status (a decision only by a commissioner who did not
+    inspect the case), and assigning an inspector."""
+    names = {BY_TRIGGER[trigger].name for trigger in workflow.actions_for(case.status, user.role)}
+    if "decide" in names and user.id in operations.inspected_by(case):
+        names.remove("decide")
+    if user.role is Role.COMMISSIONER and case.status in ASSIGNING_STATUSES:
+        names.add("assign_inspector")
+    return [action for action in TABLE if action.name in names]
+
+
+def api_actions(user: User, case: Case) -> list[str]:
+    """The names ``POST /api/v1/cases/{id}/transitions`` accepts from ``user`` now."""
+    return [action.name for action in available(user, case) if action.name in API_ACTIONS]
+
+
+def runnable(name: str) -> CaseAction:
+    """The action taken by posting ``name``; any other name is NotFound."""
+    action = BY_NAME.get(name)
+    if action is None or action.run is None:
         raise NotFound("There is no such action.")
-    run(actor, case, data, expected_version)
+    return action
+
+
+def perform(actor: User, case: Case, name: str, data: ActionInput,
+            expected_version: int | None) -> CaseAction:
+    """Take the named action (see ``runnable``)."""
+    action = runnable(name)
+    action.run(actor, case, data, expected_version)
+    return action

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .. import clock
 from ..database import UTCDateTime, enum_type, utcnow
 from ..extensions import db
-from ..workflow import IN_FORCE, CaseStatus
+from ..workflow import IN_FORCE, OPEN, CaseStatus
 
 
 class Case(db.Model):
@@ -208,3 +208,10 @@ class Condition(db.Model):
     @property
     def progress_label(self) -> str:
         return "Overdue" if self.is_overdue else self.status.label
+
+
+def open_case_for(organisation) -> Case | None:
+    """The organisation's application still being decided, if any (there is at most one)."""
+    return db.session.scalar(
+        sa.select(Case).where(Case.organisation_id == organisation.id,
+                              Case.status.in_(OPEN)).order_by(Case.id.desc()).limit(1))

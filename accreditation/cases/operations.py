@@ -8,8 +8,8 @@ operation refuses with ``Conflict`` rather than act on what they did not see.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -19,13 +19,15 @@ from sqlalchemy.orm.exc import StaleDataError
 from .. import audit, clock, workflow
 from ..auth.models import Role, User
 from ..database import utcnow
+from ..denials import refuse
 from ..errors import Conflict, InvalidTransition, NotFound, NotPermitted, ValidationFailed
 from ..evidence.operations import lock_case_evidence
 from ..extensions import db
 from ..notifications.messages import notify_provider
 from ..providers.models import FileType, Organisation
 from ..standards.models import Assessment
-from ..workflow import OPEN, CaseStatus
+from ..workflow import CaseStatus
+from . import access
 from .models import (
     Case,
     CaseProperty,
@@ -34,41 +36,17 @@ from .models import (
     Decision,
     DecisionOutcome,
     InspectionOutcome,
+    open_case_for,
 )
-
-# --- access ------------------------------------------------------------------------------------
-
-def can_view_case(user: User, case: Case) -> bool:
-    """Providers see their own organisation's cases; inspectors the cases assigned to them;
-    commissioners all of them; social workers none (they use the register)."""
-    if user.role is Role.PROVIDER:
-        return case.organisation_id == user.organisation_id
-    if user.role is Role.INSPECTOR:
-        return case.inspector_id == user.id
-    return user.role is Role.COMMISSIONER
-
-
-def ensure_can_view(user: User, case: Case) -> None:
-    if not can_view_case(user, case):
-        audit.record("access.denied", actor=user, subject=case,
-                     details={"reason": "case not visible to this user"})
-        db.session.commit()
-        raise NotFound("We could not find that application.")
-
-
-def _ensure_inspector_on_case(actor: User, case: Case) -> None:
-    if actor.role is Role.INSPECTOR and case.inspector_id != actor.id:
-        raise NotPermitted("Only the inspector assigned to this application can do that.")
-
 
 # --- the one way a case changes state ----------------------------------------------------------
 
-def _authorise(actor: User | None, case: Case, trigger: str) -> None:
-    """Permission first, before any guard: may this actor see the case and fire ``trigger``?"""
-    if actor is not None:
-        ensure_can_view(actor, case)
-    # The role, then the status: a guard's message only makes sense where the step is possible.
-    workflow.ensure_can_fire(case, trigger, actor)
+@dataclass(frozen=True)
+class Step:
+    """What an operation's check worked out for the transition: audit details and columns."""
+
+    details: dict = field(default_factory=dict)
+    changes: dict = field(default_factory=dict)
 
 
 def _check_version(case: Case, expected_version: int | None) -> None:
@@ -79,22 +57,25 @@ def _check_version(case: Case, expected_version: int | None) -> None:
 
 
 def _transition(actor: User | None, case: Case, trigger: str, *,
-                expected_version: int | None, details: dict | None = None,
-                changes: dict | None = None) -> None:
-    """Check, apply the columns the new status needs (``changes``), then fire.
+                expected_version: int | None, check: Callable[[], Step | None] | None = None,
+                details: dict | None = None, changes: dict | None = None) -> None:
+    """The one place a transition is checked and made, in this order: may ``actor`` see the
+    case and fire ``trigger`` now (``access.ensure_can_fire``); is the case still the version
+    they saw (if not, nothing else is worth saying); does the operation's own ``check`` hold
+    (it raises if not, and may return the details and columns it worked out); then the
+    columns, then the move.
 
     The columns go in before the status moves so that the row is never, even for a flush,
     in a status without what that status implies (the table's CHECK constraints insist).
     """
-    if actor is not None:
-        ensure_can_view(actor, case)
+    access.ensure_can_fire(actor, case, trigger)
     _check_version(case, expected_version)
-    workflow.ensure_can_fire(case, trigger, actor)
-    for name, value in (changes or {}).items():
+    step = (check() if check is not None else None) or Step()
+    for name, value in {**(changes or {}), **step.changes}.items():
         setattr(case, name, value)
     case.status_changed_at = utcnow()
     try:
-        workflow.fire(case, trigger, actor=actor, details=details)
+        workflow.fire(case, trigger, actor=actor, details={**(details or {}), **step.details})
     except StaleDataError:
         _concurrent_change()
 
@@ -113,12 +94,6 @@ def _commit() -> None:
 
 
 # --- provider journey --------------------------------------------------------------------------
-
-def open_case_for(organisation: Organisation) -> Case | None:
-    return db.session.scalar(
-        sa.select(Case).where(Case.organisation_id == organisation.id,
-                              Case.status.in_(OPEN)).order_by(Case.id.desc()).limit(1))
-
 
 def start_application(actor: User) -> Case:
     """A provider starts an application (one open at a time; not during a cooling-off period)."""
@@ -183,14 +158,15 @@ def application_tasks(organisation: Organisation) -> list[Task]:
 
 def submit_application(actor: User, case: Case, *, expected_version: int | None) -> None:
     """Submit a complete application: due diligence starts, and its properties are fixed."""
-    _authorise(actor, case, "submit")
-    ensure_can_view(actor, case)
-    incomplete = [task.title for task in application_tasks(case.organisation)
-                  if not task.complete]
-    if incomplete and case.status is CaseStatus.DRAFT:
-        raise ValidationFailed("Complete every section before you submit: "
-                               + ", ".join(incomplete) + ".")
-    _transition(actor, case, "submit", expected_version=expected_version)
+    def every_section_complete() -> None:
+        incomplete = [task.title for task in application_tasks(case.organisation)
+                      if not task.complete]
+        if incomplete:
+            raise ValidationFailed("Complete every section before you submit: "
+                                   + ", ".join(incomplete) + ".")
+
+    _transition(actor, case, "submit", expected_version=expected_version,
+                check=every_section_complete)
     case.submitted_at = utcnow()
     for property_ in case.organisation.properties:
         case.properties.append(CaseProperty(property_id=property_.id))
@@ -200,18 +176,6 @@ def submit_application(actor: User, case: Case, *, expected_version: int | None)
 
 # --- returns -----------------------------------------------------------------------------------
 
-RETURN_TRIGGERS = {
-    CaseStatus.DUE_DILIGENCE: "return_due_diligence",
-    CaseStatus.FILE_SAMPLING: "return_file_sampling",
-    CaseStatus.PROPERTY_INSPECTION: "return_property_inspection",
-}
-RESUBMIT_TRIGGERS = {
-    CaseStatus.RETURNED_AT_DUE_DILIGENCE: "resubmit_due_diligence",
-    CaseStatus.RETURNED_AT_FILE_SAMPLING: "resubmit_file_sampling",
-    CaseStatus.RETURNED_AT_PROPERTY_INSPECTION: "resubmit_property_inspection",
-}
-
-
 def return_to_provider(actor: User, case: Case, *, message: str, due_on: date,
                        expected_version: int | None) -> None:
     """Ask the provider for more information by a date; the stage waits for the answer."""
@@ -220,12 +184,10 @@ def return_to_provider(actor: User, case: Case, *, message: str, due_on: date,
         raise ValidationFailed("Say what the provider needs to send", field="message")
     if due_on <= clock.today():
         raise ValidationFailed("The deadline must be in the future", field="due_on")
-    trigger = RETURN_TRIGGERS.get(case.status)
+    trigger = workflow.RETURN_TRIGGERS.get(case.status)
     if trigger is None:
         raise InvalidTransition(
             f"This application is {case.status.label.lower()}: it cannot be returned now.")
-    _authorise(actor, case, trigger)
-    _ensure_inspector_on_case(actor, case)
     _transition(actor, case, trigger, expected_version=expected_version,
                 details={"due_on": due_on.isoformat()},
                 changes={"return_message": message, "return_due_on": due_on})
@@ -241,7 +203,7 @@ def resubmit(actor: User, case: Case, *, response: str, expected_version: int | 
     response = (response or "").strip()
     if not response:
         raise ValidationFailed("Say what you have sent or changed", field="response")
-    trigger = RESUBMIT_TRIGGERS.get(case.status)
+    trigger = workflow.RESUBMIT_TRIGGERS.get(case.status)
     if trigger is None:
         raise InvalidTransition("Nothing has been asked of you on this application.")
     asked = case.return_message
@@ -281,42 +243,45 @@ def latest_assessment(case: Case, kind: str, **filters) -> Assessment | None:
 def pass_due_diligence(actor: User, case: Case, *, inspector: User | None,
                        expected_version: int | None) -> None:
     """Due diligence passed: file sampling starts, with an inspector assigned."""
-    _authorise(actor, case, "pass_due_diligence")
-    assessment = latest_assessment(case, "due_diligence")
-    if assessment is None:
-        raise ValidationFailed("Complete the due diligence checklist first.")
-    if not assessment.passed:
-        raise ValidationFailed("The due diligence checklist did not pass: return the "
-                               "application to the provider or refuse it.")
-    inspector = inspector or case.inspector
-    if inspector is None or inspector.role is not Role.INSPECTOR:
-        raise ValidationFailed("Choose the inspector who will sample files and inspect "
-                               "the properties", field="inspector_id")
+    def passed_with_an_inspector() -> Step:
+        assessment = latest_assessment(case, "due_diligence")
+        if assessment is None:
+            raise ValidationFailed("Complete the due diligence checklist first.")
+        if not assessment.passed:
+            raise ValidationFailed("The due diligence checklist did not pass: return the "
+                                   "application to the provider or refuse it.")
+        chosen = inspector or case.inspector
+        if chosen is None or chosen.role is not Role.INSPECTOR:
+            raise ValidationFailed("Choose the inspector who will sample files and inspect "
+                                   "the properties", field="inspector_id")
+        return Step(details={"assessment_id": assessment.id, "inspector_id": chosen.id},
+                    changes={"inspector_id": chosen.id})
+
     _transition(actor, case, "pass_due_diligence", expected_version=expected_version,
-                details={"assessment_id": assessment.id, "inspector_id": inspector.id},
-                changes={"inspector_id": inspector.id})
+                check=passed_with_an_inspector)
     _commit()
 
 
 def complete_file_sampling(actor: User, case: Case, *, expected_version: int | None) -> None:
     """Every sampled file assessed and passed: property inspections start."""
-    _authorise(actor, case, "complete_file_sampling")
     from ..stages.file_sampling import samples_for
 
-    _ensure_inspector_on_case(actor, case)
-    samples = samples_for(case)
-    if not samples:
-        raise ValidationFailed("Draw the sample of files first.")
-    files = [sampled for sample in samples for sampled in sample.files]
-    if any(sampled.assessment is None for sampled in files):
-        raise ValidationFailed("Assess every sampled file first.")
-    failed = [sampled.reference for sampled in files if not sampled.assessment.passed]
-    if failed:
-        raise ValidationFailed(
-            f"{len(failed)} sampled file(s) did not pass ({', '.join(failed)}): return the "
-            "application to the provider or ask a commissioner to refuse it.")
+    def every_sampled_file_passed() -> Step:
+        samples = samples_for(case)
+        if not samples:
+            raise ValidationFailed("Draw the sample of files first.")
+        files = [sampled for sample in samples for sampled in sample.files]
+        if any(sampled.assessment is None for sampled in files):
+            raise ValidationFailed("Assess every sampled file first.")
+        failed = [sampled.reference for sampled in files if not sampled.assessment.passed]
+        if failed:
+            raise ValidationFailed(
+                f"{len(failed)} sampled file(s) did not pass ({', '.join(failed)}): return "
+                "the application to the provider or ask a commissioner to refuse it.")
+        return Step(details={"files": len(files)})
+
     _transition(actor, case, "complete_file_sampling", expected_version=expected_version,
-                details={"files": len(files)})
+                check=every_sampled_file_passed)
     lock_case_evidence(case)  # what the stage was assessed on cannot change now
     _commit()
 
@@ -324,16 +289,16 @@ def complete_file_sampling(actor: User, case: Case, *, expected_version: int | N
 def complete_property_inspections(actor: User, case: Case, *,
                                   expected_version: int | None) -> None:
     """Every property has an outcome: the case waits for a commissioner's decision."""
-    _authorise(actor, case, "complete_property_inspections")
-    _ensure_inspector_on_case(actor, case)
-    pending = [link.home.name for link in case.properties
-               if link.outcome is InspectionOutcome.PENDING]
-    if pending:
-        raise ValidationFailed(f"Inspect every property first: {', '.join(pending)}.")
+    def every_property_inspected() -> Step:
+        pending = [link.home.name for link in case.properties
+                   if link.outcome is InspectionOutcome.PENDING]
+        if pending:
+            raise ValidationFailed(f"Inspect every property first: {', '.join(pending)}.")
+        return Step(details={"passed": sum(link.outcome is InspectionOutcome.PASSED
+                                           for link in case.properties)})
+
     _transition(actor, case, "complete_property_inspections",
-                expected_version=expected_version,
-                details={"passed": sum(link.outcome is InspectionOutcome.PASSED
-                                       for link in case.properties)})
+                expected_version=expected_version, check=every_property_inspected)
     lock_case_evidence(case)  # what the stage was assessed on cannot change now
     _commit()
 
@@ -341,11 +306,13 @@ def complete_property_inspections(actor: User, case: Case, *,
 def fail_at_stage(actor: User | None, case: Case, *, reasons: str,
                   expected_version: int | None) -> None:
     """Refuse during a stage (the firm is not fit, files or properties fall short)."""
-    _authorise(actor, case, "fail")
     reasons = (reasons or "").strip()
-    if not reasons:
-        raise ValidationFailed("Give the reasons for refusing", field="reasons")
-    _transition(actor, case, "fail", expected_version=expected_version,
+
+    def reasons_given() -> None:
+        if not reasons:
+            raise ValidationFailed("Give the reasons for refusing", field="reasons")
+
+    _transition(actor, case, "fail", expected_version=expected_version, check=reasons_given,
                 details={"stage": case.status.value}, changes=_refusal(reasons))
     _notify_refused(case, reasons)
     _commit()
@@ -376,6 +343,31 @@ class NewCondition:
     property_id: int | None = None
 
 
+@dataclass(frozen=True)
+class ConditionCandidate:
+    label: str
+    property_id: int
+    item_id: str
+    item_title: str
+    explanation: str
+
+
+def condition_candidates(case: Case) -> dict[str, ConditionCandidate]:
+    """Failed items of properties that passed: what a condition can ask to put right."""
+    candidates = {}
+    for link in case.properties:
+        if link.outcome is not InspectionOutcome.PASSED or link.assessment is None:
+            continue
+        result = link.assessment.score
+        by_id = {item.id: item for item in result.items}
+        for item_id in result.failed_items:
+            item = by_id[item_id]
+            candidates[f"{link.id}:{item_id}"] = ConditionCandidate(
+                f"{link.home.name}: {item.title}", link.property_id, item_id, item.title,
+                item.explanation)
+    return candidates
+
+
 def inspected_by(case: Case) -> set[int]:
     """Everyone who carried out an inspection on this case (files or properties)."""
     assessors = set(db.session.scalars(
@@ -392,20 +384,40 @@ def decide_case(actor: User, case: Case, *, outcome: DecisionOutcome, reasons: s
                 conditions: Iterable[NewCondition] = ()) -> Decision:
     """A commissioner who did not inspect decides: accredited (for the properties that
     passed), accredited with conditions, or refused."""
-    _authorise(actor, case, "accredit")
-    if actor.id in inspected_by(case):
-        audit.record("access.denied", actor=actor, subject=case,
-                     details={"reason": "decision on own inspection"})
-        db.session.commit()
-        raise NotPermitted("You inspected this application, so another commissioner must "
-                           "decide it.")
     reasons = (reasons or "").strip()
-    if not reasons:
-        raise ValidationFailed("Give the reasons for the decision", field="reasons")
     conditions = list(conditions)
     today = clock.today()
+    passed = [link for link in case.properties if link.outcome is InspectionOutcome.PASSED]
+    expires_on = expires_on or _add_months(today, current_app.config["ACCREDITATION_MONTHS"])
+
+    def decidable() -> None:
+        if actor.id in inspected_by(case):
+            refuse(actor, NotPermitted("You inspected this application, so another "
+                                       "commissioner must decide it."),
+                   "decision on own inspection", subject=case)
+        if not reasons:
+            raise ValidationFailed("Give the reasons for the decision", field="reasons")
+        if outcome is DecisionOutcome.REFUSED:
+            return
+        if not passed:
+            raise ValidationFailed("No property passed its inspection, so the application "
+                                   "can only be refused.", field="outcome")
+        if outcome is DecisionOutcome.ACCREDITED_WITH_CONDITIONS and not conditions:
+            raise ValidationFailed("Add at least one condition, or accredit without "
+                                   "conditions.", field="conditions")
+        if outcome is DecisionOutcome.ACCREDITED and conditions:
+            raise ValidationFailed("Conditions need the outcome 'accredited with conditions'.",
+                                   field="outcome")
+        if expires_on <= today:
+            raise ValidationFailed("The expiry date must be in the future", field="expires_on")
+        for condition in conditions:
+            if condition.due_on <= today or condition.due_on > expires_on:
+                raise ValidationFailed(
+                    f"The due date for '{condition.item_title}' must be after today and "
+                    "before the accreditation expires", field="conditions")
+
     if outcome is DecisionOutcome.REFUSED:
-        _transition(actor, case, "refuse", expected_version=expected_version,
+        _transition(actor, case, "refuse", expected_version=expected_version, check=decidable,
                     details={"outcome": outcome.value}, changes=_refusal(reasons))
         _notify_refused(case, reasons)
         decision = Decision(case=case, outcome=outcome, reasons=reasons,
@@ -413,25 +425,7 @@ def decide_case(actor: User, case: Case, *, outcome: DecisionOutcome, reasons: s
         db.session.add(decision)
         _commit()
         return decision
-    passed = [link for link in case.properties if link.outcome is InspectionOutcome.PASSED]
-    if not passed:
-        raise ValidationFailed("No property passed its inspection, so the application can "
-                               "only be refused.", field="outcome")
-    if outcome is DecisionOutcome.ACCREDITED_WITH_CONDITIONS and not conditions:
-        raise ValidationFailed("Add at least one condition, or accredit without conditions.",
-                               field="conditions")
-    if outcome is DecisionOutcome.ACCREDITED and conditions:
-        raise ValidationFailed("Conditions need the outcome 'accredited with conditions'.",
-                               field="outcome")
-    expires_on = expires_on or _add_months(today, current_app.config["ACCREDITATION_MONTHS"])
-    if expires_on <= today:
-        raise ValidationFailed("The expiry date must be in the future", field="expires_on")
-    for condition in conditions:
-        if condition.due_on <= today or condition.due_on > expires_on:
-            raise ValidationFailed(
-                f"The due date for '{condition.item_title}' must be after today and before "
-                "the accreditation expires", field="conditions")
-    _transition(actor, case, "accredit", expected_version=expected_version,
+    _transition(actor, case, "accredit", expected_version=expected_version, check=decidable,
                 details={"outcome": outcome.value, "properties": len(passed),
                          "conditions": len(conditions), "expires_on": expires_on.isoformat()},
                 changes={"accredited_on": today, "expires_on": expires_on,
@@ -450,7 +444,7 @@ def decide_case(actor: User, case: Case, *, outcome: DecisionOutcome, reasons: s
     notify_provider(case, outcome.label.lower(),
                     f"Your organisation is {outcome.label.lower()} until "
                     f"{expires_on:%-d %B %Y} for these properties: {names}.\n\n{reasons}"
-                    + (f"\n\nConditions: {len(conditions)} corrective action(s) with due dates."
+                    + (f"\n\nConditions: {len(conditions)} with due dates."
                        if conditions else ""))
     _commit()
     return decision
@@ -534,17 +528,19 @@ def require_reassessment(actor: User | None, case: Case, *, reason: str, due_by:
 
 def confirm_reassessment(actor: User, case: Case, *, expected_version: int | None) -> None:
     """Every accredited property re-inspected and passing since reassessment was required."""
-    _authorise(actor, case, "confirm_reassessment")
-    stale = [link.home.name for link in case.properties if link.accredited and (
-        link.assessment is None or not link.assessment.passed
-        or link.assessment.recorded_at < case.status_changed_at)]
-    if stale:
-        raise ValidationFailed(f"Re-inspect these properties first: {', '.join(stale)}.")
-    renewed = max(case.expires_on, _add_months(
-        clock.today(), current_app.config["ACCREDITATION_MONTHS"]))
+    def every_accredited_property_reinspected() -> Step:
+        stale = [link.home.name for link in case.properties if link.accredited and (
+            link.assessment is None or not link.assessment.passed
+            or link.assessment.recorded_at < case.status_changed_at)]
+        if stale:
+            raise ValidationFailed(f"Re-inspect these properties first: {', '.join(stale)}.")
+        renewed = max(case.expires_on, _add_months(
+            clock.today(), current_app.config["ACCREDITATION_MONTHS"]))
+        return Step(changes={"expires_on": renewed})
+
     _transition(actor, case, "confirm_reassessment", expected_version=expected_version,
-                changes={"expires_on": renewed, "reassessment_reason": None,
-                         "reassessment_due_by": None})
+                check=every_accredited_property_reinspected,
+                changes={"reassessment_reason": None, "reassessment_due_by": None})
     _commit()
 
 
@@ -567,20 +563,10 @@ def respond_to_condition(actor: User, condition: Condition, *, response: str) ->
 def confirm_condition(actor: User, condition: Condition) -> None:
     if actor.role not in (Role.INSPECTOR, Role.COMMISSIONER):
         raise NotPermitted("Only inspectors confirm that a condition is met.")
-    _ensure_inspector_on_case(actor, condition.case)
+    access.ensure_inspector_on_case(actor, condition.case)
     if condition.status is not ConditionStatus.RESPONDED:
         raise InvalidTransition("The provider has not said what they did yet.")
     condition.status = ConditionStatus.CONFIRMED
     condition.confirmed_by_id, condition.confirmed_at = actor.id, utcnow()
     audit.record("condition.confirmed", actor=actor, subject=condition)
     _commit()
-
-
-def get_case_for(user: User, case_id: int) -> Case:
-    case = db.session.get(Case, case_id)
-    if case is None:
-        raise NotFound("We could not find that application.")
-    ensure_can_view(user, case)
-    return case
-
-

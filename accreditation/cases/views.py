@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -10,7 +9,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from .. import clock, workflow
+from .. import clock
 from ..audit import AuditEvent
 from ..auth.models import Role, User
 from ..auth.permissions import allow
@@ -19,8 +18,8 @@ from ..extensions import db
 from ..forms import show_error, whole_number
 from ..stages.forms import CaseActionForm, DecisionForm, inspector_choices
 from ..workflow import CaseStatus
-from . import bp, operations
-from .actions import ACTIONS, DONE_MESSAGES, ActionInput, perform
+from . import access, bp, operations
+from .actions import ActionInput, available, perform, runnable
 from .models import Case, Condition, DecisionOutcome, InspectionOutcome
 
 STAFF = (Role.COMMISSIONER, Role.INSPECTOR)
@@ -32,7 +31,7 @@ def _actor() -> User:
 
 
 def _case(case_id: int) -> Case:
-    return operations.get_case_for(_actor(), case_id)
+    return access.case_for(_actor(), case_id)
 
 
 @bp.route("/")
@@ -40,8 +39,7 @@ def _case(case_id: int) -> Case:
 def case_list():
     status = request.args.get("status") or None
     query = sa.select(Case).order_by(Case.status_changed_at.desc())
-    if current_user.role is Role.INSPECTOR:
-        query = query.where(Case.inspector_id == current_user.id)
+    query = query.where(access.visible_cases(_actor()))
     if status:
         try:
             query = query.where(Case.status == CaseStatus(status))
@@ -66,22 +64,22 @@ def timeline(case: Case) -> list[AuditEvent]:
 @allow(*EVERYONE_ON_A_CASE)
 def case_detail(case_id: int):
     case = _case(case_id)
-    actions = workflow.actions_for(case.status, current_user.role)
     form = CaseActionForm(version=case.version)
     form.inspector_id.choices = inspector_choices()
+    return _detail_page(case, form)
+
+
+def _detail_page(case: Case, form: CaseActionForm, status: int = 200):
     return render_template(
-        "cases/detail.html", case=case, actions=actions, form=form, events=timeline(case),
-        labels=workflow.TRIGGER_LABELS, default_due_on=clock.today() + timedelta(days=14),
-        decision_maker=current_user.role is Role.COMMISSIONER
-        and current_user.id not in operations.inspected_by(case))
+        "cases/detail.html", case=case, actions=available(_actor(), case), form=form,
+        events=timeline(case), default_due_on=clock.today() + timedelta(days=14)), status
 
 
 @bp.route("/<int:case_id>/actions/<action>", methods=["POST"])
 @allow(*EVERYONE_ON_A_CASE)
 def case_action(case_id: int, action: str):
     case = _case(case_id)
-    if action not in ACTIONS:
-        raise NotFound("There is no such action.")
+    runnable(action)
     form = CaseActionForm()
     form.inspector_id.choices = inspector_choices()
     if not form.validate():
@@ -92,22 +90,17 @@ def case_action(case_id: int, action: str):
         response=form.response.data,
         inspector=db.session.get(User, number) if (number := whole_number(inspector_id)) else None)
     try:
-        perform(_actor(), case, action, data, form.expected_version())
+        taken = perform(_actor(), case, action, data, form.expected_version())
     except ValidationFailed as error:
         db.session.rollback()
         show_error(form, error)
         return _redisplay(case, form)
-    flash(DONE_MESSAGES[action], "success")
+    flash(taken.done, "success")
     return redirect(url_for("cases.case_detail", case_id=case.id))
 
 
 def _redisplay(case: Case, form: CaseActionForm):
-    case = db.session.get(Case, case.id)
-    return render_template(
-        "cases/detail.html", case=case, form=form, events=timeline(case),
-        actions=workflow.actions_for(case.status, current_user.role),
-        labels=workflow.TRIGGER_LABELS, default_due_on=clock.today() + timedelta(days=14),
-        decision_maker=False), 400
+    return _detail_page(db.session.get(Case, case.id), form, 400)
 
 
 @bp.route("/<int:case_id>/decision", methods=["GET", "POST"])
@@ -115,7 +108,7 @@ def _redisplay(case: Case, form: CaseActionForm):
 def decision(case_id: int):
     case = _case(case_id)
     form = DecisionForm(version=case.version)
-    candidates = condition_candidates(case)
+    candidates = operations.condition_candidates(case)
     form.conditions.choices = [SelectChoice(key, candidate.label)
                                for key, candidate in candidates.items()]
     if form.validate_on_submit():
@@ -144,31 +137,6 @@ def decision(case_id: int):
                            outcomes=InspectionOutcome), status
 
 
-@dataclass(frozen=True)
-class ConditionCandidate:
-    label: str
-    property_id: int
-    item_id: str
-    item_title: str
-    explanation: str
-
-
-def condition_candidates(case: Case) -> dict[str, ConditionCandidate]:
-    """Failed items of properties that passed: what a condition can ask to put right."""
-    candidates = {}
-    for link in case.properties:
-        if link.outcome is not InspectionOutcome.PASSED or link.assessment is None:
-            continue
-        result = link.assessment.score
-        by_id = {item.id: item for item in result.items}
-        for item_id in result.failed_items:
-            item = by_id[item_id]
-            candidates[f"{link.id}:{item_id}"] = ConditionCandidate(
-                f"{link.home.name}: {item.title}", link.property_id, item_id, item.title,
-                item.explanation)
-    return candidates
-
-
 @bp.route("/conditions/<int:condition_id>/confirm", methods=["POST"])
 @allow(*STAFF)
 def confirm_condition(condition_id: int):
@@ -188,5 +156,3 @@ def decision_letter(case_id: int):
     if not case.decisions:
         raise NotFound("There is no decision on this application yet.")
     return render_template("cases/letter.html", case=case, decision=case.decisions[-1])
-
-

@@ -25,7 +25,7 @@ DEFAULTS: dict[str, Any] = {
 def settings_from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The ``COMPANIES_HOUSE_*`` settings from ``ACCREDITATION_COMPANIES_HOUSE_*`` variables.
 
-    Empty variables count as unset. Meant to be merged into ``config.from_environment()``.
+    Empty variables count as unset. ``create_app`` merges them into the app's settings.
     """
     environ = os.environ if environ is None else environ
     settings = dict(DEFAULTS)

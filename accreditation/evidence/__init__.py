@@ -15,8 +15,8 @@ bp = Blueprint("evidence", __name__, url_prefix="/evidence")
 def init_app(app: Flask) -> None:
     """Build the storage backend and scanner, unless the app already has them (a test may
     hand in its own, e.g. a bucket on a throwaway S3 server)."""
+    from .backends import storage_from_config
     from .scanning import scanner_from_config
-    from .storage import storage_from_config
 
     if "evidence_storage" not in app.extensions:
         app.extensions["evidence_storage"] = storage_from_config(
@@ -38,5 +38,3 @@ def storage_health() -> dict:
     health["scanner"] = scanner.health()["status"] if scanner.configured else "not configured"
     return health
 
-
-from . import views  # noqa: E402,F401

@@ -28,9 +28,10 @@ from werkzeug.datastructures import FileStorage
 
 from .. import audit
 from ..auth.models import Role, User
-from ..cases import operations as case_operations  # a module: cases may import us back
-from ..cases.models import Case, Condition
+from ..cases.access import assigned_to, can_view_case, is_assigned_inspector
+from ..cases.models import Case, Condition, open_case_for
 from ..database import utcnow
+from ..denials import refuse
 from ..errors import Conflict, DomainError, InvalidTransition, NotFound, NotPermitted
 from ..extensions import db
 from ..providers.models import Organisation, Property
@@ -88,11 +89,11 @@ def can_view_evidence(user: User, evidence: Evidence) -> bool:
     if user.role is Role.SOCIAL_WORKER:
         return False
     if evidence.case is not None:
-        return case_operations.can_view_case(user, evidence.case)
+        return can_view_case(user, evidence.case)
     if user.role is Role.COMMISSIONER:
         return True
     return db.session.scalar(sa.select(sa.exists().where(
-        Case.organisation_id == evidence.organisation_id, Case.inspector_id == user.id)))
+        Case.organisation_id == evidence.organisation_id, assigned_to(user))))
 
 
 def _upload_refusal(actor: User, organisation: Organisation, case: Case | None,
@@ -107,7 +108,7 @@ def _upload_refusal(actor: User, organisation: Organisation, case: Case | None,
     if actor.role is Role.COMMISSIONER:
         return None
     if actor.role is Role.INSPECTOR:
-        if case is None or case.inspector_id != actor.id:
+        if case is None or not is_assigned_inspector(actor, case):
             return ("inspector not assigned to the application",
                     NotFound("We could not find that application."))
         if purpose is not EvidencePurpose.PHOTO:
@@ -130,19 +131,6 @@ def is_changeable_by(user: User, evidence: Evidence) -> bool:
 def can_change_evidence(user: User, evidence: Evidence) -> bool:
     """What the pages offer: a new version or removal of the latest, unlocked version."""
     return evidence.is_current and not evidence.is_locked and is_changeable_by(user, evidence)
-
-
-def _refuse(actor: User, reason: str, error: DomainError, *, subject=None,
-            organisation: Organisation | None = None):
-    """Audit a refusal (committed on its own, so it is kept whatever happens next) and raise.
-    Records of other organisations answer 404, as everywhere, so their ids are not confirmed."""
-    db.session.rollback()
-    details = {"reason": reason}
-    if organisation is not None:
-        details["organisation_id"] = organisation.id
-    audit.record("access.denied", actor=actor, subject=subject, details=details)
-    db.session.commit()
-    raise error
 
 
 def is_downloadable(evidence: Evidence) -> bool:
@@ -291,7 +279,8 @@ def upload_evidence(actor: User, organisation: Organisation, file_storage: FileS
 
     refusal = _upload_refusal(actor, organisation, case, purpose)
     if refusal is not None:
-        _refuse(actor, *refusal, subject=case, organisation=organisation)
+        reason, error = refusal
+        refuse(actor, error, reason, subject=case, organisation_id=organisation.id)
     if supersedes is not None:
         _ensure_can_replace(actor, supersedes)
     if case is not None and case.status.is_closed:
@@ -360,7 +349,7 @@ def upload_provider_evidence(actor: User, file_storage: FileStorage | None, *,
     application in progress if it has one (so that submitting a stage locks it). A new
     version stays with whatever the version it replaces was sent with."""
     organisation = actor.organisation
-    case = None if supersedes else case_operations.open_case_for(organisation)
+    case = None if supersedes else open_case_for(organisation)
     return upload_evidence(actor, organisation, file_storage, purpose=purpose, case=case,
                            supersedes=supersedes)
 
@@ -517,10 +506,9 @@ def download(actor: User, evidence: Evidence) -> Download:
     403 for roles that never see evidence) or ``evidence.download_refused`` (quarantined).
     """
     if not can_view_evidence(actor, evidence):
-        _refuse(actor, "evidence not visible to this user",
-                NotPermitted("You do not have permission to see this page.")
-                if actor.role is Role.SOCIAL_WORKER else NotFound(NOT_FOUND_MESSAGE),
-                subject=evidence)
+        refuse(actor, NotPermitted("You do not have permission to see this page.")
+               if actor.role is Role.SOCIAL_WORKER else NotFound(NOT_FOUND_MESSAGE),
+               "evidence not visible to this user", subject=evidence)
     if not is_downloadable(evidence):
         audit.record("evidence.download_refused", actor=actor, subject=evidence,
                      details={"scan_status": evidence.scan_status.value})
@@ -582,12 +570,12 @@ def remove_evidence(actor: User, evidence: Evidence) -> None:
     replaced, if any, becomes the latest again. The row goes first, then the object: a
     failure in between leaves only an orphan for the sweep, never a row without a file."""
     if not can_view_evidence(actor, evidence):
-        _refuse(actor, "evidence not visible to this user", NotFound(NOT_FOUND_MESSAGE),
-                subject=evidence)
+        refuse(actor, NotFound(NOT_FOUND_MESSAGE), "evidence not visible to this user",
+               subject=evidence)
     if not is_changeable_by(actor, evidence):
-        _refuse(actor, "evidence added by someone else",
-                NotPermitted(f"Only whoever added {evidence.display_filename} can remove it."),
-                subject=evidence)
+        refuse(actor,
+               NotPermitted(f"Only whoever added {evidence.display_filename} can remove it."),
+               "evidence added by someone else", subject=evidence)
     if evidence.is_locked:
         raise InvalidTransition(
             f"{evidence.display_filename} was sent with a stage of the application that has "
@@ -687,8 +675,8 @@ def upload_condition_evidence(actor: User, condition: Condition,
                               file_storage: FileStorage | None) -> Evidence:
     """A provider's evidence that it has met a condition of its accreditation."""
     if actor.role is not Role.PROVIDER or condition.case.organisation_id != actor.organisation_id:
-        _refuse(actor, "condition of another organisation", NotFound(
-            "We could not find that condition."), subject=condition.case)
+        refuse(actor, NotFound("We could not find that condition."),
+               "condition of another organisation", subject=condition.case)
     return upload_evidence(actor, actor.organisation, file_storage,
                            purpose=EvidencePurpose.OTHER, case=condition.case,
                            condition=condition)

@@ -23,11 +23,10 @@ from wtforms.validators import InputRequired
 
 from ..auth.models import Role, User
 from ..auth.permissions import allow, get_visible_or_404
-from ..cases import operations as case_operations
+from ..cases import access as case_access
 from ..errors import Conflict, InvalidTransition, NotFound, NotPermitted, ValidationFailed
 from ..extensions import db
 from ..forms import show_error
-from ..providers.models import Property
 from . import bp, operations
 from .filenames import content_disposition
 from .models import Evidence, EvidencePurpose, ScanStatus
@@ -56,8 +55,6 @@ class UploadForm(FlaskForm):
 
 
 class PhotoForm(FlaskForm):
-    item_id = HiddenField()
-    property_id = HiddenField()
     next = HiddenField()
     file = FileField("Add a photo", widget=GovFileInput(),
                      validators=[FileRequired("Choose a photo to upload")])
@@ -156,11 +153,11 @@ def provider_evidence():
     except EXPECTED as error:
         show_error(form, error)
         return _provider_page(form, replacing, error.status_code)
-    _flash_uploaded(evidence)
+    flash_uploaded(evidence)
     return redirect(url_for("evidence.provider_evidence"), 303)
 
 
-def _flash_uploaded(evidence: Evidence) -> None:
+def flash_uploaded(evidence: Evidence) -> None:
     if operations.is_downloadable(evidence):
         flash(f"{evidence.display_filename} has been uploaded.", "success")
     elif evidence.scan_status is ScanStatus.INFECTED:
@@ -175,7 +172,7 @@ def _flash_uploaded(evidence: Evidence) -> None:
 @bp.route("/cases/<int:case_id>")
 @allow(Role.INSPECTOR, Role.COMMISSIONER)
 def case_evidence(case_id: int):
-    case = case_operations.get_case_for(_actor(), case_id)
+    case = case_access.case_for(_actor(), case_id)
     here = url_for("evidence.case_evidence", case_id=case.id)
     return render_template(
         "evidence/case.html", case=case, entries=operations.evidence_for_case(case), here=here,
@@ -185,29 +182,29 @@ def case_evidence(case_id: int):
 @bp.route("/cases/<int:case_id>/photos", methods=["POST"])
 @allow(Role.INSPECTOR, Role.COMMISSIONER)
 def add_photo(case_id: int):
-    """Where an inspection page posts a photo (fields ``file``, ``item_id``, optionally
-    ``property_id``); answers with a redirect back to ``next``, a path on this site."""
+    """A photo of the application as a whole, from its evidence page; answers with a redirect
+    back to ``next``, a path on this site. A checklist item's photo has one door, its
+    inspection's (``stages.add_inspection_photo``, the tablet's and the API's): it is not
+    taken here."""
     actor = _actor()
-    case = case_operations.get_case_for(actor, case_id)  # 404, audited, if not theirs
+    case = case_access.case_for(actor, case_id)  # 404, audited, if not theirs
     form = PhotoForm()
     back = (safe_next(form.next.data) or safe_next(request.args.get("next"))
             or url_for("evidence.case_evidence", case_id=case.id))
+    if request.form.get("item_id"):
+        flash("Add a photo of a checklist question from the property's inspection page. "
+              "Nothing was saved.", "error")
+        return redirect(back, 303)
     if not form.validate_on_submit():
         flash(_first_error(form), "error")
         return redirect(back, 303)
-    home = None
-    if form.property_id.data:
-        home = db.session.get(Property, _number(form.property_id.data, "property"))
-        if home is None:
-            raise NotFound("We could not find that property.")
     try:
         evidence = operations.upload_evidence(
-            actor, case.organisation, form.file.data, purpose=EvidencePurpose.PHOTO, case=case,
-            item_id=form.item_id.data, home=home)
+            actor, case.organisation, form.file.data, purpose=EvidencePurpose.PHOTO, case=case)
     except EXPECTED as error:
         flash(error.message, "error")
     else:
-        _flash_uploaded(evidence)
+        flash_uploaded(evidence)
     return redirect(back, 303)
 
 
@@ -290,5 +287,5 @@ def condition_evidence(condition_id: int):
     except EXPECTED as error:
         flash(error.message, "error")
         return redirect(back, 303)
-    _flash_uploaded(evidence)
+    flash_uploaded(evidence)
     return redirect(back, 303)

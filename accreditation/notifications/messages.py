@@ -33,8 +33,3 @@ def notify_provider(case, subject: str, body: str, *, dedupe_key: str | None = N
         queued += message is not None
     return queued
 
-
-def notify_user(user, subject: str, body: str, *, dedupe_key: str | None = None) -> bool:
-    if user is None or not user.is_active:
-        return False
-    return queue_email(to=user.email, subject=subject, body=body, dedupe_key=dedupe_key) is not None

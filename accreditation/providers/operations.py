@@ -20,9 +20,9 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import audit, clock, workflow
 from ..auth.models import Role, User
-from ..cases.models import Case, CaseProperty, Condition
-from ..cases.operations import open_case_for
+from ..cases.models import Case, CaseProperty, Condition, open_case_for
 from ..councils import Council
+from ..denials import refuse
 from ..errors import InvalidTransition, NotFound, NotPermitted, ValidationFailed
 from ..extensions import db
 from ..standards.models import Assessment
@@ -146,11 +146,8 @@ def _editable_organisation(actor: User) -> Organisation:
 def _ensure_own(actor: User, record) -> None:
     """Refuse another organisation's record exactly like a missing one, and audit it."""
     if record.organisation_id != actor.organisation_id:
-        db.session.rollback()
-        audit.record("access.denied", actor=actor, subject=record,
-                     details={"reason": "record belongs to another organisation"})
-        db.session.commit()
-        raise NotFound("We could not find that page. Check the address and try again.")
+        refuse(actor, NotFound("We could not find that page. Check the address and try again."),
+               "record belongs to another organisation", subject=record)
 
 
 # --- organisation details and people -----------------------------------------------------------
@@ -159,10 +156,6 @@ def _check_organisation_details(check: _Checker, *, registered_office: str | Non
     return {"registered_office": check.text(
         "registered_office", registered_office, what="The registered office", max_length=300,
         missing="Enter your registered office address")}
-
-
-def organisation_details_problems(*, registered_office: str | None) -> dict[str, str]:
-    return _problems(_check_organisation_details, registered_office=registered_office)
 
 
 def update_organisation_details(actor: User, *, registered_office: str | None) -> None:

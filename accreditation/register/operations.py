@@ -38,8 +38,8 @@ import sqlalchemy as sa
 from .. import audit, clock
 from ..audit import AuditEvent
 from ..auth.models import Role, User
-from ..auth.permissions import record_denial
 from ..database import utcnow
+from ..denials import record_request_denial, refuse
 from ..errors import NotFound, NotPermitted, ValidationFailed
 from ..extensions import db
 from ..providers.models import Organisation, Property
@@ -194,8 +194,8 @@ def get_check_for(user: User, check_id: int) -> ReferralCheck:
     if event is None or event.action != ACTION:
         raise NotFound(NOT_FOUND)
     if event.actor_id != user.id:
-        record_denial("referral check recorded by someone else",
-                      subject_type="audit_event", subject_id=str(check_id))
+        record_request_denial("referral check recorded by someone else",
+                              subject_type="audit_event", subject_id=str(check_id))
         raise NotFound(NOT_FOUND)
     return ReferralCheck(event)
 
@@ -232,12 +232,8 @@ def ensure_own_property(actor: User, property_: Property | None) -> Property:
     if property_ is None:
         raise NotFound(PROPERTY_NOT_FOUND)
     if property_.organisation_id != actor.organisation_id:
-        db.session.rollback()
-        audit.record("access.denied", actor=actor, subject=property_,
-                     details={"reason": "record belongs to another organisation",
-                              "attempted": "property.vacancies_updated"})
-        db.session.commit()
-        raise NotFound(PROPERTY_NOT_FOUND)
+        refuse(actor, NotFound(PROPERTY_NOT_FOUND), "record belongs to another organisation",
+               subject=property_, attempted="property.vacancies_updated")
     return property_
 
 

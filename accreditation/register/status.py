@@ -218,10 +218,6 @@ def provider_status(organisation: Organisation, today: date | None = None) -> Re
     return entry.status if entry else RegisterStatus.NOT_ACCREDITED
 
 
-def is_on_register(organisation: Organisation, today: date | None = None) -> bool:
-    return provider_status(organisation, today).on_register
-
-
 def property_on_register(home: Property, today: date | None = None) -> bool:
     """Is this property on the register (accredited on its provider's case in force)?"""
     entry = register_entry(home.organisation, today)

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from .. import audit
 from ..auth.models import Role, User
+from ..cases.access import ensure_inspector_on_case
 from ..cases.models import Case
 from ..checklists import SampleRule, sample_size
 from ..errors import InvalidTransition, NotPermitted, ValidationFailed
@@ -72,8 +73,7 @@ def draw_file_samples(actor: User, case: Case) -> list[FileSample]:
     """Draw the staff and young people's samples for a case, once."""
     if actor.role not in (Role.INSPECTOR, Role.COMMISSIONER):
         raise NotPermitted("Only inspectors and commissioners draw samples.")
-    if actor.role is Role.INSPECTOR and case.inspector_id != actor.id:
-        raise NotPermitted("Only the inspector assigned to this application can do that.")
+    ensure_inspector_on_case(actor, case)
     if case.status is not CaseStatus.FILE_SAMPLING:
         raise InvalidTransition("Samples are drawn at the file sampling stage.")
     if samples_for(case):
@@ -117,8 +117,7 @@ def _describe(rule: SampleRule) -> str:
 def record_file_assessment(actor: User, sampled: SampledFile, answers: dict,
                            assessed_on: date) -> None:
     case = db.session.get(Case, sampled.sample.case_id)
-    if actor.role is Role.INSPECTOR and case.inspector_id != actor.id:
-        raise NotPermitted("Only the inspector assigned to this application can do that.")
+    ensure_inspector_on_case(actor, case)
     if case.status is not CaseStatus.FILE_SAMPLING:
         raise InvalidTransition("Files are assessed at the file sampling stage.")
     assessment = record_assessment(

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovDateInput,
@@ -104,6 +105,15 @@ def checklist_form(checklist: ChecklistVersion, *, category: str | None = None,
     data = {f"item_{item_id}": (str(value) if not isinstance(value, str) else value)
             for item_id, value in (answers or {}).items()}
     return form_class(data=data) if answers else form_class()
+
+
+class ItemPhotoForm(FlaskForm):
+    """A photo of one checklist item, from the checklist page (``client_id`` makes a form
+    sent twice one photo)."""
+
+    item_id = HiddenField(validators=[InputRequired("Choose the question the photo is for")])
+    client_id = HiddenField(validators=[Optional(), Length(max=64)])
+    file = FileField("Add a photo", validators=[FileRequired("Choose a photo to upload")])
 
 
 class CaseActionForm(FlaskForm):

@@ -51,9 +51,12 @@ from werkzeug.datastructures import FileStorage
 
 from .. import audit, clock
 from ..auth.models import Role, User
+from ..auth.tokens import TABLET_TOKEN_NAME, create_token
+from ..cases.access import assigned_to, may_inspect
 from ..cases.models import Case, CaseProperty
 from ..checklists import ChecklistVersion, Item, answer_problem
 from ..database import utcnow
+from ..denials import refuse
 from ..errors import Conflict, InvalidTransition, NotFound, NotPermitted, ValidationFailed
 from ..evidence.models import Evidence, EvidencePurpose
 from ..extensions import db
@@ -217,26 +220,11 @@ def checklist_kind(link: Inspected) -> str:
 
 # --- access ------------------------------------------------------------------------------------
 
-def _may_inspect(actor: User, case: Case) -> bool:
-    if actor.role is Role.COMMISSIONER:
-        return True
-    return actor.role is Role.INSPECTOR and case.inspector_id == actor.id
-
-
-def _refuse_access(actor: User, subject_type: str, subject_id: Any, reason: str) -> None:
-    """Audit a refused access (kept whatever happens next) and answer 404, as everywhere."""
-    db.session.rollback()
-    audit.record("access.denied", actor=actor, subject_type=subject_type,
-                 subject_id=subject_id, details={"reason": reason})
-    db.session.commit()
-    raise NotFound(FILE_NOT_FOUND_MESSAGE if subject_type == "sampled_file"
-                   else NOT_FOUND_MESSAGE)
-
-
 def _ensure_may_inspect(actor: User, link: Inspected) -> None:
-    if actor is None or not _may_inspect(actor, _subject(link).case):
-        _refuse_access(actor, link.__tablename__, link.id,
-                       "inspection not assigned to this user")
+    if actor is None or not may_inspect(actor, _subject(link).case):
+        refuse(actor, NotFound(FILE_NOT_FOUND_MESSAGE if isinstance(link, SampledFile)
+                               else NOT_FOUND_MESSAGE),
+               "inspection not assigned to this user", subject=link)
 
 
 def _get(model, row_id: int):
@@ -368,7 +356,7 @@ def inspections_for(actor: User) -> list[CaseProperty]:
         raise NotPermitted("Only inspectors carry out inspections.")
     links = db.session.scalars(
         sa.select(CaseProperty).join(Case)
-        .where(Case.inspector_id == actor.id, Case.status.in_((*INSPECTABLE, *UPCOMING)))
+        .where(assigned_to(actor), Case.status.in_((*INSPECTABLE, *UPCOMING)))
         .order_by(Case.id, CaseProperty.id))
     return [link for link in links
             if link.case.status is not CaseStatus.REASSESSMENT_DUE or link.accredited]
@@ -381,7 +369,7 @@ def file_assessments_for(actor: User) -> list[SampledFile]:
         raise NotPermitted("Only inspectors carry out inspections.")
     return list(db.session.scalars(
         sa.select(SampledFile).join(FileSample).join(Case, Case.id == FileSample.case_id)
-        .where(Case.inspector_id == actor.id, Case.status == CaseStatus.FILE_SAMPLING)
+        .where(assigned_to(actor), Case.status == CaseStatus.FILE_SAMPLING)
         .order_by(Case.id, FileSample.file_type, SampledFile.position)))
 
 
@@ -767,14 +755,9 @@ def submit_inspection(actor: User, link: Inspected,
 def issue_device_token(actor: User) -> tuple[str, datetime]:
     """A bearer token for the tablet page of a signed-in inspector or commissioner, labelled
     "tablet", that stops working after 12 hours. Audited; refused (audited) for other roles."""
-    from ..api.tokens import TABLET_TOKEN_NAME, create_token
-
     if actor is None or actor.role not in (Role.INSPECTOR, Role.COMMISSIONER):
-        db.session.rollback()
-        audit.record("access.denied", actor=actor,
-                     details={"reason": "device token for a role that does not inspect"})
-        db.session.commit()
-        raise NotPermitted("Only inspectors use the tablet inspection pages.")
+        refuse(actor, NotPermitted("Only inspectors use the tablet inspection pages."),
+               "device token for a role that does not inspect")
     expires_at = utcnow() + DEVICE_TOKEN_LIFETIME
     _, token = create_token(actor, TABLET_TOKEN_NAME, actor=actor, expires_at=expires_at)
     return token, expires_at

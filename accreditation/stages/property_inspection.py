@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from ..auth.models import Role, User
+from ..cases.access import ensure_inspector_on_case
 from ..cases.models import CaseProperty, InspectionOutcome
 from ..errors import InvalidTransition, NotPermitted
 from ..extensions import db
@@ -22,8 +23,7 @@ def record_property_inspection(actor: User, link: CaseProperty, answers: dict,
     case = link.case
     if actor.role not in (Role.INSPECTOR, Role.COMMISSIONER):
         raise NotPermitted("Only inspectors record inspections.")
-    if actor.role is Role.INSPECTOR and case.inspector_id != actor.id:
-        raise NotPermitted("Only the inspector assigned to this application can do that.")
+    ensure_inspector_on_case(actor, case)
     if case.status not in INSPECTABLE:
         raise InvalidTransition("Properties are inspected at the property inspection stage "
                                 "or when accreditation is reassessed.")

@@ -15,10 +15,12 @@ from flask_login import current_user
 from .. import clock
 from ..auth.models import Role
 from ..auth.permissions import allow, public
+from ..cases import access as case_access
 from ..cases import operations as case_operations
 from ..cases.models import Case, CaseProperty
 from ..companies import CompanyNotFound, RegistryUnavailable
 from ..errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from ..evidence.views import flash_uploaded
 from ..extensions import db
 from ..forms import show_error, whole_number
 from ..standards.operations import current_checklist
@@ -26,6 +28,7 @@ from ..workflow import CaseStatus
 from . import bp, due_diligence, file_sampling, inspection_drafts, property_inspection
 from .forms import (
     CaseActionForm,
+    ItemPhotoForm,
     answer_choices,
     answer_label,
     checklist_form,
@@ -57,7 +60,7 @@ def _say_who_is_signed_in(response):
 def inspector_home():
     actor = _actor()
     cases = db.session.scalars(
-        sa.select(Case).where(Case.inspector_id == actor.id,
+        sa.select(Case).where(case_access.assigned_to(actor),
                               Case.status.in_(WORK_STATUSES))
         .order_by(Case.status_changed_at)).all()
     rows = [_inspection_row(link) for link in inspection_drafts.inspections_for(actor)]
@@ -75,7 +78,7 @@ def inspector_home():
 @bp.route("/cases/<int:case_id>/due-diligence", methods=["GET", "POST"])
 @allow(Role.COMMISSIONER)
 def due_diligence_page(case_id: int):
-    case = case_operations.get_case_for(_actor(), case_id)
+    case = case_access.case_for(_actor(), case_id)
     checklist = current_checklist("due_diligence").checklist
     company = due_diligence.latest_company_check(case)
     latest = case_operations.latest_assessment(case, "due_diligence")
@@ -102,7 +105,7 @@ def due_diligence_page(case_id: int):
 @bp.route("/cases/<int:case_id>/due-diligence/company-check", methods=["POST"])
 @allow(Role.COMMISSIONER)
 def company_check(case_id: int):
-    case = case_operations.get_case_for(_actor(), case_id)
+    case = case_access.case_for(_actor(), case_id)
     try:
         due_diligence.check_company(_actor(), case)
     except (ValidationFailed, CompanyNotFound, RegistryUnavailable) as error:
@@ -116,7 +119,7 @@ def company_check(case_id: int):
 @bp.route("/cases/<int:case_id>/due-diligence/pass", methods=["POST"])
 @allow(Role.COMMISSIONER)
 def pass_due_diligence(case_id: int):
-    case = case_operations.get_case_for(_actor(), case_id)
+    case = case_access.case_for(_actor(), case_id)
     form = CaseActionForm()
     form.inspector_id.choices = inspector_choices()
     form.validate()
@@ -138,7 +141,7 @@ def pass_due_diligence(case_id: int):
 @bp.route("/cases/<int:case_id>/file-sampling")
 @allow(Role.INSPECTOR, Role.COMMISSIONER)
 def file_sampling_page(case_id: int):
-    case = case_operations.get_case_for(_actor(), case_id)
+    case = case_access.case_for(_actor(), case_id)
     samples = file_sampling.samples_for(case)
     proofs = {sample.id: file_sampling.redraw(sample) == [f.reference for f in sample.files]
               for sample in samples}
@@ -149,7 +152,7 @@ def file_sampling_page(case_id: int):
 @bp.route("/cases/<int:case_id>/file-sampling/draw", methods=["POST"])
 @allow(Role.INSPECTOR, Role.COMMISSIONER)
 def draw_samples(case_id: int):
-    case = case_operations.get_case_for(_actor(), case_id)
+    case = case_access.case_for(_actor(), case_id)
     try:
         file_sampling.draw_file_samples(_actor(), case)
     except ValidationFailed as error:
@@ -162,7 +165,7 @@ def draw_samples(case_id: int):
 @bp.route("/cases/<int:case_id>/files/<int:sampled_id>", methods=["GET", "POST"])
 @allow(Role.INSPECTOR, Role.COMMISSIONER)
 def file_assessment(case_id: int, sampled_id: int):
-    case = case_operations.get_case_for(_actor(), case_id)
+    case = case_access.case_for(_actor(), case_id)
     sampled = db.session.get(SampledFile, sampled_id)
     if sampled is None or sampled.sample.case_id != case.id:
         raise NotFound("That file is not in this application's sample.")
@@ -198,7 +201,7 @@ def _link(case: Case, link_id: int) -> CaseProperty:
 @bp.route("/cases/<int:case_id>/properties/<int:link_id>/inspection", methods=["GET", "POST"])
 @allow(Role.INSPECTOR, Role.COMMISSIONER)
 def property_inspection_page(case_id: int, link_id: int):
-    case = case_operations.get_case_for(_actor(), case_id)
+    case = case_access.case_for(_actor(), case_id)
     link = _link(case, link_id)
     checklist = current_checklist("property_inspection").checklist
     form = checklist_form(checklist, category=link.home.category.value,
@@ -219,13 +222,41 @@ def property_inspection_page(case_id: int, link_id: int):
                            checklist=checklist, subject=link.home.name,
                            caption=f"{link.home.category.label} · {link.home.town}",
                            back=url_for("cases.case_detail", case_id=case.id),
-                           photo_property_id=link.property_id), status
+                           photo_action=url_for("stages.add_inspection_photo", case_id=case.id,
+                                                link_id=link.id),
+                           new_client_id=lambda: str(uuid.uuid4())), status
+
+
+@bp.route("/cases/<int:case_id>/properties/<int:link_id>/inspection/photos", methods=["POST"])
+@allow(Role.INSPECTOR, Role.COMMISSIONER)
+def add_inspection_photo(case_id: int, link_id: int):
+    """The checklist page's photo of an item: the tablet's and the API's door
+    (``inspection_drafts.add_item_photo``: an item of this checklist, an open inspection,
+    one upload at a time, a repeat of the same form stored once)."""
+    actor = _actor()
+    link = _link(case_access.case_for(actor, case_id), link_id)
+    back = url_for("stages.property_inspection_page", case_id=case_id, link_id=link.id)
+    form = ItemPhotoForm()
+    if not form.validate_on_submit():
+        flash(next(message for messages in form.errors.values() for message in messages),
+              "error")
+        return redirect(back, 303)
+    try:
+        record, _ = inspection_drafts.add_item_photo(actor, link, form.item_id.data,
+                                                     form.client_id.data
+                                                     or str(uuid.uuid4()), form.file.data)
+    except (ValidationFailed, InvalidTransition, Conflict) as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        flash_uploaded(record)
+    return redirect(back, 303)
 
 
 @bp.route("/cases/<int:case_id>/properties/<int:link_id>/report")
 @allow(Role.INSPECTOR, Role.COMMISSIONER, Role.PROVIDER)
 def inspection_report(case_id: int, link_id: int):
-    case = case_operations.get_case_for(_actor(), case_id)
+    case = case_access.case_for(_actor(), case_id)
     link = _link(case, link_id)
     if link.assessment is None:
         raise NotFound("This property has not been inspected yet.")

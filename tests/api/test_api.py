@@ -7,8 +7,8 @@ import sqlalchemy as sa
 from jsonschema import Draft202012Validator
 
 from accreditation.api.openapi import document
-from accreditation.api.tokens import create_token, revoke_token
 from accreditation.audit import AuditEvent
+from accreditation.auth.tokens import create_token, revoke_token
 from accreditation.cases.models import Case
 from accreditation.database import utcnow
 from accreditation.extensions import db
@@ -210,8 +210,8 @@ def test_the_openapi_document_is_public_and_describes_every_api_route(app, clien
 
 
 def test_a_tokens_last_use_is_written_once_in_a_while_not_on_every_call(client):
-    from accreditation.api.tokens import LAST_USED_RESOLUTION, create_token
     from accreditation.auth.models import ApiToken
+    from accreditation.auth.tokens import LAST_USED_RESOLUTION, create_token
 
     record, token = create_token(UserFactory(commissioner=True), "Camden case system")
     headers = {"Authorization": f"Bearer {token}"}
@@ -231,7 +231,7 @@ def test_a_tokens_last_use_is_written_once_in_a_while_not_on_every_call(client):
 
 def test_a_token_and_its_user_are_checked_in_one_query_and_a_deactivated_user_is_refused(
         client):
-    from accreditation.api.tokens import user_for_token
+    from accreditation.auth.tokens import user_for_token
 
     user = UserFactory(commissioner=True)
     user_id, (_, token) = user.id, create_token(user, "Camden case system")

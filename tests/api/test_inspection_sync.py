@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from accreditation.api.openapi import document
-from accreditation.api.tokens import create_token
 from accreditation.audit import AuditEvent
 from accreditation.auth.models import ApiToken
+from accreditation.auth.tokens import create_token
 from accreditation.database import utcnow
 from accreditation.evidence.models import Evidence
 from accreditation.extensions import db

@@ -7,7 +7,7 @@ from datetime import date
 
 from accreditation.cases import operations
 from accreditation.cases.models import Case
-from accreditation.demo import plausible_answers
+from accreditation.demo_cases import plausible_answers
 from accreditation.extensions import db
 from accreditation.providers.models import (
     KEY_POLICIES,

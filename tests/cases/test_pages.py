@@ -252,7 +252,9 @@ def test_the_inspection_page_offers_photo_uploads_for_items_that_need_one(app, j
     link = journey.case.properties[0]
     client.sign_in(journey.inspector)
     page = client.get(f"/cases/{journey.case.id}/properties/{link.id}/inspection").text
-    assert f'action="/evidence/cases/{journey.case.id}/photos' in page
+    # The inspection's own door for item photos, the one the tablet and the API use.
+    assert (f'action="/cases/{journey.case.id}/properties/{link.id}/inspection/photos"'
+            in page)
     assert 'enctype="multipart/form-data"' in page
 
 

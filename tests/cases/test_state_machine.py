@@ -18,7 +18,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from accreditation import workflow
 from accreditation.audit import AuditEvent
 from accreditation.auth.models import Role
-from accreditation.cases import operations
+from accreditation.cases import access, operations
 from accreditation.cases.models import Case, Decision, DecisionOutcome
 from accreditation.checklists import DEFINITIONS_DIR
 from accreditation.errors import DomainError, NotFound
@@ -106,7 +106,7 @@ class CaseWorkflowMachine(RuleBasedStateMachine):
         if action == "submit":
             return operations.submit_application(actor, case, expected_version=version)
         if action == "record_due_diligence":
-            operations.ensure_can_view(actor, case)
+            access.ensure_can_view(actor, case)
             return record_assessment(actor, kind="due_diligence",
                                      organisation=case.organisation, case=case,
                                      assessed_on=TODAY, answers=best_answers("due_diligence"))
@@ -203,7 +203,7 @@ class CaseWorkflowMachine(RuleBasedStateMachine):
             return
         case = cases[case_index % len(cases)]
         try:
-            operations.get_case_for(provider, case.id)
+            access.case_for(provider, case.id)
         except NotFound:
             assert case.organisation_id != provider.organisation_id
         else:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from accreditation.config import ConfigurationError
+from accreditation.evidence.backends import storage_from_config
 from accreditation.evidence.local_storage import LocalStorage
 from accreditation.evidence.s3_storage import S3Storage
 from accreditation.evidence.storage import (
@@ -22,7 +23,6 @@ from accreditation.evidence.storage import (
     Storage,
     StorageError,
     new_key,
-    storage_from_config,
 )
 
 PDF = b"%PDF-1.4\n" + b"x" * 1000

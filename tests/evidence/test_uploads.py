@@ -316,13 +316,11 @@ def post_photo(client, case, data: bytes, **fields):
 
 def test_an_inspector_posts_a_photo_and_goes_back_to_the_page_it_came_from(client, people):
     case, inspector = people["case"], people["assigned inspector"]
-    home = PropertyFactory(organisation=case.organisation)
     client.sign_in(inspector)
-    response = post_photo(client, case, samples.image("HEIF"), item_id="fire_doors",
-                          property_id=str(home.id), next=NEXT)
+    response = post_photo(client, case, samples.image("HEIF"), next=NEXT)
     assert response.status_code == 303 and response.headers["Location"] == NEXT
     [photo] = rows()
-    assert (photo.case_id, photo.item_id, photo.property_id) == (case.id, "fire_doors", home.id)
+    assert (photo.case_id, photo.item_id, photo.property_id) == (case.id, None, None)
     assert (photo.purpose, photo.content_type) == (EvidencePurpose.PHOTO, "image/jpeg")
     assert photo.display_filename == "IMG_7.jpg" and photo.uploaded_by_id == inspector.id
 
@@ -333,7 +331,7 @@ def test_an_inspector_posts_a_photo_and_goes_back_to_the_page_it_came_from(clien
 def test_the_photo_endpoint_only_goes_back_within_the_site(client, people, next_url):
     case = people["case"]
     client.sign_in(people["assigned inspector"])
-    response = post_photo(client, case, samples.jpeg(), item_id="fire_doors", next=next_url)
+    response = post_photo(client, case, samples.jpeg(), next=next_url)
     assert response.status_code == 303
     assert response.headers["Location"] == f"/evidence/cases/{case.id}"
     assert safe_next(next_url) is None
@@ -343,10 +341,25 @@ def test_a_refused_photo_comes_back_with_the_reason_and_nothing_stored(client, p
                                                                        app_storage):
     case = people["case"]
     client.sign_in(people["assigned inspector"])
-    response = post_photo(client, case, PDF, item_id="fire_doors", next=NEXT)
+    response = post_photo(client, case, PDF, next=NEXT)
     assert response.status_code == 303 and response.headers["Location"] == NEXT
     page = client.get(f"/evidence/cases/{case.id}").text
     assert "The photo must be a JPEG, PNG or HEIC file" in page
+    assert rows() == [] and stored_files(app_storage) == []
+
+
+def test_a_checklist_items_photo_is_not_taken_by_the_evidence_page(client, people,
+                                                                   app_storage):
+    """A checklist item's photo has one door, its inspection's: not this one, which would
+    skip the checks that the item is on the checklist and the inspection still open."""
+    case = people["case"]
+    home = PropertyFactory(organisation=case.organisation)
+    client.sign_in(people["assigned inspector"])
+    response = post_photo(client, case, samples.jpeg(), item_id="not_a_question",
+                          property_id=str(home.id), next=NEXT)
+    assert response.status_code == 303 and response.headers["Location"] == NEXT
+    page = client.get(f"/evidence/cases/{case.id}").text
+    assert "from the property&#39;s inspection page. Nothing was saved." in page
     assert rows() == [] and stored_files(app_storage) == []
 
 

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from flask_migrate import upgrade
 
 from accreditation import create_app, demo
-from accreditation.api.tokens import create_token
 from accreditation.auth.models import Role
+from accreditation.auth.tokens import create_token
 from accreditation.checklists import DEFINITIONS_DIR
 from accreditation.councils import Council
 from accreditation.extensions import db

@@ -8,7 +8,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from accreditation.api.openapi import document
-from accreditation.api.tokens import create_token
+from accreditation.auth.tokens import create_token
 from accreditation.extensions import db
 from accreditation.register.index import RegisterProvider
 

@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from accreditation.api.openapi import document
-from accreditation.api.tokens import create_token
 from accreditation.audit import AuditEvent
 from accreditation.auth.models import Role
+from accreditation.auth.tokens import create_token
 from accreditation.cases import operations as case_operations
 from accreditation.errors import NotFound, NotPermitted, ValidationFailed
 from accreditation.extensions import db

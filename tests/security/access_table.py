@@ -139,10 +139,12 @@ ACCESS: dict[str, Access] = {
     "stages.draw_samples": entry(INSPECTOR, COMMISSIONER, **STAFF_ON_CASE_A),
     "stages.file_assessment": entry(INSPECTOR, COMMISSIONER, **STAFF_ON_CASE_A),
     "stages.property_inspection_page": entry(INSPECTOR, COMMISSIONER, **STAFF_ON_CASE_A),
+    "stages.add_inspection_photo": entry(INSPECTOR, COMMISSIONER, **STAFF_ON_CASE_A,
+                                         body={"file": PHOTO, "item_id": "manager_named"}),
     "stages.inspection_report": entry(PROVIDER_A, INSPECTOR, COMMISSIONER, **ON_CASE_A),
     "evidence.case_evidence": entry(INSPECTOR, COMMISSIONER, **STAFF_ON_CASE_A),
     "evidence.add_photo": entry(INSPECTOR, COMMISSIONER, **STAFF_ON_CASE_A,
-                                body={"file": PHOTO, "item_id": "manager_named"}),
+                                body={"file": PHOTO}),
     "evidence.download": entry(PROVIDER_A, INSPECTOR, COMMISSIONER, **ON_CASE_A),
     # The first allowed removal succeeds; after it the record is gone for the others.
     "evidence.remove": entry(PROVIDER_A, INSPECTOR, COMMISSIONER, **ON_CASE_A, may_miss=True),
@@ -185,7 +187,9 @@ ACCESS: dict[str, Access] = {
     # --- the JSON API (bearer tokens) -----------------------------------------------------
     "api.list_cases": entry(*PROVIDERS, *INSPECTORS, COMMISSIONER),
     "api.get_case": entry(PROVIDER_A, INSPECTOR, COMMISSIONER, **ON_CASE_A),
-    "api.transition": entry(PROVIDER_A, INSPECTOR, COMMISSIONER, **ON_CASE_A,
+    # Suspending is a commissioner's step: the case's provider and inspector see the case but
+    # are refused the step itself (403, audited), before anything else is looked at.
+    "api.transition": entry(COMMISSIONER, **ON_CASE_A,
                             body={"action": "suspend", "expected_version": 1,
                                   "reasons": "Concern."}),
     "api.assess_file": entry(INSPECTOR, COMMISSIONER, **STAFF_ON_CASE_A, body=ANSWERS),

@@ -7,7 +7,7 @@ from ..factories import UserFactory
 
 @pytest.mark.parametrize("number", ["2147483648", "119647321983887620525829128192"])
 def test_an_id_too_large_for_the_database_is_a_plain_404(client, number):
-    from accreditation.api.tokens import create_token
+    from accreditation.auth.tokens import create_token
 
     user = UserFactory(commissioner=True)
     _, token = create_token(user, "test")
@@ -22,7 +22,7 @@ def test_an_id_too_large_for_the_database_is_a_plain_404(client, number):
 
 @pytest.mark.parametrize("page", ["99999999999999999999", "²", "0", "-1"])
 def test_a_page_number_past_any_list_is_refused_or_ignored_not_a_server_error(client, page):
-    from accreditation.api.tokens import create_token
+    from accreditation.auth.tokens import create_token
 
     commissioner = UserFactory(commissioner=True)
     _, token = create_token(commissioner, "test")

@@ -1,7 +1,7 @@
 """A small world where every route has something to act on, built through real operations.
 
 Provider A has an application that went all the way (accredited with a condition), so it has
-sampled files, inspected properties, a decision letter, a corrective action and evidence.
+sampled files, inspected properties, a decision letter, a condition and evidence.
 Provider B is another organisation with a property of its own. The inspector is assigned to
 A's application; the other inspector is not. The social worker has recorded a referral check
 of A, and the commissioner has an open staff invitation.
@@ -15,9 +15,9 @@ from datetime import timedelta
 
 from werkzeug.datastructures import FileStorage
 
-from accreditation.api.tokens import create_token
 from accreditation.auth.models import Role, User
 from accreditation.auth.operations import invite_staff
+from accreditation.auth.tokens import create_token
 from accreditation.cases import operations as case_operations
 from accreditation.cases.models import DecisionOutcome
 from accreditation.evidence.operations import upload_provider_evidence

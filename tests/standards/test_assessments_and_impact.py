@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from accreditation.checklists import compile_checklist, step_in_force
-from accreditation.demo import plausible_answers
+from accreditation.demo_cases import plausible_answers
 from accreditation.errors import NotPermitted, ValidationFailed
 from accreditation.extensions import db
 from accreditation.providers.models import AccommodationCategory

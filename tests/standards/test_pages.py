@@ -108,7 +108,7 @@ def test_the_impact_command_refuses_a_date_before_the_schedule(runner, version_1
 
 
 def test_record_assessment_is_usable_for_due_diligence(app, version_1, rng):
-    from accreditation.demo import plausible_answers
+    from accreditation.demo_cases import plausible_answers
     from accreditation.standards.operations import current_checklist
 
     organisation = PropertyFactory().organisation

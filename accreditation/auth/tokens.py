@@ -10,10 +10,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from .. import audit
-from ..auth.models import ApiToken, User
 from ..database import utcnow
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
+from .models import ApiToken, User
 
 PREFIX = "acc_"
 # The name of the short-lived tokens the tablet pages get for their outbox.
