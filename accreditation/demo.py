@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from . import audit
 from .auth import mfa, operations
+from .auth.mfa import DEMO_TOTP_SECRET
 from .auth.models import Role, User
 from .checklists import DEFINITIONS_DIR
 from .councils import Council
@@ -17,12 +18,9 @@ from .demo_cases import DEMO_PASSWORD, load_cases
 from .extensions import db
 from .providers.models import AccommodationCategory as Category
 from .providers.models import Organisation, Property
+from .register.operations import set_vacancies
 from .standards.models import PublishedChecklist
 from .standards.operations import publish_definitions
-
-# The demo commissioners and inspector share this authenticator key (published in the README;
-# on the development demo the code page also shows their current code).
-DEMO_TOTP_SECRET = "DEMOACCOUNTSSHAREONEPUBLISHEDKEY"  # noqa: S105 (published demo key)
 
 # (name, ONS code, consortium member?)
 COUNCILS = [
@@ -178,8 +176,6 @@ DEMO_VACANCIES = {"Albion House": 1, "Cranford Flat 2": 0, "Ferncliff Road": 2,
 
 def _demo_vacancies() -> int:
     """Recorded by each provider's own staff through the real operation (once)."""
-    from .register.operations import set_vacancies
-
     updated = 0
     for email, _, role, _, _ in DEMO_USERS:
         if role is not Role.PROVIDER:

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from . import clock
 from .auth.models import Role, User
+from .auth.operations import create_user
 from .cases import operations
 from .cases.lifecycle import tick
 from .cases.models import Case, DecisionOutcome
@@ -36,6 +37,7 @@ from .providers.models import (
 )
 from .stages.due_diligence import check_company, record_due_diligence
 from .stages.file_sampling import draw_file_samples, record_file_assessment, samples_for
+from .stages.inspection_drafts import AnswerChange, save_answers
 from .stages.property_inspection import record_property_inspection
 from .standards.operations import current_checklist
 
@@ -116,7 +118,6 @@ class DemoStory:
         self.case: Case | None = None
 
     def _provider_user(self) -> User:
-        from .auth.operations import create_user
 
         slug = "".join(ch for ch in self.organisation.name.lower() if ch.isalnum())[:20]
         return create_user(email=f"manager@{slug}.example.org",
@@ -212,7 +213,6 @@ class DemoStory:
     def draft_answers(self) -> DemoStory:
         """Half the answers to the next property still to inspect, sent from a tablet: an
         inspection under way, as the inspector's tablet pages show it."""
-        from .stages.inspection_drafts import AnswerChange, save_answers
 
         link = next((link for link in self.case.properties if link.assessment_id is None), None)
         if link is None:

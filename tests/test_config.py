@@ -90,6 +90,8 @@ def test_the_cli_explains_a_missing_secret_key(monkeypatch):
 
     from accreditation.command import cli
 
+    # Flask's command sets FLASK_RUN_FROM_CLI in this process: undone after the test.
+    monkeypatch.setenv("FLASK_RUN_FROM_CLI", "false")
     result = CliRunner().invoke(cli, ["routes"])
     assert result.exit_code != 0
     assert "ACCREDITATION_SECRET_KEY is not set" in result.output

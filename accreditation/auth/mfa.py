@@ -28,6 +28,10 @@ RECOVERY_CODE_COUNT = 10
 _RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 _SIX_DIGITS = re.compile(r"[0-9]{6}")
 
+# The demo commissioners and inspector share this authenticator key (published in the README;
+# on the development demo the code page also shows their current code).
+DEMO_TOTP_SECRET = "DEMOACCOUNTSSHAREONEPUBLISHEDKEY"  # noqa: S105 (published demo key)
+
 
 def required_for(user: User) -> bool:
     return user.role in ROLES_NEEDING_A_SECOND_FACTOR

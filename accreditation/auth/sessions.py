@@ -31,7 +31,7 @@ from flask_login import current_user, login_user, logout_user
 
 from .. import audit
 from ..extensions import db
-from . import mfa
+from . import load_user, mfa
 from .models import User
 
 PENDING = "pending_sign_in"
@@ -76,8 +76,6 @@ def pending_user() -> User | None:
     if _now() - int(pending.get("since", 0)) > PENDING_SECONDS:
         session.pop(PENDING, None)
         return None
-    from . import load_user
-
     return load_user(str(pending.get("user", "")))
 
 

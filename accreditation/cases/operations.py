@@ -24,7 +24,8 @@ from ..errors import Conflict, InvalidTransition, NotFound, NotPermitted, Valida
 from ..evidence.operations import lock_case_evidence
 from ..extensions import db
 from ..notifications.messages import notify_provider
-from ..providers.models import FileType, Organisation
+from ..providers.models import KEY_POLICIES, FileType, Organisation
+from ..stages.models import samples_for
 from ..standards.models import Assessment
 from ..workflow import CaseStatus
 from . import access
@@ -131,8 +132,6 @@ def application_tasks(organisation: Organisation) -> list[Task]:
     people = organisation.people
     properties = organisation.properties
     policies = {policy.name for policy in organisation.policies}
-    from ..providers.models import KEY_POLICIES
-
     return [
         Task("organisation", "Organisation details",
              bool(organisation.registered_office) and any(
@@ -264,8 +263,6 @@ def pass_due_diligence(actor: User, case: Case, *, inspector: User | None,
 
 def complete_file_sampling(actor: User, case: Case, *, expected_version: int | None) -> None:
     """Every sampled file assessed and passed: property inspections start."""
-    from ..stages.file_sampling import samples_for
-
     def every_sampled_file_passed() -> Step:
         samples = samples_for(case)
         if not samples:

@@ -24,6 +24,7 @@ from wtforms.validators import InputRequired
 from ..auth.models import Role, User
 from ..auth.permissions import allow, get_visible_or_404
 from ..cases import access as case_access
+from ..cases.models import Condition
 from ..errors import Conflict, InvalidTransition, NotFound, NotPermitted, ValidationFailed
 from ..extensions import db
 from ..forms import show_error
@@ -272,8 +273,6 @@ class ConditionEvidenceForm(FlaskForm):
 @allow(Role.PROVIDER)
 def condition_evidence(condition_id: int):
     """A provider's evidence for a condition; back to its conditions page either way."""
-    from ..cases.models import Condition
-
     # Whose condition it is comes before anything about the form: another organisation's
     # condition answers exactly like a missing one, whatever was posted.
     condition = get_visible_or_404(Condition, condition_id)

@@ -27,7 +27,7 @@ from ..extensions import db
 from ..providers.models import FileType, RosterEntry
 from ..standards.operations import current_checklist, record_assessment
 from ..workflow import CaseStatus
-from .models import FileSample, SampledFile
+from .models import FileSample, SampledFile, samples_for
 
 
 def roster_snapshot(case: Case, file_type: FileType) -> list[dict[str, Any]]:
@@ -61,12 +61,6 @@ def redraw(sample: FileSample) -> list[str]:
 def _sample_rule() -> SampleRule:
     checklist = current_checklist("file_sampling").checklist
     return checklist.sample_size or SampleRule()
-
-
-def samples_for(case: Case) -> list[FileSample]:
-    return list(db.session.scalars(
-        sa.select(FileSample).where(FileSample.case_id == case.id)
-        .order_by(FileSample.file_type)))
 
 
 def draw_file_samples(actor: User, case: Case) -> list[FileSample]:

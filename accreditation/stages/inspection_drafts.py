@@ -59,6 +59,7 @@ from ..database import utcnow
 from ..denials import refuse
 from ..errors import Conflict, InvalidTransition, NotFound, NotPermitted, ValidationFailed
 from ..evidence.models import Evidence, EvidencePurpose
+from ..evidence.operations import upload_evidence
 from ..extensions import db
 from ..routing import MAX_RECORD_ID
 from ..standards.models import Assessment
@@ -639,8 +640,6 @@ def add_item_photo(actor: User, link: CaseProperty, item_id: str, client_id: str
     if item_id not in {item.id for item in applicable}:
         raise ValidationFailed(f"'{item_id}' is not a question of this property's inspection "
                                "checklist.", field="item_id")
-    from ..evidence.operations import upload_evidence  # evidence imports cases: keep it late
-
     try:
         record = upload_evidence(actor, link.case.organisation, file_storage,
                                  purpose=EvidencePurpose.PHOTO, case=link.case,

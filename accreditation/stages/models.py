@@ -267,3 +267,10 @@ class InspectionSubmission(InspectionSubjectMixin, db.Model):
                             name="uq_inspection_submission_user_id_client_id"),
         InspectionSubjectMixin.one_subject(),
     )
+
+
+def samples_for(case) -> list[FileSample]:
+    """The samples drawn for a case (staff files, then young people's)."""
+    return list(db.session.scalars(
+        sa.select(FileSample).where(FileSample.case_id == case.id)
+        .order_by(FileSample.file_type)))
