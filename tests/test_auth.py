@@ -1,9 +1,12 @@
 """Signing in and out, registration, invitations, passwords, throttling, CSRF."""
 
 import re
+from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from accreditation.audit import AuditEvent
 from accreditation.auth.models import Invitation, Role, User
@@ -356,3 +359,51 @@ def test_changing_the_password_needs_the_current_one(client):
         "confirm_password": "a brand new passphrase"})
     assert response.status_code == 400
     assert "Your current password is not correct" in response.text
+
+
+# --- where sign-in leads ------------------------------------------------------------------
+
+def _is_same_site_path(location: str) -> bool:
+    """A path on this service, as a browser would read it: it starts with one slash (not two,
+    nor a slash and a backslash, which browsers take for another host) and has no control
+    characters or whitespace, which browsers drop before reading the address."""
+    parts = urlsplit(location)
+    return (location.startswith("/") and location[1:2] not in ("/", "\\")
+            and not parts.scheme and not parts.netloc
+            and all(0x20 < ord(character) < 0x7f for character in location))
+
+
+def sign_in_with_next(app, user, next_url: str):
+    client = app.test_client()
+    token = client.csrf_token("/sign-in")
+    return client.post("/sign-in", query_string={"next": next_url},
+                       headers={"Referer": "https://localhost/sign-in"},
+                       data={"email": user.email, "password": TEST_PASSWORD, "csrf_token": token})
+
+
+@pytest.mark.parametrize("next_url", [
+    "/\r\n//evil.example", "/\r\nSet-Cookie: planted=1", "/\t/evil.example", "/\\evil.example",
+    "/\\/evil.example", "//evil.example", "/\x00", "/register/\u2028", "https:evil.example",
+    " /register/", "/register/\x7f",
+])
+def test_a_crafted_next_after_sign_in_leads_home(app, next_url):
+    user = UserFactory(social_worker=True)
+    response = sign_in_with_next(app, user, next_url)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+
+
+@given(next_url=st.text(max_size=40) | st.text(alphabet="/\\\r\n\t .:@%?#evil", max_size=20))
+@settings(max_examples=60)
+def test_sign_in_always_leads_to_a_page_of_this_service(app, next_url):
+    user = db.session.scalar(sa.select(User).where(User.email == "next@example.org")) or \
+        UserFactory(email="next@example.org", social_worker=True)
+    response = sign_in_with_next(app, user, next_url)
+    assert response.status_code == 302, response.text
+    assert _is_same_site_path(response.headers["Location"]), response.headers["Location"]
+
+
+def test_a_plain_next_is_kept_with_its_query(app):
+    user = UserFactory(social_worker=True)
+    response = sign_in_with_next(app, user, "/register/?q=café&page=2")
+    assert response.headers["Location"] == "/register/?q=caf%C3%A9&page=2"

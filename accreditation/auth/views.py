@@ -1,7 +1,8 @@
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import sqlalchemy as sa
 from flask import (
@@ -35,13 +36,27 @@ from .forms import (
 from .models import Role, User
 from .permissions import public, signed_in
 
+# Printable ASCII that may stand in a path and query as it is; anything else (non-ASCII
+# letters, a backslash, quotes...) is percent-encoded before it goes in the Location header.
+_SAFE_IN_NEXT = "/?&=%#:@!$'()*+,;~[]"
+
 
 def _safe_next(target: str | None) -> str | None:
-    """Only same-site relative paths: never redirect a user off the service."""
-    if not target:
+    r"""Only a plain path on this service, or None (the caller then goes to the home page).
+
+    Never a redirect off the service and never a header that cannot be sent: a value with a
+    control character or whitespace (browsers drop tabs and line breaks from an address, so
+    ``/<tab>/evil.example`` is ``//evil.example`` to them), one that is not a path (``//host``,
+    ``/\host``, ``https:...``) is refused; the rest is percent-encoded.
+    """
+    if not target or not target.startswith("/") or target[1:2] in ("/", "\\"):
         return None
+    if any(character.isspace() or unicodedata.category(character)[0] == "C"
+           for character in target):
+        return None
+    target = quote(target, safe=_SAFE_IN_NEXT)
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    if parts.scheme or parts.netloc:
         return None
     return target
 
