@@ -407,3 +407,51 @@ def test_a_plain_next_is_kept_with_its_query(app):
     user = UserFactory(social_worker=True)
     response = sign_in_with_next(app, user, "/register/?q=café&page=2")
     assert response.headers["Location"] == "/register/?q=caf%C3%A9&page=2"
+
+
+WRONG_CURRENT = "a guess at the current one"
+
+
+def change_password(client, current: str):
+    return client.submit("/account/password", {
+        "current_password": current, "password": "a brand new passphrase",
+        "confirm_password": "a brand new passphrase"})
+
+
+def test_a_wrong_current_password_is_audited_as_a_failed_confirmation(client):
+    user = UserFactory()
+    client.sign_in(user)
+    assert change_password(client, WRONG_CURRENT).status_code == 400
+    event = db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
+    assert event.action == "auth.confirmation_failed"
+    assert event.subject_id == str(user.id)
+    assert event.details["reason"] == "wrong current password"
+
+
+def test_changing_the_password_is_throttled_like_signing_in(app, client):
+    user = UserFactory()
+    client.sign_in(user)
+    for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]):
+        assert change_password(client, WRONG_CURRENT).status_code == 400
+    # The limit is reached: now even the right password is refused, and nothing changes.
+    response = change_password(client, TEST_PASSWORD)
+    assert response.status_code == 429
+    assert "too many failed attempts" in response.text
+    assert actions()[-1] == "auth.sign_in_throttled"
+    assert "user.password_changed" not in actions()
+    # ...and signing in again elsewhere is refused too: it is one limit for the account.
+    assert app.test_client().submit("/sign-in", {
+        "email": user.email, "password": TEST_PASSWORD}).status_code == 429
+    for event in db.session.scalars(sa.select(AuditEvent)):
+        for secret in (WRONG_CURRENT, TEST_PASSWORD, "a brand new passphrase"):
+            assert secret not in str(event.details)
+
+
+def test_wrong_current_passwords_count_for_the_client_too(app, client):
+    app.config["LOGIN_MAX_FAILURES_PER_CLIENT"] = 2
+    client.sign_in(UserFactory())
+    for _ in range(2):
+        change_password(client, WRONG_CURRENT)
+    response = app.test_client().submit("/sign-in", {
+        "email": UserFactory().email, "password": TEST_PASSWORD})
+    assert response.status_code == 429

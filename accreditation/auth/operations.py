@@ -418,11 +418,23 @@ def revoke_invitation(actor: User, invitation: Invitation) -> None:
     db.session.commit()
 
 
-def change_password(user: User, *, current_password: str, new_password: str) -> None:
-    """Change a password; every other session of the user ends."""
+def change_password(user: User, *, current_password: str, new_password: str,
+                    client: str) -> None:
+    """Change a password; every other session of the user ends.
+
+    The current password is a re-confirmation, throttled like signing in: a wrong one counts
+    as a failed sign-in for the account and the client (audited), and while either is
+    throttled the form is refused (``TooManyAttempts``) whatever password is given.
+    """
+    _refuse_while_throttled(user.email, client)
     if not verify_password(user.password_hash, current_password):
+        throttle.note_attempt(user.email, client, False)
+        audit.record("auth.confirmation_failed", actor=user, subject=user,
+                     details={"reason": "wrong current password"})
+        db.session.commit()
         raise ValidationFailed("Your current password is not correct", field="current_password")
     _require_new_password(new_password)
+    throttle.note_attempt(user.email, client, True)
     user.password_hash = hash_password(new_password)
     user.session_generation += 1
     audit.record("user.password_changed", actor=user, subject=user)

@@ -293,21 +293,15 @@ def accept_invitation(token: str):
 @signed_in
 def change_password():
     form = ChangePasswordForm()
-    if form.validate_on_submit():
-        user = current_user._get_current_object()
-        try:
-            operations.change_password(
-                user, current_password=form.current_password.data,
-                new_password=form.password.data,
-            )
-        except ValidationFailed as error:
-            show_error(form, error)
-        else:
-            sessions.start(user)  # this session carries on; every other one has ended
-            flash("Your password has been changed. You have been signed out everywhere else.",
-                  "success")
-            return redirect(url_for("main.home"))
-    status = 400 if form.errors or form.form_errors else 200
+    user = current_user._get_current_object()
+    _, status = _check_credentials(form, lambda: operations.change_password(
+        user, current_password=form.current_password.data,
+        new_password=form.password.data, client=_client()))
+    if status is None:
+        sessions.start(user)  # this session carries on; every other one has ended
+        flash("Your password has been changed. You have been signed out everywhere else.",
+              "success")
+        return redirect(url_for("main.home"))
     return render_template("auth/change_password.html", form=form), status
 
 
