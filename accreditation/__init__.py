@@ -92,6 +92,10 @@ def create_app(config: dict | None = None) -> Flask:
             "csp_nonce": g.get("csp_nonce", ""),
         }
 
+    from . import proxies
+
+    proxies.init_app(app)  # last: the outermost layer, so all of the app sees the client
+
     if not app.testing:
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")

@@ -21,11 +21,11 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import has_request_context, request
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .database import UTCDateTime, utcnow
 from .extensions import db
+from .proxies import client_address
 
 GENESIS_HASH = "0" * 64
 # Keys that must never be written into an audit event's details.
@@ -87,8 +87,6 @@ def _check_details(details: dict[str, Any], path: str = "") -> None:
             _check_details(value, f"{path}{key}.")
 
 
-def _client_address() -> str | None:
-    return request.remote_addr if has_request_context() else None
 
 
 def record(
@@ -107,7 +105,7 @@ def record(
     """
     details = dict(details or {})
     _check_details(details)
-    address = _client_address()
+    address = client_address()
     if address and "client" not in details:
         details["client"] = address
     if subject is not None:

@@ -62,6 +62,9 @@ def from_environment(instance_path: str) -> dict:
         "LOGIN_MAX_FAILURES_PER_ACCOUNT": _env_int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5),
         "LOGIN_MAX_FAILURES_PER_CLIENT": _env_int("LOGIN_MAX_FAILURES_PER_CLIENT", 20),
         "INVITATION_DAYS": _env_int("INVITATION_DAYS", 7),
+        # Reverse proxies in front of the app whose X-Forwarded-For and -Proto are believed
+        # (``proxies.py``); 0: none, the app faces browsers itself.
+        "TRUSTED_PROXIES": _env_int("TRUSTED_PROXIES", 0),
         # Sessions end after this long without a request, and this long after signing in;
         # sensitive changes need the password (and code) again after REAUTHENTICATE_MINUTES.
         "SESSION_IDLE_MINUTES": _env_int("SESSION_IDLE_MINUTES", 30),
@@ -119,6 +122,7 @@ def check(config: dict, instance_path: str | None = None) -> None:
     config["SESSION_COOKIE_SECURE"] = production
     config["SESSION_COOKIE_NAME"] = "__Host-session" if production else "session"
     _check_session_limits(config)
+    _check_trusted_proxies(config)
     if environment in ("development", "testing"):
         config["SECRET_KEY"] = config.get("SECRET_KEY") or DEVELOPMENT_SECRET_KEY
         config["DATA_KEYS"] = config.get("DATA_KEYS") or DEVELOPMENT_DATA_KEY
@@ -154,6 +158,19 @@ def _check_data_keys(config: dict) -> None:
         raise ConfigurationError(
             "ACCREDITATION_DATA_KEYS holds the built-in development key: make a key of your "
             "own (see docs/running.md, \"Settings\").")
+
+
+def _check_trusted_proxies(config: dict) -> None:
+    from .proxies import MAX_TRUSTED_PROXIES
+
+    proxies = config.setdefault("TRUSTED_PROXIES", 0)
+    if isinstance(proxies, bool) or not isinstance(proxies, int) or not (
+            0 <= proxies <= MAX_TRUSTED_PROXIES):
+        raise ConfigurationError(
+            f"ACCREDITATION_TRUSTED_PROXIES must be a whole number from 0 to "
+            f"{MAX_TRUSTED_PROXIES}, not {proxies!r}: the number of reverse proxies in a row in "
+            "front of the app (1 for one TLS-terminating proxy; 0 when the app faces browsers "
+            "itself).")
 
 
 # OWASP ASVS 2.2.1: no more than 100 failed sign-ins per account per hour.

@@ -14,6 +14,7 @@ from accreditation.extensions import db
 from accreditation.notifications.outbox import OutboxMessage
 from accreditation.providers.models import Organisation
 
+from .conftest import config_for, running_app
 from .factories import TEST_PASSWORD, CouncilFactory, OrganisationFactory, UserFactory
 
 
@@ -245,10 +246,10 @@ def test_passwords_are_stored_as_argon2id_hashes(client):
 
 # --- staff invitations -----------------------------------------------------------------
 
-def invite(client, **fields):
+def invite(client, headers=None, **fields):
     data = {"full_name": "Sam Wright", "email": "sam@consortium.example.org",
             "role": "inspector", "council_id": "", **fields}
-    return client.submit("/commissioner/staff", data)
+    return client.submit("/commissioner/staff", data, headers=headers or {})
 
 
 def accept_link() -> str:
@@ -455,3 +456,92 @@ def test_wrong_current_passwords_count_for_the_client_too(app, client):
     response = app.test_client().submit("/sign-in", {
         "email": UserFactory().email, "password": TEST_PASSWORD})
     assert response.status_code == 429
+
+
+# --- behind the reverse proxy ---------------------------------------------------------------
+
+PROXY = "10.0.0.2"
+
+
+@pytest.fixture
+def proxied_app(database_url):
+    """The app behind one trusted reverse proxy (``ACCREDITATION_TRUSTED_PROXIES=1``)."""
+    yield from running_app(config_for(database_url, TRUSTED_PROXIES=1))
+
+
+def browser(app, address: str, forwarded_for: str | None = None):
+    """A browser whose requests arrive from ``address``, saying they were forwarded for
+    ``forwarded_for`` (as a proxy, or someone inventing the header, would)."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    if forwarded_for is not None:
+        client.environ_base["HTTP_X_FORWARDED_FOR"] = forwarded_for
+    return client
+
+
+def guess(client, n: int, **kwargs):
+    return client.submit("/sign-in", {"email": f"guess{n}@example.org",
+                                      "password": "guessing away"}, **kwargs)
+
+
+def events_of(action: str) -> list[AuditEvent]:
+    return list(db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq)))
+
+
+def test_behind_a_trusted_proxy_each_client_has_its_own_sign_in_limit(proxied_app):
+    limit = proxied_app.config["LOGIN_MAX_FAILURES_PER_CLIENT"]
+    guesser = browser(proxied_app, PROXY, "203.0.113.7")
+    for n in range(limit):
+        # Whatever the guesser puts in the header itself, the proxy adds the real address
+        # last, and only that is believed.
+        assert guess(guesser, n, headers={
+            "X-Forwarded-For": f"192.0.2.{n}, 203.0.113.7"}).status_code == 400
+    assert guess(guesser, limit).status_code == 429
+    # Someone else behind the same proxy signs in as usual.
+    user = UserFactory(social_worker=True)
+    other = browser(proxied_app, PROXY, "198.51.100.23")
+    assert other.submit("/sign-in", {"email": user.email,
+                                     "password": TEST_PASSWORD}).status_code == 302
+    # The audit trail names the real clients, not the proxy.
+    assert {event.details["client"] for event in events_of("auth.sign_in_failed")} == {
+        "203.0.113.7"}
+    assert events_of("auth.sign_in_throttled")[0].details == {
+        "limit": "client", "client": "203.0.113.7"}
+    assert events_of("auth.signed_in")[0].details["client"] == "198.51.100.23"
+
+
+def test_without_a_trusted_proxy_a_made_up_forwarded_address_is_ignored(app):
+    limit = app.config["LOGIN_MAX_FAILURES_PER_CLIENT"]
+    guesser = browser(app, "198.51.100.9")
+    for n in range(limit):
+        guess(guesser, n, headers={"X-Forwarded-For": f"192.0.2.{n}"})
+    # A new invented address does not get the guesser past the limit.
+    response = guess(guesser, limit, headers={"X-Forwarded-For": "192.0.2.250"})
+    assert response.status_code == 429
+    assert {event.details["client"] for event in events_of("auth.sign_in_failed")} == {
+        "198.51.100.9"}
+
+
+def test_behind_a_trusted_proxy_the_scheme_is_believed_but_not_the_host(proxied_app):
+    """X-Forwarded-Proto is believed (the browser used HTTPS, so HSTS is sent even outside
+    production); X-Forwarded-Host is not: a link in an e-mail names the host the proxy passed
+    on, whatever the header says."""
+    client = browser(proxied_app, PROXY, "203.0.113.7")
+    # The proxy speaks plain HTTP to the app (the test client's default is HTTPS).
+    page = client.get("/sign-in", base_url="http://localhost",
+                      headers={"X-Forwarded-Proto": "https"})
+    assert "Strict-Transport-Security" in page.headers
+    client.sign_in(UserFactory(commissioner=True))
+    response = invite(client, headers={"X-Forwarded-Proto": "https",
+                                       "X-Forwarded-Host": "evil.example"})
+    assert response.status_code == 302
+    body = db.session.scalars(sa.select(OutboxMessage)).one().body
+    assert "https://localhost/invitations/" in body
+    assert "evil.example" not in body
+
+
+def test_without_a_trusted_proxy_the_forwarded_scheme_is_ignored(app):
+    page = app.test_client().get("/sign-in", base_url="http://localhost",
+                                 headers={"X-Forwarded-Proto": "https"})
+    assert "Strict-Transport-Security" not in page.headers

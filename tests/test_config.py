@@ -118,3 +118,18 @@ def test_register_pages_are_shared_in_the_instance_folder_unless_named(
         assert path == expected
     else:
         assert path.endswith(expected)
+
+
+@pytest.mark.parametrize("value", ["-1", "6", "1000", "one"])
+def test_trusted_proxies_must_be_a_small_whole_number(monkeypatch, value):
+    monkeypatch.setenv("ACCREDITATION_ENV", "development")
+    monkeypatch.setenv("ACCREDITATION_TRUSTED_PROXIES", value)
+    with pytest.raises(ConfigurationError, match="ACCREDITATION_TRUSTED_PROXIES"):
+        create_app()
+
+
+def test_no_proxy_is_trusted_unless_set(monkeypatch):
+    monkeypatch.setenv("ACCREDITATION_ENV", "development")
+    assert create_app().config["TRUSTED_PROXIES"] == 0
+    monkeypatch.setenv("ACCREDITATION_TRUSTED_PROXIES", "2")
+    assert create_app().config["TRUSTED_PROXIES"] == 2

@@ -23,6 +23,7 @@ from ..councils import Council
 from ..errors import TooManyAttempts, ValidationFailed
 from ..extensions import db
 from ..forms import show_error
+from ..proxies import client_address
 from . import bp, mfa, operations, sessions
 from .forms import (
     AcceptInvitationForm,
@@ -62,7 +63,7 @@ def _safe_next(target: str | None) -> str | None:
 
 
 def _client() -> str:
-    return request.remote_addr or "unknown"
+    return client_address() or "unknown"
 
 
 def _check_credentials(form, check: Callable[[], object]) -> tuple[object, int | None]:
