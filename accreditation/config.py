@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .proxies import MAX_TRUSTED_PROXIES
 from .sealing import DEVELOPMENT_DATA_KEY, keys_from_setting
 
 ENVIRONMENTS = ("production", "development", "testing")
@@ -161,8 +162,6 @@ def _check_data_keys(config: dict) -> None:
 
 
 def _check_trusted_proxies(config: dict) -> None:
-    from .proxies import MAX_TRUSTED_PROXIES
-
     proxies = config.setdefault("TRUSTED_PROXIES", 0)
     if isinstance(proxies, bool) or not isinstance(proxies, int) or not (
             0 <= proxies <= MAX_TRUSTED_PROXIES):
