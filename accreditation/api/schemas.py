@@ -138,10 +138,57 @@ def validated(schema: dict, body: Any) -> dict:
         raise ValidationFailed("The request body must be a JSON object.")
     errors = sorted(_validators[id(schema)].iter_errors(body), key=lambda e: list(e.path))
     if errors:
-        error = errors[0]
-        where = "/".join(str(part) for part in error.absolute_path) or "body"
-        raise ValidationFailed(f"{where}: {error.message}")
+        raise ValidationFailed(problem_message(errors[0]))
     return body
+
+
+TYPE_WORDS = {"integer": "a whole number", "number": "a number", "string": "text",
+              "boolean": "true or false", "object": "a JSON object", "array": "a list",
+              "null": "null"}
+
+
+def problem_message(error) -> str:
+    """What is wrong with a request body, in words, naming the field (by its path in the body)
+    and the rule it breaks, never echoing the value sent (jsonschema's own messages are
+    Python representations of it)."""
+    where = "/".join(str(part) for part in error.absolute_path)
+    field = where or "The request body"
+    rule, value = error.validator, error.validator_value
+    inside = f"{where}/" if where else ""
+    if rule == "required":
+        missing = [name for name in value if name not in error.instance] or list(value)
+        return f"{inside}{missing[0]} is required."
+    if rule == "additionalProperties":
+        known = set(error.schema.get("properties", {}))
+        extra = sorted(str(name) for name in error.instance if name not in known)
+        return f"{inside}{', '.join(extra) or 'that field'}: not a field of this request."
+    if rule == "type":
+        kinds = [value] if isinstance(value, str) else list(value)
+        return f"{field} must be {' or '.join(TYPE_WORDS.get(kind, kind) for kind in kinds)}."
+    if rule == "enum":
+        return f"{field} must be one of: {', '.join(str(choice) for choice in value)}."
+    if rule in ("minimum", "maximum"):
+        return f"{field} must be at {'least' if rule == 'minimum' else 'most'} {value}."
+    if rule == "minLength":
+        return (f"{field} must not be empty." if value == 1
+                else f"{field} must be at least {value} characters long.")
+    if rule == "maxLength":
+        return f"{field} must be at most {value} characters long."
+    if rule == "format" and value == "date":
+        return f"{field} must be a date written as YYYY-MM-DD, for example 2027-03-27."
+    if rule == "format" and value == "uuid":
+        return f"{field} must be a UUID, for example 123e4567-e89b-12d3-a456-426614174000."
+    if rule == "pattern":
+        return f"{field} must match the pattern {value}."
+    if rule in ("maxProperties", "maxItems", "minProperties", "minItems"):
+        bound = "most" if rule.startswith("max") else "least"
+        return f"{field} must have at {bound} {value} {'entry' if value == 1 else 'entries'}."
+    if rule == "propertyNames":
+        return f"{field} has a name that is not allowed: see the API's description of it."
+    if rule in ("anyOf", "oneOf"):
+        return f"{field} must be text, a number or null." if value == ANSWER_VALUE["anyOf"] \
+            else f"{field} is not a value this field takes."
+    return f"{field} is not in the form the API's description gives."
 
 
 # --- what the tablet's sync API answers (published in OpenAPI; tests validate responses) ------

@@ -4,6 +4,8 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from accreditation.api.openapi import document
@@ -11,6 +13,7 @@ from accreditation.audit import AuditEvent
 from accreditation.auth.tokens import create_token, revoke_token
 from accreditation.cases.models import Case
 from accreditation.database import utcnow
+from accreditation.errors import ValidationFailed
 from accreditation.extensions import db
 from accreditation.workflow import CaseStatus
 
@@ -150,11 +153,13 @@ def test_a_stale_version_is_a_409(client, journey):
 
 
 @pytest.mark.parametrize("body, message", [
-    ({}, "'action' is a required property"),
-    ({"action": "explode", "expected_version": 1}, "is not one of"),
-    ({"action": "fail", "expected_version": "2"}, "is not of type 'integer'"),
-    ({"action": "return", "expected_version": 1, "due_on": "31/12/2027"}, "is not a 'date'"),
-    ({"action": "fail", "expected_version": 1, "extra": True}, "Additional properties"),
+    ({}, "action is required."),
+    ({"action": "explode", "expected_version": 1}, "action must be one of: complete_file"),
+    ({"action": "fail", "expected_version": "2"}, "expected_version must be a whole number."),
+    ({"action": "return", "expected_version": 1, "due_on": "31/12/2027"},
+     "due_on must be a date written as YYYY-MM-DD"),
+    ({"action": "fail", "expected_version": 1, "extra": True},
+     "extra: not a field of this request."),
     ([1, 2], "must be a JSON object"),
     ("not json", "must be a JSON object"),
 ])
@@ -253,3 +258,26 @@ def test_a_token_and_its_user_are_checked_in_one_query_and_a_deactivated_user_is
     db.session.get(type(user), user_id).is_active = False
     db.session.commit()
     assert client.get("/api/v1/cases", headers=headers).status_code == 401
+
+
+@settings(max_examples=150, deadline=None)
+@given(body=st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3)
+    | st.dictionaries(st.sampled_from(["action", "expected_version", "message", "due_on",
+                                       "reasons", "response", "extra"]), inner, max_size=4),
+    max_leaves=8))
+def test_a_refused_body_is_described_in_words_not_echoed(body):
+    """Whatever a client sends, the problem names the field and the rule in words: none of the
+    validator's Python representations of the value (``'2' is not of type 'integer'``)."""
+    from accreditation.api.schemas import TRANSITION_REQUEST, validated
+
+    try:
+        validated(TRANSITION_REQUEST, body)
+    except ValidationFailed as error:
+        message = error.message
+        assert message.endswith(".")
+        for stock in ("is not of type", "is a required property", "is not one of",
+                      "Additional properties", "does not match", "is not valid under",
+                      "{'", "['", "None", "True", "False"):
+            assert stock not in message, message
