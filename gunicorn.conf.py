@@ -9,6 +9,10 @@ file keeps the server from saying more about itself than it must:
 - no control socket: nothing here uses one, and it is one more way into a running server;
 - an access log, if one is kept, has the one-off tokens of invitation links replaced
   (``accreditation/access_log.py``);
+- threaded workers (``gthread``): a connection that sends nothing waits in the worker's poller
+  and takes no thread, so a few idle or slow clients cannot leave ``/healthz`` and everyone else
+  waiting until the workers are killed, as they did with the default ``sync`` workers (one
+  connection at a time each, and no keep-alive at all);
 - idle keep-alive connections are kept longer than a client or proxy keeps them before reusing
   (load balancers commonly 60 s): a server that closes a connection just as the other side
   sends on it turns a request into a connection reset, which a POST cannot safely retry.
@@ -18,6 +22,9 @@ from __future__ import annotations
 
 wsgi_app = "accreditation:create_app()"
 control_socket_disable = True
+# Each worker serves up to ``threads`` requests at once; ``--workers`` is left to the command line.
+worker_class = "gthread"
+threads = 4
 keepalive = 75
 # If an access log is kept (``--access-logfile``), invitation tokens are left out of it.
 logger_class = "accreditation.access_log.RedactingLogger"

@@ -115,8 +115,10 @@ def s3_environment(server, bucket: str) -> dict[str, str]:
 class Gunicorn:
     """``gunicorn 'accreditation:create_app()'`` on a free loopback port."""
 
-    def __init__(self, environment: dict[str, str], *, workers: int = 2, threads: int = 1,
+    def __init__(self, environment: dict[str, str], *, workers: int = 2, threads: int | None = 1,
                  log_path: Path | None = None, timeout: int = 30, access_log: bool = False):
+        """``threads`` 1 runs sync workers, more gthread ones; None leaves the worker class and
+        threads to ``gunicorn.conf.py``."""
         self.environment = environment
         self.access_log = access_log  # written with the server's own log
         self.workers = workers
@@ -131,8 +133,7 @@ class Gunicorn:
         log = self.log_path.open("ab") if self.log_path else subprocess.DEVNULL
         command = [str(BIN / "gunicorn"), "--config", str(GUNICORN_CONFIG),
                    "--workers", str(self.workers),
-                   "--worker-class", "gthread" if self.threads > 1 else "sync",
-                   "--threads", str(self.threads), "--bind", f"127.0.0.1:{self.port}",
+                   *self._worker_options(), "--bind", f"127.0.0.1:{self.port}",
                    "--timeout", str(self.timeout), "--graceful-timeout", "5",
                    "--log-level", "warning",
                    *(["--access-logfile", "-"] if self.access_log else []),
@@ -146,6 +147,12 @@ class Gunicorn:
                 log.close()
         self.wait_until_serving(ready_within)
         return self
+
+    def _worker_options(self) -> list[str]:
+        if self.threads is None:
+            return []
+        return ["--worker-class", "gthread" if self.threads > 1 else "sync",
+                "--threads", str(self.threads)]
 
     def wait_until_serving(self, within: float = 60) -> None:
         deadline = time.monotonic() + within

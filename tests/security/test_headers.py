@@ -233,7 +233,7 @@ def gunicorn(tmp_path_factory):
     environment = app_environment(
         database, ACCREDITATION_ENV="production", ACCREDITATION_DATA_KEYS=PRODUCTION_DATA_KEY,
         ACCREDITATION_STORAGE_LOCAL_PATH=str(directory / "evidence"))
-    server = Gunicorn(environment, workers=1, log_path=directory / "gunicorn.log",
+    server = Gunicorn(environment, workers=1, threads=None, log_path=directory / "gunicorn.log",
                       access_log=True).start()
     yield server
     server.stop()
@@ -272,6 +272,20 @@ def test_gunicorn_refuses_malformed_requests_without_naming_itself(gunicorn):
         assert answer.startswith(b"HTTP/1.1 4"), answer[:200]
         assert installed.__version__.encode() not in answer
         assert b"Python" not in answer and b"Werkzeug" not in answer
+
+
+def test_idle_connections_do_not_keep_others_waiting(gunicorn):
+    """Connections that send nothing wait in the server's poller, not in the one worker: the
+    health check still answers at once (sync workers would hold it until they were killed)."""
+    idle = [socket.create_connection(("127.0.0.1", gunicorn.port), timeout=5) for _ in range(3)]
+    try:
+        started = time.monotonic()
+        response = requests.get(gunicorn.url + "/healthz", timeout=5)
+        assert response.status_code == 200
+        assert time.monotonic() - started < 5
+    finally:
+        for connection in idle:
+            connection.close()
 
 
 # --- the access log: no invitation tokens ------------------------------------------------------
