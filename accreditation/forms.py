@@ -21,6 +21,14 @@ def whole_number(value: object, *, maximum: int = MAX_RECORD_ID) -> int | None:
     return number if number <= maximum else None
 
 
+def first_error(form: FlaskForm) -> str:
+    """The form's first error message, for a form that answers with a redirect and a flash."""
+    for errors in form.errors.values():
+        for message in errors:
+            return message
+    return "Your form was incomplete. Try again."
+
+
 def show_error(form: FlaskForm, error: ValidationFailed) -> None:
     """Show a domain validation error on the field it names, or on the form as a whole."""
     field = getattr(form, error.field, None) if error.field else None

@@ -27,7 +27,7 @@ from ..cases import access as case_access
 from ..cases.models import Condition
 from ..errors import Conflict, InvalidTransition, NotFound, NotPermitted, ValidationFailed
 from ..extensions import db
-from ..forms import show_error
+from ..forms import first_error, show_error
 from . import bp, operations
 from .filenames import content_disposition
 from .models import Evidence, EvidencePurpose, ScanStatus
@@ -197,7 +197,7 @@ def add_photo(case_id: int):
               "Nothing was saved.", "error")
         return redirect(back, 303)
     if not form.validate_on_submit():
-        flash(_first_error(form), "error")
+        flash(first_error(form), "error")
         return redirect(back, 303)
     try:
         evidence = operations.upload_evidence(
@@ -207,13 +207,6 @@ def add_photo(case_id: int):
     else:
         flash_uploaded(evidence)
     return redirect(back, 303)
-
-
-def _first_error(form: FlaskForm) -> str:
-    for errors in form.errors.values():
-        for message in errors:
-            return message
-    return "Your form was incomplete. Try again."
 
 
 @bp.route("/<int:evidence_id>/download")
@@ -279,7 +272,7 @@ def condition_evidence(condition_id: int):
     form = ConditionEvidenceForm()
     back = url_for("providers.conditions") + f"#condition-{condition.id}"
     if not form.validate_on_submit():
-        flash(_first_error(form), "error")
+        flash(first_error(form), "error")
         return redirect(back, 303)
     try:
         evidence = operations.upload_condition_evidence(_actor(), condition, form.file.data)

@@ -22,7 +22,7 @@ from ..companies import CompanyNotFound, RegistryUnavailable
 from ..errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from ..evidence.views import flash_uploaded
 from ..extensions import db
-from ..forms import show_error, whole_number
+from ..forms import first_error, show_error, whole_number
 from ..standards.operations import current_checklist
 from ..workflow import CaseStatus
 from . import bp, due_diligence, file_sampling, inspection_drafts, property_inspection
@@ -238,8 +238,7 @@ def add_inspection_photo(case_id: int, link_id: int):
     back = url_for("stages.property_inspection_page", case_id=case_id, link_id=link.id)
     form = ItemPhotoForm()
     if not form.validate_on_submit():
-        flash(next(message for messages in form.errors.values() for message in messages),
-              "error")
+        flash(first_error(form), "error")
         return redirect(back, 303)
     try:
         record, _ = inspection_drafts.add_item_photo(actor, link, form.item_id.data,
