@@ -1,5 +1,7 @@
 """The schema comes only from migrations, and the models agree with them."""
 
+import json
+
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -70,5 +72,47 @@ def test_authenticator_secrets_are_sealed_on_the_way_up_and_opened_on_the_way_do
         db.session.remove()
         downgrade(revision="0009")
         assert stored() == PLAIN_SECRET
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_inspections_recorded_before_keep_the_property_as_it_was_on_the_way_up(databases):
+    """A database in use: each property inspection already recorded gets the property's
+    details of the day it was migrated (the best record there is), and keeps them after."""
+    app = create_app(config_for(databases.new()))
+    with app.app_context():
+        upgrade(revision="0010")
+        for statement in (
+            "INSERT INTO council (id, name, ons_code, in_consortium) "
+            "VALUES (1, 'Camden', 'E09000007', true)",
+            "INSERT INTO organisation (id, name, created_at) "
+            "VALUES (1, 'Harbour Lights', '2026-01-01 00:00:00')",
+            "INSERT INTO property (id, organisation_id, name, address_line_1, town, postcode, "
+            "local_authority_id, category, bed_spaces, age_min, age_max, who_for, vacancies, "
+            "created_at) VALUES (1, 1, 'Harbour House', '12 Quay Road', 'London', 'NW1 7AB', 1, "
+            "'single_occupancy', 3, 16, 18, 'Care leavers', 0, '2026-01-01 00:00:00')",
+            "INSERT INTO checklist_version (id, kind, version, title, status, fingerprint, "
+            "definition, published_at) VALUES (1, 'property_inspection', 1, 'Property', "
+            "'published', 'f', '{}', '2026-01-01 00:00:00')",
+            "INSERT INTO assessment (id, checklist_version_id, kind, step_effective_from, "
+            "organisation_id, property_id, category, answers, result, passed, assessed_on, "
+            "recorded_at) VALUES (1, 1, 'property_inspection', '2026-01-01', 1, 1, "
+            "'single_occupancy', '{}', '{}', true, '2026-02-01', '2026-02-01 00:00:00')",
+        ):
+            db.session.execute(sa.text(statement))
+        db.session.commit()
+
+        upgrade()
+        stored = db.session.execute(
+            sa.text("SELECT property_details FROM assessment")).scalar_one()
+        db.session.commit()
+        details = stored if isinstance(stored, dict) else json.loads(stored)
+        assert details == {
+            "name": "Harbour House", "address_line_1": "12 Quay Road", "address_line_2": None,
+            "town": "London", "postcode": "NW1 7AB", "local_authority": "Camden",
+            "category": "single_occupancy", "bed_spaces": 3, "age_min": 16, "age_max": 18,
+            "who_for": "Care leavers"}
+        db.session.remove()
+        downgrade(revision="0010")
         db.session.remove()
         db.engine.dispose()

@@ -16,10 +16,13 @@ from ..database import utcnow
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..forms import show_error
-from ..providers.models import Organisation, Property
+from ..providers import operations as provider_operations
+from ..providers.forms import PropertyChangeDecisionForm, show_problems
+from ..providers.models import Organisation, Property, PropertyChange, PropertyChangeStatus
 from . import bp
 
 AUDIT_PAGE_SIZE = 50
+DECIDED_CHANGES_SHOWN = 20
 
 
 def _count(query) -> int:
@@ -37,6 +40,8 @@ def home():
             sa.select(Invitation.id).where(
                 Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None),
                 Invitation.expires_at > utcnow())),
+        "property_changes": _count(sa.select(PropertyChange.id).where(
+            PropertyChange.status == PropertyChangeStatus.PENDING)),
     }
     return render_template("admin/home.html", counts=counts)
 
@@ -149,6 +154,46 @@ def providers():
         .order_by(User.full_name)).all()
     return render_template("admin/providers.html", organisations=organisations,
                            with_authenticator=with_authenticator)
+
+
+@bp.route("/property-changes")
+@allow(Role.COMMISSIONER)
+def property_changes():
+    pending = db.session.scalars(
+        sa.select(PropertyChange).where(PropertyChange.status == PropertyChangeStatus.PENDING)
+        .order_by(PropertyChange.requested_at, PropertyChange.id)).all()
+    decided = db.session.scalars(
+        sa.select(PropertyChange).where(PropertyChange.status != PropertyChangeStatus.PENDING)
+        .order_by(PropertyChange.id.desc()).limit(DECIDED_CHANGES_SHOWN)).all()
+    return render_template("admin/property_changes.html", pending=pending, decided=decided)
+
+
+@bp.route("/property-changes/<int:change_id>", methods=["GET", "POST"])
+@allow(Role.COMMISSIONER)
+def property_change(change_id: int):
+    change = db.session.get(PropertyChange, change_id)
+    if change is None:
+        raise NotFound("We could not find that change. Check the address and try again.")
+    form = PropertyChangeDecisionForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            provider_operations.decide_property_change(
+                current_user._get_current_object(), change, approve=form.approve,
+                reasons=form.reasons.data)
+        except ValidationFailed as error:
+            show_problems(form, error)
+            status = 400
+        else:
+            verdict = "approved" if form.approve else "not approved"
+            flash(f"The change to {change.home.name} is {verdict}. The provider has been "
+                  "told by email.", "success")
+            return redirect(url_for("admin.property_changes"))
+    elif form.is_submitted():
+        status = 400
+    return render_template("admin/property_change.html", change=change, form=form,
+                           inspected=provider_operations.accredited_inspection(change.home)), \
+        status
 
 
 @bp.route("/audit")

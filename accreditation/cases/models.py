@@ -129,6 +129,12 @@ class CaseProperty(db.Model):
     def organisation_id(self) -> int:
         return self.case.organisation_id
 
+    @property
+    def as_inspected(self):
+        """The property as its inspection on this case saw it (as it is now, if not inspected)."""
+        inspected = self.assessment.property_as_inspected if self.assessment else None
+        return inspected or self.home.as_inspected()
+
 
 class DecisionOutcome(enum.Enum):
     ACCREDITED = "accredited"

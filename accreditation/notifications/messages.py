@@ -20,16 +20,24 @@ def provider_recipients(organisation_id: int) -> list[str]:
                                     User.role == Role.PROVIDER, User.is_active)))
 
 
-def notify_provider(case, subject: str, body: str, *, dedupe_key: str | None = None) -> int:
-    """Queue ``body`` to every active user of the case's organisation; returns how many."""
+def notify_organisation(organisation_id: int, subject: str, body: str, *, what: str,
+                        dedupe_key: str | None = None) -> int:
+    """Queue ``body`` to every active user of a provider organisation; returns how many.
+
+    ``what`` ends the message: "Sign in to <service> to see <what>."
+    """
     queued = 0
-    for email in provider_recipients(case.organisation_id):
+    for email in provider_recipients(organisation_id):
         key = f"{dedupe_key}:{email}" if dedupe_key else None
         message = queue_email(
-            to=email, subject=f"{case.reference}: {subject}",
-            body=(f"{body}\n\nSign in to {_service_name()} to see your application "
-                  f"{case.reference}.\n"),
-            dedupe_key=key)
+            to=email, subject=subject,
+            body=f"{body}\n\nSign in to {_service_name()} to see {what}.\n", dedupe_key=key)
         queued += message is not None
     return queued
+
+
+def notify_provider(case, subject: str, body: str, *, dedupe_key: str | None = None) -> int:
+    """Queue ``body`` about a case to every active user of its organisation."""
+    return notify_organisation(case.organisation_id, f"{case.reference}: {subject}", body,
+                               what=f"your application {case.reference}", dedupe_key=dedupe_key)
 

@@ -369,6 +369,23 @@ class ResubmitForm(CaseActionForm):
     expected_version = _version_field()
 
 
+class PropertyChangeDecisionForm(FlaskForm):
+    """A commissioner's decision on a change to an accredited property."""
+
+    decision = _radios("Do you approve this change?", [
+        SelectChoice("approve", "Yes, approve it: the register shows the new details"),
+        SelectChoice("refuse", "No, the register keeps the details that were accredited"),
+    ])
+    reasons = StringField("Reasons", widget=GovTextArea(), filters=[_strip],
+                          description="Required if you do not approve the change. The "
+                                      "provider reads them.")
+    save_decision = SubmitField("Save decision", widget=GovSubmitInput())
+
+    @property
+    def approve(self) -> bool | None:
+        return {"approve": True, "refuse": False}.get(self.decision.data)
+
+
 class RespondToConditionForm(FlaskForm):
     response = StringField("What you have done", widget=GovTextArea(), filters=[_strip])
     send = SubmitField("Send response", widget=GovSubmitInput())

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import enum
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..councils import Council
 from ..database import UTCDateTime, enum_type, utcnow
 from ..extensions import db
 
@@ -148,6 +150,127 @@ class Property(db.Model):
     def postcode_district(self) -> str:
         """The outward code (e.g. 'N1' of 'N1 9GU'): safe to show where the address is not."""
         return self.postcode.split(" ")[0]
+
+    @property
+    def address_lines(self) -> list[str]:
+        return [line for line in (self.address_line_1, self.address_line_2, self.town,
+                                  self.postcode) if line]
+
+    def as_inspected(self) -> PropertyAsInspected:
+        """What an inspection of this property saw, kept with the inspection's record."""
+        return PropertyAsInspected(
+            name=self.name, address_line_1=self.address_line_1,
+            address_line_2=self.address_line_2, town=self.town, postcode=self.postcode,
+            local_authority=self.local_authority.name, category=self.category,
+            bed_spaces=self.bed_spaces, age_min=self.age_min, age_max=self.age_max,
+            who_for=self.who_for)
+
+
+# What accreditation covers: on a property on the register, a change to any of these waits for a
+# commissioner's approval (the name and vacancies change at once). Checked by
+# ``providers.operations.update_property``.
+ACCREDITED_FIELDS = ("address_line_1", "address_line_2", "town", "postcode", "local_authority_id",
+                     "category", "bed_spaces", "age_min", "age_max", "who_for")
+
+
+@dataclass(frozen=True)
+class PropertyAsInspected:
+    """A property's details as they were when it was inspected (stored as JSON)."""
+
+    name: str
+    address_line_1: str
+    address_line_2: str | None
+    town: str
+    postcode: str
+    local_authority: str
+    category: AccommodationCategory
+    bed_spaces: int
+    age_min: int
+    age_max: int
+    who_for: str
+
+    @property
+    def address_lines(self) -> list[str]:
+        return [line for line in (self.address_line_1, self.address_line_2, self.town,
+                                  self.postcode) if line]
+
+    def to_json(self) -> dict:
+        return {**asdict(self), "category": self.category.value}
+
+    @classmethod
+    def from_json(cls, data: dict) -> PropertyAsInspected:
+        return cls(**{**data, "category": AccommodationCategory(data["category"])})
+
+
+class PropertyChangeStatus(enum.Enum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REFUSED = "refused"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        return {"pending": "Waiting for approval", "approved": "Approved",
+                "refused": "Not approved", "withdrawn": "Withdrawn"}[self.value]
+
+
+class PropertyChange(db.Model):
+    """A provider's request to change what was accredited about a property on the register.
+
+    ``changes`` holds the new values of the accredited fields that differ (as JSON: enums by
+    value), ``previous`` their values when the request was made. A property has at most one
+    pending request; a new one withdraws it.
+    """
+
+    __tablename__ = "property_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    property_id: Mapped[int] = mapped_column(sa.ForeignKey("property.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
+    requested_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    changes: Mapped[dict] = mapped_column(sa.JSON)
+    previous: Mapped[dict] = mapped_column(sa.JSON)
+    status: Mapped[PropertyChangeStatus] = mapped_column(
+        enum_type(PropertyChangeStatus, "property_change_status"),
+        default=PropertyChangeStatus.PENDING, index=True)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reasons: Mapped[str | None] = mapped_column(sa.Text)
+
+    home = relationship("Property")
+    organisation = relationship("Organisation")
+    requested_by = relationship("User", foreign_keys=[requested_by_id])
+    decided_by = relationship("User", foreign_keys=[decided_by_id])
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status is PropertyChangeStatus.PENDING
+
+    def rows(self) -> list[tuple[str, str, str]]:
+        """(what, from, to) for each field asked to change, as people read them."""
+        return [(ACCREDITED_FIELD_LABELS[name], shown_value(name, self.previous.get(name)),
+                 shown_value(name, value)) for name, value in self.changes.items()]
+
+
+ACCREDITED_FIELD_LABELS = {
+    "address_line_1": "Address line 1", "address_line_2": "Address line 2",
+    "town": "Town or city", "postcode": "Postcode", "local_authority_id": "Local authority",
+    "category": "Category", "bed_spaces": "Bed spaces", "age_min": "Youngest age",
+    "age_max": "Oldest age", "who_for": "Who it is for",
+}
+
+
+def shown_value(field: str, value) -> str:
+    """A stored value of an accredited field as a person reads it."""
+    if value is None or value == "":
+        return "None"
+    if field == "category":
+        return AccommodationCategory(value).label
+    if field == "local_authority_id":
+        council = db.session.get(Council, value)
+        return council.name if council is not None else "Unknown"
+    return str(value)
 
 
 class OrganisationPerson(db.Model):

@@ -22,12 +22,16 @@ from .. import audit, clock, workflow
 from ..auth.models import Role, User
 from ..cases.models import Case, CaseProperty, Condition, open_case_for
 from ..councils import Council
+from ..database import utcnow
 from ..denials import refuse
-from ..errors import InvalidTransition, NotFound, NotPermitted, ValidationFailed
+from ..errors import Conflict, InvalidTransition, NotFound, NotPermitted, ValidationFailed
 from ..extensions import db
+from ..notifications.messages import notify_organisation
+from ..register.status import property_on_register, register_entry
 from ..standards.models import Assessment
 from ..workflow import OPEN, RETURNED, CaseStatus
 from .models import (
+    ACCREDITED_FIELDS,
     KEY_POLICIES,
     AccommodationCategory,
     FileType,
@@ -36,6 +40,8 @@ from .models import (
     PersonRole,
     Policy,
     Property,
+    PropertyChange,
+    PropertyChangeStatus,
     RosterEntry,
     Tenure,
 )
@@ -318,7 +324,10 @@ def add_property(actor: User, details: PropertyDetails) -> Property:
     return property_
 
 
-def update_property(actor: User, property_: Property, details: PropertyDetails) -> None:
+def update_property(actor: User, property_: Property,
+                    details: PropertyDetails) -> PropertyChange | None:
+    """Save a property's details; on a property on the register, ask for approval of any change
+    to what was accredited (returned) and apply the rest at once."""
     _ensure_own(actor, property_)
     _editable_organisation(actor)
     values = _checked(_check_property, details)
@@ -327,11 +336,141 @@ def update_property(actor: User, property_: Property, details: PropertyDetails) 
             f"This property has {property_.vacancies} vacancies recorded, so it needs at least "
             f"{property_.vacancies} bed spaces")})
     changed = [name for name, value in values.items() if getattr(property_, name) != value]
-    for name in changed:
+    held = [name for name in changed if name in ACCREDITED_FIELDS] \
+        if property_on_register(property_) else []
+    applied = [name for name in changed if name not in held]
+    for name in applied:
         setattr(property_, name, values[name])
-    if changed:
+    if applied:
         audit.record("property.updated", actor=actor, subject=property_,
-                     details={"fields": changed})
+                     details={"fields": applied})
+    request = _ask_for_approval(actor, property_, {name: values[name] for name in held})
+    db.session.commit()
+    return request
+
+
+def details_as_asked(property_: Property) -> dict:
+    """The property's details with any change waiting for approval: what its form shows."""
+    pending = pending_change_of(property_)
+    asked = {name: _from_json(name, value) for name, value in pending.changes.items()} \
+        if pending is not None else {}
+    return {name: asked.get(name, getattr(property_, name))
+            for name in PropertyDetails.__dataclass_fields__}
+
+
+def _as_json(value):
+    return value.value if isinstance(value, AccommodationCategory) else value
+
+
+def _from_json(field: str, value):
+    return AccommodationCategory(value) if field == "category" and value is not None else value
+
+
+def pending_change_of(property_: Property) -> PropertyChange | None:
+    """The property's change waiting for a commissioner's approval, if any."""
+    return db.session.scalar(sa.select(PropertyChange).where(
+        PropertyChange.property_id == property_.id,
+        PropertyChange.status == PropertyChangeStatus.PENDING))
+
+
+def accredited_inspection(property_: Property) -> Assessment | None:
+    """The inspection by which the property is on the register (None if it is not on it)."""
+    entry = register_entry(property_.organisation)
+    if entry is None or not entry.on_register:
+        return None
+    link = next((link for link in entry.case.properties
+                 if link.property_id == property_.id and link.accredited), None)
+    return link.assessment if link is not None else None
+
+
+def changes_of(property_: Property, limit: int = 5) -> list[PropertyChange]:
+    """The property's latest requests to change what was accredited, newest first."""
+    return list(db.session.scalars(
+        sa.select(PropertyChange).where(PropertyChange.property_id == property_.id)
+        .order_by(PropertyChange.id.desc()).limit(limit)))
+
+
+def _ask_for_approval(actor: User, property_: Property, held: dict) -> PropertyChange | None:
+    """Hold ``held`` (field -> new value) for approval; it replaces a pending request, and
+    asking for nothing withdraws it (the provider set the details back)."""
+    changes = {name: _as_json(value) for name, value in held.items()}
+    pending = pending_change_of(property_)
+    if pending is not None:
+        if pending.changes == changes:
+            return pending
+        _close(pending, actor, PropertyChangeStatus.WITHDRAWN, "property.change_withdrawn")
+    if not changes:
+        return None
+    request = PropertyChange(
+        home=property_, organisation_id=property_.organisation_id, requested_by=actor,
+        changes=changes, previous={name: _as_json(getattr(property_, name)) for name in held})
+    db.session.add(request)
+    db.session.flush()
+    audit.record("property.change_requested", actor=actor, subject=property_,
+                 details={"change_id": request.id, "fields": list(changes)})
+    return request
+
+
+def _close(change: PropertyChange, actor: User, status: PropertyChangeStatus, action: str,
+           reasons: str | None = None) -> None:
+    change.status = status
+    change.decided_by = actor
+    change.decided_at = utcnow()
+    change.reasons = reasons
+    audit.record(action, actor=actor, subject=change.home,
+                 details={"change_id": change.id, "fields": list(change.changes)})
+
+
+def _ensure_pending(change: PropertyChange) -> None:
+    if not change.is_pending:
+        raise Conflict(f"This change to {change.home.name} has already been "
+                       f"{change.status.label.lower()}.")
+
+
+def withdraw_property_change(actor: User, change: PropertyChange) -> None:
+    """The provider no longer wants a change it asked for."""
+    organisation_of(actor)
+    _ensure_own(actor, change)
+    _ensure_pending(change)
+    _close(change, actor, PropertyChangeStatus.WITHDRAWN, "property.change_withdrawn")
+    db.session.commit()
+
+
+def decide_property_change(actor: User, change: PropertyChange, *, approve: bool | None,
+                           reasons: str | None) -> None:
+    """A commissioner approves a change to an accredited property (it applies at once and the
+    property stays on the register) or refuses it with reasons (nothing changes)."""
+    if actor.role is not Role.COMMISSIONER:
+        refuse(actor, NotPermitted("Only commissioners decide changes to accredited "
+                                   "properties."), "not a commissioner", subject=change.home)
+    _ensure_pending(change)
+    check = _Checker()
+    if approve is None:
+        check.add("decision", "Select whether you approve the change")
+    reasons = check.text(
+        "reasons", reasons, what="The reasons", max_length=2000,
+        missing="Enter why the change is not approved" if approve is False else None)
+    home = change.home
+    if approve and change.changes.get("bed_spaces", home.bed_spaces) < home.vacancies:
+        check.add("decision", f"{home.name} now has {home.vacancies} vacancies recorded, more "
+                              "than the bed spaces asked for: refuse the change and ask the "
+                              "provider to ask again")
+    check.raise_if_any()
+    if approve:
+        for name, value in change.changes.items():
+            setattr(home, name, _from_json(name, value))
+        _close(change, actor, PropertyChangeStatus.APPROVED, "property.change_approved", reasons)
+        body = (f"The consortium has approved your change to {home.name}. The register now "
+                "shows the new details.")
+    else:
+        _close(change, actor, PropertyChangeStatus.REFUSED, "property.change_refused", reasons)
+        body = (f"The consortium has not approved your change to {home.name}. The register "
+                f"still shows the details that were accredited.\n\nReasons:\n{reasons}")
+    if reasons and approve:
+        body += f"\n\n{reasons}"
+    notify_organisation(home.organisation_id, f"{home.name}: change "
+                        f"{'approved' if approve else 'not approved'}", body,
+                        what="the property")
     db.session.commit()
 
 

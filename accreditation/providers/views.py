@@ -21,6 +21,7 @@ from ..cases import operations as case_operations
 from ..cases.models import Case, Condition, ConditionStatus
 from ..errors import Conflict, InvalidTransition, ValidationFailed
 from ..register import operations as vacancy_operations
+from ..register.status import property_on_register
 from ..workflow import CaseStatus
 from . import bp, operations
 from .forms import (
@@ -39,7 +40,14 @@ from .forms import (
     WithdrawForm,
     show_problems,
 )
-from .models import FileType, Organisation, OrganisationPerson, Property, RosterEntry
+from .models import (
+    FileType,
+    Organisation,
+    OrganisationPerson,
+    Property,
+    PropertyChange,
+    RosterEntry,
+)
 
 # Where each task of ``application_tasks`` is done.
 TASK_PAGES = {
@@ -287,6 +295,7 @@ def _property_page(property_: Property, vacancies_form: VacanciesForm | None = N
         vacancies_form=vacancies_form or VacanciesForm(
             formdata=None, property_=property_, vacancies=property_.vacancies),
         vacancies_age=vacancy_operations.vacancies_age_text(property_),
+        changes=operations.changes_of(property_),
         form=vacancies_form)
 
 
@@ -314,16 +323,31 @@ def update_vacancies(property_id: int):
 @allow(Role.PROVIDER)
 def edit_property(property_id: int):
     property_ = get_visible_or_404(Property, property_id)
-    form = PropertyForm(obj=property_)
+    form = PropertyForm(data=operations.details_as_asked(property_))
     done, status = _handle(form, lambda: operations.update_property(
         _actor(), property_, form.details()),
         lambda: operations.property_problems(form.details()))
     if done:
-        flash(f"{property_.name} has been saved.", "success")
+        if operations.pending_change_of(property_) is not None:
+            flash(f"Your change to {property_.name} has been sent to the commissioning team "
+                  "for approval. The register shows the details that were accredited until "
+                  "then.", "success")
+        else:
+            flash(f"{property_.name} has been saved.", "success")
         return redirect(url_for("providers.property_detail", property_id=property_.id))
     return render_template(
         "providers/property_form.html", form=form, property=property_,
+        on_register=property_on_register(property_),
         frozen=operations.editing_frozen_reason(property_.organisation)), status
+
+
+@bp.route("/property-changes/<int:change_id>/withdraw", methods=["POST"])
+@allow(Role.PROVIDER)
+def withdraw_property_change(change_id: int):
+    change = get_visible_or_404(PropertyChange, change_id)
+    _button(lambda: operations.withdraw_property_change(_actor(), change),
+            f"Your change to {change.home.name} has been withdrawn.")
+    return redirect(url_for("providers.property_detail", property_id=change.property_id))
 
 
 @bp.route("/properties/<int:property_id>/remove", methods=["GET", "POST"])

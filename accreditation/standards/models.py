@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..checklists import ChecklistVersion, ScoreResult, ThresholdStep
 from ..database import UTCDateTime, enum_type, utcnow
 from ..extensions import db
+from ..providers.models import PropertyAsInspected
 
 
 class PublicationStatus(enum.Enum):
@@ -96,6 +97,9 @@ class Assessment(db.Model):
     subject_ref: Mapped[str | None] = mapped_column(sa.String(80))
     category: Mapped[str | None] = mapped_column(sa.String(40))
     file_type: Mapped[str | None] = mapped_column(sa.String(40))
+    # A property inspection keeps the property as inspected (``PropertyAsInspected``): later
+    # changes to the property never change what this assessment was of.
+    property_details: Mapped[dict | None] = mapped_column(sa.JSON)
     answers: Mapped[dict] = mapped_column(sa.JSON)
     result: Mapped[dict] = mapped_column(sa.JSON)
     passed: Mapped[bool] = mapped_column()
@@ -123,3 +127,10 @@ class Assessment(db.Model):
     @property
     def score(self) -> ScoreResult:
         return ScoreResult.from_dict(self.result)
+
+    @property
+    def property_as_inspected(self) -> PropertyAsInspected | None:
+        """The property as it was when this inspection was recorded (None for other kinds)."""
+        if self.property_details is None:
+            return None
+        return PropertyAsInspected.from_json(self.property_details)

@@ -213,6 +213,7 @@ def record_assessment(
         organisation_id=organisation.id, property_id=property.id if property else None,
         case_id=case.id if case is not None else None,
         subject_ref=subject_ref, category=category, file_type=file_type,
+        property_details=property.as_inspected().to_json() if property is not None else None,
         answers=dict(answers), result=result.to_dict(), passed=result.passed,
         percent=result.percent, assessed_on=assessed_on, assessor_id=getattr(actor, "id", None),
     )

@@ -22,6 +22,11 @@ from accreditation.cases import operations as case_operations
 from accreditation.cases.models import DecisionOutcome
 from accreditation.evidence.operations import upload_provider_evidence
 from accreditation.extensions import db
+from accreditation.providers.operations import (
+    PropertyDetails,
+    details_as_asked,
+    update_property,
+)
 from accreditation.register.openreferral import service_id
 from accreditation.register.operations import record_referral_check
 from accreditation.stages.file_sampling import samples_for
@@ -97,6 +102,9 @@ def build_world() -> World:
 
     link = case.properties[0]
     home = link.home
+    # Provider A asks to change what was accredited about its property: a change to decide.
+    change = update_property(journey.provider, home, PropertyDetails(
+        **{**details_as_asked(home), "bed_spaces": home.bed_spaces + 1}))
     sampled = samples_for(case)[0].files[0]
     _, items = checklist_for(link)
     _, file_items = checklist_for(sampled)
@@ -109,6 +117,7 @@ def build_world() -> World:
         "action": "suspend",
         "evidence_id": evidence.id,
         "property_id": home.id,
+        "change_id": change.id,
         "entry_id": organisation.roster[0].id,
         "person_id": organisation.people[0].id,
         "organisation_id": organisation.id,
