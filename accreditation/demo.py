@@ -17,8 +17,10 @@ from .councils import Council
 from .demo_cases import DEMO_PASSWORD, load_cases
 from .extensions import db
 from .providers.models import AccommodationCategory as Category
-from .providers.models import Organisation, Property
+from .providers.models import Organisation, Property, PropertyChange
+from .providers.operations import PropertyDetails, details_as_asked, update_property
 from .register.operations import set_vacancies
+from .register.status import property_on_register
 from .standards.models import PublishedChecklist
 from .standards.operations import publish_definitions
 
@@ -166,6 +168,7 @@ def load() -> int:
     created += _publish_checklists()
     created += load_cases(organisations, PROVIDER_QUALITY)
     created += _demo_vacancies()
+    created += _demo_property_change()
     return created
 
 
@@ -186,6 +189,22 @@ def _demo_vacancies() -> int:
                 set_vacancies(user, home, DEMO_VACANCIES[home.name])
                 updated += 1
     return updated
+
+
+def _demo_property_change() -> int:
+    """The demo provider asks (once) for one fewer bed space at an accredited property: a
+    change for the demo commissioner to decide."""
+    email = dict(DEMO_LOGINS)["provider"]
+    user = db.session.scalar(sa.select(User).where(User.email == email))
+    if user is None or db.session.scalar(sa.select(PropertyChange.id).where(
+            PropertyChange.organisation_id == user.organisation_id)):
+        return 0
+    for home in user.organisation.properties:
+        if property_on_register(home) and home.bed_spaces - 1 >= max(home.vacancies, 1):
+            update_property(user, home, PropertyDetails(
+                **{**details_as_asked(home), "bed_spaces": home.bed_spaces - 1}))
+            return 1
+    return 0
 
 
 def _publish_checklists() -> int:

@@ -76,6 +76,11 @@ def test_demo_data_is_idempotent_and_covers_every_category_and_role(runner):
     from accreditation.workflow import CaseStatus
 
     assert set(db.session.scalars(sa.select(Case.status))) == set(CaseStatus)
+    from accreditation.providers.models import PropertyChange, PropertyChangeStatus
+
+    # A change to an accredited property for the demo commissioner to decide (asked once).
+    assert db.session.scalars(sa.select(PropertyChange.status)).all() == [
+        PropertyChangeStatus.PENDING]
     assert verify().ok
     for role in ("commissioner", "inspector", "social worker", "provider"):
         assert role in first.output

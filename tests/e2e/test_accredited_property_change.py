@@ -54,7 +54,7 @@ def test_a_change_to_an_accredited_property_waits_for_a_commissioner(
         provider.click("button:has-text('Save property')")
         provider.wait_for_selector("text=Your change is waiting for approval")
         looks_right(provider)
-        assert provider.is_visible(f"text=has been sent to the commissioning team")
+        assert provider.is_visible("text=has been sent to the commissioning team")
 
         sign_in(commissioner, journey.commissioner.email, TEST_PASSWORD)
         commissioner.goto("/commissioner/")
