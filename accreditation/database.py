@@ -6,6 +6,7 @@ import enum
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from flask import has_request_context
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
@@ -51,12 +52,30 @@ def enum_type(enum_class: type[enum.Enum], name: str) -> sa.Enum:
     )
 
 
+# How long a SQLite transaction waits for another's write lock before giving up ("database
+# is locked", answered as the service being unavailable).
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+# An execution option for a connection whose transactions only read: on SQLite they begin as
+# readers, which never wait for the write lock (the liveness check answers at once).
+READ_ONLY = "accreditation_read_only"
+
+
 def configure_sqlite(engine: Engine) -> None:
     """Make SQLite behave like the production database where it matters.
 
-    Foreign keys are enforced, and transactions begin with ``BEGIN`` issued by SQLAlchemy
+    Foreign keys are enforced, and transactions begin with a ``BEGIN`` issued by SQLAlchemy
     rather than the sqlite3 module's own guesswork, so that savepoints and transactional
     DDL work (the recipe from SQLAlchemy's SQLite dialect documentation).
+
+    While the app answers a request, transactions begin with ``BEGIN IMMEDIATE``: they take
+    the write lock at once, waiting up to the busy timeout for it. A request's transaction
+    that began as a reader and then wrote (a sign-in reads the account, then records the
+    attempt) could not wait: SQLite refuses that upgrade at once, whatever the timeout, when
+    another connection holds the lock or has committed since the transaction's first read
+    ("database is locked"). So on SQLite the requests' transactions run one at a time, and
+    the others wait their turn instead of failing. Work outside a request (the commands,
+    the tests' own sessions) and connections marked ``READ_ONLY`` begin as readers, which in
+    WAL mode are never held up by a writer: a long ``audit verify`` does not stop the service.
     """
     if engine.dialect.name != "sqlite":
         return
@@ -66,13 +85,14 @@ def configure_sqlite(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.execute("PRAGMA busy_timeout = 10000")
+        cursor.execute(f"PRAGMA busy_timeout = {int(SQLITE_BUSY_TIMEOUT_MS)}")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def on_begin(connection):
-        connection.exec_driver_sql("BEGIN")
+        writer = has_request_context() and not connection.get_execution_options().get(READ_ONLY)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
 
 
 def close_sessions_safely(app, db) -> None:

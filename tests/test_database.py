@@ -1,0 +1,124 @@
+"""The embedded database (SQLite) under concurrent writers: requests wait for each other's
+writes instead of failing."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from accreditation import audit, create_app
+from accreditation.audit import AuditEvent
+from accreditation.extensions import db
+
+from .conftest import config_for, running_app
+
+
+@pytest.fixture
+def sqlite_file(tmp_path) -> str:
+    """A SQLite database file migrated to head (the embedded default's kind)."""
+    url = f"sqlite:///{tmp_path / 'accreditation.sqlite'}"
+    app = create_app(config_for(url))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return url
+
+
+@pytest.fixture
+def sqlite_app(sqlite_file):
+    yield from running_app(config_for(sqlite_file))
+
+
+class BusyWriter(threading.Thread):
+    """Another process's writes: transactions that hold the write lock for ``hold`` seconds
+    and commit, over and over, until stopped."""
+
+    def __init__(self, path: str, hold: float, pause: float = 0.02):
+        super().__init__(daemon=True)
+        self.path, self.hold, self.pause = path, hold, pause
+        self.stop = threading.Event()
+        self.holding = threading.Event()
+        self.commits = 0
+
+    def run(self) -> None:
+        connection = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+        try:
+            while not self.stop.is_set():
+                connection.execute("BEGIN IMMEDIATE")
+                connection.execute("UPDATE council SET name = name")
+                connection.execute("UPDATE audit_chain_head SET seq = seq WHERE id = 1")
+                self.holding.set()
+                time.sleep(self.hold)
+                connection.execute("COMMIT")
+                self.commits += 1
+                time.sleep(self.pause)
+        finally:
+            connection.close()
+
+
+def database_path(url: str) -> str:
+    return url.removeprefix("sqlite:///")
+
+
+def actions() -> list[str]:
+    return list(db.session.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.seq)))
+
+
+def test_sign_in_failures_wait_for_other_writers_instead_of_failing(sqlite_app, sqlite_file):
+    """Each failed sign-in reads (the account, the recent failures) and then writes (the
+    attempt, the audit event): under other writers it waits for them, never 503."""
+    threads, per_thread = 4, 6
+    writer = BusyWriter(database_path(sqlite_file), hold=0.15)
+
+    def guesses(thread: int) -> list[int]:
+        client = sqlite_app.test_client()
+        client.environ_base["REMOTE_ADDR"] = f"198.51.100.{thread + 1}"
+        return [client.submit("/sign-in", {"email": f"guess{thread}.{n}@example.org",
+                                           "password": "guessing away"}).status_code
+                for n in range(per_thread)]
+
+    writer.start()
+    writer.holding.wait(5)
+    try:
+        with ThreadPoolExecutor(threads) as pool:
+            statuses = [status for batch in pool.map(guesses, range(threads))
+                        for status in batch]
+    finally:
+        writer.stop.set()
+        writer.join(10)
+    assert writer.commits > 0
+    assert statuses == [400] * (threads * per_thread)  # the form again, "incorrect"
+    assert actions().count("auth.sign_in_failed") == threads * per_thread
+    assert audit.verify().ok
+
+
+def test_refusals_are_audited_while_others_write(sqlite_app, sqlite_file):
+    """Forms without their token and pages of the wrong role: each refusal is audited, in
+    turn, while other writers commit."""
+    threads, per_thread = 4, 5
+    writer = BusyWriter(database_path(sqlite_file), hold=0.15)
+
+    def refused(thread: int) -> list[int]:
+        client = sqlite_app.test_client()
+        client.environ_base["REMOTE_ADDR"] = f"203.0.113.{thread + 1}"
+        return [client.post("/sign-in", data={"email": "a@example.org"}).status_code
+                for _ in range(per_thread)]
+
+    writer.start()
+    writer.holding.wait(5)
+    try:
+        with ThreadPoolExecutor(threads) as pool:
+            statuses = [status for batch in pool.map(refused, range(threads))
+                        for status in batch]
+    finally:
+        writer.stop.set()
+        writer.join(10)
+    assert statuses == [400] * (threads * per_thread)  # "Your form has expired"
+    assert actions().count("access.denied") == threads * per_thread
+    assert audit.verify().ok
