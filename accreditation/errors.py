@@ -111,11 +111,22 @@ def _render(status: int, title: str, detail: str):
 
 
 def register_error_handlers(app: Flask) -> None:
+    def audit_refusal(reason: str, **details):
+        """Audit a refusal from inside an error handler. An error raised here would escape
+        every handler as a bare server error: if the database cannot take the event (locked,
+        restarting), the answer is that the service is unavailable, as for any request."""
+        try:
+            record_request_denial(reason, **details)
+        except (OperationalError, InterfaceError) as error:
+            return database_unavailable(error)
+        return None
+
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
-        if isinstance(error, NotPermitted) and not g.get("denial_recorded"):
-            # Refused by an operation's own rule (not the route's): audited all the same.
-            record_request_denial("operation not permitted")
+        # Refused by an operation's own rule (not the route's): audited all the same.
+        if (isinstance(error, NotPermitted) and not g.get("denial_recorded")
+                and (unavailable := audit_refusal("operation not permitted")) is not None):
+            return unavailable
         return _render(error.status_code, error.title, error.message)
 
     @app.errorhandler(StaleDataError)
@@ -129,7 +140,9 @@ def register_error_handlers(app: Flask) -> None:
     def csrf_error(error: CSRFError):
         log.warning("CSRF refused: %s", error.description)
         # A forged or stale form: refused, and kept in the audit trail like any refusal.
-        record_request_denial("form token missing or invalid", problem=error.description)
+        if (unavailable := audit_refusal("form token missing or invalid",
+                                         problem=error.description)) is not None:
+            return unavailable
         return _render(
             400,
             "Your form has expired",
@@ -139,6 +152,10 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        original = getattr(error, "original_exception", None)
+        if isinstance(original, OperationalError | InterfaceError):
+            # A database error that escaped another handler: still only "unavailable".
+            return database_unavailable(original)
         status = error.code or 500
         title, detail = HTTP_MESSAGES.get(status, SERVER_ERROR)
         return _render(status, title, detail)

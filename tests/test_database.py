@@ -1,5 +1,5 @@
 """The embedded database (SQLite) under concurrent writers: requests wait for each other's
-writes instead of failing."""
+writes instead of failing, and a refusal that cannot be audited is a friendly 503."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from accreditation import audit, create_app
 from accreditation.audit import AuditEvent
 from accreditation.extensions import db
 
-from .conftest import config_for, running_app
+from .conftest import Client, config_for, running_app
 
 
 @pytest.fixture
@@ -122,3 +122,33 @@ def test_refusals_are_audited_while_others_write(sqlite_app, sqlite_file):
     assert statuses == [400] * (threads * per_thread)  # "Your form has expired"
     assert actions().count("access.denied") == threads * per_thread
     assert audit.verify().ok
+
+
+def test_a_refusal_that_cannot_be_audited_is_a_friendly_503(sqlite_file, monkeypatch):
+    """The database stays locked for longer than a request waits: the refusal cannot be
+    written, and the person is told the service is unavailable, never shown a server error;
+    the open data feed, which only reads, says the same."""
+    import accreditation.database
+
+    monkeypatch.setattr(accreditation.database, "SQLITE_BUSY_TIMEOUT_MS", 200)
+    # As in production: an error escaping the handlers becomes a response, not a test error.
+    app = create_app(config_for(sqlite_file, PROPAGATE_EXCEPTIONS=False))
+    app.test_client_class = Client
+    writer = BusyWriter(database_path(sqlite_file), hold=3.0)
+    writer.start()
+    writer.holding.wait(5)
+    try:
+        form = app.test_client().post("/sign-in", data={"email": "a@example.org"})
+        feed = app.test_client().get("/openreferral/services")
+    finally:
+        writer.stop.set()
+        writer.join(10)
+    assert form.status_code == 503
+    assert "Sorry, the service is unavailable" in form.text
+    assert "Sorry, there is a problem with the service" not in form.text
+    assert form.headers["Retry-After"] == "30"
+    # The open data feed answers in its own kind: a problem object.
+    assert feed.status_code == 503
+    assert feed.mimetype == "application/problem+json"
+    assert feed.json["title"] == "Sorry, the service is unavailable"
+    assert feed.headers["Retry-After"] == "30"

@@ -22,6 +22,7 @@ import uuid
 from collections.abc import Iterable
 
 from flask import Blueprint, jsonify, request
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from ..auth.permissions import public
@@ -235,6 +236,20 @@ def http_error(error: HTTPException):
     response = _problem(error.code or 500, error.name, error.description or "")
     if isinstance(error, MethodNotAllowed) and error.valid_methods:
         response.headers["Allow"] = ", ".join(error.valid_methods)
+    return response
+
+
+@bp.errorhandler(OperationalError)
+@bp.errorhandler(InterfaceError)
+def database_unavailable(error: OperationalError | InterfaceError):
+    # Busy or restarting: a passing state, said as such (the app's pages say the same).
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        db.session.remove()
+    log.warning("database unavailable on the open data feed: %s", type(error.orig).__name__)
+    response = _problem(503, "Sorry, the service is unavailable", "Try again in a few minutes.")
+    response.headers["Retry-After"] = "30"
     return response
 
 
