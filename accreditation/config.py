@@ -2,13 +2,15 @@
 
 The defaults are the embedded set-up (SQLite under ``instance/``, local disk) so that
 ``make demo`` needs nothing installed. Outside development and testing the app refuses
-to start without a real secret key and data key.
+to start without a real secret key and data key, and without the service's address.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .proxies import MAX_TRUSTED_PROXIES
 from .sealing import DEVELOPMENT_DATA_KEY, keys_from_setting
@@ -54,7 +56,13 @@ def from_environment(instance_path: str) -> dict:
         "DATA_KEYS": _env("DATA_KEYS"),
         "SQLALCHEMY_DATABASE_URI": _env("DATABASE_URL", default_database),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-        "SERVER_NAME": _env("SERVER_NAME"),
+        # The address people use for the service: every link that leaves it (e-mails, CSV
+        # files, the API's links) is built on it, and in production requests for any other
+        # host are refused. ACCREDITATION_SERVER_NAME (with _URL_SCHEME) is its older form.
+        "BASE_URL": _env("BASE_URL") or _base_url_from_server_name(),
+        # Other host names production answers to (the address a load balancer's health check
+        # uses, say); comma-separated.
+        "ALLOWED_HOSTS": _env("ALLOWED_HOSTS"),
         "PREFERRED_URL_SCHEME": _env("URL_SCHEME", "https"),
         "SERVICE_NAME": _env("SERVICE_NAME", "Accommodation accreditation"),
         "CONSORTIUM_NAME": _env("CONSORTIUM_NAME", "London Accommodation Commissioning Consortium"),
@@ -111,6 +119,11 @@ def from_environment(instance_path: str) -> dict:
     }
 
 
+def _base_url_from_server_name() -> str | None:
+    server_name = _env("SERVER_NAME")
+    return f"{_env('URL_SCHEME', 'https')}://{server_name}" if server_name else None
+
+
 def check(config: dict, instance_path: str | None = None) -> None:
     """Refuse settings that are unsafe outside development and testing; fill in the rest
     (with the app's ``instance_path``, the folders kept there)."""
@@ -128,6 +141,7 @@ def check(config: dict, instance_path: str | None = None) -> None:
         config["SECRET_KEY"] = config.get("SECRET_KEY") or DEVELOPMENT_SECRET_KEY
         config["DATA_KEYS"] = config.get("DATA_KEYS") or DEVELOPMENT_DATA_KEY
         _check_data_keys(config)
+        _check_base_url(config)
         return
     key = config.get("SECRET_KEY")
     if not key or key == DEVELOPMENT_SECRET_KEY:
@@ -141,6 +155,7 @@ def check(config: dict, instance_path: str | None = None) -> None:
             "ACCREDITATION_SECRET_KEY is too short: use at least 32 random characters."
         )
     _check_data_keys(config)
+    _check_base_url(config)
 
 
 def _check_data_keys(config: dict) -> None:
@@ -170,6 +185,56 @@ def _check_trusted_proxies(config: dict) -> None:
             f"{MAX_TRUSTED_PROXIES}, not {proxies!r}: the number of reverse proxies in a row in "
             "front of the app (1 for one TLS-terminating proxy; 0 when the app faces browsers "
             "itself).")
+
+
+# Outside production (the demo, the tests) links point where ``make demo`` serves.
+DEVELOPMENT_BASE_URL = "http://127.0.0.1:5000"
+BASE_URL_EXAMPLE = "https://accreditation.example.gov.uk"
+
+
+def _check_base_url(config: dict) -> None:
+    """``BASE_URL`` is a scheme and a host (and port) only, https in production; production
+    answers only to its host and the ``ALLOWED_HOSTS`` (Flask's ``TRUSTED_HOSTS``)."""
+    production = config["ENV_NAME"] == "production"
+    base_url = config.get("BASE_URL") or (None if production else DEVELOPMENT_BASE_URL)
+    if not base_url:
+        raise ConfigurationError(
+            "ACCREDITATION_BASE_URL is not set. Set it to the address people use for the "
+            f"service, for example {BASE_URL_EXAMPLE}: links in e-mails, CSV files and the "
+            "API are built on it, and requests for any other host are refused.")
+    try:
+        parts = urlsplit(str(base_url).strip())
+        port = parts.port
+    except ValueError:
+        parts, port = None, None
+    if (parts is None or parts.scheme not in ("http", "https") or not parts.hostname
+            or parts.username is not None or parts.path not in ("", "/")
+            or parts.query or parts.fragment):
+        raise ConfigurationError(
+            f"ACCREDITATION_BASE_URL must be a scheme and a host only, like {BASE_URL_EXAMPLE}, "
+            f"not {base_url!r}: the service is served at the root of its own host.")
+    if production and parts.scheme != "https":
+        raise ConfigurationError(
+            f"ACCREDITATION_BASE_URL must start with https:// in production, not {base_url!r}: "
+            "the service is served over HTTPS only.")
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    netloc = host + (f":{port}" if port else "")
+    config["BASE_URL"] = f"{parts.scheme}://{netloc}"
+    hosts = _allowed_hosts(config.get("ALLOWED_HOSTS"))
+    config["ALLOWED_HOSTS"] = hosts
+    if production:
+        config["TRUSTED_HOSTS"] = [parts.hostname, *hosts]
+
+
+def _allowed_hosts(setting) -> list[str]:
+    names = setting.split(",") if isinstance(setting, str) else list(setting or ())
+    hosts = [str(name).strip().lower() for name in names if str(name).strip()]
+    for host in hosts:
+        if not re.fullmatch(r"[a-z0-9.-]+|\[[0-9a-f:.]+\]", host):
+            raise ConfigurationError(
+                "ACCREDITATION_ALLOWED_HOSTS must be host names or addresses separated by "
+                f"commas (like internal.example,10.0.0.5), without a scheme or port, not {host!r}.")
+    return hosts
 
 
 # OWASP ASVS 2.2.1: no more than 100 failed sign-ins per account per hour.

@@ -12,7 +12,7 @@ from flask import Flask, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from .denials import record_request_denial
 from .extensions import db
@@ -80,6 +80,7 @@ SERVER_ERROR = (
     "Sorry, there is a problem with the service",
     "Try again later. What you entered has not been saved.",
 )
+UNKNOWN_HOST = "Bad request: this service does not answer to that host name.\n"
 # The database cannot be reached (restarting, failing over, network): a passing outage.
 DATABASE_UNAVAILABLE = (
     "Sorry, the service is unavailable",
@@ -156,6 +157,9 @@ def register_error_handlers(app: Flask) -> None:
         if isinstance(original, OperationalError | InterfaceError):
             # A database error that escaped another handler: still only "unavailable".
             return database_unavailable(original)
+        if isinstance(error, SecurityError):
+            # A host the service does not answer to: nothing is built for it, not even a page.
+            return app.response_class(UNKNOWN_HOST, status=400, mimetype="text/plain")
         status = error.code or 500
         title, detail = HTTP_MESSAGES.get(status, SERVER_ERROR)
         return _render(status, title, detail)

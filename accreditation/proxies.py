@@ -11,11 +11,17 @@ address made up in a header cannot dodge the sign-in limit.
 
 Everything that needs the client's address (the sign-in throttle, the audit trail) reads it
 with ``client_address``, after this.
+
+The host: in production the app answers only to the host of ``ACCREDITATION_BASE_URL`` and
+to ``ACCREDITATION_ALLOWED_HOSTS`` (Flask's ``TRUSTED_HOSTS``, set by ``config.check``). A
+request for any other host is refused with a plain 400 before anything else looks at it (no
+session read, no audit event, no page built for that host).
 """
 
 from __future__ import annotations
 
 from flask import Flask, has_request_context, request
+from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 # More reverse proxies in a row than this is a mistake in the setting, not a set-up.
@@ -28,6 +34,15 @@ def init_app(app: Flask) -> None:
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies,
                                 x_host=0, x_port=0, x_prefix=0)
+    # Before every other hook, whenever they were added.
+    app.before_request_funcs.setdefault(None, []).insert(0, refuse_unknown_host)
+
+
+def refuse_unknown_host() -> None:
+    """``before_request``: Flask found the host untrusted while matching the address; say so
+    now, before the other hooks run (the answer is ``errors.py``'s, a plain 400)."""
+    if isinstance(request.routing_exception, SecurityError):
+        raise request.routing_exception
 
 
 def client_address() -> str | None:

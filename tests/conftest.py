@@ -154,9 +154,14 @@ class Client(FlaskClient):
     request sees it and cannot be blocked by the test's open transaction.
     """
 
+    # Another address the browser reaches the app by (``browser_at``); None: the default.
+    base_url: str | None = None
+
     def open(self, *args, **kwargs):
         if has_app_context():
             db.session.commit()
+        if self.base_url and args and isinstance(args[0], str):
+            kwargs.setdefault("base_url", self.base_url)
         return contextvars.Context().run(super().open, *args, **kwargs)
 
     def csrf_token(self, url: str) -> str:
@@ -201,6 +206,14 @@ class Client(FlaskClient):
         codes = re.findall(r"<li><code>([a-z0-9-]{14})</code></li>", response.text)
         assert len(codes) == mfa.RECOVERY_CODE_COUNT
         return secret, codes
+
+
+def browser_at(app, host: str) -> Client:
+    """A browser whose requests name ``host`` (their ``Host`` header), over plain HTTP as a
+    proxy passes them on; it keeps its cookies for that host."""
+    client = app.test_client()
+    client.base_url = f"http://{host}"
+    return client
 
 
 def running_app(config: dict):

@@ -1,9 +1,11 @@
 """The package's shape: no module imports, directly or through others, a module that imports
-it back, counting imports made inside functions (a cycle hidden in a function is still one)."""
+it back, counting imports made inside functions (a cycle hidden in a function is still one);
+and no absolute link is built from what a request says its host is."""
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import accreditation
@@ -102,3 +104,11 @@ def test_relative_imports_are_read_as_python_reads_them():
 
 def test_the_package_has_no_import_cycles():
     assert cycles(import_graph()) == []
+
+
+def test_absolute_links_are_built_only_on_the_services_own_address():
+    """``url_for(..., _external=True)`` would take the host from the request (which a client
+    writes); links that leave the service go through ``routing.external_url``."""
+    request_hosts = re.compile(r"\b_external\s*=|\b(url_root|host_url|request\.host)\b")
+    sources = [*PACKAGE.rglob("*.py"), *(PACKAGE.parent / "templates").rglob("*.html")]
+    assert [str(path) for path in sources if request_hosts.search(path.read_text())] == []

@@ -14,7 +14,7 @@ from accreditation.extensions import db
 from accreditation.notifications.outbox import OutboxMessage
 from accreditation.providers.models import Organisation
 
-from .conftest import config_for, running_app
+from .conftest import browser_at, config_for, running_app
 from .factories import TEST_PASSWORD, CouncilFactory, OrganisationFactory, UserFactory
 
 
@@ -280,6 +280,17 @@ def test_a_commissioner_invites_an_inspector_who_activates_the_account(client):
     assert client.get(link).status_code == 404
 
 
+def test_an_invitation_links_to_the_service_whatever_host_the_request_named(app):
+    """A request that reached the app by another name (a made-up ``Host``) still sends a
+    link on the service's own address: the e-mail cannot lead its reader somewhere else."""
+    elsewhere = browser_at(app, "evil.example")
+    elsewhere.sign_in(UserFactory(commissioner=True))
+    assert invite(elsewhere).status_code == 302
+    body = db.session.scalars(sa.select(OutboxMessage)).one().body
+    assert "evil.example" not in body
+    assert f"\n{app.config['BASE_URL']}/invitations/" in body
+
+
 def test_a_social_worker_invitation_needs_a_council(client):
     client.sign_in(UserFactory(commissioner=True))
     response = invite(client, role="social_worker")
@@ -525,8 +536,8 @@ def test_without_a_trusted_proxy_a_made_up_forwarded_address_is_ignored(app):
 
 def test_behind_a_trusted_proxy_the_scheme_is_believed_but_not_the_host(proxied_app):
     """X-Forwarded-Proto is believed (the browser used HTTPS, so HSTS is sent even outside
-    production); X-Forwarded-Host is not: a link in an e-mail names the host the proxy passed
-    on, whatever the header says."""
+    production); X-Forwarded-Host is not, and a link in an e-mail names the service's own
+    address whatever the headers say."""
     client = browser(proxied_app, PROXY, "203.0.113.7")
     # The proxy speaks plain HTTP to the app (the test client's default is HTTPS).
     page = client.get("/sign-in", base_url="http://localhost",
@@ -537,8 +548,8 @@ def test_behind_a_trusted_proxy_the_scheme_is_believed_but_not_the_host(proxied_
                                        "X-Forwarded-Host": "evil.example"})
     assert response.status_code == 302
     body = db.session.scalars(sa.select(OutboxMessage)).one().body
-    assert "https://localhost/invitations/" in body
     assert "evil.example" not in body
+    assert f"{proxied_app.config['BASE_URL']}/invitations/" in body
 
 
 def test_without_a_trusted_proxy_the_forwarded_scheme_is_ignored(app):

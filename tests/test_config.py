@@ -6,10 +6,13 @@ from accreditation.sealing import DEVELOPMENT_DATA_KEY
 
 from .conftest import PRODUCTION_DATA_KEY
 
+BASE = "https://accreditation.example.gov.uk"
+
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch, tmp_path):
-    for name in ("ENV", "SECRET_KEY", "DATA_KEYS", "DATABASE_URL"):
+    for name in ("ENV", "SECRET_KEY", "DATA_KEYS", "DATABASE_URL", "BASE_URL", "ALLOWED_HOSTS",
+                 "SERVER_NAME"):
         monkeypatch.delenv(f"ACCREDITATION_{name}", raising=False)
     monkeypatch.setenv("ACCREDITATION_DATABASE_URL", f"sqlite:///{tmp_path / 'x.sqlite'}")
 
@@ -28,9 +31,18 @@ def test_production_refuses_a_short_secret_key(monkeypatch):
         create_app()
 
 
+def production_settings(monkeypatch, **settings: str) -> None:
+    """What production needs, with ``settings`` (``BASE_URL=None`` leaves it out)."""
+    for name, value in {"SECRET_KEY": "x" * 64, "DATA_KEYS": PRODUCTION_DATA_KEY,
+                        "BASE_URL": BASE, **settings}.items():
+        if value is None:
+            monkeypatch.delenv(f"ACCREDITATION_{name}", raising=False)
+        else:
+            monkeypatch.setenv(f"ACCREDITATION_{name}", value)
+
+
 def test_production_starts_with_a_secret_key_and_secure_cookies(monkeypatch):
-    monkeypatch.setenv("ACCREDITATION_SECRET_KEY", "x" * 64)
-    monkeypatch.setenv("ACCREDITATION_DATA_KEYS", PRODUCTION_DATA_KEY)
+    production_settings(monkeypatch)
     app = create_app()
     assert app.config["SECRET_KEY"] == "x" * 64
     assert app.config["SESSION_COOKIE_SECURE"] is True
@@ -48,6 +60,59 @@ def test_development_and_testing_run_on_embedded_defaults(monkeypatch, environme
     assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("instance/accreditation.sqlite")
 
 
+def test_production_refuses_to_start_without_the_services_address(monkeypatch):
+    production_settings(monkeypatch, BASE_URL=None)
+    with pytest.raises(ConfigurationError, match="ACCREDITATION_BASE_URL is not set"):
+        create_app()
+
+
+@pytest.mark.parametrize(("base_url", "message"), [
+    ("accreditation.example.gov.uk", "a scheme and a host only"),
+    ("ftp://accreditation.example.gov.uk", "a scheme and a host only"),
+    ("https://accreditation.example.gov.uk/accreditation", "a scheme and a host only"),
+    ("https://accreditation.example.gov.uk/?from=here", "a scheme and a host only"),
+    ("https://someone@accreditation.example.gov.uk", "a scheme and a host only"),
+    ("https://accreditation.example.gov.uk:99999", "a scheme and a host only"),
+    ("http://accreditation.example.gov.uk", "must start with https:// in production"),
+])
+def test_production_refuses_an_address_that_is_not_a_scheme_and_host(
+        monkeypatch, base_url, message):
+    production_settings(monkeypatch, BASE_URL=base_url)
+    with pytest.raises(ConfigurationError, match=message):
+        create_app()
+
+
+@pytest.mark.parametrize("hosts", ["https://internal.example", "10.0.0.5:8000",
+                                   "internal.example/healthz"])
+def test_production_refuses_allowed_hosts_that_are_not_host_names(monkeypatch, hosts):
+    production_settings(monkeypatch, ALLOWED_HOSTS=hosts)
+    with pytest.raises(ConfigurationError, match="ACCREDITATION_ALLOWED_HOSTS"):
+        create_app()
+
+
+def test_production_answers_to_its_own_host_and_the_allowed_ones(monkeypatch):
+    production_settings(monkeypatch, BASE_URL=BASE + "/",
+                        ALLOWED_HOSTS=" internal.example, 10.0.0.5 ")
+    config = create_app().config
+    assert config["BASE_URL"] == BASE
+    assert config["TRUSTED_HOSTS"] == ["accreditation.example.gov.uk", "internal.example",
+                                       "10.0.0.5"]
+
+
+def test_the_older_server_name_setting_still_gives_the_address(monkeypatch):
+    production_settings(monkeypatch, BASE_URL=None, SERVER_NAME="accreditation.example.gov.uk")
+    assert create_app().config["BASE_URL"] == BASE
+
+
+@pytest.mark.parametrize("environment", ["development", "testing"])
+def test_outside_production_links_point_at_the_demo_and_any_host_is_served(
+        monkeypatch, environment):
+    monkeypatch.setenv("ACCREDITATION_ENV", environment)
+    config = create_app().config
+    assert config["BASE_URL"] == "http://127.0.0.1:5000"  # where `make demo` serves
+    assert config["TRUSTED_HOSTS"] is None
+
+
 @pytest.mark.parametrize(("keys", "message"), [
     (None, "ACCREDITATION_DATA_KEYS is not set"),
     (" , ", "ACCREDITATION_DATA_KEYS: no key given"),
@@ -55,9 +120,7 @@ def test_development_and_testing_run_on_embedded_defaults(monkeypatch, environme
     (f"{PRODUCTION_DATA_KEY},not-a-key", "key 2 is not a Fernet key"),
 ])
 def test_production_refuses_to_start_without_a_data_key_of_its_own(monkeypatch, keys, message):
-    monkeypatch.setenv("ACCREDITATION_SECRET_KEY", "x" * 64)
-    if keys is not None:
-        monkeypatch.setenv("ACCREDITATION_DATA_KEYS", keys)
+    production_settings(monkeypatch, DATA_KEYS=keys)
     with pytest.raises(ConfigurationError, match=message) as refused:
         create_app()
     assert "not-a-key" not in str(refused.value)  # a key is never repeated in a message
@@ -107,8 +170,7 @@ def test_the_cli_explains_a_missing_secret_key(monkeypatch):
 def test_register_pages_are_shared_in_the_instance_folder_unless_named(
         monkeypatch, environment, given, expected):
     monkeypatch.setenv("ACCREDITATION_ENV", environment)
-    monkeypatch.setenv("ACCREDITATION_SECRET_KEY", "x" * 64)
-    monkeypatch.setenv("ACCREDITATION_DATA_KEYS", PRODUCTION_DATA_KEY)
+    production_settings(monkeypatch)
     if given:
         monkeypatch.setenv("ACCREDITATION_REGISTER_CACHE_PATH", given)
     else:

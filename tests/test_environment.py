@@ -19,6 +19,8 @@ CONFIGURED_SERVER = {
     "ACCREDITATION_ENV": "production",
     "ACCREDITATION_SECRET_KEY": "a-real-secret-key-of-the-server-" + "s" * 32,
     "ACCREDITATION_DATA_KEYS": Fernet.generate_key().decode(),
+    "ACCREDITATION_BASE_URL": "https://accreditation.example.gov.uk",
+    "ACCREDITATION_ALLOWED_HOSTS": "internal.example",
     "ACCREDITATION_DATABASE_URL": "postgresql+psycopg://accreditation:pw@db.invalid/accreditation",
     "ACCREDITATION_STORAGE": "s3",
     "ACCREDITATION_S3_BUCKET": "evidence",

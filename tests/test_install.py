@@ -86,6 +86,9 @@ def production_environment(database: str) -> dict[str, str]:
     return {**environment, "ACCREDITATION_ENV": "production",
             "ACCREDITATION_SECRET_KEY": "install-test-secret-" + "k" * 32,
             "ACCREDITATION_DATA_KEYS": Fernet.generate_key().decode(),
+            "ACCREDITATION_BASE_URL": "https://accreditation.example.gov.uk",
+            # The test reaches gunicorn by its address, as a load balancer's health check would.
+            "ACCREDITATION_ALLOWED_HOSTS": "127.0.0.1",
             "ACCREDITATION_DATABASE_URL": database}
 
 

@@ -270,6 +270,7 @@ def test_production_session_cookie_is_host_only_secure_http_only_and_same_site(
     monkeypatch.setenv("ACCREDITATION_ENV", "production")
     monkeypatch.setenv("ACCREDITATION_SECRET_KEY", "s" * 64)
     monkeypatch.setenv("ACCREDITATION_DATA_KEYS", PRODUCTION_DATA_KEY)
+    monkeypatch.setenv("ACCREDITATION_BASE_URL", "https://localhost")
     monkeypatch.setenv("ACCREDITATION_DATABASE_URL", f"sqlite:///{tmp_path / 'p.sqlite'}")
     app = create_app()
     with app.app_context():

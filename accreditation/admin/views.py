@@ -19,6 +19,7 @@ from ..forms import show_error
 from ..providers import operations as provider_operations
 from ..providers.forms import PropertyChangeDecisionForm, show_problems
 from ..providers.models import Organisation, Property, PropertyChange, PropertyChangeStatus
+from ..routing import external_url
 from . import bp
 
 AUDIT_PAGE_SIZE = 50
@@ -59,8 +60,7 @@ def staff():
             operations.invite_staff(
                 current_user._get_current_object(), email=form.email.data,
                 full_name=form.full_name.data, role=Role(form.role.data), council=council,
-                accept_url_for=lambda token: url_for(
-                    "auth.accept_invitation", token=token, _external=True),
+                accept_url_for=lambda token: external_url("auth.accept_invitation", token=token),
             )
         except ValidationFailed as error:
             show_error(form, error)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
-from flask import jsonify, request, url_for
+from flask import jsonify, request
 from flask_login import current_user
 from jsonschema import Draft202012Validator
 
@@ -24,6 +24,7 @@ from ..register.operations import ensure_own_property, set_vacancies
 from ..register.query import InvalidQuery, parse_query
 from ..register.search import search_properties, search_providers
 from ..register.status import RegisterStatus
+from ..routing import external_url
 from . import bp
 
 
@@ -98,8 +99,8 @@ def provider_json(provider: RegisterProvider, homes: list[RegisterProperty], loo
         "expires_on": _when(provider.expires_on), "open_conditions": provider.open_conditions,
         "properties_on_register": provider.properties_on_register if status.on_register else 0,
         "modified_at": provider.modified_at.isoformat(),
-        "register_url": url_for("register.provider", organisation_id=provider.organisation_id,
-                                _external=True),
+        "register_url": external_url("register.provider",
+                                     organisation_id=provider.organisation_id),
         "properties": [property_json(home, lookup, today) for home in homes],
     }
 

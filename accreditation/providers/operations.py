@@ -28,6 +28,7 @@ from ..errors import Conflict, InvalidTransition, NotFound, NotPermitted, Valida
 from ..extensions import db
 from ..notifications.messages import notify_organisation
 from ..register.status import property_on_register, register_entry
+from ..routing import external_url
 from ..standards.models import Assessment
 from ..workflow import OPEN, RETURNED, CaseStatus
 from .models import (
@@ -470,7 +471,8 @@ def decide_property_change(actor: User, change: PropertyChange, *, approve: bool
         body += f"\n\n{reasons}"
     notify_organisation(home.organisation_id, f"{home.name}: change "
                         f"{'approved' if approve else 'not approved'}", body,
-                        what="the property")
+                        what="the property",
+                        link=external_url("providers.property_detail", property_id=home.id))
     db.session.commit()
 
 

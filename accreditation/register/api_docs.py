@@ -63,7 +63,8 @@ REGISTER_PROVIDER = {
         "open_conditions": {"type": "integer"},
         "properties_on_register": {"type": "integer"},
         "modified_at": {"type": "string", "format": "date-time"},
-        "register_url": {"type": "string", "description": "The provider's register page."},
+        "register_url": {"type": "string", "description": (
+            "The provider's register page, on the service's own address.")},
         "properties": {"type": "array", "description":
                        "Its properties that match the query (for the change feed: all of its "
                        "properties the register knows, with their own status).",

@@ -18,6 +18,7 @@ from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..forms import show_error, whole_number
 from ..providers.models import CATEGORY_LABELS, Organisation, Property
+from ..routing import external_url
 from . import bp
 from .access import REGISTER_ROLES
 from .details import provider_detail
@@ -106,7 +107,7 @@ def _csv_rows(homes) -> list[list[str]]:
             CATEGORY_LABELS[home.category], home.age_min, home.age_max, home.who_for,
             home.bed_spaces, home.vacancies,
             home.vacancies_updated_at.date().isoformat() if home.vacancies_updated_at else "",
-            url_for("register.provider", organisation_id=home.organisation_id, _external=True),
+            external_url("register.provider", organisation_id=home.organisation_id),
         ])
     return rows
 

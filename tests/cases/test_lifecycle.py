@@ -149,6 +149,14 @@ def test_the_tick_command(runner, journey):
     assert "accreditations expired" not in again.output
 
 
+def test_emails_written_by_the_tick_command_link_to_the_case_on_the_service(app, runner,
+                                                                           journey):
+    case = journey.all_the_way()
+    assert runner.invoke(args=["tick", "--today", case.expires_on.isoformat()]).exit_code == 0
+    (message,) = messages("accreditation expired")
+    assert f"\n{app.config['BASE_URL']}/cases/{case.id}\n" in message.body
+
+
 def test_the_tick_command_refuses_a_bad_date(runner):
     result = runner.invoke(args=["tick", "--today", "22/11/2027"])
     assert result.exit_code != 0

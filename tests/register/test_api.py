@@ -56,6 +56,17 @@ def test_search_providers_in_the_paging_envelope(client, register):
     assert provider["properties"][0]["address"]["line_1"] == "12 Quay Road"
 
 
+def test_register_links_are_on_the_service_whatever_host_the_request_named(app, client,
+                                                                          register):
+    response = client.get("/api/v1/register/providers", headers=register["headers"],
+                          base_url="http://evil.example", query_string={"q": "harbour"})
+    assert response.status_code == 200
+    (provider,) = response.get_json()["contents"]
+    assert "evil.example" not in response.text
+    assert provider["register_url"] == (
+        f"{app.config['BASE_URL']}/register/providers/{provider['id']}")
+
+
 def test_search_properties(client, register):
     response = client.get("/api/v1/register/properties", headers=register["headers"],
                           query_string={"local_authority": register["camden"].id,

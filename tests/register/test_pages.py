@@ -14,6 +14,7 @@ from accreditation.extensions import db
 from accreditation.providers.models import AccommodationCategory
 from accreditation.register.views import safe_cell
 
+from ..conftest import browser_at
 from ..factories import UserFactory
 from .helpers import accredited_provider, council, suspend
 
@@ -171,6 +172,19 @@ def test_csv_export_is_escaped_defused_audited_and_has_no_address(client, boroug
     assert event.actor_id == boroughs["social_worker"].id
     assert event.details["query"]["local_authority_id"] == boroughs["camden"].id
     assert event.details["rows"] == 3
+
+
+def test_csv_links_to_the_register_on_the_service_whatever_host_the_request_named(
+        app, boroughs):
+    elsewhere = browser_at(app, "evil.example")
+    elsewhere.sign_in(boroughs["social_worker"])
+    response = elsewhere.get("/register/export.csv")
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.text.lstrip("\ufeff"))))
+    organisation = boroughs["good"].organisation
+    links = {row[-1] for row in rows[1:] if row[0] == organisation.name}
+    assert "evil.example" not in response.text
+    assert links == {f"{app.config['BASE_URL']}/register/providers/{organisation.id}"}
 
 
 @pytest.mark.parametrize(("value", "expected"), [

@@ -209,7 +209,8 @@ def headers_over_http(config: dict, path: str = "/accessibility"):
 
 def test_production_sends_hsts_even_when_the_proxy_forwards_plain_http():
     headers = headers_over_http({"ENV_NAME": "production", "SECRET_KEY": "s" * 40,
-                                 "DATA_KEYS": PRODUCTION_DATA_KEY})
+                                 "DATA_KEYS": PRODUCTION_DATA_KEY,
+                                 "BASE_URL": "https://localhost"})
     assert headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
 
 
@@ -222,6 +223,9 @@ def test_development_over_plain_http_leaves_hsts_out(environment):
 
 # --- under gunicorn with the repository's settings: no version banner ----------------------------
 
+SERVICE_HOST = "accreditation.example.gov.uk"
+
+
 @pytest.fixture(scope="module")
 def gunicorn(tmp_path_factory):
     """The production set-up: gunicorn with ``gunicorn.conf.py``, ``ACCREDITATION_ENV``
@@ -232,7 +236,9 @@ def gunicorn(tmp_path_factory):
         upgrade()
     environment = app_environment(
         database, ACCREDITATION_ENV="production", ACCREDITATION_DATA_KEYS=PRODUCTION_DATA_KEY,
-        ACCREDITATION_STORAGE_LOCAL_PATH=str(directory / "evidence"))
+        ACCREDITATION_STORAGE_LOCAL_PATH=str(directory / "evidence"),
+        # The tests reach gunicorn by its address, as a load balancer's health check would.
+        ACCREDITATION_BASE_URL=f"https://{SERVICE_HOST}", ACCREDITATION_ALLOWED_HOSTS="127.0.0.1")
     server = Gunicorn(environment, workers=1, threads=None, log_path=directory / "gunicorn.log",
                       access_log=True).start()
     yield server
@@ -261,6 +267,20 @@ def test_gunicorn_names_no_version_and_production_sends_every_header(gunicorn):
         assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert requests.request("TRACE", gunicorn.url + "/", timeout=10).status_code == 405
     assert requests.options(gunicorn.url + "/sign-in", timeout=10).status_code == 405
+
+
+def test_gunicorn_in_production_answers_only_to_its_hosts(gunicorn):
+    """Through the proxy (plain HTTP, the browser's ``Host`` passed on): the service's own
+    name and the allowed address are served; any other name is a plain 400 with the headers."""
+    assert requests.get(gunicorn.url + "/sign-in", headers={"Host": SERVICE_HOST},
+                        timeout=10).status_code == 200
+    for host in ("evil.example", f"evil.{SERVICE_HOST}", "localhost"):
+        response = requests.post(gunicorn.url + "/sign-in", headers={"Host": host},
+                                 data={"email": "a@example.org"}, timeout=10)
+        assert response.status_code == 400, host
+        assert response.headers["Content-Type"].startswith("text/plain")
+        assert host not in response.text
+        assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
 
 
 def test_gunicorn_refuses_malformed_requests_without_naming_itself(gunicorn):
