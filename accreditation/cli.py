@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import json
 import sys
 from pathlib import Path
 
@@ -119,6 +120,18 @@ def demo_data_command():
         click.echo(f"  {role:<14} {email}")
     click.echo("Commissioners and inspectors also enter a code from an authenticator app set up "
                f"with the key {demo.DEMO_TOTP_SECRET} (the demo's code page shows it too).")
+
+
+@click.command("health")
+def health_command():
+    """The health check's details as JSON (database and migrations, evidence storage and
+    scanner, data keys, outbox); exits 1 when something is unavailable."""
+    from .main.health import details
+
+    result = details()
+    click.echo(json.dumps(result, indent=2))
+    if result["status"] != "ok":
+        sys.exit(1)
 
 
 @click.group("notifications", help="Outgoing e-mail.")
@@ -259,6 +272,7 @@ def register_commands(app: Flask) -> None:
     from .standards.cli import checklists_group
 
     for command in (users_group, audit_group, demo_data_command, notifications_group,
-                    checklists_group, tick_command, tokens_group, evidence_group, keys_group):
+                    checklists_group, tick_command, tokens_group, evidence_group, keys_group,
+                    health_command):
         app.cli.add_command(command)
     app.cli.add_command(_db_group(), "db")  # in place of Flask-Migrate's

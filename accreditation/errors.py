@@ -90,7 +90,7 @@ DATABASE_UNAVAILABLE = (
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path == "/healthz"
+    return request.path.startswith("/api/") or request.path in ("/healthz", "/healthz/details")
 
 
 def _route() -> str:

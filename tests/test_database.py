@@ -152,3 +152,22 @@ def test_a_refusal_that_cannot_be_audited_is_a_friendly_503(sqlite_file, monkeyp
     assert feed.mimetype == "application/problem+json"
     assert feed.json["title"] == "Sorry, the service is unavailable"
     assert feed.headers["Retry-After"] == "30"
+
+
+def test_the_liveness_check_answers_at_once_while_another_writes(sqlite_file):
+    """A load balancer's check only reads: it never waits for another transaction's write
+    lock, so a busy database does not take the service out of rotation."""
+    app = create_app(config_for(sqlite_file))
+    writer = BusyWriter(database_path(sqlite_file), hold=3.0)
+    writer.start()
+    writer.holding.wait(5)
+    try:
+        started = time.monotonic()
+        response = app.test_client().get("/healthz")
+        waited = time.monotonic() - started
+    finally:
+        writer.stop.set()
+        writer.join(10)
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+    assert waited < 1.0

@@ -53,7 +53,8 @@ def test_tests_pass_under_the_shell_of_a_configured_server():
     """Tests that failed when the shell gave the app a data key, a database and a mail
     server of its own, run by pytest from such a shell."""
     selected = ["tests/test_sealing.py::test_the_database_holds_only_the_sealed_secret[sqlite]",
-                "tests/test_pages.py::test_healthz_reports_the_database[sqlite]",
+                "tests/test_pages.py::test_commissioners_see_the_details_of_the_health_check"
+                "[sqlite]",
                 "tests/test_notifications.py::test_without_an_smtp_host_messages_are_printed"
                 "[sqlite]"]
     run = subprocess.run(  # noqa: S603 (this interpreter's pytest, fixed arguments)

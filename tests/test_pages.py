@@ -1,12 +1,16 @@
 """Pages, errors, headers and the health check, as a visitor meets them."""
 
+import json
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
+from accreditation import create_app
 from accreditation.auth.permissions import public
+from accreditation.extensions import db
+from accreditation.notifications.outbox import queue_email
 
+from .conftest import config_for
 from .factories import UserFactory
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,26 +73,63 @@ def test_security_headers_on_every_page(client):
     assert "Server" not in response.headers or "Werkzeug" not in response.headers["Server"]
 
 
-def test_healthz_reports_the_database(client):
+def test_healthz_says_only_that_the_service_is_alive(client):
+    """Anyone (a load balancer) may ask; the answer names no database, scanner or version."""
     response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+    for detail in ("sqlite", "postgresql", "scanner", "backend", "version"):
+        assert detail not in response.text.lower()
+
+
+def test_healthz_says_when_the_database_is_unreachable(tmp_path):
+    app = create_app(config_for(f"sqlite:///{tmp_path / 'no-such-folder' / 'x.sqlite'}"))
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "unavailable"}
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_commissioners_see_the_details_of_the_health_check(app, client):
+    client.sign_in(UserFactory(commissioner=True))
+    queue_email(to="sam@example.org", subject="Hello", body="Queued.")
+    db.session.commit()
+    response = client.get("/healthz/details")
     assert response.status_code == 200
     body = response.get_json()
     assert body["status"] == "ok"
     assert body["database"]["status"] == "ok"
     assert body["database"]["backend"] in ("sqlite", "postgresql")
+    migrations = body["database"]["migrations"]
+    assert migrations["current"] == migrations["expected"]
+    assert body["evidence_storage"]["status"] == "ok"
+    assert body["evidence_storage"]["scanner"] == "not configured"
+    assert body["data_keys"] == {"status": "ok"}
+    assert body["outbox"]["queued"] == 1 and body["outbox"]["given_up"] == 0
+    assert body["outbox"]["oldest_queued_at"]
 
 
-def test_healthz_says_when_the_database_is_down(app, client, monkeypatch):
-    from accreditation.extensions import db
+@pytest.mark.parametrize("role", ["provider", "inspector", "social_worker"])
+def test_only_commissioners_see_the_details_of_the_health_check(client, role):
+    client.sign_in(UserFactory(**{role: True}))
+    response = client.get("/healthz/details")
+    assert response.status_code == 403
+    assert "sqlite" not in response.text and "postgresql" not in response.text
+    assert client.get("/healthz").get_json() == {"status": "ok"}
 
-    def broken(*args, **kwargs):
-        raise sa.exc.OperationalError("SELECT 1", {}, Exception("connection refused"))
 
-    monkeypatch.setattr(db.session, "execute", broken)
-    response = client.get("/healthz")
-    assert response.status_code == 503
-    assert response.get_json()["database"]["status"] == "unavailable"
-    assert "connection refused" not in response.text
+def test_the_health_command_prints_the_details_and_fails_when_something_is_down(
+        app, runner, monkeypatch):
+    result = runner.invoke(args=["health"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["database"]["status"] == "ok"
+    storage = app.extensions["evidence_storage"]
+    monkeypatch.setattr(storage, "health", lambda: {"status": "unavailable"})
+    result = runner.invoke(args=["health"])
+    assert result.exit_code == 1
+    details = json.loads(result.output)
+    assert details["status"] == "unavailable"
+    assert details["evidence_storage"]["status"] == "unavailable"
 
 
 def test_an_unexpected_error_shows_a_friendly_page_without_a_trace(app, client):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
@@ -69,17 +71,21 @@ def test_without_the_key_a_secret_is_not_opened_and_the_error_says_why(app, runn
         AuditEvent.action == "keys.resealed")) == 0
 
 
-def test_health_says_when_the_keys_do_not_open_the_sealed_secrets(app, client):
-    assert client.get("/healthz").json["data_keys"] == {"status": "ok"}  # nothing sealed yet
+def test_health_says_when_the_keys_do_not_open_the_sealed_secrets(app, runner):
+    def health() -> tuple[int, dict]:
+        result = runner.invoke(args=["health"])
+        return result.exit_code, json.loads(result.output)["data_keys"]
+
+    assert health() == (0, {"status": "ok"})  # nothing sealed yet
     UserFactory(inspector=True, totp_secret=TEST_TOTP_SECRET)
     db.session.commit()
-    assert client.get("/healthz").json["data_keys"] == {"status": "ok"}
+    assert health() == (0, {"status": "ok"})
     use_keys(app, Fernet.generate_key().decode())
-    health = client.get("/healthz")
-    assert health.status_code == 503
-    assert health.json["data_keys"] == {"status": "unavailable",
-                                        "detail": "the keys do not open the sealed secrets"}
-    assert TEST_TOTP_SECRET not in health.text
+    result = runner.invoke(args=["health"])
+    assert result.exit_code == 1
+    assert json.loads(result.output)["data_keys"] == {
+        "status": "unavailable", "detail": "the keys do not open the sealed secrets"}
+    assert TEST_TOTP_SECRET not in result.output
 
 
 def test_after_the_keys_are_lost_the_command_line_removes_every_authenticator(app, runner):

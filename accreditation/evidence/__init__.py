@@ -2,7 +2,8 @@
 
 ``init_app`` sets up the storage backend and the malware scanner once per app, from the
 settings (``STORAGE``, ``STORAGE_LOCAL_PATH``, ``S3_*``, ``SCANNER_URL``...); ``bp`` holds the
-pages under ``/evidence``; ``storage_health`` is for ``/healthz``.
+pages under ``/evidence``; ``storage_health`` is for the health check's details
+(``main/health.py``).
 """
 
 from __future__ import annotations
@@ -30,9 +31,9 @@ def init_app(app: Flask) -> None:
 
 
 def storage_health() -> dict:
-    """For ``/healthz``: the storage backend's status decides (``ok`` or ``unavailable``);
-    the scanner's is reported beside it but does not, because with the scanner down uploads
-    are kept quarantined and released files can still be downloaded."""
+    """For the health check's details: the storage backend's status decides (``ok`` or
+    ``unavailable``); the scanner's is reported beside it but does not, because with the
+    scanner down uploads are kept quarantined and released files can still be downloaded."""
     health = dict(current_app.extensions["evidence_storage"].health())
     scanner = current_app.extensions["evidence_scanner"]
     health["scanner"] = scanner.health()["status"] if scanner.configured else "not configured"

@@ -8,6 +8,7 @@ rest of the suite), SeaweedFS, the app under gunicorn, and a browser-like HTTP s
 from __future__ import annotations
 
 import atexit
+import json
 import os
 import re
 import shutil
@@ -207,6 +208,16 @@ def csrf_token(page: str) -> str:
     match = _CSRF.search(page)
     assert match, "no CSRF token on the page"
     return match.group(1)
+
+
+def health_details(server: Gunicorn) -> tuple[int, dict]:
+    """``accreditation health`` with the server's settings, as an operator runs it on the
+    host: its exit status and the details."""
+    run = subprocess.run(  # noqa: S603 (this interpreter, fixed arguments)
+        [sys.executable, "-c", "from accreditation.command import main; main()", "health"],
+        cwd=ROOT, env=server.environment, capture_output=True, text=True, timeout=120)
+    assert run.stdout.startswith("{"), run.stdout[-2000:] + run.stderr[-2000:]
+    return run.returncode, json.loads(run.stdout)
 
 
 class Browser(requests.Session):

@@ -37,7 +37,7 @@ def test_requests_during_a_database_restart_fail_cleanly_and_recover(postgres, s
         time.sleep(1.5)
         health = requests.get(server.url + "/healthz", timeout=30)
         assert health.status_code == 503
-        assert health.json()["database"]["status"] == "unavailable"
+        assert health.json() == {"status": "unavailable"}
         start_postgres_again(postgres)
         deadline = time.monotonic() + 30
         while requests.get(server.url + "/healthz", timeout=30).status_code != 200:

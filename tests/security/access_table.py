@@ -163,6 +163,7 @@ ACCESS: dict[str, Access] = {
 
     # --- commissioners --------------------------------------------------------------------
     "admin.home": entry(COMMISSIONER),
+    "main.healthz_details": entry(COMMISSIONER),
     "admin.audit_trail": entry(COMMISSIONER),
     "admin.providers": entry(COMMISSIONER),
     "admin.staff": entry(COMMISSIONER),
