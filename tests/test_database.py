@@ -14,6 +14,7 @@ from flask_migrate import upgrade
 
 from accreditation import audit, create_app
 from accreditation.audit import AuditEvent
+from accreditation.auth.permissions import public
 from accreditation.extensions import db
 
 from .conftest import Client, config_for, running_app
@@ -171,3 +172,24 @@ def test_the_liveness_check_answers_at_once_while_another_writes(sqlite_file):
     assert response.status_code == 200
     assert response.get_json() == {"status": "ok"}
     assert waited < 1.0
+
+
+def test_a_database_error_escaping_another_error_handler_is_still_a_friendly_503(sqlite_file):
+    app = create_app(config_for(sqlite_file, PROPAGATE_EXCEPTIONS=False))
+
+    class Odd(Exception):
+        pass
+
+    @app.route("/odd")
+    @public
+    def odd():
+        raise Odd
+
+    @app.errorhandler(Odd)
+    def handle_odd(error):  # a handler that writes, and finds the database locked
+        raise sa.exc.OperationalError("INSERT", {}, sqlite3.OperationalError("database is locked"))
+
+    response = app.test_client().get("/odd")
+    assert response.status_code == 503
+    assert "Sorry, the service is unavailable" in response.text
+    assert response.headers["Retry-After"] == "30"
