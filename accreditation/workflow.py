@@ -78,6 +78,8 @@ RETURNED = {
 OPEN = frozenset({S.DRAFT, *STAGES, *RETURNED.values(), S.AWAITING_DECISION})
 # Accreditation in force: the provider may receive referrals.
 IN_FORCE = frozenset({S.ACCREDITED, S.REASSESSMENT_DUE})
+# While a commissioner may assign (or change) a case's inspector: it is being assessed.
+ASSIGNING_STATUSES = frozenset({*STAGES, S.REASSESSMENT_DUE})
 CLOSED = frozenset({S.REFUSED, S.REVOKED, S.EXPIRED, S.WITHDRAWN})
 
 COMMISSIONER, INSPECTOR, PROVIDER = Role.COMMISSIONER, Role.INSPECTOR, Role.PROVIDER

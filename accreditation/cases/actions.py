@@ -156,7 +156,6 @@ BY_TRIGGER = {trigger: action for action in TABLE for trigger in action.triggers
 assert set(BY_TRIGGER) == {trigger for trigger, (_, _, roles) in workflow.TRANSITIONS.items()
                            if roles - {workflow.SYSTEM}}
 # Statuses in which a commissioner assigns (or changes) the inspector.
-ASSIGNING_STATUSES = frozenset({*workflow.STAGES, workflow.CaseStatus.REASSESSMENT_DUE})
 # What the API's transitions endpoint accepts.
 API_ACTIONS = tuple(sorted(action.name for action in TABLE if action.run and action.in_api))
 
@@ -168,7 +167,7 @@ def available(user: User, case: Case) -> list[CaseAction]:
     names = {BY_TRIGGER[trigger].name for trigger in workflow.actions_for(case.status, user.role)}
     if "decide" in names and user.id in operations.inspected_by(case):
         names.remove("decide")
-    if user.role is Role.COMMISSIONER and case.status in ASSIGNING_STATUSES:
+    if user.role is Role.COMMISSIONER and case.status in workflow.ASSIGNING_STATUSES:
         names.add("assign_inspector")
     return [action for action in TABLE if action.name in names]
 

@@ -225,6 +225,9 @@ def resubmit(actor: User, case: Case, *, response: str, expected_version: int | 
 def assign_inspector(actor: User, case: Case, inspector: User) -> None:
     if actor.role is not Role.COMMISSIONER:
         raise NotPermitted("Only commissioners assign inspectors.")
+    if case.status not in workflow.ASSIGNING_STATUSES:
+        raise InvalidTransition("An inspector is assigned while the application is being "
+                                "assessed or reassessed, not now.")
     if inspector.role is not Role.INSPECTOR or not inspector.is_active:
         raise ValidationFailed("Choose an active inspector", field="inspector_id")
     case.inspector_id = inspector.id

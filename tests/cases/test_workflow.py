@@ -309,3 +309,20 @@ def test_a_property_added_while_returned_joins_the_application(journey):
     operations.resubmit(journey.provider, case, response="Added.",
                         expected_version=case.version)
     assert added.id in {link.property_id for link in case.properties}
+
+
+def test_an_inspector_is_assigned_only_while_the_application_is_assessed(journey):
+    """The operation keeps the rule the case page's action list shows: not on a draft, nor on
+    a decided application."""
+    other = UserFactory(inspector=True)
+    journey.submit()
+    operations.assign_inspector(journey.commissioner, journey.case, other)
+    assert journey.case.inspector_id == other.id
+    journey.pass_due_diligence()
+    journey.complete_file_sampling()
+    journey.inspect_properties()
+    journey.accredit()
+    with pytest.raises(InvalidTransition):
+        operations.assign_inspector(journey.commissioner, journey.case, other)
+    db.session.expire_all()
+    assert journey.case.inspector_id == journey.inspector.id
