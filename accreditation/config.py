@@ -66,10 +66,14 @@ def from_environment(instance_path: str) -> dict:
         "PREFERRED_URL_SCHEME": _env("URL_SCHEME", "https"),
         "SERVICE_NAME": _env("SERVICE_NAME", "Accommodation accreditation"),
         "CONSORTIUM_NAME": _env("CONSORTIUM_NAME", "London Accommodation Commissioning Consortium"),
-        # Login throttling: failures allowed in the window, per account and per client.
+        # Sign-in throttling (``auth/throttle.py``), failures in the window: one address on one
+        # account is stopped; one address on every account is stopped; one account from every
+        # address is slowed down.
         "LOGIN_WINDOW_SECONDS": _env_int("LOGIN_WINDOW_SECONDS", 15 * 60),
-        "LOGIN_MAX_FAILURES_PER_ACCOUNT": _env_int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5),
+        "LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_CLIENT": _env_int(
+            "LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_CLIENT", 5),
         "LOGIN_MAX_FAILURES_PER_CLIENT": _env_int("LOGIN_MAX_FAILURES_PER_CLIENT", 20),
+        "LOGIN_MAX_FAILURES_PER_ACCOUNT": _env_int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 10),
         "INVITATION_DAYS": _env_int("INVITATION_DAYS", 7),
         # Reverse proxies in front of the app whose X-Forwarded-For and -Proto are believed
         # (``proxies.py``); 0: none, the app faces browsers itself.
@@ -241,14 +245,35 @@ def _allowed_hosts(setting) -> list[str]:
 MAX_FAILURES_PER_ACCOUNT_PER_HOUR = 100
 
 
+def login_spacing_seconds(config: dict) -> int:
+    """Once an account has had LOGIN_MAX_FAILURES_PER_ACCOUNT failures, how far apart the
+    attempts on it are let through (``auth/throttle.py``): the window shared out."""
+    return -(-config["LOGIN_WINDOW_SECONDS"] // config["LOGIN_MAX_FAILURES_PER_ACCOUNT"])
+
+
 def failures_per_account_per_hour(config: dict) -> int:
-    """The most failed sign-ins one account can take in an hour under the throttle settings
-    (at most LOGIN_MAX_FAILURES_PER_ACCOUNT in any window of LOGIN_WINDOW_SECONDS)."""
-    windows = -(-3600 // max(1, config["LOGIN_WINDOW_SECONDS"]))  # ceiling division
-    return windows * config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+    """The most failed sign-ins one account can take in an hour from addresses where it has
+    not signed in, under the throttle settings.
+
+    With M = LOGIN_MAX_FAILURES_PER_ACCOUNT and S = ``login_spacing_seconds``, an attempt goes
+    ahead when fewer than M failures came in the last M x S seconds, or the last failure was S
+    seconds ago or more. In any M x S seconds, then, the failures up to the last one let
+    through by the first rule are at most M, and those after it are S apart (fewer than M):
+    at most 2M - 1."""
+    failures = config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+    span = failures * login_spacing_seconds(config)
+    return (2 * failures - 1) * -(-3600 // span)  # ceiling division
+
+
+LOGIN_LIMITS = ("LOGIN_WINDOW_SECONDS", "LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_CLIENT",
+                "LOGIN_MAX_FAILURES_PER_CLIENT", "LOGIN_MAX_FAILURES_PER_ACCOUNT")
 
 
 def _check_session_limits(config: dict) -> None:
+    for name in LOGIN_LIMITS:
+        value = config.get(name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ConfigurationError(f"ACCREDITATION_{name} must be a whole number, at least 1.")
     if failures_per_account_per_hour(config) > MAX_FAILURES_PER_ACCOUNT_PER_HOUR:
         raise ConfigurationError(
             "ACCREDITATION_LOGIN_MAX_FAILURES_PER_ACCOUNT and ACCREDITATION_LOGIN_WINDOW_SECONDS "

@@ -107,9 +107,9 @@ def test_sign_out_is_not_a_get(client):
 
 # --- throttling ------------------------------------------------------------------------
 
-def test_an_account_is_throttled_after_repeated_failures(app, client):
+def test_an_account_is_throttled_from_an_address_after_repeated_failures(app, client):
     UserFactory(email="target@example.org")
-    limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+    limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_CLIENT"]
     for _ in range(limit):
         assert client.submit("/sign-in", {"email": "target@example.org",
                                           "password": "not the password"}).status_code == 400
@@ -120,13 +120,13 @@ def test_an_account_is_throttled_after_repeated_failures(app, client):
     assert "Wait 15 minutes" in response.text
     assert actions()[-1] == "auth.sign_in_throttled"
     event = db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
-    assert event.details["limit"] == "account"
+    assert event.details["limit"] == "account and client"
 
 
 def test_other_accounts_are_not_throttled_by_one_accounts_failures(app, client):
     UserFactory(email="target@example.org")
     other = UserFactory(email="other@example.org")
-    for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]):
+    for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_CLIENT"]):
         client.submit("/sign-in", {"email": "target@example.org", "password": "not the password"})
     assert client.submit("/sign-in", {"email": other.email,
                                       "password": TEST_PASSWORD}).status_code == 302
@@ -141,6 +141,81 @@ def test_a_client_is_throttled_across_accounts(app, client):
     assert response.status_code == 429
     event = db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
     assert event.details["limit"] == "client"
+
+
+# Addresses from the documentation ranges: someone guessing, the account's owner at home (where
+# they have signed in before) and in a cafe (where they have not).
+GUESSER, HOME, CAFE = "198.51.100.9", "203.0.113.5", "192.0.2.44"
+
+
+def wrong_password(client, email: str):
+    return client.submit("/sign-in", {"email": email, "password": "not the password"})
+
+
+def error_summary(response) -> str:
+    match = re.search(r'<div class="govuk-error-summary".*?</div>\s*</div>', response.text, re.S)
+    assert match, response.text
+    return re.sub(r"<[^>]+>", " ", match.group(0))
+
+
+def test_someone_elses_failures_do_not_lock_the_owner_out(app):
+    user = UserFactory(email="target@example.org", social_worker=True)
+    guesser = browser(app, GUESSER)
+    statuses = [wrong_password(guesser, user.email).status_code for _ in range(20)]
+    assert statuses[0] == 400 and statuses[-1] == 429  # the guessing address is stopped...
+    assert guesser.submit("/sign-in", {"email": user.email,
+                                       "password": TEST_PASSWORD}).status_code == 429
+    # ...but the owner, somewhere they have never signed in from before, gets in at once.
+    owner = browser(app, CAFE)
+    assert owner.submit("/sign-in", {"email": user.email,
+                                     "password": TEST_PASSWORD}).status_code == 302
+
+
+def test_the_refusal_says_what_to_do_and_promises_no_password_reset(app):
+    UserFactory(email="target@example.org")
+    guesser = browser(app, GUESSER)
+    for _ in range(20):
+        response = wrong_password(guesser, "target@example.org")
+    assert response.status_code == 429
+    message = error_summary(response)
+    assert "Wait 15 minutes" in message
+    assert "commissioning team" in message
+    assert "reset" not in message.lower()
+
+
+def sign_in_from(app, address: str, user) -> int:
+    return browser(app, address).submit("/sign-in", {
+        "email": user.email, "password": TEST_PASSWORD}).status_code
+
+
+def test_guessing_from_many_addresses_only_slows_the_account_down(app, monkeypatch):
+    from datetime import timedelta
+
+    from accreditation.auth import throttle
+    from accreditation.database import utcnow
+
+    now = utcnow()
+    monkeypatch.setattr(throttle, "utcnow", lambda: now)
+    user = UserFactory(email="target@example.org", social_worker=True)
+    assert sign_in_from(app, HOME, user) == 302  # the owner's usual place
+    for n in range(8):  # a botnet: each address stays under its own limit
+        bot = browser(app, f"198.51.100.{n + 10}")
+        for _ in range(4):
+            wrong_password(bot, user.email)
+    # The owner at home is not slowed at all.
+    assert sign_in_from(app, HOME, user) == 302
+    # Somewhere new, the account asks for a short wait, not a lock-out...
+    response = browser(app, CAFE).submit("/sign-in", {"email": user.email,
+                                                      "password": TEST_PASSWORD})
+    assert response.status_code == 429
+    wait = re.search(r"Wait (\d+) (second|minute)", error_summary(response))
+    assert wait, error_summary(response)
+    seconds = int(wait.group(1)) * (60 if wait.group(2) == "minute" else 1)
+    assert seconds <= 2 * 60
+    assert "commissioning team" in error_summary(response)
+    # ...after which the right password gets in.
+    now += timedelta(seconds=seconds)
+    assert sign_in_from(app, CAFE, user) == 302
 
 
 # --- CSRF --------------------------------------------------------------------------------
@@ -443,7 +518,7 @@ def test_a_wrong_current_password_is_audited_as_a_failed_confirmation(client):
 def test_changing_the_password_is_throttled_like_signing_in(app, client):
     user = UserFactory()
     client.sign_in(user)
-    for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]):
+    for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_CLIENT"]):
         assert change_password(client, WRONG_CURRENT).status_code == 400
     # The limit is reached: now even the right password is refused, and nothing changes.
     response = change_password(client, TEST_PASSWORD)
@@ -451,7 +526,8 @@ def test_changing_the_password_is_throttled_like_signing_in(app, client):
     assert "too many failed attempts" in response.text
     assert actions()[-1] == "auth.sign_in_throttled"
     assert "user.password_changed" not in actions()
-    # ...and signing in again elsewhere is refused too: it is one limit for the account.
+    # ...and signing in again in another browser at the same address is refused too: it is
+    # one limit for the account from this address.
     assert app.test_client().submit("/sign-in", {
         "email": user.email, "password": TEST_PASSWORD}).status_code == 429
     for event in db.session.scalars(sa.select(AuditEvent)):

@@ -136,9 +136,21 @@ def test_settings_come_from_prefixed_variables(monkeypatch, tmp_path):
     monkeypatch.setenv("ACCREDITATION_ENV", "development")
     monkeypatch.setenv("ACCREDITATION_DATABASE_URL", f"sqlite:///{tmp_path / 'other.sqlite'}")
     monkeypatch.setenv("ACCREDITATION_LOGIN_MAX_FAILURES_PER_ACCOUNT", "7")
+    monkeypatch.setenv("ACCREDITATION_LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_CLIENT", "3")
     app = create_app()
     assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("other.sqlite")
     assert app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"] == 7
+    assert app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_CLIENT"] == 3
+
+
+@pytest.mark.parametrize("name", ["LOGIN_WINDOW_SECONDS", "LOGIN_MAX_FAILURES_PER_CLIENT",
+                                  "LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_CLIENT",
+                                  "LOGIN_MAX_FAILURES_PER_ACCOUNT"])
+def test_a_sign_in_limit_of_nought_is_refused(monkeypatch, name):
+    monkeypatch.setenv("ACCREDITATION_ENV", "development")
+    monkeypatch.setenv(f"ACCREDITATION_{name}", "0")
+    with pytest.raises(ConfigurationError, match=f"ACCREDITATION_{name} must be"):
+        create_app()
 
 
 def test_a_malformed_number_is_named(monkeypatch):

@@ -95,7 +95,7 @@ def test_a_code_works_once(app):
 def test_wrong_codes_count_towards_the_accounts_sign_in_limit(app, client):
     user = UserFactory(inspector=True)
     password_step(client, user)
-    for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"] - 1):
+    for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_CLIENT"] - 1):
         assert client.submit("/sign-in/code", {"code": "000000"}).status_code == 400
     assert client.submit("/sign-in/code", {"code": "999999"}).status_code == 400
     # Now even the right code is not checked: guessing 10^6 codes is not possible.

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 from collections import deque
 
 import pytest
 import sqlalchemy as sa
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from accreditation import create_app
@@ -257,7 +258,7 @@ def test_confirming_never_sends_you_off_the_service(client):
 def test_wrong_confirmations_count_towards_the_sign_in_limit(app, client):
     user = UserFactory(provider=True)
     client.sign_in(user)
-    for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]):
+    for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_CLIENT"]):
         client.submit("/account/confirm", {"password": "guess"})
     response = client.submit("/account/confirm", {"password": TEST_PASSWORD})
     assert response.status_code == 429
@@ -287,14 +288,17 @@ def test_production_session_cookie_is_host_only_secure_http_only_and_same_site(
 # --- the sign-in limit ----------------------------------------------------------------------------
 
 def greedy_failures_in_an_hour(window: int, limit: int) -> int:
-    """An attacker trying once a second whenever the throttle rule (at most ``limit``
-    failures in any ``window`` seconds) lets them: how many failures they get in an hour."""
+    """An attacker with many addresses trying once a second whenever the throttle rule lets
+    them: how many failures they get in an hour. The rule: an attempt goes ahead when fewer
+    than ``limit`` failures came in the last ``limit`` x spacing seconds, or the last one was
+    a spacing ago (the window shared out by the limit)."""
+    spacing = -(-window // limit)
     recent: deque[int] = deque()
     tried = 0
     for second in range(3600):
-        while recent and recent[0] <= second - window:
+        while recent and recent[0] <= second - limit * spacing:
             recent.popleft()
-        if len(recent) < limit:
+        if len(recent) < limit or second - recent[-1] >= spacing:
             recent.append(second)
             tried += 1
     return tried
@@ -306,7 +310,9 @@ def test_settings_allowing_over_100_failed_sign_ins_per_account_per_hour_are_ref
     from accreditation.config import check
 
     config = {"ENV_NAME": "testing", "LOGIN_WINDOW_SECONDS": window,
-              "LOGIN_MAX_FAILURES_PER_ACCOUNT": failures, "SESSION_IDLE_MINUTES": 30,
+              "LOGIN_MAX_FAILURES_PER_ACCOUNT": failures,
+              "LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_CLIENT": 5, "LOGIN_MAX_FAILURES_PER_CLIENT": 20,
+              "SESSION_IDLE_MINUTES": 30,
               "SESSION_MAX_HOURS": 12, "REAUTHENTICATE_MINUTES": 15}
     try:
         check(config)
@@ -338,3 +344,37 @@ def test_an_hour_of_password_guessing_against_one_account(app, monkeypatch):
         except TooManyAttempts:
             pass
     assert 0 < checked <= failures_per_account_per_hour(app.config) <= 100
+
+
+@settings(max_examples=15)
+@given(addresses=st.integers(1, 12), guesses=st.integers(1, 8))
+def test_no_amount_of_guessing_elsewhere_keeps_the_owner_out(app, monkeypatch, addresses,
+                                                             guesses):
+    """However many addresses guess, however often: the owner gets in at once where they
+    have signed in before, and from anywhere else after a short wait at most."""
+    import math
+    from datetime import timedelta
+
+    from accreditation.auth import operations, throttle
+    from accreditation.auth.models import LoginAttempt
+    from accreditation.database import utcnow
+    from accreditation.errors import TooManyAttempts, ValidationFailed
+
+    db.session.execute(sa.delete(LoginAttempt))
+    db.session.commit()
+    now = utcnow()
+    monkeypatch.setattr(throttle, "utcnow", lambda: now)
+    user = UserFactory(provider=True)
+    operations.authenticate(user.email, TEST_PASSWORD, client="home")
+    for address in range(addresses):
+        for guess in range(guesses):
+            with contextlib.suppress(ValidationFailed, TooManyAttempts):
+                operations.authenticate(user.email, f"guess {guess}", client=f"bot-{address}")
+    assert operations.authenticate(user.email, TEST_PASSWORD, client="home") == user
+    try:
+        operations.authenticate(user.email, TEST_PASSWORD, client="cafe")
+    except TooManyAttempts:
+        config = app.config
+        now += timedelta(seconds=math.ceil(config["LOGIN_WINDOW_SECONDS"]
+                                           / config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]))
+        assert operations.authenticate(user.email, TEST_PASSWORD, client="cafe") == user

@@ -7,6 +7,7 @@ once. Views and CLI commands call these; neither writes to the database itself.
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 from datetime import timedelta
 
@@ -47,25 +48,42 @@ def _require_unused_email(email: str) -> str:
 GENERIC_SIGN_IN_FAILURE = "Enter a correct email address and password"
 
 
-def _refuse_while_throttled(email: str, client: str) -> None:
-    blocked = throttle.throttled_by(email, client)
-    if blocked:
-        audit.record("auth.sign_in_throttled", details={"limit": blocked})
-        db.session.commit()
+def _duration(seconds: int) -> str:
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = math.ceil(seconds / 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def _refuse_while_throttled(email: str, client: str, *, actor: User | None = None) -> None:
+    """Raise ``TooManyAttempts`` (audited) while a sign-in limit holds for this account and
+    client."""
+    refusal = throttle.refusal_for(email, client)
+    if refusal is None:
+        return
+    audit.record("auth.sign_in_throttled", actor=actor, subject=actor,
+                 details={"limit": refusal.limit})
+    db.session.commit()
+    wait = _duration(refusal.wait_seconds)
+    if refusal.slowed:
         raise TooManyAttempts(
-            "There have been too many failed attempts to sign in. Wait "
-            f"{throttle.window_minutes()} minutes and try again, or reset your password."
-        )
+            "There have been many failed attempts to sign in to this account, so it is being "
+            f"slowed down. Wait {wait} and try again. If this keeps happening, contact the "
+            "consortium's commissioning team.")
+    raise TooManyAttempts(
+        f"There have been too many failed attempts to sign in. Wait {wait} and try again. "
+        "If you cannot remember your password, contact the consortium's commissioning team.")
 
 
 def authenticate(email: str, password: str, client: str) -> User:
     """Return the user for these credentials or raise.
 
-    Raises ``TooManyAttempts`` while the account or the client is throttled (without checking
-    the password) and ``ValidationFailed`` with one message for every kind of failure, so a
-    caller cannot tell which accounts exist. Success and failure are audited and committed.
-    For a user who needs a second factor this is only the first step: the sign-in is complete
-    once ``verify_second_factor`` (or adding an authenticator) has succeeded.
+    Raises ``TooManyAttempts`` while a sign-in limit holds for this account and client
+    (``throttle.refusal_for``; without checking the password) and ``ValidationFailed`` with
+    one message for every kind of failure, so a caller cannot tell which accounts exist.
+    Success and failure are audited and committed. For a user who needs a second factor this
+    is only the first step: the sign-in is complete once ``verify_second_factor`` (or adding
+    an authenticator) has succeeded.
     """
     email = throttle.normalise_email(email)
     _refuse_while_throttled(email, client)
@@ -73,8 +91,8 @@ def authenticate(email: str, password: str, client: str) -> User:
     ok = verify_password(user.password_hash if user else None, password)
     if ok and not user.is_active:
         ok = False
-    throttle.note_attempt(email, client, ok)
     if not ok:
+        throttle.note_attempt(email, client, False)
         reason = "unknown account" if user is None else (
             "account deactivated" if not user.is_active else "wrong password")
         audit.record("auth.sign_in_failed", subject=user, details={"reason": reason})
@@ -83,8 +101,10 @@ def authenticate(email: str, password: str, client: str) -> User:
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     if mfa.required_for(user) or user.has_authenticator:
+        # Not signed in yet: only the code's success is kept as one (``throttle.note_attempt``).
         audit.record("auth.password_accepted", actor=user, subject=user)
     else:
+        throttle.note_attempt(email, client, True)
         _signed_in(user, second_factor=None)
     db.session.commit()
     return user
@@ -128,9 +148,10 @@ WRONG_CODE = ("Enter the 6-digit code your authenticator app shows now, or one o
               "recovery codes")
 
 
-def _require_second_factor(user: User, code: str, client: str, *, failure: str) -> str:
+def _require_second_factor(user: User, code: str, client: str, *, failure: str,
+                           signed_in: bool = False) -> str:
     """Throttled like passwords: a wrong code counts as a failed sign-in for the account."""
-    _refuse_while_throttled(user.email, client)
+    _refuse_while_throttled(user.email, client, actor=user if signed_in else None)
     used = _use_second_factor(user, code)
     throttle.note_attempt(user.email, client, used is not None)
     if used is None:
@@ -150,7 +171,7 @@ def verify_second_factor(user: User, code: str, client: str) -> None:
 def confirm_identity(user: User, *, password: str, code: str | None, client: str) -> None:
     """Re-authentication before a sensitive change: the password, and the second factor for
     those who have one. Failures count towards the account's sign-in limit."""
-    _refuse_while_throttled(user.email, client)
+    _refuse_while_throttled(user.email, client, actor=user)
     if not verify_password(user.password_hash, password):
         throttle.note_attempt(user.email, client, False)
         audit.record("auth.confirmation_failed", actor=user, subject=user,
@@ -158,7 +179,8 @@ def confirm_identity(user: User, *, password: str, code: str | None, client: str
         db.session.commit()
         raise ValidationFailed("Your password is not correct", field="password")
     if user.has_authenticator:
-        _require_second_factor(user, code or "", client, failure="auth.confirmation_failed")
+        _require_second_factor(user, code or "", client, failure="auth.confirmation_failed",
+                               signed_in=True)
     else:
         throttle.note_attempt(user.email, client, True)
     audit.record("auth.identity_confirmed", actor=user, subject=user)
@@ -426,7 +448,7 @@ def change_password(user: User, *, current_password: str, new_password: str,
     as a failed sign-in for the account and the client (audited), and while either is
     throttled the form is refused (``TooManyAttempts``) whatever password is given.
     """
-    _refuse_while_throttled(user.email, client)
+    _refuse_while_throttled(user.email, client, actor=user)
     if not verify_password(user.password_hash, current_password):
         throttle.note_attempt(user.email, client, False)
         audit.record("auth.confirmation_failed", actor=user, subject=user,

@@ -237,8 +237,8 @@ def matrix(database_url, tmp_path_factory):
     app = create_app(config_for(
         database_url, STORAGE="local", SCANNER_URL=None,
         STORAGE_LOCAL_PATH=str(tmp_path_factory.mktemp("evidence")),
-        LOGIN_MAX_FAILURES_PER_CLIENT=10**6, LOGIN_MAX_FAILURES_PER_ACCOUNT=100,
-        LOGIN_WINDOW_SECONDS=3600))
+        LOGIN_MAX_FAILURES_PER_CLIENT=10**6, LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_CLIENT=10**6,
+        LOGIN_MAX_FAILURES_PER_ACCOUNT=50, LOGIN_WINDOW_SECONDS=3600))
     app.test_client_class = Client
     with pytest.MonkeyPatch.context() as patch, app.app_context():
         patch.setattr("accreditation.clock.today", lambda: TODAY)
