@@ -9,6 +9,14 @@ and it lets ``verify`` notice events deleted from the end.
 
 Events are written in the caller's transaction: a state change and its event commit or
 roll back together.
+
+Some refusals can be caused by anyone, without signing in, as often as they like: a form sent
+without its token, a sign-in attempt while throttled, an ended session or a withdrawn token
+sent again. Those go through ``record_repeatable``: the first of a kind from a client in an
+hour is chained like any event, the repeats are only counted (``audit_repeat``: client, route,
+reason, how many times, first and last), and at most ``REPEATS_CHAINED_PER_HOUR`` are chained
+in any hour whatever the number of clients, so nobody can grow the chain at will. Everyone
+signed in is audited at every refusal.
 """
 
 from __future__ import annotations
@@ -17,10 +25,11 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask import has_request_context, request
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .database import UTCDateTime, utcnow
@@ -74,6 +83,38 @@ class AuditChainHead(db.Model):
     last_hash: Mapped[str] = mapped_column(sa.String(64), default=GENESIS_HASH)
 
 
+# Refusals anyone can repeat at will (``record_repeatable``): the first of a kind from a client
+# in REPEAT_WINDOW is chained, at most REPEATS_CHAINED_PER_HOUR in all; the counts are kept
+# for REPEATS_KEPT_DAYS (removed by ``accreditation tick``).
+REPEAT_WINDOW = timedelta(hours=1)
+REPEATS_CHAINED_PER_HOUR = 50
+REPEATS_KEPT_DAYS = 90
+REFUSALS_COUNTED_ONLY = "audit.refusals_counted_only"
+
+
+class AuditRepeat(db.Model):
+    """One kind of refusal from one client on one route, counted from its first time for an
+    hour. ``event_seq`` is the chained event recording the first (None when the hour's limit
+    had been reached); the others are only counted here, outside the chain."""
+
+    __tablename__ = "audit_repeat"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action: Mapped[str] = mapped_column(sa.String(80))
+    client: Mapped[str] = mapped_column(sa.String(64))
+    route: Mapped[str] = mapped_column(sa.String(200))  # "POST /invitations/<token>"
+    reason: Mapped[str] = mapped_column(sa.String(200))
+    subject: Mapped[str] = mapped_column(sa.String(110))  # "user 12", or ""
+    first_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    times: Mapped[int] = mapped_column()
+    event_seq: Mapped[int | None] = mapped_column()
+
+    __table_args__ = (
+        sa.Index("ix_audit_repeat_client_action_first_at", "client", "action", "first_at"),
+    )
+
+
 def chain_hash(prev_hash: str, content: dict[str, Any]) -> str:
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(f"{prev_hash}\n{canonical}".encode()).hexdigest()
@@ -85,8 +126,6 @@ def _check_details(details: dict[str, Any], path: str = "") -> None:
             raise ValueError(f"audit details must not carry secrets: {path}{key!r}")
         if isinstance(value, dict):
             _check_details(value, f"{path}{key}.")
-
-
 
 
 def record(
@@ -134,6 +173,76 @@ def record(
     db.session.add(event)
     db.session.flush()
     return event
+
+
+def record_repeatable(
+    action: str,
+    *,
+    reason: str,
+    subject=None,
+    subject_type: str | None = None,
+    subject_id: Any = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEvent | None:
+    """For a refusal anyone can cause again and again without signing in: chain the first of
+    its kind (action, reason, subject) from this client on this route in an hour, and count
+    the rest in ``audit_repeat``; once ``REPEATS_CHAINED_PER_HOUR`` have been chained in the
+    last hour, count only (the chain says so once, ``audit.refusals_counted_only``).
+
+    In the caller's transaction, like ``record``; returns the event, or None if only counted.
+    Outside a request there is no client to count by: the event is simply recorded.
+    """
+    if not has_request_context():
+        return record(action, subject=subject, subject_type=subject_type,
+                      subject_id=subject_id, details=details)
+    if subject is not None:
+        subject_type = subject_type or subject.__tablename__
+        subject_id = subject.id if subject_id is None else subject_id
+    rule = request.url_rule
+    kind = {
+        "action": action,
+        "client": (client_address() or "unknown")[:64],
+        "route": f"{request.method} {rule.rule if rule is not None else '(no route)'}"[:200],
+        "reason": reason[:200],
+        "subject": f"{subject_type} {subject_id}"[:110] if subject_type else "",
+    }
+    now = utcnow()
+    since = now - REPEAT_WINDOW
+    earlier = db.session.scalar(
+        sa.select(AuditRepeat.id).where(
+            *(getattr(AuditRepeat, name) == value for name, value in kind.items()),
+            AuditRepeat.first_at > since)
+        .order_by(AuditRepeat.first_at.desc()).limit(1))
+    if earlier is not None:
+        db.session.execute(sa.update(AuditRepeat).where(AuditRepeat.id == earlier)
+                           .values(times=AuditRepeat.times + 1, last_at=now))
+        return None
+    chained = db.session.scalar(sa.select(sa.func.count()).select_from(AuditRepeat).where(
+        AuditRepeat.first_at > since, AuditRepeat.event_seq.is_not(None)))
+    event = None
+    if chained < REPEATS_CHAINED_PER_HOUR:
+        event = record(action, subject_type=subject_type, subject_id=subject_id,
+                       details=details)
+    elif not db.session.scalar(sa.select(sa.exists().where(
+            AuditRepeat.first_at > since, AuditRepeat.event_seq.is_(None)))):
+        record(REFUSALS_COUNTED_ONLY, details={"limit_per_hour": REPEATS_CHAINED_PER_HOUR})
+    db.session.add(AuditRepeat(**kind, first_at=now, last_at=now, times=1,
+                               event_seq=event.seq if event else None))
+    db.session.flush()
+    return event
+
+
+def repeats_since(since: datetime) -> list[AuditRepeat]:
+    """Counted refusals seen since ``since``, the latest first."""
+    return list(db.session.scalars(sa.select(AuditRepeat).where(AuditRepeat.last_at >= since)
+                                   .order_by(AuditRepeat.last_at.desc(), AuditRepeat.id.desc())))
+
+
+def forget_repeats_older_than(days: int = REPEATS_KEPT_DAYS) -> int:
+    """Delete counts last seen more than ``days`` ago (run from ``tick``); returns how many.
+    The chained events stay."""
+    cutoff = utcnow() - timedelta(days=days)
+    return db.session.execute(sa.delete(AuditRepeat).where(AuditRepeat.last_at < cutoff)).rowcount
 
 
 _ADVANCE_HEAD = (

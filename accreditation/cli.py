@@ -108,6 +108,27 @@ def audit_verify_command():
     sys.exit(1)
 
 
+@audit_group.command("repeats")
+@click.option("--days", default=1, show_default=True, type=click.IntRange(1),
+              help="Refusals seen in the last this many days.")
+def audit_repeats_command(days: int):
+    """Refusals repeated without signing in (forms without their token, attempts while
+    throttled, ended sessions and withdrawn tokens sent again): how often each came from each
+    client, and the chained event that recorded the first. Kept for 90 days."""
+    from datetime import timedelta
+
+    from . import audit
+    from .database import utcnow
+
+    for repeat in audit.repeats_since(utcnow() - timedelta(days=days)):
+        times = f"{repeat.times} time{'s' if repeat.times != 1 else ''}"
+        chained = f"event {repeat.event_seq}" if repeat.event_seq else "not chained"
+        subject = f" ({repeat.subject})" if repeat.subject else ""
+        click.echo(f"{repeat.first_at:%Y-%m-%d %H:%M:%S} to {repeat.last_at:%Y-%m-%d %H:%M:%S} "
+                   f"UTC, {times}: {repeat.action} from {repeat.client}, {repeat.route}, "
+                   f"{repeat.reason}{subject}; {chained}")
+
+
 @click.command("demo-data")
 def demo_data_command():
     """Load the demo consortium (idempotent: running it again changes nothing)."""

@@ -18,10 +18,20 @@ from .extensions import db
 
 def record_denial(actor, reason: str, *, subject=None, subject_type: str | None = None,
                   subject_id: Any = None, details: dict | None = None) -> None:
-    """Keep an ``access.denied`` event (and only that) for ``actor``'s refused attempt."""
+    """Keep an ``access.denied`` event (and only that) for ``actor``'s refused attempt.
+
+    Every refusal of someone signed in is chained. Someone who is not can be refused as often
+    as they like, so theirs go through ``audit.record_repeatable`` (the first of a kind from a
+    client in an hour is chained, the rest counted)."""
     db.session.rollback()
-    audit.record("access.denied", actor=actor, subject=subject, subject_type=subject_type,
-                 subject_id=subject_id, details={"reason": reason, **(details or {})})
+    details = {"reason": reason, **(details or {})}
+    if actor is None:
+        audit.record_repeatable("access.denied", reason=reason, subject=subject,
+                                subject_type=subject_type, subject_id=subject_id,
+                                details=details)
+    else:
+        audit.record("access.denied", actor=actor, subject=subject, subject_type=subject_type,
+                     subject_id=subject_id, details=details)
     db.session.commit()
     if has_request_context():
         g.denial_recorded = True  # the error handler must not audit the same refusal again

@@ -154,3 +154,157 @@ def test_sign_in_attempts_are_audited_without_the_password(client):
     assert event.subject_id == str(user.id)
     assert "my secret attempt" not in str(event.details)
     assert event.details["reason"] == "wrong password"
+
+
+# --- refusals anyone can cause, again and again ----------------------------------------------
+
+FLOODER = "198.51.100.7"
+
+
+def from_address(app, address: str):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def post_without_a_token(client, path: str = "/sign-in"):
+    return client.post(path, data={"email": "someone@example.org", "password": "anything"},
+                       headers={"Referer": f"https://localhost{path}"})
+
+
+def events(action: str) -> list[AuditEvent]:
+    return list(db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq)))
+
+
+def repeats_listed(runner, *args: str) -> list[str]:
+    """The lines of ``accreditation audit repeats``: what an investigation reads."""
+    result = runner.invoke(args=["audit", "repeats", *args])
+    assert result.exit_code == 0, result.output
+    return result.output.splitlines()
+
+
+def test_a_flood_of_forms_without_their_token_is_counted_not_chained(app, runner):
+    flooder = from_address(app, FLOODER)
+    for _ in range(200):
+        response = post_without_a_token(flooder)
+        assert response.status_code == 400
+        assert "Your form has expired" in response.text
+    [denial] = events("access.denied")
+    assert denial.details["client"] == FLOODER
+    assert denial.details["endpoint"] == "auth.sign_in"
+    # Who, where, how often, from when to when: kept for an investigation.
+    [line] = [line for line in repeats_listed(runner) if FLOODER in line]
+    assert "access.denied" in line and "POST /sign-in" in line and "200 times" in line
+    assert "form token missing or invalid" in line
+    assert f"event {denial.seq}" in line
+    assert audit.verify().ok
+
+
+def test_the_same_refusal_is_chained_again_an_hour_later(app, monkeypatch):
+    from datetime import timedelta
+
+    from accreditation.database import utcnow
+
+    now = utcnow()
+    monkeypatch.setattr(audit, "utcnow", lambda: now)
+    flooder = from_address(app, FLOODER)
+    for _ in range(3):
+        post_without_a_token(flooder)
+    now += timedelta(minutes=61)
+    for _ in range(3):
+        post_without_a_token(flooder)
+    assert len(events("access.denied")) == 2
+
+
+def test_a_flood_from_many_addresses_cannot_grow_the_chain_without_bound(app, runner):
+    limit = audit.REPEATS_CHAINED_PER_HOUR
+    addresses = [f"10.1.{n // 250}.{n % 250 + 1}" for n in range(limit + 30)]
+    for address in addresses:
+        assert post_without_a_token(from_address(app, address)).status_code == 400
+    assert len(events("access.denied")) == limit
+    # The chain says once that later ones were only counted...
+    [note] = events("audit.refusals_counted_only")
+    assert note.details["limit_per_hour"] == limit
+    # ...and every address is still listed, with its count.
+    listed = "\n".join(repeats_listed(runner))
+    assert all(address in listed for address in addresses)
+    assert audit.verify().ok
+
+
+def test_a_flood_of_attempts_while_throttled_is_counted_not_chained(app, runner):
+    guesser = from_address(app, FLOODER)
+    limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_CLIENT"]
+    statuses = [guesser.submit("/sign-in", {"email": "target@example.org",
+                                            "password": "guessing"}).status_code
+                for _ in range(limit + 100)]
+    assert statuses[limit:] == [429] * 100
+    assert len(events("auth.sign_in_failed")) == limit
+    [throttled] = events("auth.sign_in_throttled")
+    assert throttled.details == {"limit": "account and client", "client": FLOODER}
+    [line] = [line for line in repeats_listed(runner) if "auth.sign_in_throttled" in line]
+    assert "100 times" in line and FLOODER in line
+
+
+def test_a_revoked_token_sent_again_and_again_is_counted_not_chained(app, runner):
+    from accreditation.auth.tokens import create_token, revoke_token
+
+    record, token = create_token(UserFactory(commissioner=True), "case system")
+    revoke_token(record.id)
+    replayer = from_address(app, FLOODER)
+    for _ in range(30):
+        assert replayer.get("/api/v1/cases", headers={
+            "Authorization": f"Bearer {token}"}).status_code == 401
+    [refused] = events("api_token.refused")
+    assert refused.subject_id == str(record.id)
+    [line] = [line for line in repeats_listed(runner) if "api_token.refused" in line]
+    assert "30 times" in line and f"api_token {record.id}" in line
+
+
+def test_an_ended_session_sent_again_and_again_is_counted_not_chained(app, runner):
+    user = UserFactory(provider=True)
+    browser = app.test_client()
+    browser.sign_in(user)
+    cookie = browser.get_cookie("session").value
+    browser.submit("/sign-out", form_page="/provider/")
+    for _ in range(30):
+        replayer = from_address(app, FLOODER)
+        replayer.set_cookie("session", cookie)
+        assert replayer.get("/provider/").status_code == 302
+    [refused] = events("auth.session_refused")
+    assert refused.subject_id == str(user.id)
+    [line] = [line for line in repeats_listed(runner) if "auth.session_refused" in line]
+    assert "30 times" in line and f"user {user.id}" in line
+
+
+def test_someone_signed_in_is_audited_at_every_refusal(app):
+    from .factories import PropertyFactory
+
+    user = UserFactory(provider=True)
+    other = PropertyFactory()
+    browser = app.test_client()
+    browser.sign_in(user)
+    for _ in range(5):
+        assert browser.get(f"/provider/properties/{other.id}").status_code == 404
+        assert post_without_a_token(browser, "/account/password").status_code == 400
+    denials = events("access.denied")
+    assert len(denials) == 10
+    assert {denial.actor_id for denial in denials} == {user.id}
+
+
+def test_counts_of_repeated_refusals_are_kept_for_90_days(app, runner, monkeypatch):
+    from datetime import timedelta
+
+    from accreditation.database import utcnow
+
+    monkeypatch.setattr(audit, "utcnow", lambda: utcnow() - timedelta(days=91))
+    post_without_a_token(from_address(app, "192.0.2.91"))
+    monkeypatch.setattr(audit, "utcnow", lambda: utcnow() - timedelta(days=89))
+    post_without_a_token(from_address(app, "192.0.2.89"))
+    monkeypatch.undo()
+    listed = "\n".join(repeats_listed(runner, "--days", "365"))
+    assert "192.0.2.91" in listed and "192.0.2.89" in listed
+    assert runner.invoke(args=["tick"]).exit_code == 0
+    listed = "\n".join(repeats_listed(runner, "--days", "365"))
+    assert "192.0.2.91" not in listed and "192.0.2.89" in listed
+    assert len(events("access.denied")) == 2  # the chain itself keeps everything

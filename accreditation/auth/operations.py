@@ -57,12 +57,17 @@ def _duration(seconds: int) -> str:
 
 def _refuse_while_throttled(email: str, client: str, *, actor: User | None = None) -> None:
     """Raise ``TooManyAttempts`` (audited) while a sign-in limit holds for this account and
-    client."""
+    client. Someone signed in is audited each time; otherwise the refusals are counted, not
+    each chained (``audit.record_repeatable``), so nobody can grow the audit trail at will."""
     refusal = throttle.refusal_for(email, client)
     if refusal is None:
         return
-    audit.record("auth.sign_in_throttled", actor=actor, subject=actor,
-                 details={"limit": refusal.limit})
+    details = {"limit": refusal.limit}
+    if actor is not None:
+        audit.record("auth.sign_in_throttled", actor=actor, subject=actor, details=details)
+    else:
+        audit.record_repeatable("auth.sign_in_throttled", reason=f"limit: {refusal.limit}",
+                                details=details)
     db.session.commit()
     wait = _duration(refusal.wait_seconds)
     if refusal.slowed:

@@ -126,8 +126,10 @@ def expire_old_sessions() -> None:
         # A session that was ended (sign-out, a new password, a commissioner): whoever sends
         # its cookie again is signed out, and the replay is kept in the audit trail.
         user_id = str(session["_user_id"]).partition(".")[0]
-        audit.record("auth.session_refused", subject_type="user", subject_id=user_id,
-                     details={"reason": "session ended"})
+        # Anyone holding such a cookie can send it again and again: counted, not each chained.
+        audit.record_repeatable("auth.session_refused", reason="session ended",
+                                subject_type="user", subject_id=user_id,
+                                details={"reason": "session ended"})
         db.session.commit()
         session.clear()
         return

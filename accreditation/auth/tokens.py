@@ -76,9 +76,9 @@ def user_for_token(token: str) -> User | None:
                "expired" if record.expires_at is not None and record.expires_at <= now else None)
     if refused:
         # A token that once worked is being replayed: kept in the audit trail (tokens nobody
-        # ever had are not: anyone can send noise).
-        audit.record("api_token.refused", subject=record,
-                     details={"user_id": record.user_id, "reason": refused})
+        # ever had are not: anyone can send noise), its repeats counted, not each chained.
+        audit.record_repeatable("api_token.refused", reason=refused, subject=record,
+                                details={"user_id": record.user_id, "reason": refused})
         db.session.commit()
         return None
     if record.last_used_at is None or now - record.last_used_at >= LAST_USED_RESOLUTION:

@@ -16,6 +16,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from .. import audit
 from ..auth import throttle
 from ..checklists import compile_checklist, step_in_force
 from ..errors import DomainError
@@ -60,6 +61,8 @@ def tick(today: date) -> TickReport:
     _conditions(today, report)
     _upcoming_steps(today, report)
     report.counts["old sign-in attempts forgotten"] += throttle.forget_older_than(30) or 0
+    report.counts["old counts of repeated refusals forgotten"] += (
+        audit.forget_repeats_older_than() or 0)
     db.session.commit()
     return report
 
