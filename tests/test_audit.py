@@ -10,6 +10,7 @@ from accreditation import audit
 from accreditation.audit import AuditChainHead, AuditEvent
 from accreditation.extensions import db
 
+from .conftest import config_for, running_app
 from .factories import UserFactory
 
 
@@ -199,6 +200,25 @@ def test_a_flood_of_forms_without_their_token_is_counted_not_chained(app, runner
     assert "form token missing or invalid" in line
     assert f"event {denial.seq}" in line
     assert audit.verify().ok
+
+
+@pytest.fixture
+def proxied_app(database_url):
+    """The app behind one trusted reverse proxy (``ACCREDITATION_TRUSTED_PROXIES=1``)."""
+    yield from running_app(config_for(database_url, TRUSTED_PROXIES=1))
+
+
+def test_behind_a_trusted_proxy_floods_are_counted_by_the_real_client(proxied_app):
+    for address in ("203.0.113.7", "198.51.100.23"):
+        client = from_address(proxied_app, "10.0.0.2")  # the proxy
+        client.environ_base["HTTP_X_FORWARDED_FOR"] = address
+        for _ in range(20):
+            assert post_without_a_token(client).status_code == 400
+    assert [event.details["client"] for event in events("access.denied")] == [
+        "203.0.113.7", "198.51.100.23"]
+    listed = "\n".join(repeats_listed(proxied_app.test_cli_runner()))
+    assert "20 times: access.denied from 203.0.113.7" in listed
+    assert "20 times: access.denied from 198.51.100.23" in listed
 
 
 def test_the_same_refusal_is_chained_again_an_hour_later(app, monkeypatch):

@@ -598,6 +598,18 @@ def test_behind_a_trusted_proxy_each_client_has_its_own_sign_in_limit(proxied_ap
     assert events_of("auth.signed_in")[0].details["client"] == "198.51.100.23"
 
 
+def test_behind_a_trusted_proxy_a_guesser_cannot_lock_the_owner_out(proxied_app):
+    user = UserFactory(email="target@example.org", social_worker=True)
+    guesser = browser(proxied_app, PROXY, "203.0.113.7")
+    for _ in range(20):
+        wrong_password(guesser, user.email)
+    assert guesser.submit("/sign-in", {"email": user.email,
+                                       "password": TEST_PASSWORD}).status_code == 429
+    owner = browser(proxied_app, PROXY, "198.51.100.23")
+    assert owner.submit("/sign-in", {"email": user.email,
+                                     "password": TEST_PASSWORD}).status_code == 302
+
+
 def test_without_a_trusted_proxy_a_made_up_forwarded_address_is_ignored(app):
     limit = app.config["LOGIN_MAX_FAILURES_PER_CLIENT"]
     guesser = browser(app, "198.51.100.9")
