@@ -19,6 +19,16 @@ ENVIRONMENTS = ("production", "development", "testing")
 DEVELOPMENT_SECRET_KEY = "development-only-secret-key-do-not-use-in-production"  # noqa: S105
 
 
+# Provider registration: how long the e-mailed link works, and how many requests (to register,
+# or to have the e-mail sent again) one client and one e-mail address may make in the window.
+REGISTRATION_DEFAULTS = {
+    "REGISTRATION_LINK_HOURS": 24,
+    "REGISTRATION_WINDOW_SECONDS": 60 * 60,
+    "REGISTRATION_MAX_PER_CLIENT": 10,
+    "REGISTRATION_MAX_PER_ADDRESS": 3,
+}
+
+
 class ConfigurationError(RuntimeError):
     """The app cannot start with these settings; the message says which variable to set."""
 
@@ -75,6 +85,7 @@ def from_environment(instance_path: str) -> dict:
         "LOGIN_MAX_FAILURES_PER_CLIENT": _env_int("LOGIN_MAX_FAILURES_PER_CLIENT", 20),
         "LOGIN_MAX_FAILURES_PER_ACCOUNT": _env_int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 10),
         "INVITATION_DAYS": _env_int("INVITATION_DAYS", 7),
+        **{name: _env_int(name, default) for name, default in REGISTRATION_DEFAULTS.items()},
         # Reverse proxies in front of the app whose X-Forwarded-For and -Proto are believed
         # (``proxies.py``); 0: none, the app faces browsers itself.
         "TRUSTED_PROXIES": _env_int("TRUSTED_PROXIES", 0),
@@ -140,6 +151,7 @@ def check(config: dict, instance_path: str | None = None) -> None:
     config["SESSION_COOKIE_SECURE"] = production
     config["SESSION_COOKIE_NAME"] = "__Host-session" if production else "session"
     _check_session_limits(config)
+    _check_registration_limits(config)
     _check_trusted_proxies(config)
     if environment in ("development", "testing"):
         config["SECRET_KEY"] = config.get("SECRET_KEY") or DEVELOPMENT_SECRET_KEY
@@ -178,6 +190,12 @@ def _check_data_keys(config: dict) -> None:
         raise ConfigurationError(
             "ACCREDITATION_DATA_KEYS holds the built-in development key: make a key of your "
             "own (see docs/running.md, \"Settings\").")
+
+
+def _check_registration_limits(config: dict) -> None:
+    for name, default in REGISTRATION_DEFAULTS.items():
+        if config.setdefault(name, default) < 1:
+            raise ConfigurationError(f"ACCREDITATION_{name} must be at least 1.")
 
 
 def _check_trusted_proxies(config: dict) -> None:

@@ -207,3 +207,22 @@ def test_no_proxy_is_trusted_unless_set(monkeypatch):
     assert create_app().config["TRUSTED_PROXIES"] == 0
     monkeypatch.setenv("ACCREDITATION_TRUSTED_PROXIES", "2")
     assert create_app().config["TRUSTED_PROXIES"] == 2
+
+
+@pytest.mark.parametrize("name", ["REGISTRATION_LINK_HOURS", "REGISTRATION_WINDOW_SECONDS",
+                                  "REGISTRATION_MAX_PER_CLIENT", "REGISTRATION_MAX_PER_ADDRESS"])
+def test_registration_limits_must_be_at_least_1(monkeypatch, name):
+    monkeypatch.setenv("ACCREDITATION_ENV", "development")
+    monkeypatch.setenv(f"ACCREDITATION_{name}", "0")
+    with pytest.raises(ConfigurationError, match=f"ACCREDITATION_{name} must be at least 1"):
+        create_app()
+
+
+def test_registration_is_throttled_by_default(monkeypatch):
+    monkeypatch.setenv("ACCREDITATION_ENV", "production")
+    monkeypatch.setenv("ACCREDITATION_SECRET_KEY", "x" * 64)
+    monkeypatch.setenv("ACCREDITATION_DATA_KEYS", PRODUCTION_DATA_KEY)
+    config = create_app().config
+    assert (config["REGISTRATION_MAX_PER_CLIENT"], config["REGISTRATION_MAX_PER_ADDRESS"],
+            config["REGISTRATION_WINDOW_SECONDS"], config["REGISTRATION_LINK_HOURS"]) == (
+        10, 3, 3600, 24)

@@ -1,4 +1,4 @@
-"""Users, roles, invitations and sign-in attempts."""
+"""Users, roles, invitations, registrations waiting for their e-mail link, sign-in attempts."""
 
 from __future__ import annotations
 
@@ -145,8 +145,36 @@ class RecoveryCode(db.Model):
     __table_args__ = (sa.UniqueConstraint("user_id", "code_hash"),)
 
 
+class PendingRegistration(db.Model):
+    """A provider's registration, waiting for the link e-mailed to its address to be followed.
+
+    Nothing can be used until then: the account and the organisation are made only when the
+    link is followed with the password chosen here. Only a hash of the link's token is kept.
+    """
+
+    __tablename__ = "pending_registration"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), index=True)
+    full_name: Mapped[str] = mapped_column(sa.String(120))
+    organisation_name: Mapped[str] = mapped_column(sa.String(160))
+    company_number: Mapped[str | None] = mapped_column(sa.String(8))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+    __table_args__ = (sa.CheckConstraint("email = lower(email)", name="email_lower_case"),)
+
+
+# What a throttled attempt was: signing in (and confirming a password or code), or asking to
+# register (every request counts, not only failures).
+SIGN_IN_ATTEMPT = "sign_in"
+REGISTRATION_ATTEMPT = "registration"
+
+
 class LoginAttempt(db.Model):
-    """One sign-in attempt, kept for throttling (per account and per client)."""
+    """One sign-in or registration attempt, kept for throttling (per account and per client)."""
 
     __tablename__ = "login_attempt"
 
@@ -157,10 +185,14 @@ class LoginAttempt(db.Model):
     account_key: Mapped[str] = mapped_column(sa.String(64))
     client: Mapped[str] = mapped_column(sa.String(64))
     succeeded: Mapped[bool] = mapped_column()
+    purpose: Mapped[str] = mapped_column(sa.String(20), default=SIGN_IN_ATTEMPT,
+                                         server_default=SIGN_IN_ATTEMPT)
 
     __table_args__ = (
         sa.Index("ix_login_attempt_account_key_attempted_at", "account_key", "attempted_at"),
         sa.Index("ix_login_attempt_client_attempted_at", "client", "attempted_at"),
+        sa.CheckConstraint(f"purpose IN ('{SIGN_IN_ATTEMPT}', '{REGISTRATION_ATTEMPT}')",
+                           name="known_purpose"),
     )
 
 

@@ -1,4 +1,4 @@
-"""Sign-in throttling, kept in the database.
+"""Throttling per account and per client, kept in the database: signing in and registering.
 
 App servers are stateless, so the attempts live in ``login_attempt``: a limit holds across
 every worker and host. Unknown e-mail addresses are throttled like real accounts. Three limits,
@@ -17,6 +17,9 @@ each over the last ``LOGIN_WINDOW_SECONDS``:
   before (the second factor too, where there is one; within the 30 days attempts are kept) is
   not slowed at all. The password is not checked during the wait, so the guesses an account
   can take from elsewhere stay bounded (``config.failures_per_account_per_hour``).
+
+Requests to register count every time (success says nothing about an address there), per
+client and per e-mail address, apart from the sign-in limits (``purpose`` tells them apart).
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from flask import current_app
 from ..config import login_spacing_seconds
 from ..database import utcnow
 from ..extensions import db
-from .models import LoginAttempt
+from .models import REGISTRATION_ATTEMPT, SIGN_IN_ATTEMPT, LoginAttempt
 
 
 def account_key(email: str) -> str:
@@ -56,9 +59,19 @@ class Refusal:
         return self.limit == "account"
 
 
+def _attempts_since(column, value, since, *, purpose: str, failures_only: bool) -> int:
+    query = sa.select(sa.func.count()).select_from(LoginAttempt).where(
+        column == value, LoginAttempt.attempted_at >= since, LoginAttempt.purpose == purpose)
+    if failures_only:
+        query = query.where(LoginAttempt.succeeded.is_(False))
+    return db.session.scalar(query)
+
+
+
 def _failures(*conditions):
     return sa.select(LoginAttempt.attempted_at).where(
-        *conditions, LoginAttempt.succeeded.is_(False)).order_by(LoginAttempt.attempted_at.desc())
+        *conditions, LoginAttempt.succeeded.is_(False),
+        LoginAttempt.purpose == SIGN_IN_ATTEMPT).order_by(LoginAttempt.attempted_at.desc())
 
 
 def _free_in(conditions, limit: int, now: datetime, window: timedelta) -> int | None:
@@ -75,7 +88,7 @@ def _free_in(conditions, limit: int, now: datetime, window: timedelta) -> int | 
 def _signed_in_from(key: str, client: str) -> bool:
     return db.session.scalar(sa.select(sa.exists().where(
         LoginAttempt.account_key == key, LoginAttempt.client == client,
-        LoginAttempt.succeeded.is_(True)))) or False
+        LoginAttempt.succeeded.is_(True), LoginAttempt.purpose == SIGN_IN_ATTEMPT))) or False
 
 
 def refusal_for(email: str, client: str) -> Refusal | None:
@@ -109,7 +122,33 @@ def note_attempt(email: str, client: str, succeeded: bool) -> None:
     """Keep an attempt. A success means signed in (the second factor too, where there is
     one): an address where that happened is not slowed down by others' guessing."""
     db.session.add(LoginAttempt(account_key=account_key(email), client=client,
-                                succeeded=succeeded, attempted_at=utcnow()))
+                                succeeded=succeeded, attempted_at=utcnow(),
+                                purpose=SIGN_IN_ATTEMPT))
+
+
+def registration_throttled_by(email: str, client: str) -> str | None:
+    """'address' or 'client' if that has asked to register too often in the window, else
+    None. The same for an address with an account as for one without."""
+    config = current_app.config
+    since = utcnow() - timedelta(seconds=config["REGISTRATION_WINDOW_SECONDS"])
+    for limit, column, value, most in (
+            ("address", LoginAttempt.account_key, account_key(email),
+             config["REGISTRATION_MAX_PER_ADDRESS"]),
+            ("client", LoginAttempt.client, client, config["REGISTRATION_MAX_PER_CLIENT"])):
+        if _attempts_since(column, value, since, purpose=REGISTRATION_ATTEMPT,
+                           failures_only=False) >= most:
+            return limit
+    return None
+
+
+def note_registration(email: str, client: str) -> None:
+    """A request to register (or to send its e-mail again) that was let through."""
+    db.session.add(LoginAttempt(account_key=account_key(email), client=client, succeeded=True,
+                                attempted_at=utcnow(), purpose=REGISTRATION_ATTEMPT))
+
+
+def registration_window_minutes() -> int:
+    return max(1, current_app.config["REGISTRATION_WINDOW_SECONDS"] // 60)
 
 
 def forget_older_than(days: int = 30) -> int:

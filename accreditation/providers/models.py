@@ -100,6 +100,55 @@ class Organisation(db.Model):
         return f"<Organisation {self.id}>"
 
 
+class CompanyNumberDispute(db.Model):
+    """Two organisations registered with one company number.
+
+    The organisation that registered it first (the holder) keeps it until a commissioner
+    decides; the other (the claimant) is registered without it and cannot apply meanwhile.
+    The commissioner's decision says which organisation keeps the number.
+    """
+
+    __tablename__ = "company_number_dispute"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_number: Mapped[str] = mapped_column(sa.String(8), index=True)
+    holder_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
+    # An organisation claims a number at most once: when it registers.
+    claimant_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    kept_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisation.id"))
+
+    holder = relationship("Organisation", foreign_keys=[holder_id])
+    claimant = relationship("Organisation", foreign_keys=[claimant_id])
+    kept_by = relationship("Organisation", foreign_keys=[kept_by_id])
+
+    __table_args__ = (
+        sa.CheckConstraint("holder_id != claimant_id", name="two_organisations"),
+        # Decided means: when, by whom, and which of the two keeps the number.
+        sa.CheckConstraint(
+            "(resolved_at IS NULL) = (kept_by_id IS NULL) AND "
+            "(resolved_at IS NULL) = (resolved_by_id IS NULL)", name="resolved_completely"),
+        sa.CheckConstraint("kept_by_id IS NULL OR kept_by_id = holder_id OR "
+                           "kept_by_id = claimant_id", name="kept_by_one_of_the_two"),
+    )
+
+
+def open_company_number_claim(organisation: Organisation) -> CompanyNumberDispute | None:
+    """The undecided dispute in which ``organisation`` claims a number registered first by
+    another organisation, if any."""
+    return db.session.scalar(sa.select(CompanyNumberDispute).where(
+        CompanyNumberDispute.claimant_id == organisation.id,
+        CompanyNumberDispute.resolved_at.is_(None)))
+
+
+def open_company_number_disputes() -> list[CompanyNumberDispute]:
+    return list(db.session.scalars(
+        sa.select(CompanyNumberDispute).where(CompanyNumberDispute.resolved_at.is_(None))
+        .order_by(CompanyNumberDispute.created_at)))
+
+
 class Property(db.Model):
     __tablename__ = "property"
 
