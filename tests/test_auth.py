@@ -15,7 +15,7 @@ from accreditation.notifications.outbox import OutboxMessage
 from accreditation.providers.models import Organisation
 
 from .conftest import browser_at, config_for, running_app
-from .factories import TEST_PASSWORD, CouncilFactory, OrganisationFactory, UserFactory
+from .factories import TEST_PASSWORD, CouncilFactory, UserFactory
 
 
 def actions() -> list[str]:
@@ -250,7 +250,7 @@ def test_every_form_needs_a_csrf_token(client, path):
     assert denial.details["path"] == path
 
 
-# --- provider registration -------------------------------------------------------------
+# --- provider registration (tests/test_registration.py) ----------------------------------
 
 REGISTRATION = {
     "organisation_name": "Harbour Lights Housing Ltd",
@@ -260,63 +260,6 @@ REGISTRATION = {
     "password": "a long passphrase with spaces",
     "confirm_password": "a long passphrase with spaces",
 }
-
-
-def test_a_provider_registers_its_organisation_and_is_signed_in(client):
-    response = client.submit("/register-organisation", REGISTRATION)
-    assert response.status_code == 302
-    user = db.session.scalars(sa.select(User)).one()
-    assert user.role is Role.PROVIDER
-    assert user.organisation.name == "Harbour Lights Housing Ltd"
-    assert user.organisation.company_number == "09876543"
-    assert client.get("/provider/").status_code == 200
-    assert actions() == ["organisation.registered"]
-
-
-@pytest.mark.parametrize("changes, field, message", [
-    ({"password": "short one", "confirm_password": "short one"}, "password",
-     "Password must be between 12 and 256 characters"),
-    ({"confirm_password": "something else entirely"}, "confirm_password",
-     "Passwords must match"),
-    ({"email": "not-an-email"}, "email", "Enter an email address in the correct format"),
-    ({"company_number": "123"}, "company_number", "Enter a company number of 8 letters"),
-    ({"organisation_name": ""}, "organisation_name", "Enter your organisation&#39;s name"),
-])
-def test_registration_errors_are_specific_and_nothing_is_created(client, changes, field, message):
-    response = client.submit("/register-organisation", {**REGISTRATION, **changes})
-    assert response.status_code == 400
-    assert f'href="#{field}">{message}' in response.text
-    assert db.session.scalar(sa.select(sa.func.count(Organisation.id))) == 0
-    assert db.session.scalar(sa.select(sa.func.count(User.id))) == 0
-
-
-def test_registration_with_a_taken_email_or_company_number_is_refused(client):
-    OrganisationFactory(company_number="09876543")
-    UserFactory(email="daniel@harbourlights.example.org")
-    response = client.submit("/register-organisation", REGISTRATION)
-    assert response.status_code == 400
-    assert "An account with this email address already exists" in response.text
-    response = client.submit("/register-organisation", {**REGISTRATION, "email": "new@x.org"})
-    assert "company number is already registered" in response.text
-    assert db.session.scalar(sa.select(sa.func.count(Organisation.id))) == 1
-
-
-@pytest.mark.parametrize("password", [
-    "aaaaaaaaaaaa",  # 12 characters, no composition rules
-    "correct horse battery staple " * 8,  # long passphrase (232 characters)
-    "pässwörd mit ümläuten ✓",
-])
-def test_any_password_of_12_characters_or_more_is_accepted(client, password):
-    response = client.submit("/register-organisation", {
-        **REGISTRATION, "password": password, "confirm_password": password})
-    assert response.status_code == 302
-
-
-def test_passwords_are_stored_as_argon2id_hashes(client):
-    client.submit("/register-organisation", REGISTRATION)
-    user = db.session.scalars(sa.select(User)).one()
-    assert user.password_hash.startswith("$argon2id$")
-    assert REGISTRATION["password"] not in user.password_hash
 
 
 # --- staff invitations -----------------------------------------------------------------

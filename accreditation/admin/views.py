@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from ..audit import AuditEvent
 from ..auth import operations
-from ..auth.forms import InviteStaffForm
+from ..auth.forms import CompanyNumberDecisionForm, InviteStaffForm
 from ..auth.models import Invitation, Role, User
 from ..auth.permissions import allow
 from ..auth.sessions import confirmation_required
@@ -18,7 +18,14 @@ from ..extensions import db
 from ..forms import show_error
 from ..providers import operations as provider_operations
 from ..providers.forms import PropertyChangeDecisionForm, show_problems
-from ..providers.models import Organisation, Property, PropertyChange, PropertyChangeStatus
+from ..providers.models import (
+    CompanyNumberDispute,
+    Organisation,
+    Property,
+    PropertyChange,
+    PropertyChangeStatus,
+    open_company_number_disputes,
+)
 from ..routing import external_url
 from . import bp
 
@@ -43,6 +50,8 @@ def home():
                 Invitation.expires_at > utcnow())),
         "property_changes": _count(sa.select(PropertyChange.id).where(
             PropertyChange.status == PropertyChangeStatus.PENDING)),
+        "disputes": _count(sa.select(CompanyNumberDispute.id).where(
+            CompanyNumberDispute.resolved_at.is_(None))),
     }
     return render_template("admin/home.html", counts=counts)
 
@@ -153,7 +162,31 @@ def providers():
         sa.select(User).where(User.role == Role.PROVIDER, User.totp_secret.is_not(None))
         .order_by(User.full_name)).all()
     return render_template("admin/providers.html", organisations=organisations,
-                           with_authenticator=with_authenticator)
+                           with_authenticator=with_authenticator,
+                           disputes=open_company_number_disputes())
+
+
+@bp.route("/providers/disputes/<int:dispute_id>", methods=["POST"])
+@allow(Role.COMMISSIONER)
+@confirmation_required
+def resolve_company_number_dispute(dispute_id: int):
+    dispute = db.session.get(CompanyNumberDispute, dispute_id)
+    if dispute is None:
+        raise NotFound("That disputed company number does not exist.")
+    form = CompanyNumberDecisionForm()
+    if form.validate_on_submit():
+        try:
+            operations.resolve_company_number_dispute(
+                current_user._get_current_object(), dispute, keep=form.keep.data or "")
+        except ValidationFailed as error:
+            flash(error.message, "error")
+        else:
+            loser = dispute.claimant if dispute.kept_by_id == dispute.holder_id else dispute.holder
+            flash(f"Company number {dispute.company_number} "
+                  f"{'stays with' if loser is dispute.claimant else 'now belongs to'} "
+                  f"{dispute.kept_by.name}. The accounts of {loser.name} have been closed and "
+                  "its people told by email.", "success")
+    return redirect(url_for("admin.providers"))
 
 
 @bp.route("/property-changes")

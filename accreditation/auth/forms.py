@@ -84,6 +84,24 @@ class RegisterProviderForm(FlaskForm):
     submit = SubmitField("Create account", widget=GovSubmitInput())
 
 
+class SendAgainForm(FlaskForm):
+    submit = SubmitField("Send the email again", widget=GovSubmitInput())
+
+
+class ConfirmRegistrationForm(FlaskForm):
+    password = PasswordField(
+        "Password", widget=GovPasswordInput(),
+        description="The password you chose when you registered.",
+        validators=[InputRequired(message="Enter your password"), Length(max=MAX_PASSWORD_LENGTH)],
+    )
+    submit = SubmitField("Confirm and continue", widget=GovSubmitInput())
+
+
+class CompanyNumberDecisionForm(FlaskForm):
+    # Which organisation keeps the number ("holder" or "claimant"): the operation checks it.
+    keep = StringField()
+
+
 class InviteStaffForm(FlaskForm):
     full_name = StringField(
         "Full name", widget=GovTextInput(),

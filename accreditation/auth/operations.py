@@ -1,4 +1,5 @@
-"""Account operations: sign-in, registration, invitations, user creation.
+"""Account operations: sign-in, provider registration and disputed company numbers,
+invitations, user creation.
 
 Each operation checks who may do it, changes state, writes the audit event and commits
 once. Views and CLI commands call these; neither writes to the database itself.
@@ -9,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import math
 import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -16,14 +19,15 @@ from flask import current_app
 from sqlalchemy.orm import defer
 
 from .. import audit
+from ..companies.numbers import normalise_company_number
 from ..councils import Council
 from ..database import utcnow
-from ..errors import NotPermitted, TooManyAttempts, ValidationFailed
+from ..errors import NotFound, NotPermitted, TooManyAttempts, ValidationFailed
 from ..extensions import db
 from ..notifications.outbox import queue_email
-from ..providers.models import Organisation
+from ..providers.models import CompanyNumberDispute, Organisation
 from . import mfa, throttle
-from .models import Invitation, RecoveryCode, Role, User
+from .models import Invitation, PendingRegistration, RecoveryCode, Role, User
 from .passwords import hash_password, needs_rehash, password_problem, verify_password
 from .tokens import revoke_tablet_tokens
 
@@ -306,32 +310,293 @@ def reset_authenticators_from_command_line(emails: list[str] | None = None) -> l
     return [user.email for user in users]
 
 
-def register_provider(
-    *, organisation_name: str, company_number: str | None, full_name: str, email: str,
-    password: str,
-) -> User:
-    """A new provider organisation and its first user (the scheme is open at any time)."""
-    _require_new_password(password)
-    email = _require_unused_email(email)
-    company_number = (company_number or "").strip().upper() or None
-    if company_number and db.session.scalar(
-        sa.select(Organisation.id).where(Organisation.company_number == company_number)
-    ):
-        raise ValidationFailed(
-            "An organisation with this company number is already registered. Ask a colleague "
-            "who has an account to add you, or contact the consortium.",
-            field="company_number",
-        )
-    organisation = Organisation(name=organisation_name.strip(), company_number=company_number)
-    user = User(
-        email=email, full_name=full_name.strip(), role=Role.PROVIDER,
-        password_hash=hash_password(password), organisation=organisation,
+@dataclass(frozen=True)
+class RegistrationLinks:
+    """The addresses registration e-mails give (the view builds them: it knows the host)."""
+
+    confirm_url_for: Callable[[str], str]  # the link to confirm an address, for a token
+    sign_in: str
+    register: str
+
+
+def _company_number(text: str | None) -> str | None:
+    text = (text or "").strip()
+    return normalise_company_number(text) if text else None
+
+
+def _refuse_registration_while_throttled(email: str, client: str) -> None:
+    """Too many requests from this client or for this address: refused (audited). Otherwise
+    the request counts towards both limits."""
+    blocked = throttle.registration_throttled_by(email, client)
+    if blocked:
+        audit.record("registration.throttled", details={"limit": blocked})
+        db.session.commit()
+        raise TooManyAttempts(
+            "There have been too many attempts to register. Wait "
+            f"{throttle.registration_window_minutes()} minutes and try again.")
+    throttle.note_registration(email, client)
+
+
+def _new_registration_link(registration: PendingRegistration) -> str:
+    """A new one-off token for ``registration`` (any earlier one stops working); only its
+    hash is kept."""
+    token = secrets.token_urlsafe(32)
+    registration.token_hash = _token_hash(token)
+    registration.expires_at = utcnow() + timedelta(
+        hours=current_app.config["REGISTRATION_LINK_HOURS"])
+    return token
+
+
+def _someone_asked(service: str) -> str:
+    return (f"Someone, we hope you, asked to register an organisation with {service} using "
+            "this email address.")
+
+
+def _queue_confirmation_email(email: str, token: str, links: RegistrationLinks) -> None:
+    # Nothing the requester typed goes in: the address is not yet known to be theirs.
+    service = current_app.config["SERVICE_NAME"]
+    hours = current_app.config["REGISTRATION_LINK_HOURS"]
+    queue_email(
+        to=email, subject=f"Confirm your email address to register with {service}",
+        body=(
+            f"{_someone_asked(service)}\n\n"
+            "To confirm it is your address and finish registering, open this link and enter "
+            f"the password you chose:\n{links.confirm_url_for(token)}\n\n"
+            f"The link works once and expires in {hours} hours. If you did not ask to "
+            "register, you can ignore this email: nothing has been set up, and the link does "
+            "not work without that password.\n"
+        ),
     )
+
+
+def _queue_existing_account_email(email: str, links: RegistrationLinks) -> None:
+    service = current_app.config["SERVICE_NAME"]
+    queue_email(
+        to=email, subject=f"You already have an account with {service}",
+        body=(
+            f"{_someone_asked(service)} You already have an account with this address, so "
+            "nothing new has been set up.\n\n"
+            f"Sign in here:\n{links.sign_in}\n\n"
+            "If you cannot sign in, contact the commissioning team. If you did not ask to "
+            "register, you can ignore this email.\n"
+        ),
+    )
+
+
+def request_registration(
+    *, organisation_name: str, company_number: str | None, full_name: str, email: str,
+    password: str, client: str, links: RegistrationLinks,
+) -> str:
+    """Someone asks to register a provider organisation; returns the address, normalised.
+
+    Nothing can be used yet. An e-mail goes to the address in every case and the caller
+    learns nothing else, so the answer is the same whether or not the address has an account:
+    without one, a link to confirm the address (``confirm_registration``), which makes the
+    account and the organisation; with one, how to sign in instead. The password is hashed
+    either way, so the time taken says nothing either. Throttled per client and per address
+    (``TooManyAttempts``); audited and committed.
+    """
+    _require_new_password(password)
+    number = _company_number(company_number)
+    email = throttle.normalise_email(email)
+    _refuse_registration_while_throttled(email, client)
+    password_hash = hash_password(password)
+    existing = db.session.scalar(sa.select(User).where(User.email == email))
+    if existing is not None:
+        _queue_existing_account_email(email, links)
+        audit.record("registration.requested", subject=existing,
+                     details={"existing_account": True})
+    else:
+        registration = PendingRegistration(
+            email=email, full_name=full_name.strip(), organisation_name=organisation_name.strip(),
+            company_number=number, password_hash=password_hash)
+        token = _new_registration_link(registration)
+        db.session.add(registration)
+        db.session.flush()
+        _queue_confirmation_email(email, token, links)
+        audit.record("registration.requested", subject=registration)
+    db.session.commit()
+    return email
+
+
+def send_registration_email_again(email: str, *, client: str, links: RegistrationLinks) -> None:
+    """Send the e-mail of a registration again, to an address that asked to register.
+
+    As for the first: an address with an account is told how to sign in; otherwise its newest
+    registration still waiting gets a new link (the old one stops working), or, if it has
+    expired, the address is told to register again. Throttled with the requests to register.
+    """
+    email = throttle.normalise_email(email)
+    _refuse_registration_while_throttled(email, client)
+    existing = db.session.scalar(sa.select(User).where(User.email == email))
+    registration = None if existing else db.session.scalar(
+        sa.select(PendingRegistration).where(PendingRegistration.email == email,
+                                             PendingRegistration.expires_at > utcnow())
+        .order_by(PendingRegistration.id.desc()).limit(1))
+    if existing is not None:
+        _queue_existing_account_email(email, links)
+        audit.record("registration.link_sent_again", subject=existing,
+                     details={"existing_account": True})
+    elif registration is not None:
+        _queue_confirmation_email(email, _new_registration_link(registration), links)
+        audit.record("registration.link_sent_again", subject=registration)
+    else:
+        service = current_app.config["SERVICE_NAME"]
+        queue_email(to=email, subject=f"Register with {service}", body=(
+            f"{_someone_asked(service)} That registration has expired: nothing was set "
+            f"up.\n\nTo register, start again here:\n{links.register}\n"))
+        audit.record("registration.link_sent_again", details={"expired": True})
+    db.session.commit()
+
+
+REGISTRATION_LINK_UNUSABLE = ("This link has expired or has already been used. Register "
+                              "again to get a new link.")
+
+
+def find_open_registration(token: str) -> PendingRegistration:
+    """The registration a link is for, while it works; ``NotFound`` otherwise. A link that
+    worked once and has expired is refused in the audit trail (made-up ones are noise)."""
+    registration = db.session.scalar(sa.select(PendingRegistration).where(
+        PendingRegistration.token_hash == _token_hash(token)))
+    if registration is not None and registration.expires_at <= utcnow():
+        audit.record("registration.refused", subject=registration,
+                     details={"reason": "link expired"})
+        db.session.commit()
+        registration = None
+    if registration is None:
+        raise NotFound(REGISTRATION_LINK_UNUSABLE)
+    return registration
+
+
+def company_number_registered(number: str | None) -> bool:
+    return number is not None and db.session.scalar(
+        sa.select(Organisation.id).where(Organisation.company_number == number)) is not None
+
+
+def confirm_registration(token: str, *, password: str, client: str) -> User:
+    """Follow a registration's link: with the password chosen when registering, the account
+    and the organisation are made; the link then stops working. Returns the new user.
+
+    Asking for the password means someone who is sent a link they did not ask for cannot
+    make the account with it. Wrong passwords count towards the address's sign-in limit
+    (``TooManyAttempts`` while it holds). ``NotFound`` when the link does not work (any more)
+    or the address has had an account made since. A company number already registered by
+    another organisation is not given to this one: the claim waits for a commissioner
+    (``resolve_company_number_dispute``) and this organisation cannot apply meanwhile.
+    """
+    registration = find_open_registration(token)
+    email = registration.email
+    _refuse_while_throttled(email, client)
+    if not verify_password(registration.password_hash, password):
+        throttle.note_attempt(email, client, False)
+        audit.record("registration.refused", subject=registration,
+                     details={"reason": "wrong password"})
+        db.session.commit()
+        raise ValidationFailed("Your password is not correct", field="password")
+    throttle.note_attempt(email, client, True)
+    pending = {name: getattr(registration, name) for name in (
+        "id", "full_name", "organisation_name", "company_number", "password_hash")}
+    # Single use: of two requests racing with one link, only the one that removes it goes on.
+    if db.session.execute(sa.delete(PendingRegistration).where(
+            PendingRegistration.id == pending["id"])).rowcount != 1:
+        db.session.rollback()
+        raise NotFound(REGISTRATION_LINK_UNUSABLE)
+    if db.session.scalar(sa.select(User.id).where(User.email == email)):
+        # Made since this registration was asked for (another of its registrations, or an
+        # invitation): whoever followed the link owns the address, so it may say so.
+        audit.record("registration.refused", subject_type="pending_registration",
+                     subject_id=pending["id"],
+                     details={"reason": "address already has an account"})
+        db.session.commit()
+        raise NotFound("An account with this email address already exists: sign in instead.")
+    number = pending["company_number"]
+    holder = None if number is None else db.session.scalar(
+        sa.select(Organisation).where(Organisation.company_number == number))
+    organisation = Organisation(name=pending["organisation_name"],
+                                company_number=None if holder else number)
+    user = User(email=email, full_name=pending["full_name"], role=Role.PROVIDER,
+                password_hash=pending["password_hash"], organisation=organisation)
     db.session.add_all([organisation, user])
     db.session.flush()
+    audit.record("registration.verified", actor=user, subject=user,
+                 details={"registration_id": pending["id"]})
     audit.record("organisation.registered", actor=user, subject=organisation)
+    if holder:
+        dispute = CompanyNumberDispute(company_number=number, holder_id=holder.id,
+                                       claimant_id=organisation.id)
+        db.session.add(dispute)
+        db.session.flush()
+        audit.record("company_number.disputed", actor=user, subject=dispute,
+                     details={"company_number": number, "holder_id": holder.id,
+                              "claimant_id": organisation.id})
     db.session.commit()
     return user
+
+
+def forget_expired_registrations() -> int:
+    """Remove registrations whose link has expired, password hash and all (run from
+    ``tick``); audited. The caller commits. Returns how many."""
+    expired = list(db.session.scalars(sa.select(PendingRegistration).where(
+        PendingRegistration.expires_at <= utcnow())))
+    for registration in expired:
+        audit.record("registration.expired", subject=registration)
+        db.session.delete(registration)
+    return len(expired)
+
+
+def resolve_company_number_dispute(actor: User, dispute: CompanyNumberDispute, *,
+                                   keep: str) -> None:
+    """A commissioner decides which of two organisations keeps a company number: the one
+    that registered it first (``keep="holder"``) or the one that claimed it after
+    (``"claimant"``).
+
+    The other organisation loses the number and its accounts: each is deactivated and signed
+    out everywhere, and told by e-mail. Its people may ask the commissioning team if that is
+    wrong. Other claims to the same number are then against the organisation that keeps it.
+    """
+    if actor.role is not Role.COMMISSIONER:
+        raise NotPermitted("Only commissioners decide who keeps a company number.")
+    if dispute.resolved_at is not None:
+        raise ValidationFailed("This dispute has already been decided.")
+    number = dispute.company_number
+    if keep not in ("holder", "claimant"):
+        raise ValidationFailed(f"Select which organisation keeps company number {number}",
+                               field="keep")
+    winner, loser = ((dispute.holder, dispute.claimant) if keep == "holder"
+                     else (dispute.claimant, dispute.holder))
+    loser.company_number = None
+    db.session.flush()  # the number is unique: free it before giving it
+    winner.company_number = number
+    dispute.resolved_at, dispute.resolved_by_id, dispute.kept_by_id = utcnow(), actor.id, winner.id
+    db.session.execute(sa.update(CompanyNumberDispute).where(
+        CompanyNumberDispute.company_number == number,
+        CompanyNumberDispute.resolved_at.is_(None),
+        CompanyNumberDispute.id != dispute.id,
+    ).values(holder_id=winner.id))
+    service = current_app.config["SERVICE_NAME"]
+    closed = []
+    for user in loser.users:
+        if not user.is_active:
+            continue
+        user.is_active = False
+        _end_every_session(user, actor=actor, reason="organisation lost its company number")
+        closed.append(user.id)
+        queue_email(to=user.email, subject=f"Your account with {service} has been closed", body=(
+            f"The commissioning team has checked who company number {number} belongs to: it "
+            f"belongs to another organisation registered with {service}. The accounts of "
+            f"{loser.name} have been closed.\n\nIf you think this is wrong, contact the "
+            "commissioning team.\n"))
+    if keep == "claimant":
+        for user in winner.users:
+            if user.is_active:
+                queue_email(to=user.email, subject=f"Company number {number} is yours", body=(
+                    f"The commissioning team has checked who company number {number} belongs "
+                    f"to, and it is now recorded for {winner.name}. You can apply for "
+                    f"accreditation when you next sign in to {service}.\n"))
+    audit.record("company_number.dispute_resolved", actor=actor, subject=dispute,
+                 details={"company_number": number, "kept_by": winner.id, "lost_by": loser.id,
+                          "accounts_closed": closed})
+    db.session.commit()
 
 
 def create_user(

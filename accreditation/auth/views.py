@@ -20,7 +20,7 @@ from flask_wtf.csrf import generate_csrf
 from wtforms.fields.choices import SelectChoice
 
 from ..councils import Council
-from ..errors import TooManyAttempts, ValidationFailed
+from ..errors import NotFound, TooManyAttempts, ValidationFailed
 from ..extensions import db
 from ..forms import show_error
 from ..proxies import client_address
@@ -30,8 +30,10 @@ from .forms import (
     AuthenticatorForm,
     ChangePasswordForm,
     ConfirmIdentityForm,
+    ConfirmRegistrationForm,
     RegisterProviderForm,
     SecondFactorForm,
+    SendAgainForm,
     SignInForm,
 )
 from .models import Role, User
@@ -67,7 +69,8 @@ def _client() -> str:
 
 
 def _check_credentials(form, check: Callable[[], object]) -> tuple[object, int | None]:
-    """Run ``check`` (a password or code check) for a submitted, valid form.
+    """Run ``check`` (an operation that checks a password or code, or may be throttled) for a
+    submitted, valid form.
 
     Returns what it returned and None when it succeeded; otherwise None and the status of the
     form shown again: 200 not yet sent, 400 with the reason on the form, 429 while throttled.
@@ -242,30 +245,72 @@ def sign_out():
     return redirect(url_for("auth.sign_in"))
 
 
+# The address the "Check your email" page speaks of: only what the person typed, so the
+# session says nothing about whether the address has an account.
+REGISTERING = "registering"
+
+
+def _registration_links() -> operations.RegistrationLinks:
+    return operations.RegistrationLinks(
+        confirm_url_for=lambda token: url_for("auth.confirm_registration", token=token,
+                                              _external=True),
+        sign_in=url_for("auth.sign_in", _external=True),
+        register=url_for("auth.register_provider", _external=True))
+
+
 @bp.route("/register-organisation", methods=["GET", "POST"])
 @public
 def register_provider():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = RegisterProviderForm()
-    if form.validate_on_submit():
-        try:
-            user = operations.register_provider(
-                organisation_name=form.organisation_name.data,
-                company_number=form.company_number.data,
-                full_name=form.full_name.data,
-                email=form.email.data,
-                password=form.password.data,
-            )
-        except ValidationFailed as error:
-            show_error(form, error)
-        else:
-            sessions.start(user)
-            flash("Your organisation is registered. You can now apply for accreditation.",
-                  "success")
-            return redirect(url_for("main.home"))
-    status = 400 if form.errors or form.form_errors else 200
+    email, status = _check_credentials(form, lambda: operations.request_registration(
+        organisation_name=form.organisation_name.data, company_number=form.company_number.data,
+        full_name=form.full_name.data, email=form.email.data, password=form.password.data,
+        client=_client(), links=_registration_links()))
+    if status is None:
+        session[REGISTERING] = email
+        return redirect(url_for("auth.registration_sent"))
     return render_template("auth/register.html", form=form), status
+
+
+@bp.route("/register-organisation/check-your-email", methods=["GET", "POST"])
+@public
+def registration_sent():
+    email = session.get(REGISTERING)
+    if current_user.is_authenticated or not isinstance(email, str):
+        return redirect(url_for("auth.register_provider"))
+    form = SendAgainForm()
+    _, status = _check_credentials(form, lambda: operations.send_registration_email_again(
+        email, client=_client(), links=_registration_links()))
+    if status is None:
+        flash("We have sent the email again.", "success")
+        return redirect(url_for("auth.registration_sent"))
+    return render_template("auth/check_email.html", form=form, email=email,
+                           hours=current_app.config["REGISTRATION_LINK_HOURS"]), status
+
+
+@bp.route("/register-organisation/confirm/<token>", methods=["GET", "POST"])
+@public
+def confirm_registration(token: str):
+    form = ConfirmRegistrationForm()
+    try:
+        registration = operations.find_open_registration(token)
+        user, status = _check_credentials(form, lambda: operations.confirm_registration(
+            token, password=form.password.data, client=_client()))
+    except NotFound as error:  # the link does not work, or no longer
+        return render_template("auth/registration_unusable.html", message=error.message), 404
+    if status is None:
+        next_url = sessions.begin(user)  # a fresh session: the address typed goes with it
+        flash("Your organisation is registered. You can now apply for accreditation.",
+              "success")
+        return redirect(next_url)
+    response = make_response(render_template(
+        "auth/confirm_registration.html", form=form, registration=registration,
+        number_taken=operations.company_number_registered(registration.company_number)),
+        status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from .. import audit
+from ..auth import operations as auth_operations
 from ..auth import throttle
 from ..checklists import compile_checklist, step_in_force
 from ..errors import DomainError
@@ -63,6 +64,7 @@ def tick(today: date) -> TickReport:
     report.counts["old sign-in attempts forgotten"] += throttle.forget_older_than(30) or 0
     report.counts["old counts of repeated refusals forgotten"] += (
         audit.forget_repeats_older_than() or 0)
+    report.counts["registrations expired"] += auth_operations.forget_expired_registrations()
     db.session.commit()
     return report
 

@@ -24,7 +24,12 @@ from ..errors import Conflict, InvalidTransition, NotFound, NotPermitted, Valida
 from ..evidence.operations import lock_case_evidence
 from ..extensions import db
 from ..notifications.messages import notify_provider
-from ..providers.models import KEY_POLICIES, FileType, Organisation
+from ..providers.models import (
+    KEY_POLICIES,
+    FileType,
+    Organisation,
+    open_company_number_claim,
+)
 from ..stages.models import samples_for
 from ..standards.models import Assessment
 from ..workflow import CaseStatus
@@ -97,10 +102,17 @@ def _commit() -> None:
 # --- provider journey --------------------------------------------------------------------------
 
 def start_application(actor: User) -> Case:
-    """A provider starts an application (one open at a time; not during a cooling-off period)."""
+    """A provider starts an application (one open at a time; not during a cooling-off period;
+    not while its claim to a company number another organisation registered first waits for
+    a commissioner)."""
     if actor.role is not Role.PROVIDER:
         raise NotPermitted("Only providers apply for accreditation.")
     organisation = actor.organisation
+    claim = open_company_number_claim(organisation)
+    if claim is not None:
+        raise InvalidTransition(
+            "You cannot start an application until the commissioning team has checked which "
+            f"organisation company number {claim.company_number} belongs to.")
     if open_case_for(organisation) is not None:
         raise InvalidTransition("Your organisation already has an application in progress.")
     last_refused = db.session.scalar(

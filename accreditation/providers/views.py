@@ -47,6 +47,7 @@ from .models import (
     Property,
     PropertyChange,
     RosterEntry,
+    open_company_number_claim,
 )
 
 # Where each task of ``application_tasks`` is done.
@@ -124,7 +125,8 @@ def home():
         start_form=StartApplicationForm(),
         case_page=case_url(state.case) if state.case else None,
         has_conditions=bool(conditions),
-        overdue_conditions=sum(action.is_overdue for action in conditions))
+        overdue_conditions=sum(action.is_overdue for action in conditions),
+        claim=open_company_number_claim(organisation))
 
 
 @bp.route("/application/start", methods=["POST"])

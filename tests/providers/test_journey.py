@@ -21,6 +21,7 @@ from accreditation.providers.models import (
 from accreditation.workflow import CaseStatus
 
 from ..factories import TEST_PASSWORD, UserFactory
+from ..test_registration import confirmation_link
 from .conftest import TODAY, actions, day, last_event
 from .factories import ConditionFactory, complete_application_data
 
@@ -36,6 +37,10 @@ def test_register_start_fill_every_task_and_submit(client, today, council):
         "organisation_name": "Safe Homes Ltd", "company_number": "12345678",
         "full_name": "Pat Provider", "email": "pat@safehomes.example",
         "password": TEST_PASSWORD, "confirm_password": TEST_PASSWORD})
+    assert response.status_code == 302
+    # The link in the e-mail, with the password chosen, makes the account and signs in.
+    response = client.submit(confirmation_link("pat@safehomes.example"),
+                             {"password": TEST_PASSWORD})
     assert response.status_code == 302
     home = client.get("/provider/")
     assert "Start an application" in home.text
@@ -116,7 +121,8 @@ def test_register_start_fill_every_task_and_submit(client, today, council):
     assert (bridge.tenure, bridge.landlord_name, bridge.landlord_consent) == (
         Tenure.LEASED, "Bridge Estates", True)
     assert actions() == [
-        "organisation.registered", "case.started", "organisation.details_updated",
+        "registration.requested", "registration.verified", "organisation.registered",
+        "case.started", "organisation.details_updated",
         "organisation.person_added", "organisation.person_added", "property.added",
         "property.added", "property.landlord_arrangements_set",
         "property.landlord_arrangements_set", "organisation.insurance_and_policies_set",

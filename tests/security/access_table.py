@@ -69,6 +69,9 @@ ACCESS: dict[str, Access] = {
     "static": entry(*EVERYONE),
     "auth.sign_in": entry(*EVERYONE),
     "auth.register_provider": entry(*EVERYONE),
+    "auth.registration_sent": entry(*EVERYONE),
+    # The world's token is an invitation's: no registration has it.
+    "auth.confirm_registration": entry(*EVERYONE, may_miss=True),
     "auth.accept_invitation": entry(*EVERYONE),
     # Half-way through signing in: without a pending sign-in, back to the sign-in page.
     "auth.second_factor": entry(*EVERYONE),
@@ -173,6 +176,7 @@ ACCESS: dict[str, Access] = {
     "admin.reset_provider_authenticator": entry(COMMISSIONER),
     "admin.property_changes": entry(COMMISSIONER),
     "admin.property_change": entry(COMMISSIONER, body={"decision": "refuse", "reasons": "No"}),
+    "admin.resolve_company_number_dispute": entry(COMMISSIONER, body={"keep": "holder"}),
     "standards.checklists": entry(COMMISSIONER),
     "standards.publish": entry(COMMISSIONER),
     "standards.retire": entry(COMMISSIONER),

@@ -29,7 +29,8 @@ from .world import ACTORS, ANONYMOUS, build_world
 ROUTES = listed_routes()
 # Requests whose allowed use ends or replaces the browser's session get a browser of their own.
 OWN_SESSION = {"auth.sign_out", "auth.change_password", "auth.sign_in",
-               "auth.accept_invitation", "auth.register_provider"}
+               "auth.accept_invitation", "auth.register_provider", "auth.registration_sent",
+               "auth.confirm_registration"}
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,8 @@ Provider A has an application that went all the way (accredited with a condition
 sampled files, inspected properties, a decision letter, a condition and evidence.
 Provider B is another organisation with a property of its own. The inspector is assigned to
 A's application; the other inspector is not. The social worker has recorded a referral check
-of A, and the commissioner has an open staff invitation.
+of A, and the commissioner has an open staff invitation and a company number to decide on
+(B's, which a third organisation registered too).
 """
 
 from __future__ import annotations
@@ -16,7 +17,12 @@ from datetime import timedelta
 from werkzeug.datastructures import FileStorage
 
 from accreditation.auth.models import Role, User
-from accreditation.auth.operations import invite_staff
+from accreditation.auth.operations import (
+    RegistrationLinks,
+    confirm_registration,
+    invite_staff,
+    request_registration,
+)
 from accreditation.auth.tokens import create_token
 from accreditation.cases import operations as case_operations
 from accreditation.cases.models import DecisionOutcome
@@ -27,6 +33,7 @@ from accreditation.providers.operations import (
     details_as_asked,
     update_property,
 )
+from accreditation.providers.models import open_company_number_claim
 from accreditation.register.openreferral import service_id
 from accreditation.register.operations import record_referral_check
 from accreditation.stages.file_sampling import samples_for
@@ -96,6 +103,17 @@ def build_world() -> World:
         role=Role.INSPECTOR, council=None,
         accept_url_for=lambda token: tokens.append(token) or f"/invitations/{token}")
     CouncilFactory()  # a council with nothing in it, for pages that list councils
+    # A third organisation registers with B's company number: a dispute for a commissioner.
+    provider_b.organisation.company_number = "07654321"
+    links: list[str] = []
+    request_registration(
+        organisation_name="Claimant Ltd", company_number="07654321", full_name="Claire Mant",
+        email="claimant@example.org", password="the claimant's passphrase", client="world",
+        links=RegistrationLinks(confirm_url_for=lambda token: links.append(token) or token,
+                                sign_in="/sign-in", register="/register-organisation"))
+    claimant = confirm_registration(links[0], password="the claimant's passphrase",
+                                    client="world")
+    dispute = open_company_number_claim(claimant.organisation)
     # A member of staff who is none of the actors: commissioners sign them out everywhere and
     # reset their authenticator without ending the actors' own sessions.
     colleague = UserFactory(inspector=True, email="colleague@example.org")
@@ -125,6 +143,7 @@ def build_world() -> World:
         "invitation_id": invitation.id,
         "user_id": colleague.id,
         "account_id": provider_b.id,  # a provider account a commissioner may reset
+        "dispute_id": dispute.id,
         "token": tokens[1],
         "kind": "property_inspection",
         "version": 1,
