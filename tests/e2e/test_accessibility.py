@@ -1,5 +1,5 @@
-"""axe-core in Chromium on every inspector page, every provider page and the register pages:
-no serious or critical violations of WCAG 2.2 AA.
+"""axe-core in Chromium on every inspector page, every provider page and the register pages,
+and on the pages of registering: no serious or critical violations of WCAG 2.2 AA.
 
 Pages are found from the app's routes (GET routes under /provider and /register, with ids filled
 in from the data made here), so a page added later is checked without editing this file."""
@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from ..cases.journey import Journey
-from ..factories import TEST_PASSWORD, UserFactory
+from ..factories import TEST_PASSWORD, OrganisationFactory, UserFactory
 from ..services import unavailable
+from ..test_registration import confirmation_link
 from .conftest import sign_in
 from .inspection_helpers import TABLET, file_ready, inspection_ready
 
@@ -102,4 +103,41 @@ def test_inspector_provider_and_register_pages_have_no_serious_violations(
     found |= check_pages(browser, live_server, journey.provider, provider_pages)
     found |= check_pages(browser, live_server, social_worker, register_pages)
     print("checked:", *inspector_pages, *file_pages, *provider_pages, *register_pages)
+    assert found == {}, json.dumps(found, indent=1)
+
+
+def test_registration_pages_and_a_disputed_company_number_have_no_serious_violations(
+        e2e_db, browser, live_server):
+    OrganisationFactory(name="First Claim Ltd", company_number="09876543")
+    commissioner = UserFactory(commissioner=True)
+    e2e_db.session.commit()
+    context = browser.new_context(base_url=live_server.url, bypass_csp=True)
+    found = {}
+    try:
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        page.goto("/register-organisation")
+        found["/register-organisation"] = serious_violations(page)
+        page.fill("#organisation_name", "Harbour Lights Housing Ltd")
+        page.fill("#company_number", "09876543")
+        page.fill("#full_name", "Daniel Byrne")
+        page.fill("#email", "daniel@harbourlights.example.org")
+        page.fill("#password", TEST_PASSWORD)
+        page.fill("#confirm_password", TEST_PASSWORD)
+        page.click("button:has-text('Create account')")
+        page.wait_for_selector("h1:has-text('Check your email')")
+        found["check your email"] = serious_violations(page)
+        link = confirmation_link("daniel@harbourlights.example.org")
+        e2e_db.session.rollback()  # the read ends here: the server goes on writing
+        page.goto(link)
+        found["confirm your registration"] = serious_violations(page)
+        page.fill("#password", TEST_PASSWORD)
+        page.click("button:has-text('Confirm and continue')")
+        page.wait_for_selector("text=Your organisation is registered")
+        found["/provider/ while the number is disputed"] = serious_violations(page)
+    finally:
+        context.close()
+    found |= check_pages(browser, live_server, commissioner,
+                         ["/commissioner/", "/commissioner/providers"])
+    found = {page: violations for page, violations in found.items() if violations}
     assert found == {}, json.dumps(found, indent=1)

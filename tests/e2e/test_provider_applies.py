@@ -8,6 +8,7 @@ from accreditation.cases.models import Case
 from accreditation.workflow import CaseStatus
 
 from ..factories import CouncilFactory
+from ..test_registration import confirmation_link
 from .conftest import screenshot
 
 PASSWORD = "a long passphrase for the provider"
@@ -31,6 +32,15 @@ def test_a_new_provider_applies_through_the_browser(e2e_db, new_page):
     page.fill("#password", PASSWORD)
     page.fill("#confirm_password", PASSWORD)
     page.click("button:has-text('Create account')")
+    page.wait_for_selector("h1:has-text('Check your email')")
+    screenshot(page, "check-your-email")
+    # The link in the e-mail, then the password chosen, make the account.
+    link = confirmation_link("ada@albion.example.org")
+    e2e_db.session.rollback()  # the read ends here: the server goes on writing
+    page.goto(link)
+    page.wait_for_selector("h1:has-text('Confirm your registration')")
+    page.fill("#password", PASSWORD)
+    page.click("button:has-text('Confirm and continue')")
     page.wait_for_selector("text=Your organisation is registered")
 
     page.click("button:has-text('Start an application')")
