@@ -5,7 +5,7 @@ registered a second time is held for a commissioner (company_number_dispute); re
 requests are throttled in login_attempt beside sign-ins (its purpose column).
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0012
 Create Date: 2026-12-07 16:06:05.216711
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0013'
-down_revision = '0010'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 

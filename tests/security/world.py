@@ -28,12 +28,12 @@ from accreditation.cases import operations as case_operations
 from accreditation.cases.models import DecisionOutcome
 from accreditation.evidence.operations import upload_provider_evidence
 from accreditation.extensions import db
+from accreditation.providers.models import open_company_number_claim
 from accreditation.providers.operations import (
     PropertyDetails,
     details_as_asked,
     update_property,
 )
-from accreditation.providers.models import open_company_number_claim
 from accreditation.register.openreferral import service_id
 from accreditation.register.operations import record_referral_check
 from accreditation.stages.file_sampling import samples_for
