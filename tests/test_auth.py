@@ -218,6 +218,26 @@ def test_guessing_from_many_addresses_only_slows_the_account_down(app, monkeypat
     assert sign_in_from(app, CAFE, user) == 302
 
 
+def test_asking_to_register_an_address_does_not_count_as_having_signed_in_from_there(
+        app, monkeypatch):
+    """Registering with someone's address (which answers the same whether or not it has an
+    account) must not make the guesser's address one the account "has signed in from"."""
+    from accreditation.auth import throttle
+    from accreditation.database import utcnow
+
+    now = utcnow()
+    monkeypatch.setattr(throttle, "utcnow", lambda: now)
+    user = UserFactory(email="target@example.org", social_worker=True)
+    for n in range(8):  # the account is being guessed at from many addresses
+        bot = browser(app, f"198.51.100.{n + 10}")
+        for _ in range(4):
+            wrong_password(bot, user.email)
+    guesser = browser(app, GUESSER)
+    asked = guesser.submit("/register-organisation", {**REGISTRATION, "email": user.email})
+    assert asked.status_code == 302
+    assert wrong_password(guesser, user.email).status_code == 429  # still only slowed
+
+
 # --- CSRF --------------------------------------------------------------------------------
 
 def test_a_form_without_its_csrf_token_is_refused_clearly(client):
