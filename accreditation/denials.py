@@ -14,6 +14,7 @@ from flask_login import current_user
 
 from . import audit
 from .extensions import db
+from .secret_paths import redact
 
 
 def record_denial(actor, reason: str, *, subject=None, subject_type: str | None = None,
@@ -49,4 +50,4 @@ def record_request_denial(reason: str, **details) -> None:
     """Audit the refusal of this request: its route, a record it asked for, or its form."""
     record_denial(current_user if current_user.is_authenticated else None, reason,
                   details={"endpoint": request.endpoint, "method": request.method,
-                           "path": request.path, **details})
+                           "path": redact(request.path), **details})

@@ -386,6 +386,21 @@ def test_the_invitation_token_is_not_stored(client):
         assert token not in str(event.details)
 
 
+def test_a_refused_post_to_an_invitation_link_keeps_no_token_in_the_audit_trail(client):
+    client.sign_in(UserFactory(commissioner=True))
+    invite(client)
+    token = accept_link().rsplit("/", 1)[1]
+    client.submit("/sign-out", form_page="/accessibility")
+    stranger = client.application.test_client()
+    refused = stranger.post(f"/invitations/{token}", data={"password": "x"},
+                            headers={"Referer": f"https://localhost/invitations/{token}"})
+    assert refused.status_code == 400  # no CSRF token: refused, and audited
+    denials = db.session.scalars(sa.select(AuditEvent).where(
+        AuditEvent.action == "access.denied")).all()
+    assert denials and all(token not in str(event.details) for event in denials)
+    assert any("/invitations/[redacted]" == event.details.get("path") for event in denials)
+
+
 # --- passwords ---------------------------------------------------------------------------
 
 def test_changing_the_password_ends_every_other_session(app):

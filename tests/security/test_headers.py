@@ -19,7 +19,7 @@ import requests
 from flask_migrate import upgrade
 
 from accreditation import create_app
-from accreditation.access_log import redact
+from accreditation.secret_paths import redact
 from accreditation.auth.permissions import public
 
 from ..conftest import PRODUCTION_DATA_KEY, config_for
