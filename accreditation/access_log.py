@@ -4,7 +4,8 @@ A staff invitation link and a provider's registration link hold a one-off token 
 (``secret_paths``), and the pages opened after them send that address as their ``Referer``.
 gunicorn, run with the repository's ``gunicorn.conf.py``, logs requests through
 ``RedactingLogger``, which replaces such tokens wherever they appear in a log line's fields
-(request line, path, referrer, headers...). A proxy in front keeps its own log: configure it likewise (SECURITY.md).
+(request line, path, referrer, headers...). A proxy in front keeps its own log: configure it
+likewise (SECURITY.md).
 """
 
 from __future__ import annotations

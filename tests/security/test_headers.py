@@ -19,8 +19,8 @@ import requests
 from flask_migrate import upgrade
 
 from accreditation import create_app
-from accreditation.secret_paths import redact
 from accreditation.auth.permissions import public
+from accreditation.secret_paths import redact
 
 from ..conftest import PRODUCTION_DATA_KEY, config_for
 from ..faults.stack import Gunicorn, app_environment
