@@ -7,6 +7,7 @@ import struct
 import zipfile
 import zlib
 
+import pikepdf
 import pillow_heif
 from PIL import Image
 
@@ -55,6 +56,104 @@ def pdf_with_object_stream(hidden: bytes) -> bytes:
     stream = pdf_stream_object(
         4, b"/Type /ObjStm /N 1 /First %d /Filter /FlateDecode" % len(header), data)
     return pdf(stream)
+
+
+def pdf_objects(*extra: bytes, catalog: bytes = b"", page: bytes = b"",
+                version: bytes = b"1.7") -> bytes:
+    """A one-page PDF whose every object is in its cross-reference table, as a PDF reader
+    sees it: the catalog (1) and the page (3) with ``catalog`` and ``page`` added to their
+    dictionaries, and ``extra`` objects (each a dictionary or a whole ``<<...>> stream ...
+    endstream``) numbered from 4."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R " + catalog + b">>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] " + page + b">>",
+        *extra,
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-" + version + b"\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, obj in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n%s\nendobj\n" % (number, obj))
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    for offset in offsets:
+        out.write(b"%010d 00000 n \n" % offset)
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n"
+              % (len(objects) + 1, xref))
+    return out.getvalue()
+
+
+def pdf_stream(dictionary: bytes, data: bytes, *, flate: bool = False) -> bytes:
+    """A stream object's text for ``pdf_objects``, its data Flate-compressed if asked."""
+    if flate:
+        data, dictionary = zlib.compress(data), dictionary + b" /Filter /FlateDecode"
+    return b"<< %s /Length %d >>\nstream\n%s\nendstream" % (dictionary, len(data), data)
+
+
+def pdf_with_compressed_objects(*objects: bytes, catalog: bytes = b"", flate_layers: int = 1,
+                                hex_encoded: bool = False, padding: int = 0) -> bytes:
+    """A PDF 1.5 whose ``objects`` (numbered from 4) live in one object stream, compressed
+    with Flate ``flate_layers`` times over (``/Filter [/FlateDecode /FlateDecode]``: legal,
+    and no longer readable by inflating once), then written in hex if asked, and followed
+    by ``padding`` spaces, listed by a cross-reference stream. The padding is compressed a
+    megabyte at a time, so a stream that inflates to gigabytes never sits in memory here."""
+    offsets, body = [], b""
+    for obj in objects:
+        offsets.append(len(body))
+        body += obj + b"\n"
+    head = b" ".join(b"%d %d" % (4 + index, offset) for index, offset in enumerate(offsets))
+    head += b"\n"
+    data = head + body + b" " * padding if not flate_layers else b""
+    if flate_layers:
+        compressor = zlib.compressobj(9)
+        data = compressor.compress(head + body)
+        spaces = b" " * (1024 * 1024)
+        for start in range(0, padding, len(spaces)):
+            data += compressor.compress(spaces[:padding - start])
+        data += compressor.flush()
+    for _ in range(flate_layers - 1):
+        data = zlib.compress(data, 9)
+    filters = [b"/FlateDecode"] * flate_layers
+    if hex_encoded:
+        data, filters = data.hex().encode() + b">", [b"/ASCIIHexDecode", *filters]
+    filters = b"[" + b" ".join(filters) + b"]"
+    stream_number = 4 + len(objects)
+    plain = [
+        b"<< /Type /Catalog /Pages 2 0 R " + catalog + b">>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>",
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.5\n%\xe2\xe3\xcf\xd3\n")
+    rows = [b"\x00" + bytes(4) + b"\xff\xff"]
+    for number, obj in enumerate(plain, start=1):
+        rows.append(b"\x01" + struct.pack(">I", out.tell()) + bytes(2))
+        out.write(b"%d 0 obj\n%s\nendobj\n" % (number, obj))
+    rows += [b"\x02" + struct.pack(">IH", stream_number, index) for index in range(len(objects))]
+    rows.append(b"\x01" + struct.pack(">I", out.tell()) + bytes(2))
+    out.write(b"%d 0 obj\n<< /Type /ObjStm /N %d /First %d /Filter %s /Length %d >>\nstream\n"
+              % (stream_number, len(objects), len(head), filters, len(data))
+              + data + b"\nendstream\nendobj\n")
+    xref = out.tell()
+    rows.append(b"\x01" + struct.pack(">I", xref) + bytes(2))
+    table = b"".join(rows)
+    out.write(b"%d 0 obj\n<< /Type /XRef /Size %d /W [1 4 2] /Root 1 0 R /Length %d >>\n"
+              b"stream\n%s\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n"
+              % (stream_number + 1, stream_number + 2, len(table), table, xref))
+    return out.getvalue()
+
+
+def compressed(document: bytes) -> bytes:
+    """The same PDF saved again by the PDF library as PDF 1.5+ writers save: every
+    dictionary it can move inside compressed object streams, every stream Flate-compressed,
+    so none of its names can be read in the file's bytes."""
+    with pikepdf.open(io.BytesIO(document)) as parsed:
+        out = io.BytesIO()
+        parsed.save(out, object_stream_mode=pikepdf.ObjectStreamMode.generate,
+                    compress_streams=True, stream_decode_level=pikepdf.StreamDecodeLevel.none)
+        return out.getvalue()
 
 
 def image(kind: str, size: tuple[int, int] = (64, 48), *, mode: str = "RGB",

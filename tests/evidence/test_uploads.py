@@ -585,5 +585,5 @@ def test_a_large_refused_pdf_leaves_nothing_behind(client, provider, app_storage
     client.sign_in(provider)
     response = post_upload(client, _large_pdf(script), "big-policy.pdf")
     assert response.status_code == 400
-    assert "The PDF contains scripts" in response.text
+    assert "The selected file contains scripts" in response.text
     assert rows() == [] and stored_files(app_storage) == []
