@@ -198,42 +198,61 @@ def ooxml(parts: dict[str, str | bytes]) -> bytes:
     return out.getvalue()
 
 
-def docx_parts(main_type: str = WORD_MAIN) -> dict[str, str | bytes]:
+WORD_NAMESPACE = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+FIRE_RISK = "<w:p><w:r><w:t>Fire risk assessment</w:t></w:r></w:p>"
+
+
+def word_part(body: str = FIRE_RISK, root: str = "document") -> str:
+    """A WordprocessingML part (``document``, ``hdr``, ``ftr``...) holding ``body``."""
+    inner = f"<w:body>{body}</w:body>" if root == "document" else body
+    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            f'<w:{root} xmlns:w="{WORD_NAMESPACE}">{inner}</w:{root}>')
+
+
+def docx_parts(main_type: str = WORD_MAIN, body: str = FIRE_RISK) -> dict[str, str | bytes]:
     return {
         "[Content_Types].xml": _content_types("word/document.xml", main_type),
         "_rels/.rels": _root_rels("word/document.xml"),
-        "word/document.xml": (
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-            '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
-            "<w:body><w:p><w:r><w:t>Fire risk assessment</w:t></w:r></w:p></w:body>"
-            "</w:document>"),
+        "word/document.xml": word_part(body),
     }
 
 
-def docx(**extra: str | bytes) -> bytes:
-    return ooxml({**docx_parts(), **extra})
+def docx(body: str = FIRE_RISK, **extra: str | bytes) -> bytes:
+    return ooxml({**docx_parts(body=body), **extra})
 
 
-def xlsx() -> bytes:
+EXCEL_NAMESPACE = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+DBS_CELL = '<c r="A1" t="inlineStr"><is><t>DBS</t></is></c>'
+
+
+def xlsx_parts(cells: str = DBS_CELL, *, main_type: str = EXCEL_MAIN, workbook: str = "",
+               sheet: str = "") -> dict[str, str | bytes]:
+    """A one-sheet workbook: ``cells`` in its first row, ``workbook`` after its sheets (e.g.
+    defined names), ``sheet`` after the sheet's data (e.g. conditional formatting)."""
     sheet_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
-    return ooxml({
+    return {
         "[Content_Types].xml": _content_types(
-            "xl/workbook.xml", EXCEL_MAIN,
+            "xl/workbook.xml", main_type,
             f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{sheet_type}"/>'),
         "_rels/.rels": _root_rels("xl/workbook.xml"),
         "xl/workbook.xml": (
-            '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+            f'<workbook xmlns="{EXCEL_NAMESPACE}" '
             'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-            '<sheets><sheet name="Staff" sheetId="1" r:id="rId1"/></sheets></workbook>'),
+            f'<sheets><sheet name="Staff" sheetId="1" r:id="rId1"/></sheets>{workbook}'
+            "</workbook>"),
         "xl/_rels/workbook.xml.rels": (
             '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
             '<Relationship Id="rId1" Target="worksheets/sheet1.xml" Type="http://schemas.'
             'openxmlformats.org/officeDocument/2006/relationships/worksheet"/></Relationships>'),
         "xl/worksheets/sheet1.xml": (
-            '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-            '<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>DBS</t></is></c></row>'
-            "</sheetData></worksheet>"),
-    })
+            f'<worksheet xmlns="{EXCEL_NAMESPACE}">'
+            f'<sheetData><row r="1">{cells}</row></sheetData>{sheet}</worksheet>'),
+    }
+
+
+def xlsx(cells: str = DBS_CELL, *, workbook: str = "", sheet: str = "",
+         **extra: str | bytes) -> bytes:
+    return ooxml({**xlsx_parts(cells, workbook=workbook, sheet=sheet), **extra})
 
 
 def docm() -> bytes:

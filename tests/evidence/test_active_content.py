@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accreditation.audit import AuditEvent
-from accreditation.evidence import pdf_checks
+from accreditation.evidence import office_checks, pdf_checks
 from accreditation.evidence.content import UploadRejected, inspect_upload
 from accreditation.extensions import db
 
@@ -277,10 +277,163 @@ def test_damaged_pdfs_are_accepted_or_refused_never_an_error(data, changes, cut)
                                                "or XLSX"))
 
 
+# --- spreadsheets and documents -----------------------------------------------------------------
+
+LINKS, MACROS = office_checks.LINKS_MESSAGE, office_checks.ACTIVE_CONTENT_MESSAGE
+xlsx, docx = samples.xlsx, samples.docx
+MACRO_SHEET = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+
+
+def formula(text: str) -> str:
+    return f'<c r="B1"><f>{text}</f><v>0</v></c>'
+
+
+def field(instruction: str) -> str:
+    """A Word field as Word writes it: begin, instruction, separate, result, end."""
+    return ('<w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+            f'<w:r><w:instrText xml:space="preserve">{instruction}</w:instrText></w:r>'
+            '<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>1</w:t></w:r>'
+            '<w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>')
+
+
+EXTERNAL_LINK = (
+    f'<externalLink xmlns="{samples.EXCEL_NAMESPACE}"><ddeLink ddeService="cmd" '
+    'ddeTopic="/C calc"><ddeItems><ddeItem name="A0" advise="1"/></ddeItems></ddeLink>'
+    "</externalLink>")
+CMD = "cmd|' /C calc'!A0"
+
+OFFICE = {
+    "xlsx: DDE formula": (xlsx(formula(CMD)), LINKS),
+    "xlsx: DDE formula, quoted application": (xlsx(formula("'cmd'|'/C calc'!A0")), LINKS),
+    "xlsx: DDE formula with = and spaces": (xlsx(formula("=MSEXCEL |'\\..\\cmd.exe'!''")),
+                                            LINKS),
+    "xlsx: DDE formula, pipe written as a character reference": (
+        xlsx(formula("cmd&#124;' /C calc'!A0")), LINKS),
+    "xlsx: DDE formula in a CDATA section": (xlsx(formula(f"<![CDATA[{CMD}]]>")), LINKS),
+    "xlsx: DDE formula shared across cells": (xlsx(
+        f'<c r="B1"><f t="shared" ref="B1:B2" si="0">{CMD}</f></c>'), LINKS),
+    "xlsx: DDE function": (xlsx(formula('DDE("cmd","/C calc","A0")')), LINKS),
+    "xlsx: DDEAUTO function": (xlsx(formula('ddeauto ("cmd","/C calc")')), LINKS),
+    "xlsx: DDE in a defined name": (xlsx(workbook=(
+        f'<definedNames><definedName name="run">{CMD}</definedName></definedNames>')), LINKS),
+    "xlsx: DDE in conditional formatting": (xlsx(sheet=(
+        '<conditionalFormatting sqref="A1"><cfRule type="expression" priority="1">'
+        f"<formula>{CMD}</formula></cfRule></conditionalFormatting>")), LINKS),
+    "xlsx: DDE link to another program": (xlsx(
+        **{"xl/externalLinks/externalLink1.xml": EXTERNAL_LINK}), LINKS),
+    "xlsx: link to another workbook": (xlsx(**{
+        "xl/externalLinks/externalLink1.xml": f'<externalLink xmlns="{samples.EXCEL_NAMESPACE}">'
+                                              "<externalBook/></externalLink>"}), LINKS),
+    "xlsx: data connection": (xlsx(**{"xl/connections.xml": (
+        f'<connections xmlns="{samples.EXCEL_NAMESPACE}"><connection id="1" name="q" '
+        'refreshOnLoad="1" type="4"><webPr url="https://evil.example/q"/></connection>'
+        "</connections>")}), LINKS),
+    "xlsx: macros": (xlsx(**{"xl/vbaProject.bin": b"\xd0\xcf\x11\xe0VBA"}), MACROS),
+    "xlsx: macro-enabled content type": (samples.ooxml(
+        samples.xlsx_parts(main_type=MACRO_SHEET)), MACROS),
+    "xlsx: Excel 4.0 macro sheet": (xlsx(**{"xl/macrosheets/sheet2.xml": (
+        f'<worksheet xmlns="{samples.EXCEL_NAMESPACE}"><sheetData/></worksheet>')}), MACROS),
+    "docx: DDEAUTO field": (docx(field('DDEAUTO c:\\windows\\system32\\cmd.exe "/k calc"')),
+                            LINKS),
+    "docx: DDE field": (docx(field(' dde "cmd" "/c calc" ')), LINKS),
+    "docx: DDE field split across runs": (docx(
+        '<w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+        '<w:r><w:instrText> DD</w:instrText></w:r><w:r><w:instrText>EAUTO cmd "/c calc"'
+        '</w:instrText></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>'), LINKS),
+    "docx: DDE field inside another field": (docx(
+        '<w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+        '<w:r><w:instrText>IF 1 = 1 "</w:instrText></w:r>' + field("DDEAUTO cmd x")
+        + '<w:r><w:instrText>"</w:instrText></w:r>'
+        '<w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>'), LINKS),
+    "docx: simple DDEAUTO field": (docx(
+        '<w:p><w:fldSimple w:instr=" DDEAUTO cmd &quot;/c calc&quot;"><w:r><w:t>1</w:t>'
+        "</w:r></w:fldSimple></w:p>"), LINKS),
+    "docx: DDE field in a header": (docx(**{
+        "word/header1.xml": samples.word_part(field("DDEAUTO cmd x"), root="hdr")}), LINKS),
+    "docx: outside template": (samples.template_injection_docx(), MACROS),
+}
+
+
+@pytest.mark.parametrize("name", list(OFFICE))
+def test_a_spreadsheet_or_document_that_can_act_by_itself_is_refused(name):
+    data, message = OFFICE[name]
+    with pytest.raises(UploadRejected) as refused:
+        inspect_upload(io.BytesIO(data), filename="evidence.xlsx")
+    assert refused.value.message == message
+
+
+ORDINARY_OFFICE = {
+    "xlsx: sums": xlsx(formula("SUM(A1:A3)")
+                       + formula("IF(A1&gt;2,&quot;yes&quot;,&quot;no&quot;)")),
+    "xlsx: a pipe inside text": xlsx(formula('CONCAT("on call | days",A1)')),
+    "xlsx: a sheet with a pipe in its name": xlsx(formula("'Rota | May'!A1*2")),
+    "xlsx: DDE written as text, not a formula": xlsx(
+        f'<c r="A1" t="inlineStr"><is><t>{CMD}</t></is></c>'),
+    "xlsx: a name and a function that only begin with DDE": xlsx(formula("DDELIVERED+DDE_2(1)")),
+    "xlsx: defined names and conditional formatting": xlsx(
+        workbook='<definedNames><definedName name="total">Staff!$A$1:$A$9</definedName>'
+                 "</definedNames>",
+        sheet='<conditionalFormatting sqref="A1"><cfRule type="expression" priority="1">'
+              "<formula>A1&gt;0</formula></cfRule></conditionalFormatting>"),
+    "docx: page numbers, contents and a web link": docx(
+        field("PAGE") + field('TOC \\o "1-3"') + field('HYPERLINK "https://www.gov.uk/"')),
+    "docx: the word DDE in the text": docx("<w:p><w:r><w:t>DDE DDEAUTO cmd|x</w:t></w:r></w:p>"),
+}
+
+
+@pytest.mark.parametrize("name", list(ORDINARY_OFFICE))
+def test_ordinary_spreadsheets_and_documents_are_accepted(name):
+    with inspect_upload(io.BytesIO(ORDINARY_OFFICE[name]), filename="rota.xlsx") as checked:
+        assert checked.kind == name[:4]
+
+
+TEXT_IN_FORMULA = st.text(st.characters(codec="ascii", exclude_categories=("Cc",),
+                                        exclude_characters='"&<>'), max_size=20)
+ORDINARY_TERMS = st.one_of(
+    st.sampled_from(["A1", "B$2", "Staff!C3", "'Rota May'!A1", "SUM(A1:A9)", "1.5", "TRUE",
+                     "DAYS(A1,B1)", "_xlfn.XLOOKUP(A1,B:B,C:C)", "TODAY()"]),
+    TEXT_IN_FORMULA.map(lambda text: f"&quot;{text}&quot;"))
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(ORDINARY_TERMS, min_size=1, max_size=6),
+       st.lists(st.sampled_from(["+", "-", "*", "/", "&amp;", ","]), min_size=6, max_size=6),
+       st.booleans())
+def test_formulas_are_accepted_unless_they_reach_another_program(terms, operators, dde):
+    """Any formula of ordinary terms, text (pipes included) and operators is accepted; the
+    same formula with a DDE reference among its terms is refused."""
+    text = terms[0] + "".join(operator + term for operator, term
+                              in zip(operators, terms[1:], strict=False))
+    if dde:
+        text += "+" + CMD
+    try:
+        inspect_upload(io.BytesIO(xlsx(formula(text))), filename="rota.xlsx").close()
+    except UploadRejected as refused:
+        assert dde and refused.message == LINKS
+    else:
+        assert not dde
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from([*ORDINARY_OFFICE.values(), *(data for data, _ in OFFICE.values())]),
+       st.lists(st.tuples(st.integers(0, 10_000), st.binary(min_size=1, max_size=8)),
+                min_size=1, max_size=6))
+def test_damaged_office_files_are_accepted_or_refused_never_an_error(data, changes):
+    damaged = bytearray(data)
+    for at, written in changes:
+        at %= len(damaged)
+        damaged[at:at + len(written)] = written
+    try:
+        inspect_upload(io.BytesIO(bytes(damaged)), filename="rota.xlsx").close()
+    except UploadRejected as refused:
+        assert refused.message.endswith(("upload that", "or XLSX"))
+
+
 # --- through the page, as a provider uploads ----------------------------------------------------
 
 DOCUMENTS = {
     **{f"PDF: {name}": (data, message, "evidence.pdf") for name, (data, message) in PDFS.items()},
+    **{name: (data, message, f"evidence.{name[:4]}") for name, (data, message) in OFFICE.items()},
 }
 
 
