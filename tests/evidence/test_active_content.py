@@ -15,11 +15,13 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from accreditation import create_app
 from accreditation.audit import AuditEvent
 from accreditation.evidence import office_checks, pdf_checks
 from accreditation.evidence.content import UploadRejected, inspect_upload
 from accreditation.extensions import db
 
+from ..conftest import PRODUCTION_DATA_KEY, Client, empty_all_tables
 from ..factories import UserFactory
 from . import samples
 from .test_uploads import post_upload, rows, stored_files
@@ -457,3 +459,37 @@ def test_the_page_refuses_it_on_the_file_field_and_stores_nothing(client, provid
     [refused] = db.session.scalars(sa.select(AuditEvent).where(
         AuditEvent.action == "evidence.upload_refused")).all()
     assert refused.details["reason"] == message
+
+
+def test_under_production_settings_each_kind_is_refused_and_ordinary_files_go_through(
+        database_url, tmp_path, monkeypatch):
+    """The app as it is deployed (its settings from the environment, production's own
+    limits), a provider uploading every kind of file above through the page."""
+    for name, value in {
+            "ENV": "production", "SECRET_KEY": "p" * 64, "DATA_KEYS": PRODUCTION_DATA_KEY,
+            "DATABASE_URL": database_url, "STORAGE": "local",
+            "STORAGE_LOCAL_PATH": str(tmp_path / "evidence"),
+            "REGISTER_CACHE_PATH": str(tmp_path / "pages")}.items():
+        monkeypatch.setenv(f"ACCREDITATION_{name}", value)
+    app = create_app()
+    assert app.config["ENV_NAME"] == "production" and not app.testing
+    app.test_client_class = Client
+    try:
+        with app.app_context():
+            client = app.test_client()
+            client.sign_in(UserFactory(provider=True))
+            for name, (data, message, filename) in DOCUMENTS.items():
+                response = post_upload(client, data, filename)
+                assert response.status_code == 400, name
+                assert message in response.text.replace("&#39;", "'"), name
+            assert rows() == [] and stored_files(app.extensions["evidence_storage"]) == []
+            assert len(db.session.scalars(sa.select(AuditEvent).where(
+                AuditEvent.action == "evidence.upload_refused")).all()) == len(DOCUMENTS)
+            ordinary = {"policy.pdf": ORDINARY_PDFS["link to a website"],
+                        "rota.xlsx": ORDINARY_OFFICE["xlsx: sums"],
+                        "plan.docx": ORDINARY_OFFICE["docx: page numbers, contents and a web link"]}
+            for filename, data in ordinary.items():
+                assert post_upload(client, data, filename).status_code == 303, filename
+            assert sorted(row.display_filename for row in rows()) == sorted(ordinary)
+    finally:
+        empty_all_tables(app)
