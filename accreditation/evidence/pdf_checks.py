@@ -107,8 +107,9 @@ _DELIMITER = rb"\x00\t\n\x0c\r ()<>\[\]{}/%"
 # Where one name begins another, the longer comes first (the first alternative that matches
 # is taken, and a name must end at a delimiter).
 _PLAIN_NAMES = (rb"Encrypt|JavaScript|Launch|SubmitForm|ImportData|GoTo[RE]|EmbeddedFiles?"
-                rb"|RichMediaExecute|RichMedia|JS|ObjStm|OpenAction|AA|URI|XFA|EF"
-                rb"|FileAttachment|Thread|Rendition|Movie|Sound|Screen|3D")
+                rb"|RichMedia|JS|ObjStm")
+_PLAIN_READER_NAMES = (rb"OpenAction|AA|URI|XFA|EF|FileAttachment|Thread|Rendition"
+                       rb"|RichMediaExecute|Movie|Sound|Screen|3D")
 
 
 def _compile(pattern: bytes) -> re2._Regexp:
@@ -123,15 +124,22 @@ def _compile(pattern: bytes) -> re2._Regexp:
 # other name is skipped inside the engine. RE2 runs in time linear in the file whatever the
 # file holds (no backtracking for a hostile file to exploit), several times faster than
 # Python's own engine on binary data, and lets other threads run meanwhile.
-_NAMES = _compile(
-    rb"/(?:([^" + _DELIMITER + rb"]{0,126}#[0-9A-Fa-f]{2}[^" + _DELIMITER + rb"]{0,124})|("
-    + _PLAIN_NAMES + rb"))")
+def _names_pattern(plain: bytes) -> re2._Regexp:
+    return _compile(
+        rb"/(?:([^" + _DELIMITER + rb"]{0,126}#[0-9A-Fa-f]{2}[^" + _DELIMITER + rb"]{0,124})|("
+        + plain + rb"))")
 
 
-def _names(data: bytes | mmap.mmap) -> Iterator[tuple[int, bytes]]:
+_NAMES = _names_pattern(_PLAIN_NAMES)
+# Only looked for in a file qpdf cannot open (``READER_NAMES``).
+_READER_NAMES = _names_pattern(_PLAIN_READER_NAMES)
+
+
+def _names(data: bytes | mmap.mmap, pattern: re2._Regexp = _NAMES,
+           ) -> Iterator[tuple[int, bytes]]:
     """The names that matter, with their positions, in the order they occur."""
     end = len(data)
-    for match in _NAMES.finditer(data):
+    for match in pattern.finditer(data):
         escaped, plain = match.groups()
         if escaped is not None:
             yield match.start(), _decode(escaped)
@@ -194,34 +202,28 @@ def _inflate_object_stream(data: mmap.mmap, after: int, budget: int) -> tuple[by
     return b"".join(pieces), True
 
 
-def _scan_bytes(data: mmap.mmap) -> bool:
+def _scan_bytes(data: mmap.mmap) -> list[int]:
     """The first pass: refuse the file for the names in its bytes and in its object streams
-    that are active content wherever they are. Answer whether it holds anything that only
-    the second pass can judge: a name of ``READER_NAMES`` outside stream bodies, or an
-    object stream this pass could not inflate."""
+    that are active content wherever they are. Return where its object streams are."""
     bodies: list[tuple[int, int]] | None = None
     object_streams: list[int] = []
-    for_reader = False
     for position, name in _names(data):
         if name == b"Encrypt":
             raise UploadRejected(ENCRYPTED_MESSAGE)
         if name in ACTIVE_NAMES:
             raise UploadRejected(ACTIVE_NAMES[name])
-        if name in SHORT_ACTIVE_NAMES or (name in READER_NAMES and not for_reader):
+        if name in SHORT_ACTIVE_NAMES:
             bodies = _stream_bodies(data) if bodies is None else bodies
             if not _inside(position, bodies):
-                if name in SHORT_ACTIVE_NAMES:
-                    raise UploadRejected(SHORT_ACTIVE_NAMES[name])
-                for_reader = True
+                raise UploadRejected(SHORT_ACTIVE_NAMES[name])
         if name == b"ObjStm":
             object_streams.append(position)
             if len(object_streams) > MAX_OBJECT_STREAMS:
                 raise UploadRejected(UNREADABLE_MESSAGE)
     budget = MAX_OBJECT_STREAM_BYTES
     for position in object_streams:
-        body, inflated = _inflate_object_stream(data, position, budget)
+        body, _inflated = _inflate_object_stream(data, position, budget)
         budget -= len(body)
-        for_reader = for_reader or not inflated
         for _position, name in _names(body):
             if name in ACTIVE_NAMES:
                 raise UploadRejected(ACTIVE_NAMES[name])
@@ -229,8 +231,27 @@ def _scan_bytes(data: mmap.mmap) -> bool:
                 raise UploadRejected(SHORT_ACTIVE_NAMES[name])
             if name == b"Encrypt":
                 raise UploadRejected(ENCRYPTED_MESSAGE)
-            for_reader = for_reader or name in READER_NAMES
-    return for_reader
+    return object_streams
+
+
+def _needs_a_reader(data: mmap.mmap, object_streams: list[int]) -> bool:
+    """For a file qpdf cannot open: whether its bytes hold anything only the second pass can
+    judge, a name of ``READER_NAMES`` outside stream bodies or in an object stream, or an
+    object stream the first pass could not inflate."""
+    bodies: list[tuple[int, int]] | None = None
+    for position, name in _names(data, _READER_NAMES):
+        if name in READER_NAMES:
+            bodies = _stream_bodies(data) if bodies is None else bodies
+            if not _inside(position, bodies):
+                return True
+    budget = MAX_OBJECT_STREAM_BYTES
+    for position in object_streams:
+        body, inflated = _inflate_object_stream(data, position, budget)
+        budget -= len(body)
+        if not inflated or any(name in READER_NAMES
+                                for _position, name in _names(body, _READER_NAMES)):
+            return True
+    return False
 
 
 # --- the second pass: the document as a reader sees it ------------------------------------------
@@ -339,7 +360,8 @@ def _judge_dictionary(dictionary: pikepdf.Object) -> None:
     active = keys & _KEYS.keys()
     if active:
         raise UploadRejected(_KEYS[min(active)])
-    if _name(dictionary, "/Type") == "/EmbeddedFile" or _name(dictionary, "/Subtype") in _SUBTYPES:
+    if (("/Type" in keys and _name(dictionary, "/Type") == "/EmbeddedFile")
+            or ("/Subtype" in keys and _name(dictionary, "/Subtype") in _SUBTYPES)):
         raise UploadRejected(ATTACHMENT_MESSAGE)
     if "/S" in keys:
         _judge_action(dictionary)
@@ -427,10 +449,10 @@ def check_pdf(stream: BinaryIO) -> None:
     A file qpdf cannot open at all (no pages, no trailer: not a document a reader would
     show) is judged by its bytes: accepted if nothing in them needs the second pass."""
     with mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        for_reader = _scan_bytes(data)
-    stream.seek(0)
-    try:
-        _check_document(stream)
-    except _Unparsable:
-        if for_reader:
-            raise UploadRejected(UNREADABLE_MESSAGE) from None
+        object_streams = _scan_bytes(data)
+        stream.seek(0)
+        try:
+            _check_document(stream)
+        except _Unparsable:
+            if _needs_a_reader(data, object_streams):
+                raise UploadRejected(UNREADABLE_MESSAGE) from None

@@ -266,10 +266,10 @@ WATCHED_NAMES = {b"JavaScript": pdf_checks.SCRIPT_MESSAGE,
 
 
 @st.composite
-def disguised(draw) -> tuple[bytes, bytes]:
+def disguised(draw, names=WATCHED_NAMES) -> tuple[bytes, bytes]:
     """A watched name with any of its characters written as #xx (either case), and the name
     it is."""
-    name = draw(st.sampled_from(sorted(WATCHED_NAMES)))
+    name = draw(st.sampled_from(sorted(names)))
     written = b""
     for character in name:
         if draw(st.booleans()):
@@ -308,16 +308,16 @@ def test_a_watched_name_inside_longer_names_is_not_that_name(name_and_written):
             assert checked.kind == "pdf"
 
 
-# Names only a parser can judge (where they are, what they hold): they matter only in a file
-# the parser cannot read.
+# The names the check acts on; "ObjStm" marks object streams it opens.
+SCANNED_NAMES = {*WATCHED_NAMES, b"ObjStm"}
+# Names only a parser can judge (where they are, what they hold), looked for in a file the
+# parser cannot read.
 READER_NAMES = {b"OpenAction", b"AA", b"URI", b"XFA", b"EF", b"FileAttachment", b"Thread",
                 b"Rendition", b"RichMediaExecute", b"Movie", b"Sound", b"Screen", b"3D"}
-# The names the check acts on; "ObjStm" marks object streams it opens.
-SCANNED_NAMES = {*WATCHED_NAMES, *READER_NAMES, b"ObjStm"}
 PDF_DELIMITERS = b"\x00\t\n\x0c\r ()<>[]{}/%"
 
 
-def names_by_hand(data: bytes) -> list[tuple[int, bytes]]:
+def names_by_hand(data: bytes, names: set[bytes]) -> list[tuple[int, bytes]]:
     """The definition the scan must agree with, written the slow, obvious way: a name is a
     '/' and every byte up to the next delimiter, with each '#' and two hex digits read as
     the byte they name."""
@@ -336,14 +336,15 @@ def names_by_hand(data: bytes) -> list[tuple[int, bytes]]:
                 name, at = name + bytes([int(pair, 16)]), at + 3
             else:
                 name, at = name + written[at:at + 1], at + 1
-        if name in SCANNED_NAMES:
+        if name in names:
             found.append((start, name))
     return found
 
 
 PIECES = st.one_of(
     disguised().map(lambda name_and_written: b"/" + name_and_written[1]),
-    st.sampled_from(sorted(SCANNED_NAMES)).map(lambda name: b"/" + name),
+    disguised(READER_NAMES).map(lambda name_and_written: b"/" + name_and_written[1]),
+    st.sampled_from(sorted(SCANNED_NAMES | READER_NAMES)).map(lambda name: b"/" + name),
     st.sampled_from([bytes([byte]) for byte in PDF_DELIMITERS]),
     st.sampled_from([b"#", b"#4", b"#4A", b"#zz", b"#23", b"X", b"s", b"Java", b"Script"]),
     st.binary(max_size=40),
@@ -353,9 +354,14 @@ PIECES = st.one_of(
 @given(st.lists(PIECES, max_size=40).map(b"".join))
 def test_the_scan_finds_exactly_the_names_the_pdf_definition_gives(data):
     """Plain or disguised, next to each other or inside longer names, amid binary noise: the
-    one-pass scan reports a watched name where, and only where, the file has one."""
+    one-pass scan reports a watched name where, and only where, the file has one; so does
+    the scan for names only a parser can judge."""
     scanned = [(at, name) for at, name in pdf_checks._names(data) if name in SCANNED_NAMES]
-    assert scanned == names_by_hand(data)
+    assert scanned == names_by_hand(data, SCANNED_NAMES)
+    scanned = [(at, name) for at, name in pdf_checks._names(data, pdf_checks._READER_NAMES)
+               if name in READER_NAMES]
+    assert scanned == names_by_hand(data, READER_NAMES)
+    assert READER_NAMES == pdf_checks.READER_NAMES
 
 
 def on_disk(data: bytes):
