@@ -268,8 +268,10 @@ def inspect_upload(stream: BinaryIO, *, filename: str | None,
 
     Guarantees: never holds more than ``SPOOL_IN_MEMORY_BYTES`` in memory nor reads more than
     ``max_bytes + 1`` bytes; the kind is decided by content (PDF, JPEG, PNG, HEIC, DOCX,
-    XLSX) and everything else is refused; PDFs with scripts, launch actions, attachments or
-    encryption, and Office files that are zip bombs, macro-enabled or malformed are refused.
+    XLSX) and everything else is refused; files that could act when opened are refused (PDFs
+    with scripts, XFA forms, actions on opening, links to other files or attachments; Office
+    files with macros, DDE or external links), and so are encrypted PDFs and Office files
+    that are zip bombs or malformed.
     ``filename`` is only sanitised into ``display_filename``.
     """
     received = receive_upload(stream, filename=filename, max_bytes=max_bytes)

@@ -16,7 +16,8 @@ layer, not the only one. It runs in two passes:
    cross-reference tables list, whatever filters and predictors compress it, each
    dictionary judged by its keys and values. This pass decides what the names alone cannot:
    an XFA form, what runs when the document or a page is opened or the pointer passes over
-   something, where a link goes.
+   something, where a link goes. A file qpdf cannot open at all (not a document any reader
+   would show) is judged by its bytes: refused if they hold a name only this pass can judge.
 
 qpdf's limits are set once for the process (``set_qpdf_limits``): a stream may not inflate
 past ``MAX_DECODED_STREAM_BYTES``, and a file with more than ``MAX_OBJECTS`` objects is not
