@@ -220,8 +220,7 @@ def test_registration_limits_must_be_at_least_1(monkeypatch, name):
 
 def test_registration_is_throttled_by_default(monkeypatch):
     monkeypatch.setenv("ACCREDITATION_ENV", "production")
-    monkeypatch.setenv("ACCREDITATION_SECRET_KEY", "x" * 64)
-    monkeypatch.setenv("ACCREDITATION_DATA_KEYS", PRODUCTION_DATA_KEY)
+    production_settings(monkeypatch)
     config = create_app().config
     assert (config["REGISTRATION_MAX_PER_CLIENT"], config["REGISTRATION_MAX_PER_ADDRESS"],
             config["REGISTRATION_WINDOW_SECONDS"], config["REGISTRATION_LINK_HOURS"]) == (

@@ -162,7 +162,7 @@ def test_the_link_needs_the_password_chosen_when_registering(client):
 def test_wrong_passwords_at_the_link_count_towards_the_sign_in_limit(app, client):
     register(client)
     link = confirmation_link()
-    for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]):
+    for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_CLIENT"]):
         assert confirm(client, link, "not the password at all").status_code == 400
     response = confirm(client, link)
     assert response.status_code == 429

@@ -24,6 +24,7 @@ from ..errors import NotFound, TooManyAttempts, ValidationFailed
 from ..extensions import db
 from ..forms import show_error
 from ..proxies import client_address
+from ..routing import external_url
 from . import bp, mfa, operations, sessions
 from .forms import (
     AcceptInvitationForm,
@@ -252,10 +253,9 @@ REGISTERING = "registering"
 
 def _registration_links() -> operations.RegistrationLinks:
     return operations.RegistrationLinks(
-        confirm_url_for=lambda token: url_for("auth.confirm_registration", token=token,
-                                              _external=True),
-        sign_in=url_for("auth.sign_in", _external=True),
-        register=url_for("auth.register_provider", _external=True))
+        confirm_url_for=lambda token: external_url("auth.confirm_registration", token=token),
+        sign_in=external_url("auth.sign_in"),
+        register=external_url("auth.register_provider"))
 
 
 @bp.route("/register-organisation", methods=["GET", "POST"])
