@@ -467,7 +467,7 @@ def test_under_production_settings_each_kind_is_refused_and_ordinary_files_go_th
     limits), a provider uploading every kind of file above through the page."""
     for name, value in {
             "ENV": "production", "SECRET_KEY": "p" * 64, "DATA_KEYS": PRODUCTION_DATA_KEY,
-            "DATABASE_URL": database_url, "STORAGE": "local",
+            "BASE_URL": "https://localhost", "DATABASE_URL": database_url, "STORAGE": "local",
             "STORAGE_LOCAL_PATH": str(tmp_path / "evidence"),
             "REGISTER_CACHE_PATH": str(tmp_path / "pages")}.items():
         monkeypatch.setenv(f"ACCREDITATION_{name}", value)
