@@ -41,6 +41,11 @@ class CaseStatus(enum.Enum):
         return STATUS_LABELS[self]
 
     @property
+    def phrase(self) -> str:
+        """The status as the end of a sentence: "Your application is {phrase}."."""
+        return STATUS_PHRASES[self]
+
+    @property
     def is_open(self) -> bool:
         """Still being decided (the provider can withdraw it)."""
         return self in OPEN
@@ -67,6 +72,26 @@ STATUS_LABELS = {
     S.REVOKED: "Revoked",
     S.EXPIRED: "Expired",
     S.WITHDRAWN: "Withdrawn",
+}
+
+# How a sentence says it: "Your application is at the file sampling stage."
+STATUS_PHRASES = {
+    S.DRAFT: "a draft",
+    S.DUE_DILIGENCE: "at the due diligence stage",
+    S.RETURNED_AT_DUE_DILIGENCE: "returned for more information at the due diligence stage",
+    S.FILE_SAMPLING: "at the file sampling stage",
+    S.RETURNED_AT_FILE_SAMPLING: "returned for more information at the file sampling stage",
+    S.PROPERTY_INSPECTION: "at the property inspection stage",
+    S.RETURNED_AT_PROPERTY_INSPECTION: ("returned for more information at the property "
+                                        "inspection stage"),
+    S.AWAITING_DECISION: "awaiting a decision",
+    S.ACCREDITED: "accredited",
+    S.REASSESSMENT_DUE: "accredited, with a reassessment due",
+    S.SUSPENDED: "suspended",
+    S.REFUSED: "refused",
+    S.REVOKED: "revoked",
+    S.EXPIRED: "expired",
+    S.WITHDRAWN: "withdrawn",
 }
 
 STAGES = (S.DUE_DILIGENCE, S.FILE_SAMPLING, S.PROPERTY_INSPECTION)
@@ -208,7 +233,7 @@ def ensure_can_fire(case, trigger: str, actor=None) -> None:
         raise NotPermitted("You cannot do that to this application.")
     if trigger not in triggers_from(case.status):
         raise InvalidTransition(
-            f"This application is {case.status.label.lower()}, so you cannot "
+            f"This application is {case.status.phrase}, so you cannot "
             f"{TRIGGER_LABELS[trigger].lower()} now.")
 
 

@@ -198,7 +198,7 @@ def return_to_provider(actor: User, case: Case, *, message: str, due_on: date,
     trigger = workflow.RETURN_TRIGGERS.get(case.status)
     if trigger is None:
         raise InvalidTransition(
-            f"This application is {case.status.label.lower()}: it cannot be returned now.")
+            f"This application is {case.status.phrase}: it cannot be returned now.")
     _transition(actor, case, trigger, expected_version=expected_version,
                 details={"due_on": due_on.isoformat()},
                 changes={"return_message": message, "return_due_on": due_on})

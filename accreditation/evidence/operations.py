@@ -285,7 +285,7 @@ def upload_evidence(actor: User, organisation: Organisation, file_storage: FileS
         _ensure_can_replace(actor, supersedes)
     if case is not None and case.status.is_closed:
         raise InvalidTransition(
-            f"Application {case.reference} is {case.status.label.lower()}: files can no "
+            f"Application {case.reference} is {case.status.phrase}: files can no "
             "longer be added to it.")
     if file_storage is None or not file_storage.filename:
         raise UploadRejected(NO_FILE_MESSAGE, field="file")

@@ -424,8 +424,8 @@ def _close(change: PropertyChange, actor: User, status: PropertyChangeStatus, ac
 
 def _ensure_pending(change: PropertyChange) -> None:
     if not change.is_pending:
-        raise Conflict(f"This change to {change.home.name} has already been "
-                       f"{change.status.label.lower()}.")
+        raise Conflict(f"This change to {change.home.name} is no longer waiting for "
+                       f"approval: it is {change.status.label.lower()}.")
 
 
 def withdraw_property_change(actor: User, change: PropertyChange) -> None:

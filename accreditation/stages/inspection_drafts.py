@@ -186,12 +186,12 @@ class _Subject:
         if self.is_file:
             if case.status is not CaseStatus.FILE_SAMPLING:
                 return (f"This file assessment is closed: application {case.reference} is "
-                        f"{case.status.label.lower()}. Files are assessed at the file "
+                        f"{case.status.phrase}. Files are assessed at the file "
                         "sampling stage.")
             return None
         if case.status not in INSPECTABLE:
             return (f"This inspection is closed: application {case.reference} is "
-                    f"{case.status.label.lower()}. Properties are inspected at the property "
+                    f"{case.status.phrase}. Properties are inspected at the property "
                     "inspection stage or when accreditation is reassessed.")
         if case.status is CaseStatus.REASSESSMENT_DUE and not self.row.accredited:
             return "This inspection is closed: only accredited properties are reassessed."

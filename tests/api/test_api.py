@@ -138,7 +138,7 @@ def test_an_illegal_transition_is_a_409_and_changes_nothing(client, journey):
                            json={"action": "reinstate", "expected_version": case.version})
     assert response.status_code == 409
     assert response.mimetype == "application/problem+json"
-    assert "due diligence, so you cannot reinstate" in response.get_json()["detail"]
+    assert "at the due diligence stage, so you cannot reinstate" in response.get_json()["detail"]
     assert db.session.get(Case, case.id).status is CaseStatus.DUE_DILIGENCE
 
 

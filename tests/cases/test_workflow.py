@@ -106,7 +106,7 @@ def test_a_return_needs_a_message_and_a_future_deadline(journey, message, due_on
 def test_an_illegal_transition_is_refused_and_changes_nothing(journey):
     case = journey.submit()
     version = case.version
-    with pytest.raises(InvalidTransition, match="due diligence, so you cannot"):
+    with pytest.raises(InvalidTransition, match="at the due diligence stage, so you cannot"):
         workflow.fire(case, "accredit", actor=journey.commissioner)
     assert (case.status, case.version) == (CaseStatus.DUE_DILIGENCE, version)
     db.session.rollback()

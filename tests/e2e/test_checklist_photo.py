@@ -54,7 +54,7 @@ def test_a_checklist_photo_is_kept_against_its_question_and_refused_once_closed(
         "button", name="Upload photo").click()
     page.wait_for_load_state()
     shown = page.inner_text("main")
-    assert f"This inspection is closed: application {journey.case.reference} is awaiting " \
+    assert f"This inspection is closed: application {journey.case.reference} is awaiting a " \
         "decision." in shown
     assert "has been uploaded" not in shown and "<" not in shown  # no markup shown as text
     assert len(_photos(e2e_db)) == 1  # nothing more was kept
