@@ -20,7 +20,18 @@ from ..councils import Council
 from ..extensions import db
 from ..forms import whole_number
 from ..providers.models import CATEGORY_LABELS, Property
-from .query import FILTER_STATUSES, SORTS, InvalidQuery
+from .query import FALSE_VALUES, FILTER_STATUSES, SORTS, InvalidQuery
+
+
+class YesCheckbox(BooleanField):
+    """A checkbox that sends ``yes`` when ticked (WTForms' own sends ``y``), read with the
+    query's spellings of yes and no."""
+
+    def process_formdata(self, valuelist):
+        self.data = bool(valuelist) and str(valuelist[0]).strip().lower() not in FALSE_VALUES
+
+    def _value(self) -> str:
+        return "yes"
 
 
 class SearchForm(FlaskForm):
@@ -36,8 +47,7 @@ class SearchForm(FlaskForm):
                       description="From 16 to 25")
     who_for = StringField("Who it is for", widget=GovTextInput(),
                           description="For example, care leavers")
-    vacancies = BooleanField("Only properties with vacancies now", widget=GovCheckboxInput(),
-                             false_values=("", "no", "false", "0"))
+    vacancies = YesCheckbox("Only properties with vacancies now", widget=GovCheckboxInput())
     status = SelectMultipleField("Status", widget=GovCheckboxesInput(), choices=[
         SelectChoice(status.value, status.label) for status in FILTER_STATUSES])
     sort = SelectField("Sort by", widget=GovSelect(),

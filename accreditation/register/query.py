@@ -33,7 +33,10 @@ FILTER_STATUSES = (RegisterStatus.ACCREDITED, RegisterStatus.ACCREDITED_WITH_CON
                    RegisterStatus.REASSESSMENT_DUE)
 _DISTRICT = re.compile(r"^[a-z]{1,2}[0-9][a-z0-9]?$")
 _FULL_POSTCODE = re.compile(r"\b([A-Za-z]{1,2}[0-9][A-Za-z0-9]?)\s*[0-9][A-Za-z]{2}\b")
-_TRUE, _FALSE = {"yes", "true", "1", "on"}, {"", "no", "false", "0", "off"}
+# Yes and no as links, bookmarks, API clients and checkboxes spell them ("y" is what a
+# WTForms checkbox sends unless told otherwise).
+TRUE_VALUES = frozenset({"yes", "y", "true", "1", "on"})
+FALSE_VALUES = frozenset({"", "no", "n", "false", "0", "off"})
 
 
 class InvalidQuery(ValidationFailed):
@@ -161,9 +164,9 @@ def parse_query(args: Mapping, *, change_feed: bool = False, default_size: int =
     values["who_for"] = who_for[:MAX_TEXT]
 
     vacancies = one("vacancies").lower()
-    if vacancies in _TRUE:
+    if vacancies in TRUE_VALUES:
         values["vacancies_only"] = True
-    elif vacancies not in _FALSE:
+    elif vacancies not in FALSE_VALUES:
         problems["vacancies"] = "Vacancies must be yes or no"
 
     statuses = []
