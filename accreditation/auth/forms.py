@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovPasswordInput,
     GovRadioInput,
@@ -12,6 +11,7 @@ from wtforms import EmailField, PasswordField, RadioField, SelectField, StringFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, Regexp
 
+from ..forms import Form
 from .passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 PASSWORD_HINT = (
@@ -53,7 +53,7 @@ def _new_password_fields():
     return password, confirm
 
 
-class SignInForm(FlaskForm):
+class SignInForm(Form):
     email = _email_field()
     password = PasswordField(
         "Password", widget=GovPasswordInput(),
@@ -62,7 +62,7 @@ class SignInForm(FlaskForm):
     submit = SubmitField("Sign in", widget=GovSubmitInput())
 
 
-class RegisterProviderForm(FlaskForm):
+class RegisterProviderForm(Form):
     organisation_name = StringField(
         "Organisation name", widget=GovTextInput(),
         validators=[InputRequired(message="Enter your organisation's name"), Length(max=160)],
@@ -84,11 +84,11 @@ class RegisterProviderForm(FlaskForm):
     submit = SubmitField("Create account", widget=GovSubmitInput())
 
 
-class SendAgainForm(FlaskForm):
+class SendAgainForm(Form):
     submit = SubmitField("Send the email again", widget=GovSubmitInput())
 
 
-class ConfirmRegistrationForm(FlaskForm):
+class ConfirmRegistrationForm(Form):
     password = PasswordField(
         "Password", widget=GovPasswordInput(),
         description="The password you chose when you registered.",
@@ -97,12 +97,12 @@ class ConfirmRegistrationForm(FlaskForm):
     submit = SubmitField("Confirm and continue", widget=GovSubmitInput())
 
 
-class CompanyNumberDecisionForm(FlaskForm):
+class CompanyNumberDecisionForm(Form):
     # Which organisation keeps the number ("holder" or "claimant"): the operation checks it.
     keep = StringField()
 
 
-class InviteStaffForm(FlaskForm):
+class InviteStaffForm(Form):
     full_name = StringField(
         "Full name", widget=GovTextInput(),
         validators=[InputRequired(message="Enter their full name"), Length(max=120)],
@@ -123,12 +123,12 @@ class InviteStaffForm(FlaskForm):
     submit = SubmitField("Send invitation", widget=GovSubmitInput())
 
 
-class AcceptInvitationForm(FlaskForm):
+class AcceptInvitationForm(Form):
     password, confirm_password = _new_password_fields()
     submit = SubmitField("Activate account", widget=GovSubmitInput())
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current_password = PasswordField(
         "Current password", widget=GovPasswordInput(),
         validators=[InputRequired(message="Enter your current password")],
@@ -145,7 +145,7 @@ def _code_field(label: str, hint: str):
     )
 
 
-class SecondFactorForm(FlaskForm):
+class SecondFactorForm(Form):
     code = _code_field(
         "Code from your authenticator app",
         "The 6-digit code your app shows now. If you cannot use your app, enter one of your "
@@ -153,13 +153,13 @@ class SecondFactorForm(FlaskForm):
     submit = SubmitField("Continue", widget=GovSubmitInput())
 
 
-class AuthenticatorForm(FlaskForm):
+class AuthenticatorForm(Form):
     code = _code_field("Enter the 6-digit code your app now shows",
                        "The code changes every 30 seconds.")
     submit = SubmitField("Confirm and continue", widget=GovSubmitInput())
 
 
-class ConfirmIdentityForm(FlaskForm):
+class ConfirmIdentityForm(Form):
     password = PasswordField(
         "Password", widget=GovPasswordInput(),
         validators=[InputRequired(message="Enter your password"), Length(max=MAX_PASSWORD_LENGTH)],

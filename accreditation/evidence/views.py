@@ -12,7 +12,6 @@ from urllib.parse import urlsplit
 from flask import Response as FlaskResponse
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSelect, GovSubmitInput
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -27,7 +26,7 @@ from ..cases import access as case_access
 from ..cases.models import Condition
 from ..errors import Conflict, InvalidTransition, NotFound, NotPermitted, ValidationFailed
 from ..extensions import db
-from ..forms import first_error, show_error
+from ..forms import Form, first_error, show_error
 from . import bp, operations
 from .filenames import content_disposition
 from .models import Evidence, EvidencePurpose, ScanStatus
@@ -43,7 +42,7 @@ ACCEPTED_HINT = ("A PDF, a photo (JPEG, PNG or HEIC), or a Word (.docx) or Excel
 EXPECTED = (ValidationFailed, InvalidTransition, Conflict)
 
 
-class UploadForm(FlaskForm):
+class UploadForm(Form):
     purpose = SelectField(
         "What is the file?", widget=GovSelect(),
         choices=[SelectChoice("", "Choose what the file is")]
@@ -55,7 +54,7 @@ class UploadForm(FlaskForm):
     upload = SubmitField("Upload file", widget=GovSubmitInput())
 
 
-class PhotoForm(FlaskForm):
+class PhotoForm(Form):
     next = HiddenField()
     file = FileField("Add a photo", widget=GovFileInput(),
                      validators=[FileRequired("Choose a photo to upload")])
@@ -256,7 +255,7 @@ def request_too_large(error):
         back=back or url_for("evidence.provider_evidence")), 413
 
 
-class ConditionEvidenceForm(FlaskForm):
+class ConditionEvidenceForm(Form):
     file = FileField("Upload evidence", widget=GovFileInput(),
                      description="A PDF, photo or Office document showing what you did.",
                      validators=[FileRequired(NO_FILE_MESSAGE)])

@@ -21,7 +21,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
 from ..errors import ValidationFailed
-from ..forms import show_error, whole_number
+from ..forms import Form, show_error, whole_number
 from . import operations
 from .models import (
     CATEGORY_LABELS,
@@ -153,7 +153,7 @@ class DateField(Field):
 
 # --- organisation ------------------------------------------------------------------------------
 
-class OrganisationDetailsForm(FlaskForm):
+class OrganisationDetailsForm(Form):
     registered_office = StringField(
         "Registered office address", widget=GovTextArea(), filters=[_strip],
         description="The address registered with Companies House or the Charity Commission.",
@@ -161,7 +161,7 @@ class OrganisationDetailsForm(FlaskForm):
     save_details = SubmitField("Save details", widget=GovSubmitInput())
 
 
-class AddPersonForm(FlaskForm):
+class AddPersonForm(Form):
     full_name = _text("Full name")
     role = _radios("Role", [
         SelectChoice(PersonRole.DIRECTOR.value, PersonRole.DIRECTOR.label),
@@ -180,7 +180,7 @@ class AddPersonForm(FlaskForm):
 
 # --- properties --------------------------------------------------------------------------------
 
-class PropertyForm(FlaskForm):
+class PropertyForm(Form):
     name = _text("Property name", description="How you refer to it, like Albion House.")
     address_line_1 = _text("Address line 1")
     address_line_2 = _text("Address line 2 (optional)")
@@ -223,7 +223,7 @@ class PropertyForm(FlaskForm):
         )
 
 
-class VacanciesForm(FlaskForm):
+class VacanciesForm(Form):
     """How many vacancies a property has now (the label names the property)."""
 
     vacancies = WholeNumberField("How many vacancies does this property have now?",
@@ -240,13 +240,13 @@ class VacanciesForm(FlaskForm):
                 "register: update it whenever it changes.")
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A button and its CSRF token: confirmation steps and remove buttons."""
 
     confirm = SubmitField("Confirm", widget=GovSubmitInput())
 
 
-class LandlordForm(FlaskForm):
+class LandlordForm(Form):
     tenure = _radios("Who owns the property?", [
         SelectChoice(tenure.value, tenure.label) for tenure in Tenure])
     landlord_name = _text("Landlord's name")
@@ -267,7 +267,7 @@ class LandlordForm(FlaskForm):
 
 # --- insurance and policies --------------------------------------------------------------------
 
-class InsuranceAndPoliciesForm(FlaskForm):
+class InsuranceAndPoliciesForm(Form):
     insurer = _text("Insurer")
     public_liability_millions = WholeNumberField(
         "Public liability cover, in millions of pounds",
@@ -312,7 +312,7 @@ InsuranceAndPoliciesForm.save = SubmitField("Save insurance and policies",
 
 # --- file rosters ------------------------------------------------------------------------------
 
-class RosterEntryForm(FlaskForm):
+class RosterEntryForm(Form):
     file_type = _radios("Type of file", [
         SelectChoice(file_type.value, file_type.label) for file_type in FileType])
     reference = _text(
@@ -339,7 +339,7 @@ def _version_field() -> HiddenField:
         message="This page was out of date. Reload it and try again.")])
 
 
-class CaseActionForm(FlaskForm):
+class CaseActionForm(Form):
     """A button that acts on the case as the person saw it."""
 
     @property
@@ -347,7 +347,7 @@ class CaseActionForm(FlaskForm):
         return whole_number(self.expected_version.data)
 
 
-class StartApplicationForm(FlaskForm):
+class StartApplicationForm(Form):
     start = SubmitField("Start an application", widget=GovSubmitInput())
 
 
@@ -369,7 +369,7 @@ class ResubmitForm(CaseActionForm):
     expected_version = _version_field()
 
 
-class PropertyChangeDecisionForm(FlaskForm):
+class PropertyChangeDecisionForm(Form):
     """A commissioner's decision on a change to an accredited property."""
 
     decision = _radios("Do you approve this change?", [
@@ -386,6 +386,6 @@ class PropertyChangeDecisionForm(FlaskForm):
         return {"approve": True, "refuse": False}.get(self.decision.data)
 
 
-class RespondToConditionForm(FlaskForm):
+class RespondToConditionForm(Form):
     response = StringField("What you have done", widget=GovTextArea(), filters=[_strip])
     send = SubmitField("Send response", widget=GovSubmitInput())

@@ -5,7 +5,6 @@ export and the JSON API), ``operations.record_referral_check`` what a referral c
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovCheckboxInput,
@@ -18,7 +17,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ..councils import Council
 from ..extensions import db
-from ..forms import whole_number
+from ..forms import Form, whole_number
 from ..providers.models import CATEGORY_LABELS, Property
 from .query import FALSE_VALUES, FILTER_STATUSES, SORTS, InvalidQuery
 
@@ -34,7 +33,7 @@ class YesCheckbox(BooleanField):
         return "yes"
 
 
-class SearchForm(FlaskForm):
+class SearchForm(Form):
     class Meta:
         csrf = False  # a GET search changes nothing
 
@@ -74,7 +73,7 @@ class SearchForm(FlaskForm):
 NO_PROPERTY = ""
 
 
-class ReferralCheckForm(FlaskForm):
+class ReferralCheckForm(Form):
     reference = StringField(
         "Your reference for this referral", widget=GovTextInput(),
         description="Your own case number or referral number, so you can find this check "

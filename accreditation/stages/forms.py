@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
@@ -33,7 +32,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 from ..auth.models import Role, User
 from ..checklists import NOT_APPLICABLE, ChecklistVersion, Item
 from ..extensions import db
-from ..forms import whole_number
+from ..forms import Form, whole_number
 
 LARGEST_ANSWER = 10**12  # beyond any count or measurement a checklist asks for
 GRADES = [SelectChoice("3", "3 – good"), SelectChoice("2", "2 – adequate"),
@@ -70,7 +69,7 @@ def _item_field(item: Item):
                          validators=[Optional(), Length(max=2000)])
 
 
-class ChecklistForm(FlaskForm):
+class ChecklistForm(Form):
     """A form for one checklist; build the class for a version with ``checklist_form``."""
 
     submit = SubmitField("Save answers", widget=GovSubmitInput())
@@ -101,13 +100,16 @@ def checklist_form(checklist: ChecklistVersion, *, category: str | None = None,
              if item.applies(checklist.context_field, context)]
     attributes = {f"item_{item.id}": _item_field(item) for item in items}
     attributes["items"] = items
+    attributes["field_names"] = {f"item_{item.id}": (f"The answer for {item.title}",
+                                                      f"the answer for {item.title}")
+                                 for item in items}
     form_class = type("BoundChecklistForm", (ChecklistForm,), attributes)
     data = {f"item_{item_id}": (str(value) if not isinstance(value, str) else value)
             for item_id, value in (answers or {}).items()}
     return form_class(data=data) if answers else form_class()
 
 
-class ItemPhotoForm(FlaskForm):
+class ItemPhotoForm(Form):
     """A photo of one checklist item, from the checklist page (``client_id`` makes a form
     sent twice one photo)."""
 
@@ -116,8 +118,11 @@ class ItemPhotoForm(FlaskForm):
     file = FileField("Add a photo", validators=[FileRequired("Choose a photo to upload")])
 
 
-class CaseActionForm(FlaskForm):
+class CaseActionForm(Form):
     """The fields any case action may need; each action's view reads the ones it uses."""
+
+    field_names = {"message": "What you need from the provider", "due_on": "The deadline",
+                   "response": "What you have sent or changed", "inspector_id": "an inspector"}
 
     version = HiddenField()
     message = TextAreaField("What do you need from the provider?", widget=GovTextArea(),
@@ -136,7 +141,10 @@ class CaseActionForm(FlaskForm):
         return whole_number(self.version.data)
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
+    field_names = {"expires_on": "The date accreditation expires",
+                   "conditions": "the items to put right",
+                   "conditions_due_in_days": "The number of days to complete the conditions"}
     version = HiddenField()
     outcome = RadioField("Decision", widget=GovRadioInput(), choices=[
         SelectChoice("accredited", "Accredit"),
@@ -156,8 +164,7 @@ class DecisionForm(FlaskForm):
         validators=[Optional()])
     conditions_due_in_days = IntegerField(
         "Days to complete the conditions", widget=GovTextInput(), default=28,
-        validators=[Optional(), NumberRange(min=1, max=365,
-                                            message="Give between 1 and 365 days")])
+        validators=[Optional(), NumberRange(min=1, max=365)])
     submit = SubmitField("Record decision", widget=GovSubmitInput())
 
 
