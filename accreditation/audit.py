@@ -32,6 +32,7 @@ import sqlalchemy as sa
 from flask import has_request_context, request
 from sqlalchemy.orm import Mapped, mapped_column
 
+from .auth.models import Role, User
 from .database import UTCDateTime, utcnow
 from .extensions import db
 from .proxies import client_address
@@ -313,3 +314,138 @@ def verify(batch_size: int = 5000) -> VerifyResult:
             f"the chain head expects {head_seq} events; later events are missing (deleted)",
         )
     return VerifyResult(True, checked)
+
+
+# --- the trail in words ---------------------------------------------------------------------
+
+# What each action says on the audit trail and a case's timeline. Every action the code
+# records has one (``tests/test_audit_labels.py`` reads them from the source).
+EVENT_LABELS = {
+    "access.denied": "Access refused",
+    "api_token.created": "API token created",
+    "api_token.refused": "API token refused",
+    "api_token.revoked": "API token withdrawn",
+    "assessment.recorded": "Checklist answers recorded",
+    "auth.authenticator_added": "Authenticator app set up",
+    "auth.authenticator_replaced": "Authenticator app replaced",
+    "auth.confirmation_failed": "Password or code not confirmed",
+    "auth.identity_confirmed": "Password and code confirmed again",
+    "auth.password_accepted": "Password accepted, code asked for",
+    "auth.recovery_code_used": "Recovery code used",
+    "auth.recovery_codes_replaced": "New recovery codes made",
+    "auth.second_factor_failed": "Wrong authenticator code",
+    "auth.session_expired": "Signed out after a time without use",
+    "auth.session_refused": "Ended session used again, refused",
+    "auth.sign_in_failed": "Sign-in failed",
+    "auth.sign_in_throttled": "Sign-in refused after too many failures",
+    "auth.signed_in": "Signed in",
+    "auth.signed_out": "Signed out",
+    "case.started": "Application started",
+    "case.submit": "Application submitted",
+    "case.inspector_assigned": "Inspector assigned",
+    "case.pass_due_diligence": "Due diligence passed",
+    "case.complete_file_sampling": "File sampling completed",
+    "case.complete_property_inspections": "Property inspections completed",
+    "case.return_due_diligence": "Returned to the provider for more information",
+    "case.return_file_sampling": "Returned to the provider for more information",
+    "case.return_property_inspection": "Returned to the provider for more information",
+    "case.return_answered": "Provider answered what was asked",
+    "case.resubmit_due_diligence": "Provider sent the information asked for",
+    "case.resubmit_file_sampling": "Provider sent the information asked for",
+    "case.resubmit_property_inspection": "Provider sent the information asked for",
+    "case.fail": "Refused at this stage",
+    "case.accredit": "Accredited",
+    "case.refuse": "Refused",
+    "case.withdraw": "Application withdrawn",
+    "case.require_reassessment": "Reassessment required",
+    "case.confirm_reassessment": "Reassessment confirmed",
+    "case.suspend": "Accreditation suspended",
+    "case.reinstate": "Accreditation reinstated",
+    "case.revoke": "Accreditation revoked",
+    "case.expire": "Accreditation expired",
+    "checklist.published": "Checklist version published",
+    "checklist.retired": "Checklist version retired",
+    "company_check.made": "Companies House checked",
+    "condition.responded": "Provider responded to a condition",
+    "condition.confirmed": "Condition confirmed as met",
+    "demo_data.loaded": "Demo data loaded",
+    "evidence.uploaded": "Evidence file uploaded",
+    "evidence.upload_refused": "Evidence file refused",
+    "evidence.scanned": "Evidence file scanned for viruses",
+    "evidence.downloaded": "Evidence file downloaded",
+    "evidence.download_refused": "Evidence file download refused",
+    "evidence.removed": "Evidence file removed",
+    "evidence.orphans_swept": "Stored files without a record removed",
+    "file_sample.drawn": "File sample drawn",
+    "inspection.submitted": "Inspection submitted",
+    "inspection.submit_refused": "Inspection not submitted",
+    "inspection.changes_rejected": "Answers from a tablet refused",
+    "inspection.conflict_resolved": "Differing answers resolved",
+    "invitation.sent": "Staff invitation sent",
+    "invitation.accepted": "Staff invitation accepted",
+    "invitation.withdrawn": "Staff invitation withdrawn",
+    "keys.resealed": "Authenticator secrets sealed with a new key",
+    "organisation.registered": "Organisation registered",
+    "organisation.details_updated": "Organisation details changed",
+    "organisation.person_added": "Director or manager added",
+    "organisation.person_removed": "Director or manager removed",
+    "organisation.insurance_and_policies_set": "Insurance and policies saved",
+    "property.added": "Property added",
+    "property.updated": "Property changed",
+    "property.removed": "Property removed",
+    "property.landlord_arrangements_set": "Landlord and lease arrangements saved",
+    "property.vacancies_updated": "Vacancies updated",
+    "property.change_requested": "Change to an accredited property asked for",
+    "property.change_approved": "Change to an accredited property approved",
+    "property.change_refused": "Change to an accredited property not approved",
+    "property.change_withdrawn": "Change to an accredited property withdrawn",
+    "referral.checked": "Referral check recorded",
+    "register.exported": "Register search downloaded",
+    "roster.entry_added": "File added to the list of files",
+    "roster.entry_removed": "File removed from the list of files",
+    "user.created": "Account created",
+    "user.password_changed": "Password changed",
+    "user.sessions_ended": "Signed out everywhere",
+    "user.authenticator_reset": "Authenticator app reset",
+}
+# Done by someone not signed in (yet); any other event without a person is the service's own.
+_NOT_SIGNED_IN = ("auth.", "access.", "api_token.refused")
+
+
+def event_label(action: str) -> str:
+    """What ``action`` says in words ("File sample drawn")."""
+    if action in EVENT_LABELS:
+        return EVENT_LABELS[action]
+    subject, _, verb = action.partition(".")
+    return f"{subject.replace('_', ' ').capitalize()}: {verb.replace('_', ' ')}"
+
+
+@dataclass(frozen=True)
+class EventLine:
+    """An event as a person reads it: when, who, what."""
+
+    event: AuditEvent
+    who: str
+
+    @property
+    def what(self) -> str:
+        return event_label(self.event.action)
+
+
+def event_lines(events: list[AuditEvent]) -> list[EventLine]:
+    """``events`` with the name and role of whoever did each (the role they had then)."""
+    ids = {event.actor_id for event in events if event.actor_id is not None}
+    people = {user.id: user.full_name for user in db.session.scalars(
+        sa.select(User).where(User.id.in_(ids)))} if ids else {}
+    roles = {role.value: role.label.lower() for role in Role}
+    lines = []
+    for event in events:
+        if event.actor_id is None:
+            who = ("Someone not signed in" if event.action.startswith(_NOT_SIGNED_IN)
+                   else "The service")
+        else:
+            name = people.get(event.actor_id, "A deleted account")
+            role = roles.get(event.actor_role or "")
+            who = f"{name} ({role})" if role else name
+        lines.append(EventLine(event, who))
+    return lines

@@ -4,18 +4,19 @@ import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..audit import AuditEvent
+from ..audit import AuditEvent, event_lines
 from ..auth import operations
 from ..auth.forms import CompanyNumberDecisionForm, InviteStaffForm
 from ..auth.models import Invitation, Role, User
 from ..auth.permissions import allow
 from ..auth.sessions import confirmation_required
 from ..auth.views import council_choices
+from ..cases.models import Case
 from ..councils import Council
 from ..database import utcnow
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
-from ..forms import show_error
+from ..forms import show_error, whole_number
 from ..providers import operations as provider_operations
 from ..providers.forms import PropertyChangeDecisionForm, show_problems
 from ..providers.models import (
@@ -237,4 +238,51 @@ def audit_trail():
     if before:
         query = query.where(AuditEvent.seq < before)
     events = db.session.scalars(query).all()
-    return render_template("admin/audit.html", events=events, page_size=AUDIT_PAGE_SIZE)
+    return render_template("admin/audit.html", lines=event_lines(events),
+                           subjects=_subjects(events), page_size=AUDIT_PAGE_SIZE)
+
+
+# What an event's subject is called on the audit trail: by its name where it has one.
+SUBJECT_NAMES = {
+    "accreditation_case": ("Application", Case, lambda case: case.reference),
+    "organisation": ("Organisation", Organisation, lambda organisation: organisation.name),
+    "property": ("Property", Property, lambda home: home.name),
+    "user": ("Account", User, lambda user: user.full_name),
+}
+SUBJECT_KINDS = {
+    "api_token": "API token", "assessment": "Checklist answers", "case_property":
+    "Property in an application", "checklist_version": "Checklist version", "company_check":
+    "Companies House check", "corrective_action": "Condition", "evidence": "Evidence file",
+    "file_sample": "File sample", "invitation": "Staff invitation", "property_change":
+    "Change to a property", "roster_entry": "File on the list", "sampled_file": "Sampled file",
+    "audit_event": "Referral check",
+}
+
+
+def _subjects(events) -> dict[int, str]:
+    """Each event's subject in words ("Application ACC-00017", "Evidence file 12")."""
+    wanted: dict[str, set[int]] = {}
+    for event in events:
+        if event.subject_type in SUBJECT_NAMES and (number := whole_number(event.subject_id)):
+            wanted.setdefault(event.subject_type, set()).add(number)
+        if number := whole_number((event.details or {}).get("case_id")):
+            wanted.setdefault("accreditation_case", set()).add(number)
+    names = {}
+    for kind, ids in wanted.items():
+        _, model, name = SUBJECT_NAMES[kind]
+        names[kind] = {record.id: name(record) for record in db.session.scalars(
+            sa.select(model).where(model.id.in_(ids)))}
+    described = {}
+    for event in events:
+        if not event.subject_type:
+            continue
+        kind = event.subject_type
+        label = SUBJECT_NAMES[kind][0] if kind in SUBJECT_NAMES else SUBJECT_KINDS.get(
+            kind, kind.replace("_", " ").capitalize())
+        name = names.get(kind, {}).get(whole_number(event.subject_id) or 0)
+        described[event.id] = f"{label} {name or event.subject_id}"
+        case = names.get("accreditation_case", {}).get(
+            whole_number((event.details or {}).get("case_id")) or 0)
+        if case and kind != "accreditation_case":
+            described[event.id] += f", application {case}"
+    return described

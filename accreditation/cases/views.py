@@ -10,7 +10,7 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from .. import clock
-from ..audit import AuditEvent
+from ..audit import AuditEvent, event_lines
 from ..auth.models import Role, User
 from ..auth.permissions import allow
 from ..errors import NotFound, ValidationFailed
@@ -24,6 +24,7 @@ from .models import Case, Condition, DecisionOutcome, InspectionOutcome
 
 STAFF = (Role.COMMISSIONER, Role.INSPECTOR)
 EVERYONE_ON_A_CASE = (Role.PROVIDER, Role.COMMISSIONER, Role.INSPECTOR)
+STATUSES = {status.value: status for status in CaseStatus}  # a timeline's "to", as a status
 
 
 def _actor() -> User:
@@ -72,7 +73,8 @@ def case_detail(case_id: int):
 def _detail_page(case: Case, form: CaseActionForm, status: int = 200):
     return render_template(
         "cases/detail.html", case=case, actions=available(_actor(), case), form=form,
-        events=timeline(case), default_due_on=clock.today() + timedelta(days=14)), status
+        events=event_lines(timeline(case)), statuses=STATUSES,
+        default_due_on=clock.today() + timedelta(days=14)), status
 
 
 @bp.route("/<int:case_id>/actions/<action>", methods=["POST"])
