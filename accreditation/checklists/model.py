@@ -38,6 +38,12 @@ CONTEXT_FIELD: Mapping[str, str | None] = {
     "file_sampling": "applies_to_files",
     "property_inspection": "applies_to",
 }
+# What a critical item that is not met fails, per kind: said beside each critical item.
+CRITICAL_FAILS: Mapping[str, str] = {
+    "due_diligence": "due diligence does not pass",
+    "file_sampling": "this file does not pass",
+    "property_inspection": "this property does not pass its inspection",
+}
 CONTEXT_VALUES: Mapping[str, tuple[str, ...]] = {
     "applies_to": CATEGORIES,
     "applies_to_files": FILE_TYPES,
@@ -242,6 +248,11 @@ class ChecklistVersion:
     @property
     def context_field(self) -> str | None:
         return CONTEXT_FIELD[self.kind]
+
+    @property
+    def critical_note(self) -> str:
+        """Said beside a critical item: what not meeting it fails."""
+        return f"If this is not met, {CRITICAL_FAILS[self.kind]}."
 
     def item(self, item_id: str) -> Item:
         """The item with this id; KeyError if there is none."""

@@ -125,6 +125,8 @@ def home():
         start_form=StartApplicationForm(),
         case_page=case_url(state.case) if state.case else None,
         has_conditions=bool(conditions),
+        open_conditions=[action for action in conditions
+                         if action.status is not ConditionStatus.CONFIRMED],
         overdue_conditions=sum(action.is_overdue for action in conditions),
         claim=open_company_number_claim(organisation))
 

@@ -306,4 +306,4 @@ def test_a_condition_still_open_after_its_date_shows_as_overdue_to_everyone(app,
     assert overdue_on_each_page() == [1, 1, 1]
     assert fire_doors.is_overdue and not damp.is_overdue
     provider_home = pages[1][0].get("/provider/").text
-    assert "1 condition of your accreditation is past its due date." in provider_home
+    assert "1 condition is past its due date." in provider_home
