@@ -222,7 +222,7 @@ def test_answers_are_closed_once_the_stage_is_over(journey, inspection):
     journey.inspect_properties()  # scored and the stage completed: awaiting decision
     [late] = drafts.save_answers(journey.inspector, inspection,
                                  [change(yes_no_item(inspection).id, "no")])
-    assert late.status == "rejected" and "awaiting decision" in late.message
+    assert late.status == "rejected" and "awaiting a decision" in late.message
     with pytest.raises(InvalidTransition):
         drafts.submit_inspection(journey.inspector, inspection)
 
