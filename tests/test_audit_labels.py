@@ -43,8 +43,9 @@ def recorded_actions() -> tuple[set[str], list[str]]:
     for path, tree in trees.items():
         constants = {target.id: node.value for node in tree.body if isinstance(node, ast.Assign)
                      for target in node.targets if isinstance(target, ast.Name)}
-        functions = {node.name: node for node in ast.walk(tree)
-                     if isinstance(node, ast.FunctionDef)}
+        enclosing = {id(call): function for function in ast.walk(tree)
+                     if isinstance(function, ast.FunctionDef)
+                     for call in ast.walk(function) if isinstance(call, ast.Call)}
         for call in _calls_of(tree, "record"):
             if not (isinstance(call.func, ast.Attribute) and getattr(call.func.value, "id", "")
                     == "audit") and path.name != "audit.py":
@@ -56,8 +57,8 @@ def recorded_actions() -> tuple[set[str], list[str]]:
                 found = {f"case.{trigger}" for trigger in workflow.TRANSITIONS}
             if found is None and isinstance(action, ast.Name) and action.id in constants:
                 found = _strings(constants[action.id])
-            if found is None and isinstance(action, ast.Name):
-                found = _given_by_callers(action.id, functions, trees)
+            if found is None and isinstance(action, ast.Name) and id(call) in enclosing:
+                found = _given_by_callers(action.id, enclosing[id(call)], trees)
             if found is None:
                 unread.append(f"{path.relative_to(PACKAGE)}:{call.lineno}")
             else:
@@ -65,13 +66,10 @@ def recorded_actions() -> tuple[set[str], list[str]]:
     return actions, unread
 
 
-def _given_by_callers(parameter: str, functions: dict, trees: dict) -> set[str] | None:
-    """The literals every call in the package passes for ``parameter`` of the function
-    that takes it."""
-    owner = next((function for function in functions.values()
-                  if parameter in [arg.arg for arg in function.args.args
-                                   + function.args.kwonlyargs]), None)
-    if owner is None:
+def _given_by_callers(parameter: str, owner: ast.FunctionDef, trees: dict) -> set[str] | None:
+    """The literals every call in the package passes for ``parameter`` of ``owner``, the
+    (innermost) function whose body makes the call."""
+    if parameter not in [arg.arg for arg in owner.args.args + owner.args.kwonlyargs]:
         return None
     names = [arg.arg for arg in owner.args.args]
     position = names.index(parameter) if parameter in names else 10**6
