@@ -116,3 +116,42 @@ def test_inspections_recorded_before_keep_the_property_as_it_was_on_the_way_up(d
         downgrade(revision="0010")
         db.session.remove()
         db.engine.dispose()
+
+
+def test_company_checks_kept_before_keep_where_they_came_from_on_the_way_up(databases):
+    """A database in use: each company check already kept found its company, and its result
+    says where the answer came from; the way down keeps only such checks."""
+    app = create_app(config_for(databases.new()))
+    with app.app_context():
+        upgrade(revision="0013")
+        result = json.dumps({"source": "offline company register (companies, not live data)"})
+        for statement in (
+            "INSERT INTO organisation (id, name, created_at) "
+            "VALUES (1, 'Harbour Lights', '2026-01-01 00:00:00')",
+            "INSERT INTO accreditation_case (id, organisation_id, status, version, created_at, "
+            "status_changed_at) VALUES (1, 1, 'due_diligence', 1, '2026-01-01 00:00:00', "
+            "'2026-01-01 00:00:00')",
+            "INSERT INTO company_check (id, case_id, company_number, checked_at, passed, result) "
+            "VALUES (1, 1, '09876543', '2026-01-02 00:00:00', true, :result)",
+        ):
+            db.session.execute(sa.text(statement), {"result": result})
+        db.session.commit()
+
+        upgrade()
+        row = db.session.execute(sa.text(
+            "SELECT outcome, source, live FROM company_check")).one()
+        db.session.commit()
+        assert (row.outcome, row.source, bool(row.live)) == (
+            "found", "offline company register (companies, not live data)", False)
+        db.session.execute(sa.text(
+            "INSERT INTO company_check (id, case_id, company_number, checked_at, outcome, "
+            "source, live) VALUES (2, 1, '05555556', '2026-01-03 00:00:00', 'not_found', "
+            "'offline', false)"))
+        db.session.commit()
+        db.session.remove()
+        downgrade(revision="0013")
+        ids = db.session.execute(sa.text("SELECT id FROM company_check")).scalars().all()
+        db.session.commit()
+        assert ids == [1]
+        db.session.remove()
+        db.engine.dispose()

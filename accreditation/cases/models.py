@@ -87,6 +87,31 @@ class Case(db.Model):
     def accredited_properties(self) -> list:
         return [link.home for link in self.properties if link.accredited]
 
+    @property
+    def accrediting_decision(self) -> Decision | None:
+        """The decision that accredited this case (the newest one that did not refuse)."""
+        decisions = [decision for decision in self.decisions
+                     if decision.outcome is not DecisionOutcome.REFUSED]
+        return decisions[-1] if decisions else None
+
+    @property
+    def open_conditions(self) -> list[Condition]:
+        """Its conditions not yet confirmed as met."""
+        return [condition for condition in self.conditions
+                if condition.status is not ConditionStatus.CONFIRMED]
+
+    @property
+    def status_label(self) -> str:
+        """The status as every page shows it: an accredited case whose accreditation came
+        with conditions reads "Accredited with conditions" until every condition is met (the
+        register's rule, ``register.status.classify``)."""
+        decision = self.accrediting_decision
+        if (self.status is CaseStatus.ACCREDITED and decision is not None
+                and decision.outcome is DecisionOutcome.ACCREDITED_WITH_CONDITIONS
+                and self.open_conditions):
+            return decision.outcome.label
+        return self.status.label
+
     def __repr__(self) -> str:
         return f"<Case {self.id} {self.status.value}>"
 
@@ -175,14 +200,16 @@ class ConditionStatus(enum.Enum):
 
 
 class Condition(db.Model):
-    """A condition of accreditation: put right a failed checklist item by a date."""
+    """A condition of accreditation, in the deciding commissioner's words: a title
+    (``item_title``), what the provider must do (``description``) and by when. A condition
+    written from a failed checklist item keeps the item and the property it is about."""
 
     __tablename__ = "corrective_action"  # its name before conditions were called so
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("accreditation_case.id"), index=True)
     property_id: Mapped[int | None] = mapped_column(sa.ForeignKey("property.id"))
-    item_id: Mapped[str] = mapped_column(sa.String(80))
+    item_id: Mapped[str | None] = mapped_column(sa.String(80))
     item_title: Mapped[str] = mapped_column(sa.String(200))
     description: Mapped[str] = mapped_column(sa.Text)
     due_on: Mapped[date] = mapped_column(sa.Date)

@@ -76,9 +76,13 @@ class Organisation(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     registered_office: Mapped[str | None] = mapped_column(sa.String(300))
+    # The data protection registration number on the ICO's register of fee payers.
+    ico_registration_number: Mapped[str | None] = mapped_column(sa.String(8))
     insurer: Mapped[str | None] = mapped_column(sa.String(120))
     public_liability_millions: Mapped[int | None] = mapped_column()
     employers_liability_millions: Mapped[int | None] = mapped_column()
+    # In whole pounds, so that a cover such as £2.5 million is kept exactly; 0: none.
+    professional_indemnity_pounds: Mapped[int | None] = mapped_column(sa.BigInteger)
     insurance_expires_on: Mapped[date | None] = mapped_column(sa.Date)
 
     users = relationship("User", back_populates="organisation")
@@ -91,6 +95,11 @@ class Organisation(db.Model):
     roster = relationship("RosterEntry", back_populates="organisation",
                           order_by="(RosterEntry.file_type, RosterEntry.reference)")
     cases = relationship("Case", back_populates="organisation", order_by="Case.id")
+
+    __table_args__ = (
+        sa.CheckConstraint("professional_indemnity_pounds >= 0",
+                           name="professional_indemnity_not_negative"),
+    )
 
     @property
     def organisation_id(self) -> int:

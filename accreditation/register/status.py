@@ -25,7 +25,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from .. import clock
-from ..cases.models import Case, Condition, ConditionStatus, Decision, DecisionOutcome
+from ..cases.models import Case, Condition, Decision, DecisionOutcome
 from ..extensions import db
 from ..providers.models import Organisation, Property
 from ..workflow import IN_FORCE, CaseStatus
@@ -57,7 +57,7 @@ class RegisterStatus(enum.Enum):
 
 _LABELS = {
     RegisterStatus.ACCREDITED: "Accredited",
-    RegisterStatus.ACCREDITED_WITH_CONDITIONS: "Accredited with conditions",
+    RegisterStatus.ACCREDITED_WITH_CONDITIONS: DecisionOutcome.ACCREDITED_WITH_CONDITIONS.label,
     RegisterStatus.REASSESSMENT_DUE: "Accredited, reassessment due",
     RegisterStatus.SUSPENDED: "Suspended",
     RegisterStatus.REVOKED: "Revoked",
@@ -185,13 +185,11 @@ def _facts(case: Case) -> CaseFacts:
 
 def latest_decision(case: Case) -> Decision | None:
     """The decision that accredited this case (the newest one that did not refuse)."""
-    decisions = [d for d in case.decisions if d.outcome is not DecisionOutcome.REFUSED]
-    return decisions[-1] if decisions else None
+    return case.accrediting_decision
 
 
 def open_conditions_of(case: Case) -> list[Condition]:
-    return [action for action in case.conditions
-            if action.status is not ConditionStatus.CONFIRMED]
+    return case.open_conditions
 
 
 def register_entry(organisation: Organisation, today: date | None = None) -> RegisterEntry | None:

@@ -13,8 +13,23 @@ from ..extensions import db
 from ..providers.models import FileType
 
 
+class CompanyCheckOutcome(enum.Enum):
+    """What asking the register about a company number came to."""
+
+    FOUND = "found"
+    NOT_FOUND = "not_found"
+    UNAVAILABLE = "unavailable"
+
+    @property
+    def label(self) -> str:
+        return {"found": "Found", "not_found": "No company with this number",
+                "unavailable": "The register did not answer"}[self.value]
+
+
 class CompanyCheck(db.Model):
-    """The automatic Companies House checks made for a case, kept with their time."""
+    """One time the company register was asked about a case's company, whatever it answered:
+    the number asked about, where (the live API or the offline copy), when, by whom, and the
+    outcome; the automatic checks' result when the company was found."""
 
     __tablename__ = "company_check"
 
@@ -23,8 +38,89 @@ class CompanyCheck(db.Model):
     company_number: Mapped[str] = mapped_column(sa.String(8))
     checked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     checked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-    passed: Mapped[bool] = mapped_column()
-    result: Mapped[dict] = mapped_column(sa.JSON)
+    outcome: Mapped[CompanyCheckOutcome] = mapped_column(
+        enum_type(CompanyCheckOutcome, "company_check_outcome"))
+    # Where the answer came from: the registry's own description, and whether it is live data.
+    source: Mapped[str] = mapped_column(sa.String(200))
+    live: Mapped[bool] = mapped_column()
+    # Why the register could not answer (``UNAVAILABLE`` only).
+    message: Mapped[str | None] = mapped_column(sa.Text)
+    passed: Mapped[bool | None] = mapped_column()
+    result: Mapped[dict | None] = mapped_column(sa.JSON)
+
+    checked_by = relationship("User")
+
+    __table_args__ = (
+        # Found: the checks' result is kept; otherwise there is none to keep.
+        sa.CheckConstraint("(outcome = 'found') = (result IS NOT NULL AND passed IS NOT NULL)",
+                           name="found_has_result"),
+    )
+
+    @property
+    def found(self) -> bool:
+        return self.outcome is CompanyCheckOutcome.FOUND
+
+    @property
+    def source_label(self) -> str:
+        return ("Companies House (live)" if self.live
+                else "Offline copy of the register (not live data)")
+
+    @property
+    def summary(self) -> str:
+        """The outcome in a few words: "Found: HARBOUR LIGHTS HOUSING LTD, 5 of 5 checks
+        passed", "No company with this number", "The register did not answer: ..."."""
+        if self.outcome is CompanyCheckOutcome.FOUND:
+            outcomes = self.result.get("outcomes") or []
+            passed = sum(outcome.get("passed") is True for outcome in outcomes)
+            name = self.result.get("company_name") or "a company with no name given"
+            return f"Found: {name}, {passed} of {len(outcomes)} checks passed"
+        if self.outcome is CompanyCheckOutcome.UNAVAILABLE and self.message:
+            return f"{self.outcome.label}: {self.message}"
+        return self.outcome.label
+
+
+def company_checks_for(case) -> list[CompanyCheck]:
+    """Every check made for the case, the latest first."""
+    return list(db.session.scalars(sa.select(CompanyCheck).where(CompanyCheck.case_id == case.id)
+                                   .order_by(CompanyCheck.id.desc())))
+
+
+def unconfirmed_company_reason(case) -> str | None:
+    """Why Companies House has not confirmed the case's company (None if it has): the warning
+    shown before due diligence is passed without a check that found it."""
+    if confirming_company_check(case) is not None:
+        return None
+    number = case.organisation.company_number
+    unconfirmed = "Companies House has not confirmed this company"
+    if not number:
+        return (f"{unconfirmed}: the provider has no company number. Check the organisation "
+                "another way, for example on the Charity Commission's register.")
+    checks = company_checks_for(case)
+    if not checks:
+        return f"{unconfirmed}: company number {number} has not been checked yet."
+    last = checks[0]
+    if last.company_number != number:
+        return (f"{unconfirmed}: its company number has changed to {number} since the last "
+                "check. Check it again.")
+    when = f"{last.checked_at:%-d %B %Y at %H:%M}"
+    where = "Companies House" if last.live else "the offline copy of the register"
+    if last.outcome is CompanyCheckOutcome.NOT_FOUND:
+        return (f"{unconfirmed}: the last check, on {when}, found no company with number "
+                f"{number} on {where}.")
+    return f"{unconfirmed}: {where} did not answer the last check, on {when}."
+
+
+def confirming_company_check(case) -> CompanyCheck | None:
+    """The latest check that found the company under the number the organisation has now,
+    if any: what due diligence can rely on."""
+    number = case.organisation.company_number
+    if not number:
+        return None
+    return db.session.scalar(
+        sa.select(CompanyCheck).where(CompanyCheck.case_id == case.id,
+                                      CompanyCheck.company_number == number,
+                                      CompanyCheck.outcome == CompanyCheckOutcome.FOUND)
+        .order_by(CompanyCheck.id.desc()).limit(1))
 
 
 class FileSample(db.Model):
