@@ -30,7 +30,8 @@ from ..providers.models import (
     Organisation,
     open_company_number_claim,
 )
-from ..stages.models import samples_for
+from ..providers.operations import Problems
+from ..stages.models import samples_for, unconfirmed_company_reason
 from ..standards.models import Assessment
 from ..workflow import CaseStatus
 from . import access
@@ -254,9 +255,18 @@ def latest_assessment(case: Case, kind: str, **filters) -> Assessment | None:
         .order_by(Assessment.id.desc()).limit(1))
 
 
+class CompanyNotConfirmed(ValidationFailed):
+    """Due diligence would pass without a Companies House check that found the company under
+    its number now: the commissioner must say that is what they mean."""
+
+
 def pass_due_diligence(actor: User, case: Case, *, inspector: User | None,
-                       expected_version: int | None) -> None:
-    """Due diligence passed: file sampling starts, with an inspector assigned."""
+                       expected_version: int | None,
+                       without_company_check: bool = False) -> None:
+    """Due diligence passed: file sampling starts, with an inspector assigned. Without a
+    Companies House check that found the company (under the number it has now), only when
+    ``without_company_check`` says so (``CompanyNotConfirmed`` otherwise); the audit event
+    records which."""
     def passed_with_an_inspector() -> Step:
         assessment = latest_assessment(case, "due_diligence")
         if assessment is None:
@@ -268,7 +278,11 @@ def pass_due_diligence(actor: User, case: Case, *, inspector: User | None,
         if chosen is None or chosen.role is not Role.INSPECTOR:
             raise ValidationFailed("Choose the inspector who will sample files and inspect "
                                    "the properties", field="inspector_id")
-        return Step(details={"assessment_id": assessment.id, "inspector_id": chosen.id},
+        unconfirmed = unconfirmed_company_reason(case)
+        if unconfirmed is not None and not without_company_check:
+            raise CompanyNotConfirmed(unconfirmed)
+        return Step(details={"assessment_id": assessment.id, "inspector_id": chosen.id,
+                             "without_company_check": unconfirmed is not None},
                     changes={"inspector_id": chosen.id})
 
     _transition(actor, case, "pass_due_diligence", expected_version=expected_version,

@@ -20,7 +20,7 @@ from .http_client import DEFAULT_BASE_URL, CompaniesHouseClient
 from .numbers import normalise_company_number
 from .offline import DEFAULT_OFFLINE_PATH, OfflineCompanyRegistry
 from .registry import CompanyRegistry, match_strength
-from .settings import registry_from_config, settings_from_environment
+from .settings import registry_from_config, settings_from_environment, uses_offline_register
 
 __all__ = [
     "CHECK_ITEMS",
@@ -40,4 +40,5 @@ __all__ = [
     "registry_from_config",
     "run_company_checks",
     "settings_from_environment",
+    "uses_offline_register",
 ]

@@ -95,6 +95,7 @@ class CompaniesHouseClient:
             ProxyHandler(None if proxies is None else dict(proxies)), _NoRedirects()
         )
         self.source = f"Companies House public data API ({self._base_url})"
+        self.live = True
 
     def __repr__(self) -> str:  # never show the key
         return f"CompaniesHouseClient(base_url={self._base_url!r})"

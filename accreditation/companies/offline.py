@@ -30,6 +30,7 @@ class OfflineCompanyRegistry:
     def __init__(self, directory: str | Path = DEFAULT_OFFLINE_PATH):
         self.directory = Path(directory)
         self.source = f"offline company register ({self.directory.name}, not live data)"
+        self.live = False
 
     def company_profile(self, number: str) -> JSON:
         return self._part(number, "profile")

@@ -27,6 +27,8 @@ class CompanyRegistry(Protocol):
 
     #: Where the answers come from, in words, kept with every check result.
     source: str
+    #: Whether the answers are the register's own, now (False: a recorded copy).
+    live: bool
 
     def company_profile(self, number: str) -> JSON:
         """The company profile resource (``GET /company/{number}``)."""

@@ -36,6 +36,11 @@ def settings_from_environment(environ: Mapping[str, str] | None = None) -> dict[
     return settings
 
 
+def uses_offline_register(config: Mapping[str, Any]) -> bool:
+    """Whether the settings ask for the offline copy of the register rather than live data."""
+    return str(config.get("COMPANIES_HOUSE_MODE") or "offline").strip().lower() != "api"
+
+
 def registry_from_config(config: Mapping[str, Any]) -> CompanyRegistry:
     """The registry the settings ask for; ConfigurationError naming the variable to fix.
 

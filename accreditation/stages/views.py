@@ -18,14 +18,21 @@ from ..auth.permissions import allow, public
 from ..cases import access as case_access
 from ..cases import operations as case_operations
 from ..cases.models import Case, CaseProperty
-from ..companies import CompanyNotFound, RegistryUnavailable
+from ..companies import uses_offline_register
 from ..errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from ..evidence.views import flash_uploaded
 from ..extensions import db
 from ..forms import first_error, show_error, whole_number
 from ..standards.operations import current_checklist
 from ..workflow import CaseStatus
-from . import bp, due_diligence, file_sampling, inspection_drafts, property_inspection
+from . import (
+    bp,
+    declarations,
+    due_diligence,
+    file_sampling,
+    inspection_drafts,
+    property_inspection,
+)
 from .forms import (
     CaseActionForm,
     ItemPhotoForm,
@@ -35,7 +42,13 @@ from .forms import (
     inspector_choices,
     parse_answer,
 )
-from .models import SampledFile
+from .models import (
+    CompanyCheck,
+    CompanyCheckOutcome,
+    SampledFile,
+    company_checks_for,
+    unconfirmed_company_reason,
+)
 
 WORK_STATUSES = (CaseStatus.FILE_SAMPLING, CaseStatus.PROPERTY_INSPECTION,
                  CaseStatus.REASSESSMENT_DUE)
@@ -99,7 +112,15 @@ def due_diligence_page(case_id: int):
     status = 400 if form.errors or form.form_errors else 200
     return render_template("stages/due_diligence.html", case=case, form=form,
                            checklist=checklist, company=company, assessment=latest,
-                           action_form=action_form), status
+                           action_form=action_form, **_company_checks(case),
+                           declared=declarations.by_item(case.organisation, checklist)), status
+
+
+def _company_checks(case: Case) -> dict:
+    """What the pages about due diligence show of the company checks."""
+    return {"checks": company_checks_for(case),
+            "unconfirmed": unconfirmed_company_reason(case),
+            "offline": uses_offline_register(current_app.config)}
 
 
 @bp.route("/cases/<int:case_id>/due-diligence/company-check", methods=["POST"])
@@ -107,13 +128,25 @@ def due_diligence_page(case_id: int):
 def company_check(case_id: int):
     case = case_access.case_for(_actor(), case_id)
     try:
-        due_diligence.check_company(_actor(), case)
-    except (ValidationFailed, CompanyNotFound, RegistryUnavailable) as error:
+        check = due_diligence.check_company(_actor(), case)
+    except ValidationFailed as error:
         db.session.rollback()
         flash(error.message, "error")
     else:
-        flash("Companies House checked.", "success")
+        flash(_check_outcome_message(check), "success" if check.found else "info")
     return redirect(url_for("stages.due_diligence_page", case_id=case.id))
+
+
+def _check_outcome_message(check: CompanyCheck) -> str:
+    where = "Companies House" if check.live else "the offline copy of the Companies House register"
+    if check.outcome is CompanyCheckOutcome.FOUND:
+        return f"Companies House checked ({where}): {check.summary}."
+    if check.outcome is CompanyCheckOutcome.NOT_FOUND:
+        return (f"There is no company with number {check.company_number} on {where}. Check the "
+                "number with the provider: it is on their certificate of incorporation. You "
+                "can correct it on the provider's page, or return the application to the "
+                "provider to correct it.")
+    return f"{check.message} The attempt is recorded below."
 
 
 @bp.route("/cases/<int:case_id>/due-diligence/pass", methods=["POST"])
@@ -126,8 +159,14 @@ def pass_due_diligence(case_id: int):
     value = form.inspector_id.data or ""
     inspector = db.session.get(type(_actor()), number) if (number := whole_number(value)) else None
     try:
-        case_operations.pass_due_diligence(_actor(), case, inspector=inspector,
-                                           expected_version=form.expected_version())
+        case_operations.pass_due_diligence(
+            _actor(), case, inspector=inspector, expected_version=form.expected_version(),
+            without_company_check=request.form.get("without_company_check") == "confirmed")
+    except case_operations.CompanyNotConfirmed as error:
+        db.session.rollback()
+        return render_template("stages/pass_without_company_check.html", case=case,
+                               reason=error.message, inspector=inspector,
+                               version=form.version.data, **_company_checks(case))
     except ValidationFailed as error:
         db.session.rollback()
         flash(error.message, "error")

@@ -39,7 +39,7 @@ def test_an_application_is_accredited_through_the_browser(e2e_db, new_page):
     commissioner.goto(case_url)
     commissioner.click("text=Carry out due diligence")
     commissioner.click("button:has-text('Check Companies House')")
-    commissioner.wait_for_selector("text=Companies House checked.")
+    commissioner.wait_for_selector("text=Companies House checked")
     answer(commissioner, best_answers("due_diligence"))
     commissioner.click("button:has-text('Save answers')")
     commissioner.wait_for_selector("text=the checklist passes")
