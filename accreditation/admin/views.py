@@ -18,16 +18,18 @@ from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..forms import show_error, whole_number
 from ..providers import operations as provider_operations
-from ..providers.forms import PropertyChangeDecisionForm, show_problems
+from ..providers.forms import CompanyNumberForm, PropertyChangeDecisionForm, show_problems
 from ..providers.models import (
     CompanyNumberDispute,
     Organisation,
     Property,
     PropertyChange,
     PropertyChangeStatus,
+    open_company_number_claim,
     open_company_number_disputes,
 )
 from ..routing import external_url
+from ..stages import declarations
 from . import bp
 
 AUDIT_PAGE_SIZE = 50
@@ -165,6 +167,50 @@ def providers():
     return render_template("admin/providers.html", organisations=organisations,
                            with_authenticator=with_authenticator,
                            disputes=open_company_number_disputes())
+
+
+def _organisation(organisation_id: int) -> Organisation:
+    organisation = db.session.get(Organisation, organisation_id)
+    if organisation is None:
+        raise NotFound("We could not find that provider. Check the address and try again.")
+    return organisation
+
+
+def _provider_page(organisation: Organisation, form: CompanyNumberForm, status: int = 200):
+    return render_template(
+        "admin/provider.html", organisation=organisation, form=form,
+        declarations=declarations.grouped(organisation),
+        claim=open_company_number_claim(organisation),
+        accounts=sorted(organisation.users, key=lambda user: (not user.is_active,
+                                                              user.full_name))), status
+
+
+@bp.route("/providers/<int:organisation_id>")
+@allow(Role.COMMISSIONER)
+def provider(organisation_id: int):
+    """One provider: what it declared, its properties, applications and accounts."""
+    organisation = _organisation(organisation_id)
+    return _provider_page(organisation, CompanyNumberForm(
+        formdata=None, company_number=organisation.company_number))
+
+
+@bp.route("/providers/<int:organisation_id>/company-number", methods=["POST"])
+@allow(Role.COMMISSIONER)
+def correct_company_number(organisation_id: int):
+    organisation = _organisation(organisation_id)
+    form = CompanyNumberForm()
+    if form.validate_on_submit():
+        try:
+            provider_operations.correct_company_number(
+                current_user._get_current_object(), organisation, form.company_number.data)
+        except ValidationFailed as error:
+            show_problems(form, error)
+        else:
+            number = organisation.company_number
+            flash(f"The company number of {organisation.name} is now {number}." if number
+                  else f"{organisation.name} now has no company number.", "success")
+            return redirect(url_for("admin.provider", organisation_id=organisation.id))
+    return _provider_page(organisation, form, 400)
 
 
 @bp.route("/providers/disputes/<int:dispute_id>", methods=["POST"])

@@ -147,10 +147,11 @@ def application_tasks(organisation: Organisation) -> list[Task]:
     policies = {policy.name for policy in organisation.policies}
     return [
         Task("organisation", "Organisation details",
-             bool(organisation.registered_office) and any(
-                 p.role.value == "director" for p in people) and any(
+             bool(organisation.registered_office and organisation.ico_registration_number)
+             and any(p.role.value == "director" for p in people) and any(
                  p.role.value == "registered_manager" for p in people),
-             "Registered office, at least one director and the registered manager."),
+             "Registered office, ICO registration number, at least one director and the "
+             "registered manager."),
         Task("properties", "Properties", bool(properties),
              "Every property you want accredited: address, category, bed spaces, ages."),
         Task("landlords", "Landlord and lease arrangements",
@@ -159,6 +160,7 @@ def application_tasks(organisation: Organisation) -> list[Task]:
         Task("insurance", "Insurance and policies",
              bool(organisation.insurer and organisation.public_liability_millions is not None
                   and organisation.employers_liability_millions is not None
+                  and organisation.professional_indemnity_pounds is not None
                   and organisation.insurance_expires_on)
              and set(KEY_POLICIES) <= policies,
              "Your insurance cover and when each key policy was last reviewed."),

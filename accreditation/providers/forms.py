@@ -4,7 +4,9 @@ every rule about those values lives in ``operations``, which reports all problem
 from __future__ import annotations
 
 import enum
+import re
 from datetime import date
+from decimal import Decimal
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
@@ -113,6 +115,33 @@ class WholeNumberField(Field):
                 raise ValueError(self.invalid) from None
 
 
+class MillionsField(Field):
+    """An amount in millions of pounds typed in a text box, like 2 or 2.5 (a leading £ and
+    spaces are ignored); blank is None. Only a plain number is read: "1e3" is not one."""
+
+    widget = GovTextInput()
+
+    def __init__(self, label=None, validators=None, *, invalid: str, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.invalid = invalid
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return "" if self.data is None else f"{self.data.normalize():f}"
+
+    def process_formdata(self, valuelist):
+        raw = re.sub(r"\s+", "", valuelist[0] if valuelist else "").removeprefix("£")
+        self.data = None
+        if raw:
+            if not PLAIN_NUMBER.match(raw):
+                raise ValueError(self.invalid)
+            self.data = Decimal(raw)
+
+
+PLAIN_NUMBER = re.compile(r"^-?[0-9]{1,12}(?:\.[0-9]{1,12})?$")
+
+
 class DateField(Field):
     """Day, month and year boxes sharing one name (what ``GovDateInput`` renders).
 
@@ -154,11 +183,38 @@ class DateField(Field):
 # --- organisation ------------------------------------------------------------------------------
 
 class OrganisationDetailsForm(Form):
+    company_number = _text(
+        "Company number (optional)",
+        description="The 8 characters Companies House gave your organisation, like 01234567 "
+                    "or SC123456: it is on your certificate of incorporation. Leave blank if "
+                    "your organisation is not registered with Companies House.")
     registered_office = StringField(
         "Registered office address", widget=GovTextArea(), filters=[_strip],
         description="The address registered with Companies House or the Charity Commission.",
     )
+    ico_registration_number = _text(
+        "ICO registration number",
+        description="Your data protection registration number on the Information "
+                    "Commissioner's Office register of fee payers, like ZA123456 or Z1234567.")
     save_details = SubmitField("Save details", widget=GovSubmitInput())
+
+    def values(self, *, with_company_number: bool) -> dict:
+        values = {"registered_office": self.registered_office.data,
+                  "ico_registration_number": self.ico_registration_number.data}
+        if with_company_number:
+            values["company_number"] = self.company_number.data or ""
+        return values
+
+
+class CompanyNumberForm(FlaskForm):
+    """A commissioner corrects an organisation's company number."""
+
+    company_number = _text(
+        "Company number",
+        description="8 characters, like 01234567 or SC123456, as on the Companies House "
+                    "register. Leave blank if the organisation is not registered with "
+                    "Companies House.")
+    save_company_number = SubmitField("Save company number", widget=GovSubmitInput())
 
 
 class AddPersonForm(Form):
@@ -277,6 +333,11 @@ class InsuranceAndPoliciesForm(Form):
         "Employer's liability cover, in millions of pounds",
         description="For example, 10 for £10 million.",
         invalid="Employer's liability cover must be a whole number of millions, like 10")
+    professional_indemnity_millions = MillionsField(
+        "Professional indemnity cover, in millions of pounds",
+        description="For example, 2 for £2 million or 2.5 for £2.5 million. Enter 0 if you do "
+                    "not have professional indemnity insurance.",
+        invalid="Professional indemnity cover must be a number of millions, like 2 or 2.5")
     insurance_expires_on = DateField("Date your insurance expires",
                                      what="The date your insurance expires",
                                      description="For example, 30 9 2027")
@@ -289,6 +350,7 @@ class InsuranceAndPoliciesForm(Form):
             "insurer": self.insurer.data,
             "public_liability_millions": self.public_liability_millions.data,
             "employers_liability_millions": self.employers_liability_millions.data,
+            "professional_indemnity_millions": self.professional_indemnity_millions.data,
             "insurance_expires_on": self.insurance_expires_on.data,
             "policies_reviewed_on": {name: self[f"policy_{name}"].data for name in KEY_POLICIES},
         }
@@ -297,7 +359,10 @@ class InsuranceAndPoliciesForm(Form):
     def for_organisation(cls, organisation, **kwargs) -> InsuranceAndPoliciesForm:
         reviewed = {f"policy_{policy.name}": policy.last_reviewed_on
                     for policy in organisation.policies}
-        return cls(obj=organisation, data=reviewed, **kwargs)
+        pounds = organisation.professional_indemnity_pounds
+        cover = {"professional_indemnity_millions":
+                 None if pounds is None else Decimal(pounds) / 1_000_000}
+        return cls(obj=organisation, data={**reviewed, **cover}, **kwargs)
 
 
 # One date per key policy: the list of policies is data, so are the fields.

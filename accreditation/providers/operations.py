@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -21,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import audit, clock, workflow
 from ..auth.models import Role, User
 from ..cases.models import Case, CaseProperty, Condition, open_case_for
+from ..companies import InvalidCompanyNumber, normalise_company_number
 from ..councils import Council
 from ..database import utcnow
 from ..denials import refuse
@@ -45,6 +47,7 @@ from .models import (
     PropertyChangeStatus,
     RosterEntry,
     Tenure,
+    open_company_number_claim,
 )
 
 # --- errors ------------------------------------------------------------------------------------
@@ -159,20 +162,141 @@ def _ensure_own(actor: User, record) -> None:
 
 # --- organisation details and people -----------------------------------------------------------
 
-def _check_organisation_details(check: _Checker, *, registered_office: str | None) -> dict:
-    return {"registered_office": check.text(
-        "registered_office", registered_office, what="The registered office", max_length=300,
-        missing="Enter your registered office address")}
+# The ICO's registration numbers: Z and seven digits, or Z, a letter and six digits
+# (ZA123456, ZB123456), as on its register of fee payers.
+ICO_REGISTRATION_NUMBER = re.compile(r"^Z(?:[0-9]{7}|[A-Z][0-9]{6})$")
 
 
-def update_organisation_details(actor: User, *, registered_office: str | None) -> None:
-    """Set the registered office address."""
+def normalise_ico_registration_number(raw: str | None) -> str | None:
+    """'za 123 456' -> 'ZA123456'; None when it cannot be an ICO registration number."""
+    compact = re.sub(r"\s+", "", raw or "").upper()
+    return compact if ICO_REGISTRATION_NUMBER.match(compact) else None
+
+
+def _check_organisation_details(check: _Checker, *, registered_office: str | None,
+                                ico_registration_number: str | None) -> dict:
+    office = check.text("registered_office", registered_office, what="The registered office",
+                        max_length=300, missing="Enter your registered office address")
+    ico = normalise_ico_registration_number(ico_registration_number)
+    if not (ico_registration_number or "").strip():
+        check.add("ico_registration_number", "Enter your ICO registration number")
+    elif ico is None:
+        check.add("ico_registration_number", "Enter your ICO registration number as it is on "
+                                             "the ICO's register, like ZA123456 or Z1234567")
+    return {"registered_office": office, "ico_registration_number": ico}
+
+
+def organisation_details_problems(**answers) -> dict[str, str]:
+    return _problems(_check_organisation_details, **answers)
+
+
+def company_number_fixed_reason(organisation: Organisation) -> str | None:
+    """Why the provider cannot change its company number now (the commissioning team can),
+    or None if it can: while it applies, until due diligence has checked the number, and
+    while due diligence has returned the application to it."""
+    claim = open_company_number_claim(organisation)
+    if claim is not None:
+        return (f"The commissioning team is checking which organisation company number "
+                f"{claim.company_number} belongs to. Contact them if your company number is "
+                "different.")
+    case = open_case_for(organisation)
+    if case is not None:
+        if case.status in (CaseStatus.DRAFT, CaseStatus.RETURNED_AT_DUE_DILIGENCE):
+            return None
+        return ("Due diligence has checked your organisation under this company number, so "
+                "only the commissioning team can change it now. Contact them if it is wrong.")
+    if any(case.status in COMPANY_NUMBER_ACCREDITED for case in organisation.cases):
+        return ("Your organisation is accredited under this company number, so only the "
+                "commissioning team can change it. Contact them if it is wrong.")
+    return None
+
+
+# An accreditation given under the organisation's company number, in force or suspended.
+COMPANY_NUMBER_ACCREDITED = frozenset({CaseStatus.ACCREDITED, CaseStatus.REASSESSMENT_DUE,
+                                       CaseStatus.SUSPENDED})
+
+
+def _check_company_number(check: _Checker, organisation: Organisation,
+                          company_number: str) -> str | None:
+    """A Companies House number no other organisation has, or None for none (blank)."""
+    if not company_number.strip():
+        return None
+    try:
+        number = normalise_company_number(company_number)
+    except InvalidCompanyNumber as error:
+        check.add("company_number", error.message)
+        return None
+    if db.session.scalar(sa.select(Organisation.id).where(
+            Organisation.company_number == number, Organisation.id != organisation.id)):
+        check.add("company_number", _number_taken(number))
+    return number
+
+
+def _number_taken(number: str) -> str:
+    return (f"Another organisation is registered with company number {number}. Check the "
+            "number: it is on the certificate of incorporation")
+
+
+def _set_company_number(actor: User, organisation: Organisation, number: str | None) -> None:
+    """Give the organisation ``number`` (audited with the one it replaces); the caller has
+    checked it and commits."""
+    before = organisation.company_number
+    if number == before:
+        return
+    organisation.company_number = number
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same number given to another organisation at this moment
+        db.session.rollback()
+        raise Problems({"company_number": _number_taken(number)}) from None
+    audit.record("organisation.company_number_changed", actor=actor, subject=organisation,
+                 details={"from": before, "to": number})
+
+
+def update_organisation_details(actor: User, *, registered_office: str | None,
+                                ico_registration_number: str | None = None,
+                                company_number: str | None = None) -> None:
+    """Set the registered office address and the ICO registration number; and the company
+    number when one is given (blank: none), if the provider may change it now
+    (``company_number_fixed_reason``)."""
     organisation = _editable_organisation(actor)
-    values = _checked(_check_organisation_details, registered_office=registered_office)
-    if values["registered_office"] != organisation.registered_office:
-        organisation.registered_office = values["registered_office"]
+    check = _Checker()
+    values = _check_organisation_details(check, registered_office=registered_office,
+                                         ico_registration_number=ico_registration_number)
+    number = organisation.company_number
+    if company_number is not None:
+        wanted = _check_company_number(check, organisation, company_number)
+        fixed = company_number_fixed_reason(organisation)
+        if fixed is not None and (wanted != number or "company_number" in check.problems):
+            check.problems["company_number"] = fixed
+        else:
+            number = wanted
+    check.raise_if_any()
+    changed = [name for name, value in values.items() if getattr(organisation, name) != value]
+    for name in changed:
+        setattr(organisation, name, values[name])
+    if changed:
         audit.record("organisation.details_updated", actor=actor, subject=organisation,
-                     details={"fields": ["registered_office"]})
+                     details={"fields": changed})
+    _set_company_number(actor, organisation, number)
+    db.session.commit()
+
+
+def correct_company_number(actor: User, organisation: Organisation,
+                           company_number: str | None) -> None:
+    """A commissioner puts an organisation's company number right (blank: it has none), at
+    any time; not while another organisation's claim to a number waits for their decision."""
+    if actor.role is not Role.COMMISSIONER:
+        raise NotPermitted("Only commissioners correct a provider's company number.")
+    claim = open_company_number_claim(organisation)
+    if claim is not None:
+        raise Problems({"company_number": (
+            f"Decide which organisation keeps company number {claim.company_number} first: "
+            "it is under Disputed company numbers")})
+    check = _Checker()
+    number = _check_company_number(check, organisation, company_number or "")
+    check.raise_if_any()
+    _set_company_number(actor, organisation, number)
     db.session.commit()
 
 
@@ -545,10 +669,26 @@ def set_landlord_arrangements(actor: User, property_: Property, *, tenure: Tenur
 MAX_COVER_MILLIONS = 1000  # a sanity bound: no provider's cover runs to billions
 
 
+def _checked_professional_indemnity(check: _Checker, millions: Decimal | None) -> int | None:
+    """Professional indemnity cover given in £ millions (0: none), in whole pounds."""
+    field, what = "professional_indemnity_millions", "Professional indemnity cover"
+    if millions is None:
+        check.add(field, "Enter your professional indemnity cover in millions of pounds, or 0 "
+                         "if you have none")
+    elif not millions.is_finite() or not 0 <= millions <= MAX_COVER_MILLIONS:
+        check.add(field, f"{what} must be between £0 and £{MAX_COVER_MILLIONS} million")
+    elif millions != millions.quantize(Decimal("0.01")):
+        check.add(field, f"{what} can have up to 2 decimal places, like 2.25")
+    else:
+        return int(millions * 1_000_000)
+    return None
+
+
 def _check_insurance_and_policies(
     check: _Checker, *, insurer: str | None, public_liability_millions: int | None,
     employers_liability_millions: int | None, insurance_expires_on: date | None,
     policies_reviewed_on: Mapping[str, date | None],
+    professional_indemnity_millions: Decimal | None = None,
 ) -> dict:
     today = clock.today()
     insurer = check.text("insurer", insurer, what="The insurer's name", max_length=120,
@@ -561,6 +701,8 @@ def _check_insurance_and_policies(
                      missing=f"Enter your {what} cover in millions of pounds",
                      out_of_range=f"Your {what} cover must be between £1 million and "
                                   f"£{MAX_COVER_MILLIONS} million")
+    professional_indemnity = _checked_professional_indemnity(check,
+                                                             professional_indemnity_millions)
     if insurance_expires_on is None:
         check.add("insurance_expires_on", "Enter the date your insurance expires")
     elif insurance_expires_on <= today:
@@ -576,6 +718,7 @@ def _check_insurance_and_policies(
                                         "today or in the past")
     return {"insurer": insurer, "public_liability_millions": public_liability_millions,
             "employers_liability_millions": employers_liability_millions,
+            "professional_indemnity_pounds": professional_indemnity,
             "insurance_expires_on": insurance_expires_on,
             "policies_reviewed_on": dict(policies_reviewed_on)}
 
@@ -588,14 +731,17 @@ def set_insurance_and_policies(
     actor: User, *, insurer: str | None, public_liability_millions: int | None,
     employers_liability_millions: int | None, insurance_expires_on: date | None,
     policies_reviewed_on: Mapping[str, date | None],
+    professional_indemnity_millions: Decimal | None = None,
 ) -> None:
-    """The organisation's insurance (cover in £ millions, expiring in the future) and when each
-    key policy was last reviewed (not in the future; no date: not reviewed, removed)."""
+    """The organisation's insurance (cover in £ millions, expiring in the future; professional
+    indemnity to the penny of a million, 0 for none) and when each key policy was last
+    reviewed (not in the future; no date: not reviewed, removed)."""
     organisation = _editable_organisation(actor)
     insurance = _checked(
         _check_insurance_and_policies, insurer=insurer,
         public_liability_millions=public_liability_millions,
         employers_liability_millions=employers_liability_millions,
+        professional_indemnity_millions=professional_indemnity_millions,
         insurance_expires_on=insurance_expires_on, policies_reviewed_on=policies_reviewed_on)
     policies_reviewed_on = insurance.pop("policies_reviewed_on")
     changed = [name for name, value in insurance.items()

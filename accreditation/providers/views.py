@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.routing import BuildError
@@ -22,6 +22,7 @@ from ..cases.models import Case, Condition, ConditionStatus
 from ..errors import Conflict, InvalidTransition, ValidationFailed
 from ..register import operations as vacancy_operations
 from ..register.status import property_on_register
+from ..stages.declarations import pounds_in_millions
 from ..workflow import CaseStatus
 from . import bp, operations
 from .forms import (
@@ -191,6 +192,7 @@ def check_and_submit():
         return redirect(url_for("providers.submitted"))
     return render_template(
         "providers/check_and_submit.html", organisation=organisation, form=form,
+        declared_cover=pounds_in_millions,
         tasks=case_operations.application_tasks(organisation), task_pages=TASK_PAGES), status
 
 
@@ -228,6 +230,7 @@ def _organisation_page(organisation: Organisation, *, details_form=None, person_
         details_form=details_form or OrganisationDetailsForm(formdata=None, obj=organisation),
         person_form=person_form or AddPersonForm(formdata=None), form=form,
         frozen=operations.editing_frozen_reason(organisation),
+        company_number_fixed=operations.company_number_fixed_reason(organisation),
         person_removable=operations.person_removable)
 
 
@@ -236,8 +239,12 @@ def _organisation_page(organisation: Organisation, *, details_form=None, person_
 def organisation_details():
     organisation = _organisation()
     form = OrganisationDetailsForm(obj=organisation)
+    # The number is sent only by the form that offers it (not while it is fixed).
+    values = form.values(with_company_number="company_number" in request.form)
     done, status = _handle(form, lambda: operations.update_organisation_details(
-        _actor(), registered_office=form.registered_office.data))
+        _actor(), **values), lambda: operations.organisation_details_problems(
+        registered_office=values["registered_office"],
+        ico_registration_number=values["ico_registration_number"]))
     if done:
         flash("Your organisation's details have been saved.", "success")
         return redirect(url_for("providers.organisation_details"))

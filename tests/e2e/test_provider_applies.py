@@ -49,7 +49,9 @@ def test_a_new_provider_applies_through_the_browser(e2e_db, new_page):
 
     page.click("a:has-text('Organisation details')")
     page.fill("#registered_office", "1 Albion Road, London N16 9PA")
+    page.fill("#ico_registration_number", "ZA123456")
     page.click("button:has-text('Save details')")
+    page.wait_for_selector("text=Your organisation's details have been saved")
     for name, role in (("Dana Director", "director"), ("Manny Manager", "registered_manager")):
         page.fill("#full_name", name)
         page.check(f"input[name='role'][value='{role}']")
@@ -80,6 +82,7 @@ def test_a_new_provider_applies_through_the_browser(e2e_db, new_page):
     page.fill("#insurer", "Example Mutual")
     page.fill("#public_liability_millions", "10")
     page.fill("#employers_liability_millions", "10")
+    page.fill("#professional_indemnity_millions", "2.5")
     fill_date(page, "insurance_expires_on", 30, 9, 2030)
     for field in page.locator("input[id^='policy_'][id$='-day']").all():
         name = field.get_attribute("id").removesuffix("-day")

@@ -81,7 +81,9 @@ class ConditionFactory(BaseFactory):
 def complete_application_data(organisation, *, properties: int = 2) -> None:
     """Everything the task list asks for, so the organisation can submit."""
     organisation.registered_office = "1 High Street, London N1 1AA"
+    organisation.ico_registration_number = "ZA123456"
     organisation.insurer = "Example Mutual"
+    organisation.professional_indemnity_pounds = 2_000_000
     organisation.public_liability_millions = 5
     organisation.employers_liability_millions = 10
     organisation.insurance_expires_on = date(2027, 9, 30)

@@ -55,7 +55,8 @@ def test_register_start_fill_every_task_and_submit(client, today, council):
 
     # Organisation details and people.
     assert client.submit("/provider/organisation", {
-        "registered_office": "1 High Street\nLondon N1 1AA"}).status_code == 302
+        "registered_office": "1 High Street\nLondon N1 1AA",
+        "ico_registration_number": "ZA123456"}).status_code == 302
     for name, role in (("Dana Director", "director"), ("Manny Manager", "registered_manager")):
         response = client.submit("/provider/organisation/people", {
             "full_name": name, "role": role, "appointed_on": day(TODAY - timedelta(days=400))},
@@ -79,6 +80,7 @@ def test_register_start_fill_every_task_and_submit(client, today, council):
     # Insurance and policies.
     assert client.submit("/provider/insurance-and-policies", {
         "insurer": "Example Mutual", "public_liability_millions": "5",
+        "professional_indemnity_millions": "2",
         "employers_liability_millions": "10",
         "insurance_expires_on": day(TODAY + timedelta(days=300)),
         **{f"policy_{name}": day(TODAY - timedelta(days=30)) for name in KEY_POLICIES},
@@ -190,6 +192,7 @@ def test_a_returned_application_shows_the_request_and_takes_an_answer(signed_in,
     # While returned, the provider can change answers: that is how they reply.
     response = signed_in.submit("/provider/insurance-and-policies", {
         "insurer": "Better Mutual", "public_liability_millions": "10",
+        "professional_indemnity_millions": "2.5",
         "employers_liability_millions": "10",
         "insurance_expires_on": day(TODAY + timedelta(days=400)),
         **{f"policy_{name}": day(TODAY) for name in KEY_POLICIES}})

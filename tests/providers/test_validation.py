@@ -229,7 +229,8 @@ def test_the_landlord_fields_work_without_javascript(signed_in, organisation):
 
 INSURANCE = {
     "insurer": "Example Mutual", "public_liability_millions": "5",
-    "employers_liability_millions": "10", "insurance_expires_on": day(TOMORROW),
+    "employers_liability_millions": "10", "professional_indemnity_millions": "2",
+    "insurance_expires_on": day(TOMORROW),
     **{f"policy_{name}": day(YESTERDAY) for name in KEY_POLICIES},
 }
 

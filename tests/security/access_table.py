@@ -169,6 +169,8 @@ ACCESS: dict[str, Access] = {
     "main.healthz_details": entry(COMMISSIONER),
     "admin.audit_trail": entry(COMMISSIONER),
     "admin.providers": entry(COMMISSIONER),
+    "admin.provider": entry(COMMISSIONER),
+    "admin.correct_company_number": entry(COMMISSIONER, body={"company_number": "SC765432"}),
     "admin.staff": entry(COMMISSIONER),
     "admin.withdraw_invitation": entry(COMMISSIONER),
     "admin.end_sessions": entry(COMMISSIONER),
