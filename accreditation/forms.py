@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 from typing import ClassVar
 
 from flask_wtf import FlaskForm
@@ -236,13 +237,31 @@ def show_error(form: FlaskForm, error: ValidationFailed) -> None:
 def form_error_summary(form: FlaskForm) -> dict:
     """Parameters for ``govukErrorSummary``: each error links to the field it is about."""
     items = []
-    for field in form._fields.values():
+    for field in _fields_of(form):
         for message in field.errors if isinstance(field.errors, list | tuple) else []:
             items.append({"text": message, "href": f"#{_first_input_id(field)}"})
     first = next(iter(form._fields.values()), None)
     for message in form.form_errors:
         items.insert(0, {"text": message, "href": f"#{first.id}" if first else "#main-content"})
     return {"titleText": "There is a problem", "errorList": items}
+
+
+def _fields_of(form):
+    """The form's fields in order, those of repeated sub-forms (``FieldList`` of
+    ``FormField``) included, each on its own; a list's own errors too."""
+    from wtforms import FieldList, FormField
+
+    for field in form:
+        if isinstance(field, FieldList):
+            own = [error for error in field.errors if isinstance(error, str)]
+            if own:  # about the list as a whole (none yet, too many...)
+                yield SimpleNamespace(errors=own, id=field.id, widget=None)
+            for entry in field.entries:
+                yield from _fields_of([entry])
+        elif isinstance(field, FormField):
+            yield from _fields_of(field.form)
+        else:
+            yield field
 
 
 def _first_input_id(field) -> str:

@@ -18,6 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit, clock, workflow
 from ..auth.models import Role, User
+from ..checklists import Item, ItemResult
 from ..database import utcnow
 from ..denials import refuse
 from ..errors import Conflict, InvalidTransition, NotFound, NotPermitted, ValidationFailed
@@ -364,20 +365,78 @@ def _notify_refused(case: Case, reasons: str) -> None:
 
 @dataclass(frozen=True)
 class NewCondition:
-    item_id: str
+    """A condition as the deciding commissioner wrote it: a short title (``item_title``),
+    what the provider must do (``description``) and when by; the checklist item and property
+    it came from, if any (None: one the commissioner added)."""
+
+    item_id: str | None
     item_title: str
     description: str
-    due_on: date
+    due_on: date | None
     property_id: int | None = None
+
+
+MAX_CONDITION_TITLE = 120
+MAX_CONDITION_TEXT = 2000
+CONDITION_DAYS = 28  # the due date a condition is offered with
 
 
 @dataclass(frozen=True)
 class ConditionCandidate:
-    label: str
+    """A failed item of a property that passed: a condition the decision can set, offered in
+    plain words for the commissioner to edit."""
+
+    key: str
     property_id: int
     item_id: str
-    item_title: str
-    explanation: str
+    title: str
+    wording: str
+
+    def as_condition(self, due_on: date) -> NewCondition:
+        return NewCondition(self.item_id, self.title, self.wording, due_on, self.property_id)
+
+
+GRADE_WORDS = {0: "not met", 1: "poor", 2: "adequate", 3: "good"}
+
+
+def _inside_a_sentence(label: str) -> str:
+    """'Damp and mould' -> 'damp and mould' (but 'EICR' stays as it is)."""
+    return label if label[:2].isupper() else label[:1].lower() + label[1:]
+
+
+def _number(value) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def condition_wording(item: Item | None, result: ItemResult, home: str) -> str:
+    """What a failed item asks the provider to do, in plain words ("At Albion House, the
+    inspection graded damp and mould as poor (1 out of 3). Put this right so that it is at
+    least adequate (2 out of 3), and tell us what you have done.")."""
+    name = _inside_a_sentence(result.title)
+    tell = "and tell us what you have done."
+    answer = result.answer
+    if item is None or answer in (None, "") or result.outcome in ("not_answered", "invalid"):
+        return (f"At {home}, {name} was not checked at the inspection. Show that it meets the "
+                f"standard, {tell}")
+    if item.answer_type == "yes_no":
+        return (f"At {home}, the inspection found a problem with {name}: the answer to "
+                f"\u201c{item.text}\u201d was no. Put this right, {tell}")
+    if item.answer_type == "graded" and isinstance(answer, int):
+        wanted = item.pass_grade if item.pass_grade is not None else 2
+        return (f"At {home}, the inspection graded {name} as {GRADE_WORDS.get(answer, answer)} "
+                f"({answer} out of 3). Put this right so that it is at least "
+                f"{GRADE_WORDS[wanted]} ({wanted} out of 3), {tell}")
+    if item.answer_type == "number":
+        unit = f" {item.unit}" if item.unit else ""
+        if item.pass_min is not None and item.pass_max is not None:
+            wanted = f"between {_number(item.pass_min)} and {_number(item.pass_max)}{unit}"
+        elif item.pass_min is not None:
+            wanted = f"at least {_number(item.pass_min)}{unit}"
+        else:
+            wanted = f"no more than {_number(item.pass_max)}{unit}"
+        return (f"At {home}, the inspection recorded {_number(answer)}{unit} for {name}. "
+                f"Put this right so that it is {wanted}, {tell}")
+    return f"At {home}, {name} did not meet the standard at the inspection. Put this right, {tell}"
 
 
 def condition_candidates(case: Case) -> dict[str, ConditionCandidate]:
@@ -388,12 +447,47 @@ def condition_candidates(case: Case) -> dict[str, ConditionCandidate]:
             continue
         result = link.assessment.score
         by_id = {item.id: item for item in result.items}
+        items = {item.id: item for item in link.assessment.checklist_version.checklist.items}
+        home = link.as_inspected.name
         for item_id in result.failed_items:
-            item = by_id[item_id]
-            candidates[f"{link.id}:{item_id}"] = ConditionCandidate(
-                f"{link.home.name}: {item.title}", link.property_id, item_id, item.title,
-                item.explanation)
+            failed = by_id[item_id]
+            key = f"{link.id}:{item_id}"
+            candidates[key] = ConditionCandidate(
+                key, link.property_id, item_id, f"{failed.title} at {home}",
+                condition_wording(items.get(item_id), failed, home))
     return candidates
+
+
+def condition_problems(conditions: Iterable[NewCondition], *,
+                       expires_on: date | None) -> dict[str, str]:
+    """What is missing or wrong in each condition, by its fields on the decision page
+    (``conditions-<n>-title``, ``-text``, ``-due_on``, counting from 0)."""
+    today = clock.today()
+    problems: dict[str, str] = {}
+    for index, condition in enumerate(conditions):
+        number, field = index + 1, f"conditions-{index}-"
+        title = (condition.item_title or "").strip()
+        if not title:
+            problems[f"{field}title"] = f"Enter a title for condition {number}"
+        elif len(title) > MAX_CONDITION_TITLE:
+            problems[f"{field}title"] = (f"The title of condition {number} must be "
+                                         f"{MAX_CONDITION_TITLE} characters or fewer")
+        text = (condition.description or "").strip()
+        if not text:
+            problems[f"{field}text"] = f"Enter what the provider must do for condition {number}"
+        elif len(text) > MAX_CONDITION_TEXT:
+            problems[f"{field}text"] = (f"What the provider must do for condition {number} "
+                                        f"must be {MAX_CONDITION_TEXT} characters or fewer")
+        if condition.due_on is None:
+            problems[f"{field}due_on"] = f"Enter the date condition {number} is due"
+        elif condition.due_on <= today:
+            problems[f"{field}due_on"] = (f"The date condition {number} is due must be in the "
+                                          "future")
+        elif expires_on is not None and condition.due_on > expires_on:
+            problems[f"{field}due_on"] = (
+                f"The date condition {number} is due must be on or before the day the "
+                f"accreditation expires, {expires_on:%-d %B %Y}")
+    return problems
 
 
 def inspected_by(case: Case) -> set[int]:
@@ -438,11 +532,9 @@ def decide_case(actor: User, case: Case, *, outcome: DecisionOutcome, reasons: s
                                    field="outcome")
         if expires_on <= today:
             raise ValidationFailed("The expiry date must be in the future", field="expires_on")
-        for condition in conditions:
-            if condition.due_on <= today or condition.due_on > expires_on:
-                raise ValidationFailed(
-                    f"The due date for '{condition.item_title}' must be after today and "
-                    "before the accreditation expires", field="conditions")
+        problems = condition_problems(conditions, expires_on=expires_on)
+        if problems:
+            raise Problems(problems)
 
     if outcome is DecisionOutcome.REFUSED:
         _transition(actor, case, "refuse", expected_version=expected_version, check=decidable,
@@ -466,13 +558,15 @@ def decide_case(actor: User, case: Case, *, outcome: DecisionOutcome, reasons: s
     for condition in conditions:
         db.session.add(Condition(
             case=case, property_id=condition.property_id, item_id=condition.item_id,
-            item_title=condition.item_title, description=condition.description,
+            item_title=condition.item_title.strip(), description=condition.description.strip(),
             due_on=condition.due_on))
     names = ", ".join(link.home.name for link in passed)
+    written = "".join(f"\n\n{condition.item_title.strip()}, by {condition.due_on:%-d %B %Y}:"
+                      f"\n{condition.description.strip()}" for condition in conditions)
     notify_provider(case, outcome.label.lower(),
                     f"Your organisation is {outcome.label.lower()} until "
                     f"{expires_on:%-d %B %Y} for these properties: {names}.\n\n{reasons}"
-                    + (f"\n\nConditions: {len(conditions)} with due dates."
+                    + (f"\n\nThe conditions of your accreditation:{written}"
                        if conditions else ""))
     _commit()
     return decision

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from wtforms.fields.choices import SelectChoice
+from flask_wtf.form import _Auto  # "read the request", Flask-WTF's default form data
+from werkzeug.datastructures import MultiDict
+from wtforms import FieldList
 
 from .. import clock
 from ..audit import AuditEvent, event_lines
@@ -16,7 +19,8 @@ from ..auth.permissions import allow
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..forms import show_error, whole_number
-from ..stages.forms import CaseActionForm, DecisionForm, inspector_choices
+from ..stages import declarations
+from ..stages.forms import MAX_CONDITIONS, CaseActionForm, DecisionForm, inspector_choices
 from ..workflow import CaseStatus
 from . import access, bp, operations
 from .actions import ActionInput, available, perform, runnable
@@ -71,10 +75,12 @@ def case_detail(case_id: int):
 
 
 def _detail_page(case: Case, form: CaseActionForm, status: int = 200):
+    staff = _actor().role in STAFF
     return render_template(
         "cases/detail.html", case=case, actions=available(_actor(), case), form=form,
         events=event_lines(timeline(case)), statuses=STATUSES,
-        default_due_on=clock.today() + timedelta(days=14)), status
+        default_due_on=clock.today() + timedelta(days=14),
+        declared=declarations.grouped(case.organisation) if staff else None), status
 
 
 @bp.route("/<int:case_id>/actions/<action>", methods=["POST"])
@@ -108,35 +114,105 @@ def _redisplay(case: Case, form: CaseActionForm):
 @bp.route("/<int:case_id>/decision", methods=["GET", "POST"])
 @allow(Role.COMMISSIONER)
 def decision(case_id: int):
+    """The decision, with its conditions written on the page: each failed item of a property
+    that passed is offered as a condition in plain words, to edit or remove; more can be
+    added. Adding and removing redisplay the page with what was typed; nothing is decided
+    until "Record decision"."""
     case = _case(case_id)
-    form = DecisionForm(version=case.version)
     candidates = operations.condition_candidates(case)
-    form.conditions.choices = [SelectChoice(key, candidate.label)
-                               for key, candidate in candidates.items()]
-    if form.validate_on_submit():
-        days = form.conditions_due_in_days.data or 28
+    form, editing = _decision_form(case, candidates)
+    status = 200
+    if not editing and form.is_submitted():
+        outcome = DecisionOutcome(form.outcome.data) if form.outcome.data in {
+            outcome.value for outcome in DecisionOutcome} else None
         conditions = [
-            operations.NewCondition(item_id=candidates[key].item_id,
-                                 item_title=candidates[key].item_title,
-                                 description=f"Put right: {candidates[key].explanation}",
-                                 due_on=clock.today() + timedelta(days=days),
-                                 property_id=candidates[key].property_id)
-            for key in form.conditions.data]
-        try:
-            operations.decide_case(
-                _actor(), case, outcome=DecisionOutcome(form.outcome.data),
-                reasons=form.reasons.data, expires_on=form.expires_on.data,
-                conditions=conditions, expected_version=whole_number(form.version.data) or None)
-        except ValidationFailed as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            flash("Decision recorded. The provider has been told.", "success")
-            return redirect(url_for("cases.case_detail", case_id=case.id))
-    status = 400 if form.errors or form.form_errors else 200
+            operations.NewCondition(
+                item_id=candidate.item_id if candidate else None,
+                item_title=entry.form.title.data or "", description=entry.form.text.data or "",
+                due_on=entry.form.due_on.data,
+                property_id=candidate.property_id if candidate else None)
+            for entry in form.conditions
+            for candidate in [candidates.get(entry.form.key.data or "")]
+        ] if outcome is DecisionOutcome.ACCREDITED_WITH_CONDITIONS else []
+        if form.validate():
+            try:
+                operations.decide_case(
+                    _actor(), case, outcome=outcome, reasons=form.reasons.data,
+                    expires_on=form.expires_on.data, conditions=conditions,
+                    expected_version=whole_number(form.version.data) or None)
+            except ValidationFailed as error:
+                db.session.rollback()
+                _show_decision_problems(form, error)
+            else:
+                flash("Decision recorded. The provider has been told.", "success")
+                return redirect(url_for("cases.case_detail", case_id=case.id))
+        else:  # say everything to put right at once, not only what the form could read
+            _show_decision_problems(form, ValidationFailed("", field=None), operations
+                                    .condition_problems(conditions,
+                                                        expires_on=form.expires_on.data))
+        status = 400
     return render_template("cases/decision.html", case=case, form=form,
                            own_inspection=current_user.id in operations.inspected_by(case),
                            outcomes=InspectionOutcome), status
+
+
+def _decision_form(case: Case, candidates: dict) -> tuple[DecisionForm, bool]:
+    """The decision form and whether the person is still writing its conditions (they added
+    or removed one): first with a condition for each failed item, due in four weeks."""
+    due_on = clock.today() + timedelta(days=operations.CONDITION_DAYS)
+    if request.method != "POST":
+        return DecisionForm(version=case.version, conditions=[
+            {"key": candidate.key, "title": candidate.title, "text": candidate.wording,
+             "due_on": due_on} for candidate in candidates.values()]), False
+    form = DecisionForm()
+    removed = whole_number(request.form.get("remove", ""))
+    if removed is not None:  # the form as sent (as the page reads it), without that one
+        form = DecisionForm(formdata=_without_condition(
+            form.meta.wrap_formdata(form, _Auto) or MultiDict(), removed))
+    if "add_condition" in request.form and len(form.conditions) < MAX_CONDITIONS:
+        form.conditions.append_entry({"due_on": due_on})
+    return form, removed is not None or "add_condition" in request.form
+
+
+CONDITION_FIELD = re.compile(r"^conditions-([0-9]+)-(.+)$")
+
+
+def _without_condition(formdata: MultiDict, index: int) -> MultiDict:
+    """The form as sent, without condition ``index`` and with those after it moved up."""
+    kept = MultiDict()
+    for key, value in formdata.items(multi=True):
+        match = CONDITION_FIELD.match(key)
+        if match:
+            number = int(match.group(1))
+            if number == index:
+                continue
+            if number > index:
+                key = f"conditions-{number - 1}-{match.group(2)}"
+        kept.add(key, value)
+    return kept
+
+
+def _show_decision_problems(form: DecisionForm, error: ValidationFailed,
+                            problems: dict[str, str] | None = None) -> None:
+    """Each problem on the field it is about, a condition's on that condition's field."""
+    problems = problems if problems is not None else (
+        getattr(error, "problems", None) or ({error.field: error.message} if error.message
+                                             else {}))
+    for name, message in problems.items():
+        match = CONDITION_FIELD.match(name or "")
+        field = None
+        if match and int(match.group(1)) < len(form.conditions):
+            field = form.conditions[int(match.group(1))].form[match.group(2)]
+        elif name and name in form:
+            field = form[name]
+        if field is None:
+            form.form_errors.append(message)
+        elif isinstance(field, FieldList) or not field.errors:  # the form's own message first
+            field.errors = [*field.errors, message]
+    # The list of conditions reports its conditions' errors as they are now.
+    own = [error for error in form.conditions.errors if isinstance(error, str)]
+    nested = [entry.errors for entry in form.conditions.entries]
+    form.conditions.errors = own + (nested if any(nested) else [])
 
 
 @bp.route("/conditions/<int:condition_id>/confirm", methods=["POST"])

@@ -498,6 +498,7 @@ STATUS_TAG_CLASSES = {
 
 
 @bp.app_template_filter("provider_case_tag")
-def provider_case_tag(status: CaseStatus) -> dict:
-    """``govukTag`` parameters for a case status."""
-    return {"text": status.label, "classes": STATUS_TAG_CLASSES.get(status, "govuk-tag--blue")}
+def provider_case_tag(case: Case) -> dict:
+    """``govukTag`` parameters for a case's status (``Case.status_label``)."""
+    return {"text": case.status_label,
+            "classes": STATUS_TAG_CLASSES.get(case.status, "govuk-tag--blue")}

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import (
-    GovCheckboxesInput,
     GovDateInput,
     GovRadioInput,
     GovSelect,
@@ -18,21 +18,24 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import (
     DateField,
     DecimalField,
+    FieldList,
+    FormField,
     HiddenField,
-    IntegerField,
     RadioField,
     SelectField,
-    SelectMultipleField,
+    StringField,
     SubmitField,
     TextAreaField,
 )
+from wtforms import Form as FieldsForm  # a part of a form: no token of its own
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from ..auth.models import Role, User
 from ..checklists import NOT_APPLICABLE, ChecklistVersion, Item
 from ..extensions import db
 from ..forms import Form, whole_number
+from ..providers.forms import DateField as DayMonthYearField
 
 LARGEST_ANSWER = 10**12  # beyond any count or measurement a checklist asks for
 GRADES = [SelectChoice("3", "3 – good"), SelectChoice("2", "2 – adequate"),
@@ -141,10 +144,45 @@ class CaseActionForm(Form):
         return whole_number(self.version.data)
 
 
+def _stripped(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def condition_number(field_name: str) -> int:
+    """1 for a field of ``conditions-0-...``: how the decision page counts conditions."""
+    match = re.match(r"conditions-([0-9]+)-", field_name)
+    return int(match.group(1)) + 1 if match else 1
+
+
+class ConditionDueField(DayMonthYearField):
+    """A condition's due date (GOV.UK date input); its messages name the condition."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, what="The date the condition is due", **kwargs)
+
+    def process_formdata(self, valuelist):
+        self.what = f"The date condition {condition_number(self.name)} is due"
+        super().process_formdata(valuelist)
+
+
+class ConditionForm(FieldsForm):
+    """One condition of a decision, as the commissioner writes it. ``key`` names the failed
+    item it was offered for (``operations.condition_candidates``), blank for one added."""
+
+    key = HiddenField(filters=[lambda value: (value or "")[:120]])
+    title = StringField("Title", widget=GovTextInput(), filters=[_stripped],
+                        description="A few words, like Damp in the back bedroom.")
+    text = TextAreaField("What the provider must do", widget=GovTextArea(), filters=[_stripped],
+                         description="In words the provider will understand: they read it in "
+                                     "their decision letter.")
+    due_on = ConditionDueField("Date it is due", description="For example, 27 3 2027")
+
+
+MAX_CONDITIONS = 50
+
+
 class DecisionForm(Form):
-    field_names = {"expires_on": "The date accreditation expires",
-                   "conditions": "the items to put right",
-                   "conditions_due_in_days": "The number of days to complete the conditions"}
+    field_names = {"expires_on": "The date accreditation expires"}
     version = HiddenField()
     outcome = RadioField("Decision", widget=GovRadioInput(), choices=[
         SelectChoice("accredited", "Accredit"),
@@ -157,14 +195,7 @@ class DecisionForm(Form):
     expires_on = DateField("Accreditation expires on", widget=GovDateInput(), format="%d %m %Y",
                            description="Leave blank for 12 months from today.",
                            validators=[Optional()])
-    conditions = SelectMultipleField(
-        "Conditions: items to put right", widget=GovCheckboxesInput(), choices=[],
-        description="For accreditation with conditions: each item chosen becomes a corrective "
-                    "action the provider must complete and an inspector confirm.",
-        validators=[Optional()])
-    conditions_due_in_days = IntegerField(
-        "Days to complete the conditions", widget=GovTextInput(), default=28,
-        validators=[Optional(), NumberRange(min=1, max=365)])
+    conditions = FieldList(FormField(ConditionForm), max_entries=MAX_CONDITIONS)
     submit = SubmitField("Record decision", widget=GovSubmitInput())
 
 

@@ -203,8 +203,9 @@ def test_decision_with_conditions_from_failed_items(app, journey, client):
     response = client.submit(f"/cases/{journey.case.id}/decision", {
         "version": str(journey.case.version),
         "outcome": DecisionOutcome.ACCREDITED_WITH_CONDITIONS.value,
-        "reasons": "Meets the standard; damp must be treated.", "conditions": keys[:1],
-        "conditions_due_in_days": "21"})
+        "reasons": "Meets the standard; damp must be treated.", "conditions-0-key": keys[0],
+        "conditions-0-title": "Damp", "conditions-0-text": "Treat the damp.",
+        "conditions-0-due_on": ["13", "12", "2026"]})
     assert response.status_code == 302, response.text
     case = db.session.get(Case, journey.case.id)
     assert [action.item_id for action in case.conditions] == ["damp_and_mould"]
