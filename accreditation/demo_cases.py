@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 
 from . import clock
 from .auth.models import Role, User
@@ -21,6 +22,7 @@ from .cases import operations
 from .cases.lifecycle import tick
 from .cases.models import Case, DecisionOutcome
 from .checklists import NOT_APPLICABLE, ChecklistVersion
+from .companies import registry_from_config, uses_offline_register
 from .councils import Council
 from .extensions import db
 from .providers.models import (
@@ -129,7 +131,9 @@ class DemoStory:
     def prepare(self) -> DemoStory:
         organisation, rng = self.organisation, self.rng
         organisation.registered_office = f"Unit {rng.randint(1, 30)}, Enterprise House, London"
+        organisation.ico_registration_number = f"ZA{400100 + organisation.id:06d}"
         organisation.insurer = rng.choice(["Zurich Municipal", "Ecclesiastical", "Aviva"])
+        organisation.professional_indemnity_pounds = 5_000_000
         organisation.public_liability_millions = rng.choice([5, 10])
         organisation.employers_liability_millions = 10
         organisation.insurance_expires_on = clock.today() + timedelta(days=rng.randint(90, 300))
@@ -182,10 +186,19 @@ class DemoStory:
         return self
 
     def pass_due_diligence(self) -> DemoStory:
-        self.due_diligence()
+        # Companies House is asked about the companies the offline register has; the others
+        # pass with the commissioner's confirmation that they were checked another way.
+        self.due_diligence(check=self._on_offline_register())
         operations.pass_due_diligence(self.commissioner, self.case, inspector=self.inspector,
-                                      expected_version=self.case.version)
+                                      expected_version=self.case.version,
+                                      without_company_check=True)
         return self
+
+    def _on_offline_register(self) -> bool:
+        number, config = self.organisation.company_number, current_app.config
+        if not number or not uses_offline_register(config):
+            return False
+        return number in registry_from_config(config).company_numbers()
 
     def sample_files(self, assess: int | None = None) -> DemoStory:
         draw_file_samples(self.inspector, self.case)
@@ -242,9 +255,9 @@ class DemoStory:
             reasons=("All properties inspected meet the consortium's standard."
                      if outcome is not DecisionOutcome.REFUSED else
                      "No property met the standard on inspection."),
-            conditions=[operations.NewCondition(
-                c.item_id, c.item_title, f"Put right: {c.explanation}",
-                clock.today() + timedelta(days=28), c.property_id) for c in chosen])
+            conditions=[candidate.as_condition(
+                clock.today() + timedelta(days=operations.CONDITION_DAYS))
+                for candidate in chosen])
         return self
 
     def accredited(self, **kwargs) -> DemoStory:
