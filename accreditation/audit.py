@@ -375,6 +375,7 @@ EVENT_LABELS = {
     "checklist.published": "Checklist version published",
     "checklist.retired": "Checklist version retired",
     "company_check.made": "Companies House checked",
+    "organisation.company_number_changed": "Company number corrected",
     "condition.responded": "Provider responded to a condition",
     "condition.confirmed": "Condition confirmed as met",
     "demo_data.loaded": "Demo data loaded",

@@ -130,8 +130,8 @@ def test_no_checklist_form_shows_a_wtforms_message_whatever_is_answered(app):
     ("stages.forms.CaseActionForm", "due_on", "31 2 2027", "The deadline must be a real date"),
     ("stages.forms.CaseActionForm", "message", "x" * 4001,
      "What you need from the provider must be 4000 characters or less"),
-    ("stages.forms.DecisionForm", "conditions_due_in_days", "abc",
-     "The number of days to complete the conditions must be a whole number, like 12"),
+    ("stages.forms.DecisionForm", "expires_on", "not a date",
+     "The date accreditation expires must be a real date"),
     ("stages.forms.DecisionForm", "outcome", "maybe", "Select the decision from the options"),
 ])
 def test_a_message_names_the_field(app, form, field, value, message):

@@ -206,7 +206,7 @@ class OrganisationDetailsForm(Form):
         return values
 
 
-class CompanyNumberForm(FlaskForm):
+class CompanyNumberForm(Form):
     """A commissioner corrects an organisation's company number."""
 
     company_number = _text(
