@@ -110,6 +110,9 @@ def from_environment(instance_path: str) -> dict:
         "SMTP_PASSWORD": _env("SMTP_PASSWORD"),
         "SMTP_STARTTLS": _env("SMTP_STARTTLS", "false").lower() in ("1", "true", "yes"),
         "MAIL_FROM": _env("MAIL_FROM", "accreditation@localhost"),
+        # Where the accessibility statement asks people to report a problem or ask for another
+        # format (``check`` falls back to MAIL_FROM).
+        "ACCESSIBILITY_CONTACT_EMAIL": _env("ACCESSIBILITY_CONTACT_EMAIL"),
         # Evidence files: local disk (default) or any S3-compatible store.
         "STORAGE": _env("STORAGE", "local"),
         "STORAGE_LOCAL_PATH": _env("STORAGE_LOCAL_PATH", str(Path(instance_path) / "evidence")),
@@ -143,6 +146,8 @@ def check(config: dict, instance_path: str | None = None) -> None:
     """Refuse settings that are unsafe outside development and testing; fill in the rest
     (with the app's ``instance_path``, the folders kept there)."""
     environment = config["ENV_NAME"]
+    config["ACCESSIBILITY_CONTACT_EMAIL"] = (config.get("ACCESSIBILITY_CONTACT_EMAIL")
+                                             or config.get("MAIL_FROM"))
     if instance_path and not config.get("REGISTER_CACHE_PATH") and environment != "testing":
         config["REGISTER_CACHE_PATH"] = str(Path(instance_path) / "register-cache")
     # Outside development the service is served over HTTPS only, and the session cookie is
