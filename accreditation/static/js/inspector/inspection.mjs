@@ -15,7 +15,7 @@ function showStatus(state) {
   if (!box) return;
   const waiting = [state.answers && plural(state.answers, "answer"),
                    state.photos && plural(state.photos, "photo")].filter(Boolean).join(" and ");
-  const when = state.lastSync ? new Date(state.lastSync).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) : null;
+  const when = state.lastSync ? clockTime(new Date(state.lastSync)) : null;
   let text;
   const total = state.answers + state.photos;
   if (state.signInNeeded && waiting) {
@@ -25,10 +25,31 @@ function showStatus(state) {
   else text = "Everything you entered has been sent.";
   if (when) text += ` Last sent at ${when}.`;
   if (state.conflicts) text += ` ${plural(state.conflicts, "answer")} changed on another device: see the marked items.`;
-  $("[data-sync-text]", box).textContent = text;
+  // A live region speaks whenever its text is written: write it only when it says something new.
+  const line = $("[data-sync-text]", box);
+  if (line.textContent !== text) line.textContent = text;
   $("[data-sign-in]", box).hidden = !state.signInNeeded;
   box.dataset.pending = String(state.answers + state.photos);
   box.classList.toggle("app-sync--waiting", Boolean(waiting));
+}
+
+// The time as GOV.UK writes it: 9:05am, 12:30pm.
+function clockTime(date) {
+  const hours = date.getHours();
+  const minutes = String(date.getMinutes()).padStart(2, "0");
+  return `${hours % 12 || 12}:${minutes}${hours < 12 ? "am" : "pm"}`;
+}
+
+// While the status line sticks to the top of the screen, whatever gets focus is scrolled into
+// view below it, never under it (WCAG 2.4.11).
+function keepFocusInSight(box) {
+  const pad = () => {
+    const sticky = getComputedStyle(box).position === "sticky" && !box.hidden;
+    document.documentElement.style.scrollPaddingTop = sticky ? `${box.offsetHeight + 8}px` : "";
+  };
+  if ("ResizeObserver" in globalThis) new ResizeObserver(pad).observe(box);
+  addEventListener("resize", pad);
+  pad();
 }
 
 // --- the inspection page ------------------------------------------------------------------------
@@ -293,7 +314,10 @@ function interceptSignOut() {
     warning.focus();
   });
   $("[data-sign-out-confirm]", warning).addEventListener("click", signOut);
-  $("[data-sign-out-cancel]", warning).addEventListener("click", () => { warning.hidden = true; });
+  $("[data-sign-out-cancel]", warning).addEventListener("click", () => {
+    warning.hidden = true;
+    $("button", form).focus(); // back where the person was
+  });
 }
 
 async function main() {
@@ -308,6 +332,7 @@ async function main() {
   store.setUser(box.dataset.user);
   document.documentElement.classList.add("app-js");
   box.hidden = false;
+  keepFocusInSight(box);
   await store.forgetOthers().catch((error) => console.warn("Could not tidy this tablet", error));
   interceptSignOut();
   outbox.onStatus(showStatus);

@@ -180,10 +180,12 @@ async function sendPhotos() {
 async function run() {
   if (navigator.onLine) {
     try {
+      const before = await status();
       await sendAnswers();
       await sendPhotos();
       signInNeeded = false;
-      await store.meta("last_sync", new Date().toISOString());
+      // "Last sent" is when something was last sent, not when the outbox last looked.
+      if (before.answers || before.photos) await store.meta("last_sync", new Date().toISOString());
     } catch (error) {
       if (error instanceof SignInNeeded) signInNeeded = true;
       else console.warn("Sending saved answers failed; they stay on this tablet", error);
