@@ -555,7 +555,7 @@ def inspector_manifest():
 
 
 OFFLINE_SHELL = ("dist/app.css", "dist/govuk-frontend.min.js", "js/app.mjs",
-                 "js/session-timeout.mjs", "js/inspector/inspection.mjs",
+                 "js/session-timeout.mjs", "js/scroll-tables.mjs", "js/inspector/inspection.mjs",
                  "js/inspector/outbox.mjs", "js/inspector/store.mjs", "favicon.svg")
 
 

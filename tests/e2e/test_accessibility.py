@@ -1,8 +1,12 @@
-"""axe-core in Chromium on every inspector page, every provider page and the register pages,
-and on the pages of registering: no serious or critical violations of WCAG 2.2 AA.
+"""axe-core in Chromium on every page each role's journeys visit (the inspector's, the provider's,
+the commissioner's, the social worker's and registering), at 320 px wide and at desktop width:
+no serious or critical violations of WCAG 2.2 AA, nothing wider than a 320 px screen (1.4.10
+Reflow), no id used twice (a label or an error link finds the wrong element) and no name on an
+element that has no role to carry it.
 
-Pages are found from the app's routes (GET routes under /provider and /register, with ids filled
-in from the data made here), so a page added later is checked without editing this file."""
+Pages are found from the app's routes (GET routes under /provider, /register, /commissioner and
+/cases, with ids filled in from the data made here), so a page added later is checked without
+editing this file."""
 
 from __future__ import annotations
 
@@ -10,6 +14,9 @@ import json
 from pathlib import Path
 
 import pytest
+
+from accreditation.register.operations import record_referral_check
+from accreditation.stages.file_sampling import samples_for
 
 from ..cases.journey import Journey
 from ..factories import TEST_PASSWORD, OrganisationFactory, UserFactory
@@ -21,6 +28,37 @@ from .inspection_helpers import TABLET, file_ready, inspection_ready
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 SKIP = {"/register/export.csv"}  # not a page
+WIDTHS = [(320, 640), (1280, 800)]  # a small phone (or 400% zoom), and a desktop
+
+# What axe does not report: the page wider than the screen, ids used twice, and aria-label on
+# an element with no role (a screen reader ignores it).
+PAGE_PROBLEMS = """() => {
+  const problems = [];
+  const root = document.documentElement;
+  if (root.scrollWidth > window.innerWidth) {
+    const clipped = (e) => {
+      for (let a = e.parentElement; a && a !== document.body; a = a.parentElement) {
+        if (getComputedStyle(a).overflowX !== "visible") return true;
+      }
+      return false;
+    };
+    const wide = [...document.querySelectorAll("body *")].filter((e) => {
+      const r = e.getBoundingClientRect();
+      return r.right > window.innerWidth + 1 && !clipped(e);
+    });
+    problems.push({rule: "reflow", help: `page is ${root.scrollWidth}px wide`,
+                   nodes: wide.slice(-5).map((e) => e.outerHTML.slice(0, 120))});
+  }
+  const seen = {};
+  document.querySelectorAll("[id]").forEach((e) => { seen[e.id] = (seen[e.id] || 0) + 1; });
+  const twice = Object.keys(seen).filter((id) => seen[id] > 1);
+  if (twice.length) problems.push({rule: "duplicate-id", help: "ids used twice", nodes: twice});
+  const unnamed = [...document.querySelectorAll(
+    "div[aria-label]:not([role]), span[aria-label]:not([role]), p[aria-label]:not([role])")];
+  if (unnamed.length) problems.push({rule: "aria-label-on-generic", help: "aria-label needs a role",
+                                     nodes: unnamed.map((e) => e.outerHTML.slice(0, 120))});
+  return problems;
+}"""
 
 
 def pages_under(app, prefix: str, ids: dict) -> list[str]:
@@ -58,11 +96,25 @@ def people(e2e_db):
     accredited = Journey(properties=1, staff_files=5, young_people_files=1)
     accredited.all_the_way()
     social_worker = UserFactory(social_worker=True)
+    commissioner = UserFactory(commissioner=True)
+    e2e_db.session.flush()
+    check = record_referral_check(social_worker, accredited.organisation, reference="REF-1")
     e2e_db.session.commit()
-    return journey, link, accredited, social_worker, sampling, sampled_file
+    return journey, link, accredited, social_worker, sampling, sampled_file, commissioner, check
+
+
+def at_both_widths(page) -> list:
+    """The page's problems at each of WIDTHS, as it stands (not loaded again)."""
+    found = []
+    for width, height in WIDTHS:
+        page.set_viewport_size({"width": width, "height": height})
+        found += [{**problem, "width": width}
+                  for problem in serious_violations(page) + page.evaluate(PAGE_PROBLEMS)]
+    return found
 
 
 def check_pages(browser, live_server, user, paths) -> dict:
+    """Each page at each of WIDTHS: {"path @ width": problems}."""
     # The CSP forbids injected scripts, as it should; this context lets axe in, for the test only.
     context = browser.new_context(base_url=live_server.url, bypass_csp=True, has_touch=True,
                                   viewport={"width": TABLET[0], "height": TABLET[1]})
@@ -72,19 +124,21 @@ def check_pages(browser, live_server, user, paths) -> dict:
         sign_in(page, user.email, TEST_PASSWORD)
         found = {}
         for path in paths:
-            response = page.goto(path)
-            assert response is not None and response.ok, (path, response and response.status)
-            violations = serious_violations(page)
-            if violations:
-                found[path] = violations
+            for width, height in WIDTHS:
+                page.set_viewport_size({"width": width, "height": height})
+                response = page.goto(path)
+                assert response is not None and response.ok, (path, response and response.status)
+                violations = serious_violations(page) + page.evaluate(PAGE_PROBLEMS)
+                if violations:
+                    found[f"{path} @ {width}px"] = violations
         return found
     finally:
         context.close()
 
 
-def test_inspector_provider_and_register_pages_have_no_serious_violations(
+def test_every_role_s_pages_have_no_serious_violations_at_320_px_and_desktop(
         people, browser, live_server, e2e_app):
-    journey, link, accredited, social_worker, sampling, sampled_file = people
+    journey, link, accredited, social_worker, sampling, sampled_file, commissioner, check = people
     inspector_pages = ["/inspections/", f"/inspections/{link.id}",
                        f"/inspections/{link.id}/summary", f"/cases/{journey.case.id}",
                        f"/cases/{journey.case.id}/properties/{link.id}/inspection"]
@@ -93,16 +147,27 @@ def test_inspector_provider_and_register_pages_have_no_serious_violations(
                   f"/cases/{sampling.case.id}/file-sampling",
                   f"/cases/{sampling.case.id}/files/{sampled_file.id}"]
     provider_pages = pages_under(e2e_app, "/provider", {
-        "property_id": journey.case.properties[0].property_id})
+        "property_id": journey.case.properties[0].property_id}) + ["/account"]
     register_pages = pages_under(e2e_app, "/register", {
-        "organisation_id": accredited.organisation.id})
-    assert len(provider_pages) >= 10 and register_pages
+        "organisation_id": accredited.organisation.id, "check_id": check.id})
+    accredited_case = accredited.case
+    case_ids = {"case_id": accredited_case.id, "link_id": accredited_case.properties[0].id,
+                "sampled_id": samples_for(accredited_case)[0].files[0].id}
+    commissioner_pages = (pages_under(e2e_app, "/commissioner", {})
+                          + [path for path in pages_under(e2e_app, "/cases", case_ids)
+                             if not path.endswith("/decision")]  # decided already
+                          + [f"/cases/{journey.case.id}/due-diligence",
+                             f"/evidence/cases/{accredited_case.id}"])
+    assert len(provider_pages) >= 10 and len(register_pages) >= 4
+    assert len(commissioner_pages) >= 12
     found = {}
     found |= check_pages(browser, live_server, journey.inspector, inspector_pages)
     found |= check_pages(browser, live_server, sampling.inspector, file_pages)
     found |= check_pages(browser, live_server, journey.provider, provider_pages)
     found |= check_pages(browser, live_server, social_worker, register_pages)
-    print("checked:", *inspector_pages, *file_pages, *provider_pages, *register_pages)
+    found |= check_pages(browser, live_server, commissioner, commissioner_pages)
+    print("checked:", *inspector_pages, *file_pages, *provider_pages, *register_pages,
+          *commissioner_pages)
     assert found == {}, json.dumps(found, indent=1)
 
 
@@ -117,7 +182,7 @@ def test_registration_pages_and_a_disputed_company_number_have_no_serious_violat
         page = context.new_page()
         page.set_default_timeout(15_000)
         page.goto("/register-organisation")
-        found["/register-organisation"] = serious_violations(page)
+        found["/register-organisation"] = at_both_widths(page)
         page.fill("#organisation_name", "Harbour Lights Housing Ltd")
         page.fill("#company_number", "09876543")
         page.fill("#full_name", "Daniel Byrne")
@@ -126,15 +191,15 @@ def test_registration_pages_and_a_disputed_company_number_have_no_serious_violat
         page.fill("#confirm_password", TEST_PASSWORD)
         page.click("button:has-text('Create account')")
         page.wait_for_selector("h1:has-text('Check your email')")
-        found["check your email"] = serious_violations(page)
+        found["check your email"] = at_both_widths(page)
         link = confirmation_link("daniel@harbourlights.example.org")
         e2e_db.session.rollback()  # the read ends here: the server goes on writing
         page.goto(link)
-        found["confirm your registration"] = serious_violations(page)
+        found["confirm your registration"] = at_both_widths(page)
         page.fill("#password", TEST_PASSWORD)
         page.click("button:has-text('Confirm and continue')")
         page.wait_for_selector("text=Your organisation is registered")
-        found["/provider/ while the number is disputed"] = serious_violations(page)
+        found["/provider/ while the number is disputed"] = at_both_widths(page)
     finally:
         context.close()
     found |= check_pages(browser, live_server, commissioner,
