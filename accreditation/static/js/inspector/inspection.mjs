@@ -47,9 +47,10 @@ function keepFocusInSight(box) {
     const sticky = getComputedStyle(box).position === "sticky" && !box.hidden;
     document.documentElement.style.scrollPaddingTop = sticky ? `${box.offsetHeight + 8}px` : "";
   };
+  // Measured once the page is laid out (the observer's first call), never forcing a layout.
   if ("ResizeObserver" in globalThis) new ResizeObserver(pad).observe(box);
+  else requestAnimationFrame(pad);
   addEventListener("resize", pad);
-  pad();
 }
 
 // --- the inspection page ------------------------------------------------------------------------
@@ -100,13 +101,23 @@ function showItem(form, item) {
 }
 
 function showProgress() {
+  const counts = new Map(); // section -> [answered, total]
+  let answered = 0;
   const forms = $$("form[data-item]");
-  const answered = forms.filter((form) => readForm(form).value != null).length;
+  for (const form of forms) {
+    const done = readForm(form).value != null;
+    const count = counts.get(form.dataset.section) || [0, 0];
+    count[0] += done ? 1 : 0;
+    count[1] += 1;
+    counts.set(form.dataset.section, count);
+    answered += done ? 1 : 0;
+  }
+  const write = (node, text) => { if (node.textContent !== text) node.textContent = text; };
   const total = $("[data-progress]");
-  if (total) total.textContent = `${answered} of ${forms.length} answered`;
+  if (total) write(total, `${answered} of ${forms.length} answered`);
   $$("[data-section-progress]").forEach((node) => {
-    const mine = forms.filter((form) => form.dataset.section === node.dataset.sectionProgress);
-    node.textContent = `${mine.filter((form) => readForm(form).value != null).length} of ${mine.length}`;
+    const [done, all] = counts.get(node.dataset.sectionProgress) || [0, 0];
+    write(node, `${done} of ${all}`);
   });
 }
 
@@ -192,27 +203,39 @@ async function inspectionPage(root) {
     if (form && (photo.status !== "sent" || !$(`[data-evidence="${photo.evidence_id}"]`, form))) showPhoto(form, photo);
   }
   showProgress();
-  for (const form of forms.values()) {
-    const { value, note } = readForm(form);
-    form.dataset.saved = JSON.stringify([value, note]);
-    form.addEventListener("submit", (event) => {
-      if (event.submitter?.name === "keep") return; // settling a conflict: a plain post
-      event.preventDefault();
-      save(form);
-    });
-    let timer;
-    form.addEventListener("change", (event) => {
-      clearTimeout(timer);
-      if (event.target.type === "file") addPhotos(form, event.target);
-      else save(form);
-    });
-    form.addEventListener("input", (event) => {
-      if (event.target.type === "radio" || event.target.type === "file") return;
-      clearTimeout(timer);
-      timer = setTimeout(() => save(form), 800);
-      showProgress();
-    });
-  }
+  // One listener of each kind for the whole checklist, not one per item: the page is ready
+  // sooner on a slow tablet. What an item held is noted when someone first reaches it, so an
+  // answer is sent only when it changed.
+  const itemOf = (event) => event.target.closest?.("form[data-item]");
+  const noteSaved = (event) => {
+    const form = itemOf(event);
+    if (form && form.dataset.saved === undefined) {
+      const { value, note } = readForm(form);
+      form.dataset.saved = JSON.stringify([value, note]);
+    }
+  };
+  for (const kind of ["pointerdown", "keydown", "focusin"]) root.addEventListener(kind, noteSaved, true);
+  const timers = new WeakMap();
+  root.addEventListener("submit", (event) => {
+    const form = itemOf(event);
+    if (!form || event.submitter?.name === "keep") return; // settling a conflict: a plain post
+    event.preventDefault();
+    save(form);
+  });
+  root.addEventListener("change", (event) => {
+    const form = itemOf(event);
+    if (!form) return;
+    clearTimeout(timers.get(form));
+    if (event.target.type === "file") addPhotos(form, event.target);
+    else save(form);
+  });
+  root.addEventListener("input", (event) => {
+    const form = itemOf(event);
+    if (!form || event.target.type === "radio" || event.target.type === "file") return;
+    clearTimeout(timers.get(form));
+    timers.set(form, setTimeout(() => save(form), 800));
+    showProgress();
+  });
   outbox.onStatus(async () => {
     for (const item of await store.all("items", link)) {
       const form = forms.get(item.item_id);
@@ -320,8 +343,15 @@ function interceptSignOut() {
   });
 }
 
+const whenIdle = (work) => ("requestIdleCallback" in globalThis
+  ? requestIdleCallback(work, { timeout: 2000 }) : setTimeout(work, 200));
+
 async function main() {
-  if (!("indexedDB" in globalThis)) return;
+  if (!("indexedDB" in globalThis)) {
+    const box = $("[data-sync-status]");
+    if (box) box.hidden = true; // nothing is kept on this device: plain forms only
+    return;
+  }
   if ($("[data-signed-out]")) {
     await forgetOnThisTablet(true);
     document.documentElement.dataset.forgotten = "true";
@@ -336,11 +366,14 @@ async function main() {
   await store.forgetOthers().catch((error) => console.warn("Could not tidy this tablet", error));
   interceptSignOut();
   outbox.onStatus(showStatus);
-  if ("serviceWorker" in navigator) {
-    navigator.serviceWorker.register("/inspections/service-worker.js", { scope: "/inspections/" })
-      .catch((error) => console.warn("Working offline is not available", error));
-  }
-  navigator.storage?.persist?.().catch(() => undefined);
+  // Setting up for working offline can wait until the page is ready to use.
+  whenIdle(() => {
+    if ("serviceWorker" in navigator) {
+      navigator.serviceWorker.register("/inspections/service-worker.js", { scope: "/inspections/" })
+        .catch((error) => console.warn("Working offline is not available", error));
+    }
+    navigator.storage?.persist?.().catch(() => undefined);
+  });
   const inspection = $("[data-inspection]");
   if (inspection) await inspectionPage(inspection);
   const submit = $("form[data-submit-inspection]");
