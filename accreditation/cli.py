@@ -129,6 +129,32 @@ def audit_repeats_command(days: int):
                    f"{repeat.reason}{subject}; {chained}")
 
 
+@click.group("councils", help="Councils: the local authorities in England, and the "
+                                "consortium's members.")
+def councils_group() -> None:
+    pass
+
+
+@councils_group.command("load")
+@with_appcontext
+def councils_load_command():
+    """Bring the councils up to the list of local authorities in England this release ships
+    (accreditation/data/local_authorities.csv): add the missing ones, none a member, and
+    rename any ONS renamed. Idempotent; audited. ``db upgrade`` does it too."""
+    _load_local_authorities()
+
+
+def _load_local_authorities() -> None:
+    from .admin.operations import load_local_authorities
+    from .councils import ReferenceListError
+
+    try:
+        result = load_local_authorities()
+    except ReferenceListError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(result.message())
+
+
 @click.command("demo-data")
 def demo_data_command():
     """Load the demo consortium (idempotent: running it again changes nothing)."""
@@ -282,6 +308,10 @@ def _checked_upgrade(upgrade: click.Command) -> click.Command:
             raise click.ClickException(
                 f"Cannot migrate the database at {url.render_as_string(hide_password=True)} "
                 f"(ACCREDITATION_DATABASE_URL): {reason}") from None
+        if options.get("revision", "head") == "head" and not options.get("sql"):
+            # The reference data of this release with its schema: a fresh installation
+            # knows every local authority in England.
+            _load_local_authorities()
 
     command = copy.copy(upgrade)
     command.callback = checked
@@ -292,8 +322,8 @@ def register_commands(app: Flask) -> None:
     from .evidence.cli import evidence_group
     from .standards.cli import checklists_group
 
-    for command in (users_group, audit_group, demo_data_command, notifications_group,
-                    checklists_group, tick_command, tokens_group, evidence_group, keys_group,
-                    health_command):
+    for command in (users_group, audit_group, councils_group, demo_data_command,
+                    notifications_group, checklists_group, tick_command, tokens_group,
+                    evidence_group, keys_group, health_command):
         app.cli.add_command(command)
     app.cli.add_command(_db_group(), "db")  # in place of Flask-Migrate's

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from . import audit
+from .admin.operations import load_local_authorities
 from .auth import mfa, operations
 from .auth.mfa import DEMO_TOTP_SECRET
 from .auth.models import Role, User
@@ -24,19 +25,18 @@ from .register.status import property_on_register
 from .standards.models import PublishedChecklist
 from .standards.operations import publish_definitions
 
-# (name, ONS code, consortium member?)
-COUNCILS = [
-    ("Barnet", "E09000003", True),
-    ("Camden", "E09000007", True),
-    ("Enfield", "E09000010", True),
-    ("Hackney", "E09000012", True),
-    ("Haringey", "E09000014", True),
-    ("Islington", "E09000019", True),
-    ("Newham", "E09000025", True),
-    ("Tower Hamlets", "E09000030", True),
-    ("Waltham Forest", "E09000031", True),
-    ("Essex", "E10000012", False),
-    ("Kent", "E10000016", False),
+# The consortium's member councils, by ONS code, from the shipped list of local authorities
+# (properties can be in any of them, members or not).
+MEMBERS = [
+    "E09000003",  # Barnet
+    "E09000007",  # Camden
+    "E09000010",  # Enfield
+    "E09000012",  # Hackney
+    "E09000014",  # Haringey
+    "E09000019",  # Islington
+    "E09000025",  # Newham
+    "E09000030",  # Tower Hamlets
+    "E09000031",  # Waltham Forest
 ]
 
 # name, company number, properties: (name, line 1, town, postcode, LA, category, beds,
@@ -69,9 +69,9 @@ PROVIDERS = [
          Category.SINGLE_OCCUPANCY, 6, 17, 25, "Care leavers"),
     ]),
     ("Cedar House Youth Services Ltd", "12345678", [
-        ("Cedar House", "42 Station Road", "Chelmsford", "CM1 1HT", "Essex",
+        ("Cedar House", "42 Station Road", "Chelmsford", "CM1 1HT", "Chelmsford",
          Category.RING_FENCED_SHARED, 5, 16, 17, "16 and 17 year olds placed out of area"),
-        ("Cedar Annex", "44 Station Road", "Chelmsford", "CM1 1HT", "Essex",
+        ("Cedar Annex", "44 Station Road", "Chelmsford", "CM1 1HT", "Chelmsford",
          Category.SINGLE_OCCUPANCY, 2, 17, 18, "Young people preparing to leave care"),
     ]),
     ("Meridian Youth Homes Ltd", "07654321", [
@@ -79,7 +79,7 @@ PROVIDERS = [
          Category.NON_RING_FENCED_SHARED, 4, 18, 25, "Care leavers and young parents"),
         ("Kentish Town House", "61 Leighton Road", "London", "NW5 2QE", "Camden",
          Category.RING_FENCED_SHARED, 4, 16, 18, "Young people in care"),
-        ("Margate Seafront", "3 Marine Terrace", "Margate", "CT9 1XJ", "Kent",
+        ("Margate Seafront", "3 Marine Terrace", "Margate", "CT9 1XJ", "Thanet",
          Category.SINGLE_OCCUPANCY, 3, 18, 25, "Care leavers placed out of area"),
     ]),
 ]
@@ -129,12 +129,13 @@ def _get_or_create(model, lookup: dict, values: dict) -> tuple[object, bool]:
 
 def load() -> int:
     """Create whatever of the demo consortium is missing; returns how many records."""
-    created = 0
-    councils = {}
-    for name, code, member in COUNCILS:
-        councils[name], new = _get_or_create(
-            Council, {"ons_code": code}, {"name": name, "in_consortium": member})
-        created += new
+    created = load_local_authorities().added
+    councils = {council.name: council for council in db.session.scalars(sa.select(Council))}
+    if not db.session.scalar(sa.select(Council.id).where(Council.in_consortium)):
+        for council in councils.values():
+            if council.ons_code in MEMBERS:
+                council.in_consortium = True
+                created += 1
     organisations = {}
     for name, company_number, properties in PROVIDERS:
         organisations[name], new = _get_or_create(

@@ -110,6 +110,11 @@ def test_the_console_script_is_the_flask_cli_with_the_app_loaded(tmp_path):
     upgraded = subprocess.run([*script, "db", "upgrade"], env=env, capture_output=True,
                               text=True, timeout=60)
     assert upgraded.returncode == 0, upgraded.stderr
+    assert "Local authorities: 317 added" in upgraded.stdout
+    loaded = subprocess.run([*script, "councils", "load"], env=env, capture_output=True,
+                            text=True, timeout=60)
+    assert "0 added, 0 renamed, 317 already up to date" in loaded.stdout, loaded.stderr
     verified = subprocess.run([*script, "audit", "verify"], env=env, capture_output=True,
                               text=True, timeout=60)
-    assert "Audit chain intact: 0 events verified." in verified.stdout
+    # Loading the local authorities is the one event (the second load changed nothing).
+    assert "Audit chain intact: 1 events verified." in verified.stdout

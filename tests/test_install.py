@@ -155,9 +155,14 @@ def test_the_installed_wheel_migrates_and_serves_pages_and_assets(tmp_path):
     with engine.connect() as connection:
         version = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
         tables = set(sa.inspect(connection).get_table_names())
+        # Every local authority in England, from the list the package carries: a provider
+        # can declare a property anywhere from the first day.
+        areas = dict(connection.exec_driver_sql("SELECT ons_code, name FROM council").all())
     engine.dispose()
     assert version == ScriptDirectory(str(ROOT / "migrations")).get_current_head()
     assert {"user", "audit_event", "organisation", "property"} <= tables, tables
+    assert len(areas) == 317 and areas["E09000028"] == "Southwark", len(areas)
+    assert "Local authorities: 317 added" in upgraded.stdout
     # The app's own folder is the environment's, not the installed package's.
     assert (venv / "var" / "accreditation-instance").is_dir()
     assert not (site_packages / "instance").exists()

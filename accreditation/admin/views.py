@@ -12,7 +12,7 @@ from ..auth.permissions import allow
 from ..auth.sessions import confirmation_required
 from ..auth.views import council_choices
 from ..cases.models import Case
-from ..councils import Council
+from ..councils import Council, members
 from ..database import utcnow
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
@@ -31,6 +31,8 @@ from ..providers.models import (
 from ..routing import external_url
 from ..stages import declarations
 from . import bp
+from . import operations as admin_operations
+from .forms import JoinConsortiumForm, LeaveConsortiumForm
 
 AUDIT_PAGE_SIZE = 50
 DECIDED_CHANGES_SHOWN = 20
@@ -89,6 +91,54 @@ def staff():
     return render_template(
         "admin/staff.html", form=form, users=users, invitations=invitations
     ), status
+
+
+@bp.route("/councils", methods=["GET", "POST"])
+@allow(Role.COMMISSIONER)
+@confirmation_required
+def councils():
+    """The consortium's member councils, and a council joining."""
+    form = JoinConsortiumForm()
+    status = 200
+    if form.validate_on_submit():
+        council_id = whole_number(form.council_id.data)
+        council = db.session.get(Council, council_id) if council_id else None
+        try:
+            admin_operations.join_consortium(current_user._get_current_object(), council)
+        except ValidationFailed as error:
+            show_error(form, error)
+            status = 400
+        else:
+            flash(f"{council.name} is now a member of the consortium. You can invite its "
+                  "staff.", "success")
+            return redirect(url_for("admin.councils"))
+    elif form.is_submitted():
+        status = 400
+    staff = dict(db.session.execute(
+        sa.select(User.council_id, sa.func.count(User.id))
+        .where(User.is_active, User.council_id.is_not(None)).group_by(User.council_id)).all())
+    return render_template("admin/councils.html", form=form, members=members(),
+                           staff=staff), status
+
+
+@bp.route("/councils/<int:council_id>/leave", methods=["GET", "POST"])
+@allow(Role.COMMISSIONER)
+@confirmation_required
+def leave_council(council_id: int):
+    """Asks before a council leaves the consortium, saying what it means for its staff."""
+    council = db.session.get(Council, council_id)
+    if council is None or not council.in_consortium:
+        raise NotFound("That council is not a member of the consortium.")
+    form = LeaveConsortiumForm()
+    if form.validate_on_submit():
+        effect = admin_operations.leave_consortium(current_user._get_current_object(), council)
+        closed = len(effect.social_workers)
+        flash(f"{council.name} has left the consortium."
+              + (f" {closed} social worker account{'s' if closed != 1 else ''} closed, and "
+                 "their holders told by email." if closed else ""), "success")
+        return redirect(url_for("admin.councils"))
+    return render_template("admin/leave_council.html", form=form,
+                           effect=admin_operations.leaving(council))
 
 
 @bp.route("/invitations/<int:invitation_id>/withdraw", methods=["POST"])

@@ -244,6 +244,13 @@ def _end_every_session(user: User, *, actor: User | None, reason: str) -> None:
     revoke_tablet_tokens(user, actor=actor, reason=reason)
 
 
+def close_account(user: User, *, actor: User | None, reason: str) -> None:
+    """The account can no longer sign in; every session and tablet token of it ends. The
+    caller audits and commits."""
+    user.is_active = False
+    _end_every_session(user, actor=actor, reason=reason)
+
+
 def record_sign_out(user: User) -> None:
     """Signing out ends every session of the user, and withdraws their tablet tokens."""
     _end_every_session(user, actor=user, reason="signed out")
@@ -608,6 +615,7 @@ def create_user(
     email = _require_unused_email(email)
     if role is Role.SOCIAL_WORKER and council is None:
         raise ValidationFailed("A social worker needs a council", field="council")
+    _require_member(council)
     if (role is Role.PROVIDER) != (organisation is not None):
         raise ValidationFailed(
             "A provider user needs an organisation, and only provider users have one",
@@ -622,6 +630,14 @@ def create_user(
     audit.record("user.created", actor=actor, subject=user, details={"role": role.value})
     db.session.commit()
     return user
+
+
+def _require_member(council: Council | None) -> None:
+    """Staff belong to a member council of the consortium, or to none (its own staff)."""
+    if council is not None and not council.in_consortium:
+        raise ValidationFailed(f"{council.name} is not a member of the consortium: select a "
+                               "member council, or add it to the consortium first",
+                               field="council_id")
 
 
 def _token_hash(token: str) -> str:
@@ -643,7 +659,9 @@ def invite_staff(
             "Providers register their own organisation; invite staff only", field="role"
         )
     if role is Role.SOCIAL_WORKER and council is None:
-        raise ValidationFailed("Select the council the social worker works for", field="council")
+        raise ValidationFailed("Select the council the social worker works for",
+                               field="council_id")
+    _require_member(council)
     email = _require_unused_email(email)
     token = secrets.token_urlsafe(32)
     invitation = Invitation(

@@ -244,7 +244,9 @@ class PropertyForm(Form):
     postcode = _text("Postcode")
     local_authority_id = SelectField(
         "Local authority", widget=GovSelect(), coerce=_as_text, validate_choice=False,
-        description="The council area the property is in.")
+        description="The council area the property is in, anywhere in England. In a "
+                    "county with district councils, choose the district, like Chelmsford "
+                    "(Essex).")
     category = _radios("Category of accommodation", [
         SelectChoice(category.value, label) for category, label in CATEGORY_LABELS.items()
     ], description="As defined by the Supported Accommodation (England) Regulations 2023.")
@@ -263,7 +265,7 @@ class PropertyForm(Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.local_authority_id.choices = [SelectChoice("", "Select a local authority")] + [
-            SelectChoice(str(council.id), council.name)
+            SelectChoice(str(council.id), council.area_name)
             for council in operations.local_authorities()]
 
     def details(self) -> PropertyDetails:

@@ -23,7 +23,7 @@ from .. import audit, clock, workflow
 from ..auth.models import Role, User
 from ..cases.models import Case, CaseProperty, Condition, open_case_for
 from ..companies import InvalidCompanyNumber, normalise_company_number
-from ..councils import Council
+from ..councils import Council, is_property_area, property_areas
 from ..database import utcnow
 from ..denials import refuse
 from ..errors import Conflict, InvalidTransition, NotFound, NotPermitted, ValidationFailed
@@ -423,8 +423,7 @@ def _check_property(check: _Checker, details: PropertyDetails) -> dict:
         check.add("postcode", "Enter the postcode")
     elif values["postcode"] is None:
         check.add("postcode", "Enter a full UK postcode, like N1 9GU")
-    if details.local_authority_id is None or db.session.get(
-            Council, details.local_authority_id) is None:
+    if not is_property_area(details.local_authority_id):
         check.add("local_authority_id", "Select the local authority the property is in")
     if details.category is None:
         check.add("category", "Select the category of accommodation")
@@ -899,7 +898,7 @@ def application_state(organisation: Organisation) -> ApplicationState:
 
 def local_authorities() -> list[Council]:
     """Every council a property can stand in (members of the consortium or not)."""
-    return list(db.session.scalars(sa.select(Council).order_by(Council.name)))
+    return property_areas()
 
 
 def conditions_of(organisation: Organisation) -> list[Condition]:

@@ -4,7 +4,6 @@ export and the JSON API), ``operations.record_referral_check`` what a referral c
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovCheckboxInput,
@@ -15,8 +14,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 
-from ..councils import Council
-from ..extensions import db
+from ..councils import property_areas
 from ..forms import Form, whole_number
 from ..providers.models import CATEGORY_LABELS, Property
 from .query import FALSE_VALUES, FILTER_STATUSES, SORTS, InvalidQuery
@@ -55,11 +53,9 @@ class SearchForm(Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        councils = db.session.execute(sa.select(Council.id, Council.name)
-                                      .order_by(Council.name)).all()
         self.local_authority.choices = [
             SelectChoice("", "Any local authority"),
-            *[SelectChoice(str(id_), name) for id_, name in councils]]
+            *[SelectChoice(str(council.id), council.area_name) for council in property_areas()]]
 
     def show_problems(self, error: InvalidQuery) -> None:
         for name, message in error.problems.items():

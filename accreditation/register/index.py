@@ -293,10 +293,13 @@ def compute_rows(connection, organisation_ids: Iterable[int], today: date
         known += connection.execute(sa.select(register_t.c.property_id).where(
             register_t.c.organisation_id.in_(chunk))).scalars().all()
     property_ids = sorted(set(wanted) | set(known))
+    county_t = council_t.alias("county")  # a district's county council: searched for too
     for chunk in _chunks(property_ids):
         for row in connection.execute(
-                sa.select(property_t, council_t.c.name.label("council_name"))
+                sa.select(property_t, council_t.c.name.label("council_name"),
+                          county_t.c.name.label("county_name"))
                 .join(council_t, council_t.c.id == property_t.c.local_authority_id)
+                .outerjoin(county_t, county_t.c.id == council_t.c.county_id)
                 .where(property_t.c.id.in_(chunk))):
             provider = providers.get(row.organisation_id)
             if provider is None:
@@ -320,7 +323,8 @@ def compute_rows(connection, organisation_ids: Iterable[int], today: date
                 "expires_on": provider["expires_on"] if provider else None,
                 "search_text": " ".join(filter(None, (
                     normalise(provider_name), normalise(row.name), normalise(row.town),
-                    normalise(district), normalise(row.council_name)))),
+                    normalise(district), normalise(row.council_name),
+                    normalise(row.county_name)))),
             }
     return providers, properties
 
@@ -477,9 +481,12 @@ def _keep_register_in_step(session: Session, flush_context) -> None:
             sa.select(Case.__table__.c.organisation_id)
             .where(Case.__table__.c.id.in_(sorted(case_ids)))).scalars())
     if councils:
+        council_t = Council.__table__
+        areas = sa.select(council_t.c.id).where(sa.or_(
+            council_t.c.id.in_(sorted(councils)), council_t.c.county_id.in_(sorted(councils))))
         organisations |= set(connection.execute(
             sa.select(Property.__table__.c.organisation_id).distinct()
-            .where(Property.__table__.c.local_authority_id.in_(sorted(councils)))).scalars())
+            .where(Property.__table__.c.local_authority_id.in_(areas))).scalars())
     if refresh(connection, organisations):
         if _only_vacancies_changed(session):
             session.info.setdefault(CHANGED, ONLY_VACANCIES)

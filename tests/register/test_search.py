@@ -18,6 +18,7 @@ from accreditation.register.query import InvalidQuery, parse_query
 from accreditation.register.search import search_properties, search_providers
 from accreditation.register.status import RegisterStatus
 
+from ..factories import CouncilFactory
 from .helpers import accredited_provider, council, suspend
 
 SHARED = AccommodationCategory.RING_FENCED_SHARED
@@ -122,6 +123,21 @@ def test_exact_name_ranks_first(register):
 
 def test_filters_by_local_authority(register):
     assert properties(local_authority=str(register["hackney"].id)) == ["Quay Flat", "Stone Lodge"]
+
+
+def test_a_property_in_a_district_is_found_by_its_county_too(register):
+    """Placements are often out of area: a property in Thanet is found by searching for Kent,
+    the county whose children's services run there."""
+    kent = council("Kent", "E10000016")
+    thanet = CouncilFactory(name="Thanet", ons_code="E07000114", county=kent)
+    accredited_provider("Seaside Homes Ltd", [
+        {"name": "Marine Terrace", "town": "Margate", "postcode": "CT9 1XJ",
+         "local_authority": thanet}])
+    assert properties(q="kent") == ["Marine Terrace"]
+    assert properties(local_authority=str(thanet.id)) == ["Marine Terrace"]
+    kent.name = "Kent County"  # a county renamed: its districts' properties follow
+    db.session.commit()
+    assert properties(q="kent county") == ["Marine Terrace"]
 
 
 @pytest.mark.parametrize(("args", "field"), [

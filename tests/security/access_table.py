@@ -179,6 +179,9 @@ ACCESS: dict[str, Access] = {
     "admin.property_changes": entry(COMMISSIONER),
     "admin.property_change": entry(COMMISSIONER, body={"decision": "refuse", "reasons": "No"}),
     "admin.resolve_company_number_dispute": entry(COMMISSIONER, body={"keep": "holder"}),
+    "admin.councils": entry(COMMISSIONER, body={"council_id": ""}),
+    # The member council leaves at the commissioner's post: the page is gone after it.
+    "admin.leave_council": entry(COMMISSIONER, may_miss=True),
     "standards.checklists": entry(COMMISSIONER),
     "standards.publish": entry(COMMISSIONER),
     "standards.retire": entry(COMMISSIONER),

@@ -102,7 +102,8 @@ def build_world() -> World:
         journey.commissioner, email="another.inspector@example.org", full_name="Another One",
         role=Role.INSPECTOR, council=None,
         accept_url_for=lambda token: tokens.append(token) or f"/invitations/{token}")
-    CouncilFactory()  # a council with nothing in it, for pages that list councils
+    # A member council with nothing in it, for pages that list councils (it may leave).
+    empty_council = CouncilFactory()
     # A third organisation registers with B's company number: a dispute for a commissioner.
     provider_b.organisation.company_number = "07654321"
     links: list[str] = []
@@ -144,6 +145,7 @@ def build_world() -> World:
         "user_id": colleague.id,
         "account_id": provider_b.id,  # a provider account a commissioner may reset
         "dispute_id": dispute.id,
+        "council_id": empty_council.id,
         "token": tokens[1],
         "kind": "property_inspection",
         "version": 1,
