@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput
 from wtforms import SelectField, SubmitField
 from wtforms.fields.choices import SelectChoice
 
 from ..councils import may_join
+from ..forms import Form
 
 
-class JoinConsortiumForm(FlaskForm):
+class JoinConsortiumForm(Form):
     # Any posted value reaches the operation, which says what is wrong with it.
     council_id = SelectField(
         "Council joining the consortium", widget=GovSelect(), coerce=str,
@@ -25,5 +25,5 @@ class JoinConsortiumForm(FlaskForm):
             SelectChoice(str(council.id), council.name) for council in may_join()]
 
 
-class LeaveConsortiumForm(FlaskForm):
+class LeaveConsortiumForm(Form):
     leave = SubmitField("Remove from the consortium", widget=GovSubmitInput())
