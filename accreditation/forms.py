@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from types import SimpleNamespace
 from typing import ClassVar
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
+from govuk_frontend_wtf.wtforms_widgets import GovTextInput
 from wtforms import BooleanField, Field, RadioField, SelectField, SelectMultipleField
 
 from .errors import ValidationFailed
+from .numbers import NotANumber, NumberRule, read_number
 from .routing import MAX_RECORD_ID
 
 # --- GOV.UK messages in place of WTForms' own ---------------------------------------------------
@@ -215,6 +218,42 @@ def whole_number(value: object, *, maximum: int = MAX_RECORD_ID) -> int | None:
         return None
     number = int(text)
     return number if number <= maximum else None
+
+
+class NumberField(Field):
+    """A number typed in a text box (GOV.UK: not ``type=number``), read as a person writes one
+    (``numbers.read_number``: "2.5", "1,500", "£5", with ``millions`` "£2.5m"; never "1e9");
+    blank is None. Its data is a ``Decimal``. ``invalid`` is the message for text that is not
+    a number; with a ``rule`` (and ``what`` it is, for the messages) the number is checked
+    against it too."""
+
+    widget = GovTextInput()
+
+    def __init__(self, label=None, validators=None, *, invalid: str,
+                 rule: NumberRule | None = None, what: str = "", millions: bool = False,
+                 **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.invalid, self.rule, self.what, self.millions = invalid, rule, what, millions
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        if self.data is None:
+            return ""
+        return f"{Decimal(str(self.data)).normalize():f}"  # 2.50 from the database: "2.5"
+
+    def process_formdata(self, valuelist):
+        raw = valuelist[0] if valuelist else ""
+        self.data = None
+        try:
+            value = read_number(raw, millions=self.millions)
+        except NotANumber:
+            raise ValueError(self.invalid) from None
+        if value is not None and self.rule is not None:
+            problem = self.rule.problem(value, self.what)
+            if problem:
+                raise ValueError(problem)
+        self.data = value
 
 
 def first_error(form: FlaskForm) -> str:

@@ -80,7 +80,9 @@ ANSWERS_REQUEST = {
                     "description": "Item id -> answer. Every id must be an item of the "
                                    "checklist version in force (GET /checklists/{kind}), "
                                    "answered as its answer_type allows (yes_no: yes, no or "
-                                   "not_applicable; graded: 0 to 3; number; free_text); "
+                                   "not_applicable; graded: 0 to 3; number: as its unit "
+                                   "allows, never below 0, whole months and days, up to 2 "
+                                   "decimal places of m² and £ million; free_text); "
                                    "anything else is refused (400), naming the item."},
         "assessed_on": {"type": "string", "format": "date",
                         "description": "The day of the assessment (default today): the "
@@ -111,7 +113,12 @@ ANSWER_CHANGES_REQUEST = {
             "properties": {
                 "client_id": CLIENT_ID,
                 "item_id": ITEM_ID,
-                "value": ANSWER_VALUE,
+                "value": {**ANSWER_VALUE,
+                          "description": "The answer, as the item's answer_type allows (a "
+                                         "number: as its unit allows, never below 0, whole "
+                                         "months and days, up to 2 decimal places of m² "
+                                         "and £ million); anything else is rejected, "
+                                         "naming the item."},
                 "note": {"type": ["string", "null"], "maxLength": 2000},
                 "base_revision": integer(
                     description="The item's revision the device last saw (0: none)."),

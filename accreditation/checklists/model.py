@@ -11,7 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
+
+from ..numbers import NumberRule
 
 KINDS = ("due_diligence", "file_sampling", "property_inspection")
 ANSWER_TYPES = ("yes_no", "graded", "number", "free_text")
@@ -50,6 +53,26 @@ CONTEXT_VALUES: Mapping[str, tuple[str, ...]] = {
 }
 
 Number = int | float
+
+# What a number answer can be, by its unit (the pass range says which of them pass). Every
+# number a checklist asks for is a count of time, a size or an amount of money: never below 0.
+NUMBER_RULES: Mapping[str, NumberRule] = {
+    unit: NumberRule(Decimal(0), Decimal(maximum), places, unit)
+    for unit, maximum, places in (
+        ("months", 1200, 0),  # 100 years: "enter 999" for a report that is not satisfactory
+        ("years", 100, 0),
+        ("days", 1000, 0),
+        ("working days", 1000, 0),
+        ("m²", 10_000, 2),
+        ("£ million", 1000, 2),  # to the nearest £10,000
+    )
+}
+
+
+def number_rule(unit: str) -> NumberRule:
+    """The rule for number answers in ``unit``; any other unit: 0 to a million, to two
+    decimal places."""
+    return NUMBER_RULES.get(unit) or NumberRule(Decimal(0), Decimal(1_000_000), 2, unit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +115,11 @@ class Item:
     @property
     def scored(self) -> bool:
         return self.answer_type != "free_text"
+
+    @property
+    def number_rule(self) -> NumberRule:
+        """What a number item's answer can be (see ``NUMBER_RULES``)."""
+        return number_rule(self.unit)
 
     @property
     def max_points(self) -> int:

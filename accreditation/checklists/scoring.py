@@ -73,7 +73,9 @@ def judge(item: Item, value: Any) -> Judgement:
     - ``not_applicable`` leaves the item out, if the item allows it (otherwise it is invalid);
     - yes/no: ``yes`` earns full points, ``no`` fails;
     - graded: a whole number 0-3 earns ``weight * grade`` and passes at the item's pass grade;
-    - number: a finite int or float inside the pass range earns full points, outside fails;
+    - number: an int or float the item's unit allows (``Item.number_rule``: never negative,
+      whole months and days, two decimal places of m² and £ million, below a maximum) earns
+      full points inside the pass range and fails outside it;
     - anything else is invalid and fails, with a note saying what was expected.
     """
     if not item.scored:
@@ -102,13 +104,16 @@ def judge(item: Item, value: Any) -> Judgement:
             Outcome.INVALID, 0, f"expected {_choices(item, f'a grade from 0 to {MAX_GRADE}')}"
         )
     if item.answer_type == "number":
+        rule = item.number_rule
         if (kind is int or kind is float) and math.isfinite(value):
+            if rule.problem(value, "") is not None:  # a negative age, a room of -5 m²...
+                return Judgement(Outcome.INVALID, 0, f"expected {_choices(item, rule.expected)}")
             low_ok = item.pass_min is None or value >= item.pass_min
             high_ok = item.pass_max is None or value <= item.pass_max
             if low_ok and high_ok:
                 return Judgement(Outcome.PASSED, full)
             return Judgement(Outcome.FAILED, 0)
-        return Judgement(Outcome.INVALID, 0, f"expected {_choices(item, 'a number')}")
+        return Judgement(Outcome.INVALID, 0, f"expected {_choices(item, rule.expected)}")
     raise ValueError(f"unknown answer type {item.answer_type!r}")  # the schema prevents this
 
 

@@ -17,7 +17,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import (
     DateField,
-    DecimalField,
     FieldList,
     FormField,
     HiddenField,
@@ -29,24 +28,17 @@ from wtforms import (
 )
 from wtforms import Form as FieldsForm  # a part of a form: no token of its own
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, Optional
 
 from ..auth.models import Role, User
 from ..checklists import NOT_APPLICABLE, ChecklistVersion, Item
 from ..extensions import db
-from ..forms import Form, whole_number
+from ..forms import Form, NumberField, whole_number
+from ..numbers import as_plain
 from ..providers.forms import DateField as DayMonthYearField
 
-LARGEST_ANSWER = 10**12  # beyond any count or measurement a checklist asks for
 GRADES = [SelectChoice("3", "3 – good"), SelectChoice("2", "2 – adequate"),
           SelectChoice("1", "1 – poor"), SelectChoice("0", "0 – not met")]
-
-
-def _ordinary_number(form, field) -> None:
-    """Decimal reads "NaN", "Infinity" and "1e999" too; none of them is a measurement."""
-    if isinstance(field.data, Decimal) and not (
-            field.data.is_finite() and abs(field.data) < LARGEST_ANSWER):
-        raise ValidationError("Enter a number, like 12 or 2.5")
 
 
 def _item_field(item: Item):
@@ -65,9 +57,13 @@ def _item_field(item: Item):
         return RadioField(label, choices=choices, widget=GovRadioInput(), description=hint,
                           validators=[Optional()])
     if item.answer_type == "number":
+        # What the answer can be is the checklist's rule for the item's unit (the same rule
+        # the operation that records it applies): the form says so on the field.
         unit = f" ({item.unit})" if item.unit else ""
-        return DecimalField(label + unit, widget=GovTextInput(), description=hint,
-                            validators=[Optional(), _ordinary_number], places=None)
+        rule = item.number_rule
+        return NumberField(label + unit, description=hint, rule=rule, what=item.title,
+                           invalid=rule.not_a_number(item.title),
+                           millions=item.unit == "£ million")
     return TextAreaField(label, widget=GovTextArea(), description=hint,
                          validators=[Optional(), Length(max=2000)])
 
@@ -89,8 +85,8 @@ class ChecklistForm(Form):
             if item.answer_type == "graded" and value != NOT_APPLICABLE:
                 value = int(value)
             elif item.answer_type == "number":
-                number = Decimal(str(value))  # posted, or the saved answer the post left out
-                value = int(number) if number == number.to_integral_value() else float(number)
+                # posted, or the saved answer the post left out
+                value = as_plain(Decimal(str(value)))
             answers[item.id] = value
         return answers
 
@@ -247,9 +243,8 @@ def parse_answer(item: Item, raw: str | None):
             raise ValueError(f"{item.title}: choose one of the answers")
         return int(raw) if item.answer_type == "graded" and raw.isdigit() else raw
     if item.answer_type == "number":
-        try:
-            number = float(raw.replace(",", ""))
-        except ValueError:
-            raise ValueError(f"{item.title}: enter a number, like 12 or 2.5") from None
-        return int(number) if number.is_integer() else number
+        number, problem = item.number_rule.read(raw, item.title)
+        if problem:
+            raise ValueError(problem)
+        return as_plain(number)
     return raw

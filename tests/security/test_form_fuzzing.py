@@ -371,8 +371,15 @@ def test_a_checklist_number_must_be_an_ordinary_number(client, today, checklists
     journey.submit()
     client.sign_in(journey.commissioner)
     url = f"/cases/{journey.case.id}/due-diligence"
-    for number in ("NaN", "Infinity", "-inf", "1e999", "1000000000000"):
+    cover = "Employer&#39;s liability insurance (£ million)"
+    for number, message in (
+            ("NaN", "must be a number, like 2.5"), ("Infinity", "must be a number, like 2.5"),
+            ("-inf", "must be a number, like 2.5"), ("1e999", "must be a number, like 2.5"),
+            ("1e9", "must be a number, like 2.5"),
+            ("1000000000000", "must be between £0 and £1,000 million"),
+            ("-5", "must be between £0 and £1,000 million"),
+            ("5.555", "can have up to 2 decimal places, like 2.5")):
         response = client.submit(url, {"item_employers_liability_cover": number})
         assert response.status_code == 400, number
-        assert "Enter a number, like 12 or 2.5" in response.text
+        assert f"{cover} {message}" in response.text, number
     assert client.submit(url, {"item_employers_liability_cover": "5.5"}).status_code == 302

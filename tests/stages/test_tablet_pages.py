@@ -108,9 +108,13 @@ def test_graded_and_number_answers_are_stored_as_numbers(inspector, inspection):
     post_item(inspector, inspection, "staffing_matches_model", {"value": "2", "base_revision": "0"})
     assert draft(inspection, "staffing_matches_model").value == 2
     number_item = next(item for item in inspection_drafts.checklist_for(inspection)[1]
-                       if item.answer_type == "number")
+                       if item.answer_type == "number" and item.unit == "m²")
     post_item(inspector, inspection, number_item.id, {"value": "19.5", "base_revision": "0"})
     assert draft(inspection, number_item.id).value == 19.5
+    months = next(item for item in inspection_drafts.checklist_for(inspection)[1]
+                  if item.answer_type == "number" and item.unit == "months")
+    post_item(inspector, inspection, months.id, {"value": "1,000", "base_revision": "0"})
+    assert draft(inspection, months.id).value == 1000
 
 
 def test_a_wrong_answer_is_refused_with_a_message(inspector, inspection):
@@ -282,13 +286,24 @@ def test_every_one_tap_answer_reads_back_as_itself(answer_type, allow_na):
         assert answer_label(item, parsed) == label
 
 
-@given(st.one_of(st.integers(-10**6, 10**6),
-                 st.floats(-1e6, 1e6, allow_nan=False).map(lambda f: round(f, 3))))
+@given(st.one_of(st.integers(0, 10**4),
+                 st.floats(0, 1e4, allow_nan=False).map(lambda f: round(f, 2))))
 def test_a_typed_number_is_stored_as_the_number_typed(number):
-    item = Item(id="x", section="s", text="?", answer_type="number")
+    item = Item(id="x", section="s", text="?", answer_type="number", unit="m²")
     parsed = parse_answer(item, str(number))
     assert parsed == number
     assert isinstance(parsed, int) == float(number).is_integer()
+
+
+@given(st.one_of(st.integers(max_value=-1), st.integers(min_value=1201),
+                 st.decimals(allow_nan=False, allow_infinity=False, places=1)
+                 .filter(lambda d: d != d.to_integral_value()),
+                 st.sampled_from(["1e3", "-0.5", "12 months", "1_000", "\u0661\u0662", "NaN"])))
+def test_a_typed_number_the_item_does_not_allow_is_refused_naming_the_item(text):
+    item = Item(id="dbs", section="s", text="?", label="Age of DBS check",
+                answer_type="number", unit="months")
+    with pytest.raises(ValueError, match=r"^Age of DBS check must be"):
+        parse_answer(item, str(text))
 
 
 def test_a_file_is_assessed_on_the_tablet_pages_without_javascript(inspector, sampled_file):

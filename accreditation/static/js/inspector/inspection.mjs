@@ -55,6 +55,17 @@ function keepFocusInSight(box) {
 
 // --- the inspection page ------------------------------------------------------------------------
 
+// A number as a person writes one, read as the server reads it (accreditation/numbers.py):
+// "1,500", "6.51", "-3"; anything else ("1e9", "twelve") is sent as typed, and refused there.
+const TYPED_NUMBER = /^([-\u2212])?£?([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)?(?:\.([0-9]*))?$/;
+
+function typedNumber(text) {
+  const match = TYPED_NUMBER.exec(text);
+  if (!match || !(match[2] || match[3])) return text;
+  const number = Number(`${(match[2] || "0").replaceAll(",", "")}.${match[3] || "0"}`);
+  return match[1] && number ? -number : number;
+}
+
 function readForm(form) {
   const type = form.dataset.type;
   const checked = $("input[name=value]:checked", form);
@@ -62,7 +73,7 @@ function readForm(form) {
   let value = checked ? checked.value : field ? field.value.trim() : "";
   if (value === "") value = null;
   else if (type === "graded" && /^\d$/.test(value)) value = Number(value);
-  else if (type === "number") value = Number.isNaN(Number(value)) ? value : Number(value);
+  else if (type === "number") value = typedNumber(value);
   const note = ($("[name=note]", form)?.value || "").trim() || null;
   return { value, note };
 }
