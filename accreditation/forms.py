@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import ClassVar
@@ -204,7 +205,29 @@ class Form(FlaskForm):
         for field in self:
             if isinstance(field.errors, list | tuple):
                 field.errors = [govuk_message(self, field, message) for message in field.errors]
+        for form, field in _answers(self):
+            if isinstance(field.data, str) and "\x00" in field.data:
+                # Nobody types one (only a crafted request holds it); no database keeps it.
+                field.errors = [*field.errors, f"{field_name(form, field)[0]} must not "
+                                               "contain hidden control characters"]
+                valid = False
         return valid
+
+
+def _answers(form) -> Iterator[tuple[object, Field]]:
+    """Every field of ``form`` with the form it belongs to, inside lists and sub-forms too."""
+    for field in form:
+        yield from _leaves(form, field)
+
+
+def _leaves(form, field: Field) -> Iterator[tuple[object, Field]]:
+    if field.type == "FieldList":
+        for entry in field.entries:
+            yield from _leaves(form, entry)
+    elif field.type == "FormField":
+        yield from _answers(field.form)
+    else:
+        yield form, field
 
 
 def whole_number(value: object, *, maximum: int = MAX_RECORD_ID) -> int | None:

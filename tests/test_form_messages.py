@@ -156,3 +156,15 @@ def test_a_checklist_number_is_named_by_its_item(app):
         (message,) = form[f"item_{item.id}"].errors
         # Named by its item, and saying what kind of number its unit takes.
         assert message.startswith(f"{item.title} must be a ") and "number, like 12" in message
+
+
+def test_a_hidden_control_character_is_refused_with_a_message_not_stored(app):
+    """No database keeps a NUL character, and nobody types one: the form refuses it."""
+    from accreditation.providers.forms import RespondToConditionForm
+
+    with app.test_request_context("/", method="POST"):
+        form = RespondToConditionForm(formdata=MultiDict({"response": "Fixed\x00it"}),
+                                      meta={"csrf": False})
+        assert not form.validate()
+        assert form.response.errors == [
+            "What you have done must not contain hidden control characters"]
