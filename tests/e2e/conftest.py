@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wsgi import ClosingIterator
 
 from accreditation import create_app
@@ -34,10 +34,44 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = Path(__file__).resolve().parent.parent.parent / "test-results" / "screenshots"
 
 
+_serving = threading.local()
+
+
+class _ClosingHandler(WSGIRequestHandler):
+    """Closes the response even when the browser drops the connection mid-reply.
+
+    werkzeug's development server skips ``close()`` when the socket fails while it drains the
+    request, which leaves a static file open (a ResourceWarning) and the request counted as
+    in flight. Production servers always close; this keeps the test server honest too.
+    """
+
+    def run_wsgi(self):
+        _serving.response = None
+        try:
+            super().run_wsgi()
+        finally:
+            response, _serving.response = _serving.response, None
+            if response is not None:
+                response.close()
+
+
+class _OnceClosing(ClosingIterator):
+    def __init__(self, iterable, callback):
+        super().__init__(iterable, callback)
+        self._closed = False
+
+    def close(self):
+        if not self._closed:
+            self._closed = True
+            super().close()
+
+
 class LiveServer:
     def __init__(self, app):
         self.app = app
-        self.server = make_server("127.0.0.1", 0, self._counted, threaded=True)
+        self.server = make_server(
+            "127.0.0.1", 0, self._counted, threaded=True, request_handler=_ClosingHandler
+        )
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.in_flight = 0
@@ -51,7 +85,8 @@ class LiveServer:
         except BaseException:
             self._done()
             raise
-        return ClosingIterator(response, self._done)  # the server closes it when sent
+        _serving.response = _OnceClosing(response, self._done)  # closed once sent
+        return _serving.response
 
     def _done(self) -> None:
         with self._lock:
