@@ -24,6 +24,7 @@ from accreditation.auth import mfa
 from accreditation.extensions import db
 
 from . import factories
+from .routing import share_url_builders
 from .services import clear_app_settings, start_postgres
 
 settings.register_profile(
@@ -52,8 +53,10 @@ def config_for(database_url: str, **overrides) -> dict:
 
 def pytest_configure(config):
     """Before any test runs (in every worker): the shell's settings of the app are cleared, so
-    that only what the tests set applies (``tests/services.py``)."""
+    that only what the tests set applies (``tests/services.py``); the apps the tests build share
+    their compiled URL builders (``tests/routing.py``)."""
     clear_app_settings()
+    share_url_builders()
 
 
 _postgres = None
