@@ -6,8 +6,8 @@ role in with Debian's Chromium at Lighthouse's phone size (412 x 823), with the 
 slowed four times and Lighthouse's slow 4G (150 ms round trip, 1.6 Mbit/s), and loads each
 role's main pages (every page three times: the median counts). For each page it reads, in
 the browser itself, the layout shift (CLS) and the long tasks on the main thread, and from
-them the total blocking time (the part of each long task over 50 ms), as Lighthouse does.
-(Lighthouse itself is not used: it needs the internet to install.)
+them the total blocking time (the part of each long task over 50 ms), as Lighthouse does, without
+needing Lighthouse (``bench/lighthouse.py`` runs Lighthouse itself).
 
 Targets: CLS under 0.05 on every page, total blocking time under 200 ms (Lighthouse's "good"
 on mobile) on every page. The last line is one JSON object with the figures and the targets;
