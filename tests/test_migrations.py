@@ -1,6 +1,7 @@
 """The schema comes only from migrations, and the models agree with them."""
 
 import json
+from decimal import Decimal
 
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -10,6 +11,7 @@ from flask_migrate import downgrade, upgrade
 from accreditation import create_app
 from accreditation.auth.models import User
 from accreditation.extensions import db
+from accreditation.providers.models import Organisation
 
 from .conftest import config_for
 
@@ -153,5 +155,34 @@ def test_company_checks_kept_before_keep_where_they_came_from_on_the_way_up(data
         ids = db.session.execute(sa.text("SELECT id FROM company_check")).scalars().all()
         db.session.commit()
         assert ids == [1]
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_insurance_cover_becomes_exact_decimal_millions_and_back(databases):
+    """A database in use: whole millions declared before stay as they were; on the way down
+    a part million is rounded up, never below what was declared."""
+    app = create_app(config_for(databases.new()))
+    with app.app_context():
+        upgrade(revision="0015")
+        db.session.execute(sa.text(
+            "INSERT INTO organisation (id, name, created_at, public_liability_millions, "
+            "employers_liability_millions) VALUES (1, 'Harbour Lights', "
+            "'2026-01-01 00:00:00', 5, 10)"))
+        db.session.commit()
+        upgrade()
+        organisation = db.session.get(Organisation, 1)
+        assert (organisation.public_liability_millions,
+                organisation.employers_liability_millions) == (Decimal("5"), Decimal("10"))
+        organisation.public_liability_millions = Decimal("2.5")
+        db.session.commit()
+        assert db.session.execute(sa.text(
+            "SELECT public_liability_millions FROM organisation")).scalar_one() == \
+            Decimal("2.50")
+        db.session.remove()
+        downgrade(revision="0015")
+        assert db.session.execute(sa.text(
+            "SELECT public_liability_millions, employers_liability_millions FROM organisation"
+        )).one() == (3, 10)
         db.session.remove()
         db.engine.dispose()

@@ -443,6 +443,10 @@ def test_a_decision_needs_a_choice(app, client, holder):
     ({"email": "not-an-email"}, "email", "Enter an email address in the correct format"),
     ({"company_number": "123"}, "company_number", "Enter a company number of 8 letters"),
     ({"company_number": "ABCDEFGH"}, "company_number", "Enter a company number of 8 characters"),
+    # 8 letters and numbers, but no Companies House number looks like this.
+    ({"company_number": "ABCD1234"}, "company_number", "Enter a company number of 8 characters"),
+    ({"company_number": "SC12345X"}, "company_number", "Enter a company number of 8 characters"),
+    ({"company_number": "00000000"}, "company_number", "Enter a company number of 8 characters"),
     ({"organisation_name": ""}, "organisation_name", "Enter your organisation&#39;s name"),
 ])
 def test_registration_errors_are_specific_and_nothing_is_sent(client, changes, field, message):

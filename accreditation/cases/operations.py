@@ -189,6 +189,17 @@ def submit_application(actor: User, case: Case, *, expected_version: int | None)
     _commit()
 
 
+# What a person may write in a message, reasons or a response: the pages and the API say so.
+MAX_WRITTEN = 4000
+
+
+def _within_limit(text: str, *, field: str, what: str) -> str:
+    if len(text) > MAX_WRITTEN:
+        raise ValidationFailed(f"{what} must be {MAX_WRITTEN:,} characters or fewer",
+                               field=field)
+    return text
+
+
 # --- returns -----------------------------------------------------------------------------------
 
 def return_to_provider(actor: User, case: Case, *, message: str, due_on: date,
@@ -197,6 +208,7 @@ def return_to_provider(actor: User, case: Case, *, message: str, due_on: date,
     message = (message or "").strip()
     if not message:
         raise ValidationFailed("Say what the provider needs to send", field="message")
+    _within_limit(message, field="message", what="What you need from the provider")
     if due_on <= clock.today():
         raise ValidationFailed("The deadline must be in the future", field="due_on")
     trigger = workflow.RETURN_TRIGGERS.get(case.status)
@@ -218,6 +230,7 @@ def resubmit(actor: User, case: Case, *, response: str, expected_version: int | 
     response = (response or "").strip()
     if not response:
         raise ValidationFailed("Say what you have sent or changed", field="response")
+    _within_limit(response, field="response", what="What you have sent or changed")
     trigger = workflow.RESUBMIT_TRIGGERS.get(case.status)
     if trigger is None:
         raise InvalidTransition("Nothing has been asked of you on this application.")
@@ -340,6 +353,7 @@ def fail_at_stage(actor: User | None, case: Case, *, reasons: str,
     def reasons_given() -> None:
         if not reasons:
             raise ValidationFailed("Give the reasons for refusing", field="reasons")
+        _within_limit(reasons, field="reasons", what="The reasons")
 
     _transition(actor, case, "fail", expected_version=expected_version, check=reasons_given,
                 details={"stage": case.status.value}, changes=_refusal(reasons))
@@ -519,6 +533,7 @@ def decide_case(actor: User, case: Case, *, outcome: DecisionOutcome, reasons: s
                    "decision on own inspection", subject=case)
         if not reasons:
             raise ValidationFailed("Give the reasons for the decision", field="reasons")
+        _within_limit(reasons, field="reasons", what="The reasons")
         if outcome is DecisionOutcome.REFUSED:
             return
         if not passed:
@@ -596,6 +611,7 @@ def suspend(actor: User | None, case: Case, *, reason: str,
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed("Give the reason for the suspension", field="reason")
+    _within_limit(reason, field="reason", what="The reason")
     _transition(actor, case, "suspend", expected_version=expected_version,
                 changes={"suspension_reason": reason})
     notify_provider(case, "accreditation suspended",
@@ -628,6 +644,7 @@ def revoke(actor: User, case: Case, *, reason: str, expected_version: int | None
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed("Give the reason for revoking", field="reason")
+    _within_limit(reason, field="reason", what="The reason")
     _transition(actor, case, "revoke", expected_version=expected_version,
                 details={"reason": reason})
     for link in case.properties:
@@ -676,6 +693,7 @@ def respond_to_condition(actor: User, condition: Condition, *, response: str) ->
     response = (response or "").strip()
     if not response:
         raise ValidationFailed("Say what you have done", field="response")
+    _within_limit(response, field="response", what="What you have done")
     condition.response, condition.responded_at = response, utcnow()
     condition.status = ConditionStatus.RESPONDED
     audit.record("condition.responded", actor=actor, subject=condition)

@@ -4,7 +4,6 @@ every rule about those values lives in ``operations``, which reports all problem
 from __future__ import annotations
 
 import enum
-import re
 from datetime import date
 from decimal import Decimal
 
@@ -23,7 +22,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
 from ..errors import ValidationFailed
-from ..forms import Form, show_error, whole_number
+from ..forms import Form, NumberField, show_error, whole_number
+from ..numbers import NotANumber, read_number
 from . import operations
 from .models import (
     CATEGORY_LABELS,
@@ -106,40 +106,14 @@ class WholeNumberField(Field):
         return "" if self.data is None else str(self.data)
 
     def process_formdata(self, valuelist):
-        raw = (valuelist[0] if valuelist else "").strip()
         self.data = None
-        if raw:
-            try:
-                self.data = int(raw)
-            except ValueError:
-                raise ValueError(self.invalid) from None
-
-
-class MillionsField(Field):
-    """An amount in millions of pounds typed in a text box, like 2 or 2.5 (a leading £ and
-    spaces are ignored); blank is None. Only a plain number is read: "1e3" is not one."""
-
-    widget = GovTextInput()
-
-    def __init__(self, label=None, validators=None, *, invalid: str, **kwargs):
-        super().__init__(label, validators, **kwargs)
-        self.invalid = invalid
-
-    def _value(self) -> str:
-        if self.raw_data:
-            return self.raw_data[0]
-        return "" if self.data is None else f"{self.data.normalize():f}"
-
-    def process_formdata(self, valuelist):
-        raw = re.sub(r"\s+", "", valuelist[0] if valuelist else "").removeprefix("£")
-        self.data = None
-        if raw:
-            if not PLAIN_NUMBER.match(raw):
-                raise ValueError(self.invalid)
-            self.data = Decimal(raw)
-
-
-PLAIN_NUMBER = re.compile(r"^-?[0-9]{1,12}(?:\.[0-9]{1,12})?$")
+        try:  # as a person writes a number: never "1e3", "1_000" or digits of other scripts
+            value = read_number(valuelist[0] if valuelist else "")
+        except NotANumber:
+            raise ValueError(self.invalid) from None
+        if value is not None and value != value.to_integral_value():
+            raise ValueError(self.invalid)
+        self.data = None if value is None else int(value)
 
 
 class DateField(Field):
@@ -327,19 +301,22 @@ class LandlordForm(Form):
 
 class InsuranceAndPoliciesForm(Form):
     insurer = _text("Insurer")
-    public_liability_millions = WholeNumberField(
+    public_liability_millions = NumberField(
         "Public liability cover, in millions of pounds",
-        description="For example, 5 for £5 million.",
-        invalid="Public liability cover must be a whole number of millions, like 5")
-    employers_liability_millions = WholeNumberField(
+        description="For example, 5 for £5 million, or 2.5 for £2.5 million.",
+        invalid="Public liability cover must be a number of millions, like 5 or 2.5",
+        millions=True)
+    employers_liability_millions = NumberField(
         "Employer's liability cover, in millions of pounds",
-        description="For example, 10 for £10 million.",
-        invalid="Employer's liability cover must be a whole number of millions, like 10")
-    professional_indemnity_millions = MillionsField(
+        description="For example, 10 for £10 million, or 7.5 for £7.5 million.",
+        invalid="Employer's liability cover must be a number of millions, like 10 or 7.5",
+        millions=True)
+    professional_indemnity_millions = NumberField(
         "Professional indemnity cover, in millions of pounds",
         description="For example, 2 for £2 million or 2.5 for £2.5 million. Enter 0 if you do "
                     "not have professional indemnity insurance.",
-        invalid="Professional indemnity cover must be a number of millions, like 2 or 2.5")
+        invalid="Professional indemnity cover must be a number of millions, like 2 or 2.5",
+        millions=True)
     insurance_expires_on = DateField("Date your insurance expires",
                                      what="The date your insurance expires",
                                      description="For example, 30 9 2027")
@@ -430,7 +407,7 @@ class WithdrawForm(CaseActionForm):
 
 class ResubmitForm(CaseActionForm):
     response = StringField(
-        "What you have sent or changed", widget=GovTextArea(), filters=[_strip],
+        "What you have sent or changed", widget=GovCharacterCount(), filters=[_strip],
         description="Say what you have changed in your application, or answer the question.")
     send = SubmitField("Send the information asked for", widget=GovSubmitInput())
     expected_version = _version_field()
@@ -454,5 +431,5 @@ class PropertyChangeDecisionForm(Form):
 
 
 class RespondToConditionForm(Form):
-    response = StringField("What you have done", widget=GovTextArea(), filters=[_strip])
+    response = StringField("What you have done", widget=GovCharacterCount(), filters=[_strip])
     send = SubmitField("Send response", widget=GovSubmitInput())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -79,8 +80,9 @@ class Organisation(db.Model):
     # The data protection registration number on the ICO's register of fee payers.
     ico_registration_number: Mapped[str | None] = mapped_column(sa.String(8))
     insurer: Mapped[str | None] = mapped_column(sa.String(120))
-    public_liability_millions: Mapped[int | None] = mapped_column()
-    employers_liability_millions: Mapped[int | None] = mapped_column()
+    # Cover in £ million, exactly, to the nearest £10,000 (2.5 is £2.5 million).
+    public_liability_millions: Mapped[Decimal | None] = mapped_column(sa.Numeric(6, 2))
+    employers_liability_millions: Mapped[Decimal | None] = mapped_column(sa.Numeric(6, 2))
     # In whole pounds, so that a cover such as £2.5 million is kept exactly; 0: none.
     professional_indemnity_pounds: Mapped[int | None] = mapped_column(sa.BigInteger)
     insurance_expires_on: Mapped[date | None] = mapped_column(sa.Date)
@@ -99,6 +101,8 @@ class Organisation(db.Model):
     __table_args__ = (
         sa.CheckConstraint("professional_indemnity_pounds >= 0",
                            name="professional_indemnity_not_negative"),
+        *(sa.CheckConstraint(f"{column} IS NULL OR {column} > 0", name=f"{column}_positive")
+          for column in ("public_liability_millions", "employers_liability_millions")),
     )
 
     @property

@@ -19,7 +19,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit, clock, workflow
+from .. import audit, clock, personal_details, workflow
 from ..auth.models import Role, User
 from ..cases.models import Case, CaseProperty, Condition, open_case_for
 from ..companies import InvalidCompanyNumber, normalise_company_number
@@ -29,6 +29,7 @@ from ..denials import refuse
 from ..errors import Conflict, InvalidTransition, NotFound, NotPermitted, ValidationFailed
 from ..extensions import db
 from ..notifications.messages import notify_organisation
+from ..numbers import NumberRule
 from ..register.status import property_on_register, register_entry
 from ..routing import external_url
 from ..standards.models import Assessment
@@ -666,6 +667,8 @@ def set_landlord_arrangements(actor: User, property_: Property, *, tenure: Tenur
 # --- insurance and policies --------------------------------------------------------------------
 
 MAX_COVER_MILLIONS = 1000  # a sanity bound: no provider's cover runs to billions
+# Cover in £ million, exactly, to the nearest £10,000 (2.5 is £2.5 million).
+COVER = NumberRule(Decimal(1), Decimal(MAX_COVER_MILLIONS), 2, "£ million")
 
 
 def _checked_professional_indemnity(check: _Checker, millions: Decimal | None) -> int | None:
@@ -684,8 +687,9 @@ def _checked_professional_indemnity(check: _Checker, millions: Decimal | None) -
 
 
 def _check_insurance_and_policies(
-    check: _Checker, *, insurer: str | None, public_liability_millions: int | None,
-    employers_liability_millions: int | None, insurance_expires_on: date | None,
+    check: _Checker, *, insurer: str | None,
+    public_liability_millions: Decimal | int | None,
+    employers_liability_millions: Decimal | int | None, insurance_expires_on: date | None,
     policies_reviewed_on: Mapping[str, date | None],
     professional_indemnity_millions: Decimal | None = None,
 ) -> dict:
@@ -696,10 +700,12 @@ def _check_insurance_and_policies(
         ("public_liability_millions", public_liability_millions, "public liability"),
         ("employers_liability_millions", employers_liability_millions, "employer's liability"),
     ):
-        check.number(field, cover, low=1, high=MAX_COVER_MILLIONS,
-                     missing=f"Enter your {what} cover in millions of pounds",
-                     out_of_range=f"Your {what} cover must be between £1 million and "
-                                  f"£{MAX_COVER_MILLIONS} million")
+        if cover is None:
+            check.add(field, f"Enter your {what} cover in millions of pounds")
+        else:
+            problem = COVER.problem(cover, f"Your {what} cover")
+            if problem:
+                check.add(field, problem)
     professional_indemnity = _checked_professional_indemnity(check,
                                                              professional_indemnity_millions)
     if insurance_expires_on is None:
@@ -727,14 +733,14 @@ def insurance_and_policies_problems(**answers) -> dict[str, str]:
 
 
 def set_insurance_and_policies(
-    actor: User, *, insurer: str | None, public_liability_millions: int | None,
-    employers_liability_millions: int | None, insurance_expires_on: date | None,
+    actor: User, *, insurer: str | None, public_liability_millions: Decimal | int | None,
+    employers_liability_millions: Decimal | int | None, insurance_expires_on: date | None,
     policies_reviewed_on: Mapping[str, date | None],
     professional_indemnity_millions: Decimal | None = None,
 ) -> None:
-    """The organisation's insurance (cover in £ millions, expiring in the future; professional
-    indemnity to the penny of a million, 0 for none) and when each key policy was last
-    reviewed (not in the future; no date: not reviewed, removed)."""
+    """The organisation's insurance (cover in £ millions, exactly, to two decimal places,
+    expiring in the future; professional indemnity 0 for none) and when each key policy was
+    last reviewed (not in the future; no date: not reviewed, removed)."""
     organisation = _editable_organisation(actor)
     insurance = _checked(
         _check_insurance_and_policies, insurer=insurer,
@@ -785,6 +791,9 @@ def _checked_reference(check: _Checker, raw: str | None) -> str | None:
     elif not REFERENCE_CHARACTERS.match(reference):
         check.add("reference", "A reference can only include letters, numbers and hyphens, "
                                f"like STAFF-014, with no spaces. {NO_PERSONAL_DETAILS}")
+    elif personal_details.found_in(reference):
+        check.add("reference", "Enter your own file reference, not "
+                               f"{personal_details.found_in(reference)}. {NO_PERSONAL_DETAILS}")
     elif len(reference) > MAX_REFERENCE_LENGTH:
         check.add("reference", f"A reference must be {MAX_REFERENCE_LENGTH} characters or "
                                "fewer")
@@ -805,6 +814,9 @@ def _check_roster_entry(check: _Checker, organisation: Organisation, *,
     reference = _checked_reference(check, reference)
     role = check.text("role", role, what="The role", max_length=80,
                       missing="Enter the role, like support worker or care leaver")
+    if personal_details.found_in(role):
+        check.add("role", f"Enter the role, like support worker or care leaver, not "
+                          f"{personal_details.found_in(role)}. {NO_PERSONAL_DETAILS}")
     if started_on is None:
         check.add("started_on", "Enter the date they started")
     elif started_on > clock.today():

@@ -502,3 +502,9 @@ def provider_case_tag(case: Case) -> dict:
     """``govukTag`` parameters for a case's status (``Case.status_label``)."""
     return {"text": case.status_label,
             "classes": STATUS_TAG_CLASSES.get(case.status, "govuk-tag--blue")}
+
+
+@bp.app_template_filter("millions")
+def millions(value) -> str:
+    """Cover in £ million as people write it: "£2.5 million", "£10 million"."""
+    return operations.COVER.shown(value) if value is not None else "Not given"

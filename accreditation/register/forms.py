@@ -72,8 +72,9 @@ NO_PROPERTY = ""
 class ReferralCheckForm(Form):
     reference = StringField(
         "Your reference for this referral", widget=GovTextInput(),
-        description="Your own case number or referral number, so you can find this check "
-                    "again. Never enter the young person's name or other details about them.")
+        description="Your own case number or referral number, up to 40 characters, like "
+                    "CN-2026/0042, so you can find this check again. Never enter the young "
+                    "person's name or other details about them.")
     property_id = SelectField("Property (optional)", widget=GovSelect(),
                               validate_choice=False, coerce=str)
     record = SubmitField("Record the check", widget=GovSubmitInput())

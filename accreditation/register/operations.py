@@ -35,7 +35,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
-from .. import audit, clock
+from .. import audit, clock, personal_details
 from ..audit import AuditEvent
 from ..auth.models import Role, User
 from ..database import utcnow
@@ -74,6 +74,15 @@ def clean_reference(raw: str | None) -> str:
     if not REFERENCE.match(reference):
         raise ValidationFailed("Your reference can only include letters, numbers, spaces, "
                                "hyphens (-) and slashes (/)", field="reference")
+    if personal_details.found_in(reference):
+        raise ValidationFailed(
+            f"Enter your case or referral number, not {personal_details.found_in(reference)}. "
+            "Never enter the young person's details", field="reference")
+    if not any(character in "0123456789" for character in reference):
+        # Case and referral numbers have one; a young person's name never does.
+        raise ValidationFailed(
+            "Your reference must include a number, like your case number CN-2026/0042, so "
+            "that it cannot be the young person's name", field="reference")
     return reference
 
 

@@ -273,6 +273,36 @@ def test_responding_to_a_condition(signed_in, organisation):
     assert actions()[-1] == "condition.responded"
 
 
+def test_a_response_over_the_stated_limit_is_refused_not_kept(signed_in, organisation):
+    action = ConditionFactory(case__organisation=organisation)
+    field = f"condition-{action.id}-response"
+    page = signed_in.get("/provider/conditions").text
+    assert 'data-maxlength="4000"' in page  # the page says how much may be written
+    response = signed_in.submit(f"/provider/conditions/{action.id}/respond",
+                                {field: "x" * 10_000}, form_page="/provider/conditions")
+    assert response.status_code == 400
+    assert f'href="#{field}">What you have done must be 4,000 characters or fewer' \
+        in response.text
+    db.session.refresh(action)
+    assert (action.status, action.response) == (ConditionStatus.OPEN, None)
+    response = signed_in.submit(f"/provider/conditions/{action.id}/respond",
+                                {field: "x" * 4000}, form_page="/provider/conditions")
+    assert response.status_code == 302
+
+
+def test_an_answer_to_a_return_over_the_stated_limit_is_refused(signed_in, provider,
+                                                               organisation):
+    case = _returned_case(provider, organisation)
+    assert 'data-maxlength="4000"' in signed_in.get("/provider/application").text
+    response = signed_in.submit("/provider/application/resubmit", {
+        "response": "x" * 4001, "expected_version": str(case.version)},
+        form_page="/provider/application")
+    assert response.status_code == 400
+    assert 'href="#response">What you have sent or changed must be 4,000 characters or fewer' \
+        in response.text
+    assert db.session.get(Case, case.id).status is CaseStatus.RETURNED_AT_DUE_DILIGENCE
+
+
 def test_staff_and_young_people_files_are_listed_apart(signed_in, organisation):
     from .factories import RosterEntryFactory
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 from markupsafe import escape
 
+from accreditation.cases.operations import start_application
 from accreditation.extensions import db
 from accreditation.providers.models import (
     KEY_POLICIES,
@@ -107,6 +110,13 @@ PROPERTY_PROBLEMS = [
      "The number of bed spaces must be a whole number, like 4"),
     ({"bed_spaces": "2.5"}, "bed_spaces",
      "The number of bed spaces must be a whole number, like 4"),
+    ({"bed_spaces": "1e1"}, "bed_spaces",
+     "The number of bed spaces must be a whole number, like 4"),
+    ({"bed_spaces": "1_0"}, "bed_spaces",
+     "The number of bed spaces must be a whole number, like 4"),
+    ({"bed_spaces": "\u0663"}, "bed_spaces",  # an Arabic-Indic 3
+     "The number of bed spaces must be a whole number, like 4"),
+    ({"bed_spaces": "-3"}, "bed_spaces", "The number of bed spaces must be between 1 and 50"),
     ({"age_min": ""}, "age_min", "Enter the youngest age the property is for"),
     ({"age_min": "15"}, "age_min", "The youngest age must be between 16 and 25"),
     ({"age_max": "26"}, "age_max", "The oldest age must be between 16 and 25"),
@@ -241,13 +251,19 @@ INSURANCE = {
     ({"public_liability_millions": ""}, "public_liability_millions",
      "Enter your public liability cover in millions of pounds"),
     ({"public_liability_millions": "0"}, "public_liability_millions",
-     "Your public liability cover must be between £1 million and £1000 million"),
-    ({"public_liability_millions": "£5m"}, "public_liability_millions",
-     "Public liability cover must be a whole number of millions, like 5"),
+     "Your public liability cover must be between £1 million and £1,000 million"),
+    ({"public_liability_millions": "-5"}, "public_liability_millions",
+     "Your public liability cover must be between £1 million and £1,000 million"),
+    ({"public_liability_millions": "1e9"}, "public_liability_millions",
+     "Public liability cover must be a number of millions, like 5 or 2.5"),
+    ({"public_liability_millions": "2.555"}, "public_liability_millions",
+     "Your public liability cover can have up to 2 decimal places, like 2.5"),
+    ({"public_liability_millions": "\u0665"}, "public_liability_millions",  # an Arabic-Indic 5
+     "Public liability cover must be a number of millions, like 5 or 2.5"),
     ({"employers_liability_millions": "ten"}, "employers_liability_millions",
-     "Employer's liability cover must be a whole number of millions, like 10"),
+     "Employer's liability cover must be a number of millions, like 10 or 7.5"),
     ({"employers_liability_millions": "5000"}, "employers_liability_millions",
-     "Your employer's liability cover must be between £1 million and £1000 million"),
+     "Your employer's liability cover must be between £1 million and £1,000 million"),
     ({"insurance_expires_on": ["", "", ""]}, "insurance_expires_on",
      "Enter the date your insurance expires"),
     ({"insurance_expires_on": day(TODAY)}, "insurance_expires_on",
@@ -277,6 +293,23 @@ def test_a_policy_left_blank_is_not_recorded_and_a_cleared_one_is_removed(signed
     assert signed_in.submit("/provider/insurance-and-policies", data).status_code == 302
     names = set(db.session.scalars(sa.select(Policy.name)))
     assert names == set(KEY_POLICIES) - {"whistleblowing", "complaints"}
+
+
+@pytest.mark.parametrize("typed", ["2.5", "£2.5m", "2.50", "£2.5 million"])
+def test_cover_of_two_and_a_half_million_is_kept_exactly(signed_in, provider, organisation,
+                                                        typed):
+    response = signed_in.submit("/provider/insurance-and-policies",
+                                {**INSURANCE, "public_liability_millions": typed,
+                                 "employers_liability_millions": "1,000"})
+    assert response.status_code == 302, response.text
+    stored = db.session.get(Organisation, organisation.id)
+    assert (stored.public_liability_millions, stored.employers_liability_millions) == (
+        Decimal("2.5"), Decimal("1000"))
+    page = signed_in.get("/provider/insurance-and-policies").text
+    assert re.search(r'<input[^>]* name="public_liability_millions"[^>]* value="2.5"', page)
+    start_application(provider)
+    assert "£2.5 million public liability, £1,000 million employer&#39;s liability" in \
+        signed_in.get("/provider/application/submit").text
 
 
 def test_the_insurance_page_shows_what_was_saved(signed_in, organisation):
@@ -315,7 +348,13 @@ NO_PERSONAL = "This service must not hold the names or contact details of staff 
     ({"reference": "S" * 39 + "12"}, "reference", "A reference must be 40 characters or fewer"),
     ({"reference": "staff-001"}, "reference",
      "You have already added a staff file with the reference STAFF-001"),
+    ({"reference": "07700-900123"}, "reference",
+     f"Enter your own file reference, not a phone number. {NO_PERSONAL}"),
     ({"role": ""}, "role", "Enter the role, like support worker or care leaver"),
+    ({"role": "Jane Smith jane.smith@example.org"}, "role",
+     f"Enter the role, like support worker or care leaver, not an email address. {NO_PERSONAL}"),
+    ({"role": "Support worker, 07700 900123"}, "role",
+     f"Enter the role, like support worker or care leaver, not a phone number. {NO_PERSONAL}"),
     ({"role": "x" * 81}, "role", "The role must be 80 characters or fewer"),
     ({"started_on": ["", "", ""]}, "started_on", "Enter the date they started"),
     ({"started_on": day(TOMORROW)}, "started_on",

@@ -16,6 +16,7 @@ from accreditation.auth.models import Role
 from accreditation.cases import operations as case_operations
 from accreditation.errors import NotPermitted, ValidationFailed
 from accreditation.extensions import db
+from accreditation.personal_details import found_in
 from accreditation.register.operations import (
     ACTION,
     clean_reference,
@@ -54,8 +55,8 @@ def page_for(organisation) -> str:
 # --- the reference -----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("typed, kept", [
-    ("CN-2026/0042", "CN-2026/0042"), ("  ab 12  ", "ab 12"), ("A", "A"),
-    ("x" * 40, "x" * 40), ("case   77", "case 77"),
+    ("CN-2026/0042", "CN-2026/0042"), ("  ab 12  ", "ab 12"), ("A1", "A1"),
+    ("x" * 39 + "1", "x" * 39 + "1"), ("case   77", "case 77"),
 ])
 def test_good_references_are_kept(typed, kept):
     assert clean_reference(typed) == kept
@@ -80,6 +81,8 @@ def test_a_kept_reference_is_always_short_and_plain(typed):
         return
     assert 1 <= len(kept) <= 40
     assert re.fullmatch(r"[A-Za-z0-9/\- ]+", kept) and kept == kept.strip()
+    assert re.search(r"[0-9]", kept)  # never a name alone
+    assert found_in(kept) is None  # nor a phone number
 
 
 # --- the journey: find, check, prove -----------------------------------------------------------
@@ -186,11 +189,20 @@ def test_a_property_that_is_not_accredited_is_refused(client, accredited, social
 @pytest.mark.parametrize("reference, message", [
     ("", "Enter your reference for this referral"),
     ("Jane Doe, 14, 1 High St", "can only include letters, numbers"),
+    # A name is refused: a case or referral number has a number in it, a name never does.
+    ("Jayden Smith", "Your reference must include a number, like your case number "
+                     "CN-2026/0042, so that it cannot be the young person&#39;s name"),
+    ("07700 900123", "Enter your case or referral number, not a phone number"),
+    # Longer than the page says: refused with a message, never cut short.
+    ("CN-2026/" + "1" * 33, "Your reference must be 40 characters or fewer"),
 ])
 def test_a_wrong_reference_is_explained_and_nothing_recorded(client, social_worker, reference,
                                                              message):
     organisation = OrganisationFactory()
     client.sign_in(social_worker)
+    page = client.get(page_for(organisation)).text
+    assert "up to 40 characters" in page
+    assert "maxlength" not in page  # a browser would cut a longer reference short, unseen
     response = client.submit(page_for(organisation), {"reference": reference})
     assert response.status_code == 400
     assert "There is a problem" in response.text and message in response.text
