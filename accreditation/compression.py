@@ -3,7 +3,8 @@
 Only responses that echo nothing an outsider could choose are compressed: a compressed page
 that carries a secret (the CSRF token) next to text from the address (a search box) would
 leak the secret through its size (BREACH). Static files hold no secrets, and the inspector's
-pages show only what signed-in inspectors entered.
+pages show only what signed-in inspectors entered. The open data feed carries no secret at
+all (it is the same for everyone, signed in or not).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from flask import Flask, request
 from flask_compress import Compress
 
-COMPRESSED_PREFIXES = ("/static/", "/inspections/")
+COMPRESSED_PREFIXES = ("/static/", "/inspections/", "/openreferral/")
 
 
 def init_app(app: Flask) -> None:

@@ -34,7 +34,12 @@ from accreditation.providers.operations import (
     details_as_asked,
     update_property,
 )
-from accreditation.register.openreferral import service_id
+from accreditation.register.openreferral import (
+    TAXONOMY_ID,
+    service_at_location_id,
+    service_id,
+    term_id,
+)
 from accreditation.register.operations import record_referral_check
 from accreditation.stages.file_sampling import samples_for
 from accreditation.stages.inspection_drafts import checklist_for
@@ -153,6 +158,9 @@ def build_world() -> World:
         "file_item_id": file_items[0].id,  # a sampled file's checklist has items of its own
         "conflict_id": 1,
         "service_uuid": service_id(organisation),
+        "location_uuid": service_at_location_id(organisation, home.local_authority),
+        "taxonomy_uuid": TAXONOMY_ID,
+        "term_uuid": term_id(home.category),
         "anything": "organizations",
         "filename": "favicon.svg",
     }
