@@ -158,9 +158,10 @@ LISTS = ["/services", "/taxonomies", "/taxonomy_terms", "/service_at_locations"]
 def replay_validator(client, base: str = "/openreferral") -> dict[str, list[str]]:
     """The validator's checks against the feed at ``base``: returns the ids it saw per list.
 
-    Root discovery; every list endpoint paged through (each page valid, the counts adding
-    up, no id twice, ids the same on every page size); every saved id fetched by id and
-    valid. Required (services) and optional (taxonomies, terms, service at locations)
+    Root discovery; every list endpoint asked for its first, a middle and its last page
+    with ``page`` alone (as the validator does), then paged through (each page valid, the
+    counts adding up, no id twice, ids the same on every page size); every saved id fetched
+    by id and valid. Required (services) and optional (taxonomies, terms, service at locations)
     endpoints alike must pass: the feed offers them all.
     """
     root = client.get(base)
@@ -174,6 +175,13 @@ def replay_validator(client, base: str = "/openreferral") -> dict[str, list[str]
         assert first.status_code == 200, path
         assert first.headers["Access-Control-Allow-Origin"] == "*"
         check_page(path, first.json)
+        # As the validator pages: ``page`` alone, the first, a middle and the last page.
+        pages = first.json["total_pages"]
+        for number in {1, pages // 2 if pages > 2 else 1, max(pages, 1)}:
+            page = client.get(f"{base}{path}?page={number}")
+            assert page.status_code == 200, (path, number)
+            check_page(path, page.json)
+            assert page.json["page_number"] == number
         ids: list[str] = []
         per_page = 2
         total_pages = max(1, -(-first.json["total_items"] // per_page))
