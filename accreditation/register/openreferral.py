@@ -223,7 +223,8 @@ def _inactive(organisation: Organisation, last_modified: datetime) -> dict:
 
 
 def _location(council: Council) -> dict:
-    """A local authority area, never a property: no address, no coordinates, no name."""
+    """A local authority area, never a property: no address, no coordinates, no property's
+    name."""
     return {
         "id": location_id(council),
         "location_type": "physical",
@@ -314,8 +315,9 @@ def _published() -> list[Published]:
         sa.select(RegisterProperty.organisation_id, sa.func.max(RegisterProperty.modified_at))
         .group_by(RegisterProperty.organisation_id)).all())
     organisations = db.session.scalars(
-        sa.select(Organisation).where(Organisation.id.in_(changed))
-        .order_by(Organisation.name, Organisation.id)) if changed else []
+        sa.select(Organisation)
+        .join(RegisterProvider, RegisterProvider.organisation_id == Organisation.id)
+        .order_by(Organisation.name, Organisation.id))
     published = []
     for organisation in organisations:
         entry = register_entry(organisation, today)
