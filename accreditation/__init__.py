@@ -146,7 +146,19 @@ def _register_models() -> None:
 def _register_blueprints(app: Flask) -> None:
     # Views are imported here, not by their packages, so that importing a model never pulls
     # in every view (and with them, import cycles).
-    from . import admin, api, auth, cases, evidence, main, providers, register, stages, standards
+    from . import (
+        admin,
+        api,
+        auth,
+        cases,
+        evidence,
+        main,
+        providers,
+        register,
+        stages,
+        standards,
+        teams,
+    )
     from .admin import views as _admin_views  # noqa: F401
     from .api import inspections as _api_inspections  # noqa: F401  (the tablet's sync)
     from .api import register as _api_register  # noqa: F401
@@ -159,7 +171,8 @@ def _register_blueprints(app: Flask) -> None:
     from .register import views as _register_views  # noqa: F401
     from .stages import views as _stage_views  # noqa: F401
     from .standards import views as _standards_views  # noqa: F401
+    from .teams import views as _team_views  # noqa: F401
 
-    for package in (main, auth, providers, stages, admin, register, standards, cases, api,
-                    evidence, openreferral):
+    for package in (main, auth, providers, teams, stages, admin, register, standards, cases,
+                    api, evidence, openreferral):
         app.register_blueprint(package.bp)

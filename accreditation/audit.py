@@ -395,7 +395,7 @@ EVENT_LABELS = {
     "inspection.changes_rejected": "Answers from a tablet refused",
     "inspection.conflict_resolved": "Differing answers resolved",
     "invitation.sent": "Staff invitation sent",
-    "invitation.accepted": "Staff invitation accepted",
+    "invitation.accepted": "Invitation accepted",
     "invitation.withdrawn": "Staff invitation withdrawn",
     "keys.resealed": "Authenticator secrets sealed with a new key",
     "organisation.registered": "Organisation registered",
@@ -420,6 +420,9 @@ EVENT_LABELS = {
     "user.password_changed": "Password changed",
     "user.sessions_ended": "Signed out everywhere",
     "user.authenticator_reset": "Authenticator app reset",
+    "team.invitation_sent": "Colleague invited to the organisation",
+    "team.invitation_withdrawn": "Invitation to a colleague withdrawn",
+    "team.member_removed": "Colleague's access removed",
 }
 # Done by someone not signed in (yet); any other event without a person is the service's own.
 _NOT_SIGNED_IN = ("auth.", "access.", "api_token.refused")

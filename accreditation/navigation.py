@@ -12,7 +12,8 @@ NAVIGATION = {
     Role.PROVIDER: [("providers.home", "Your organisation"),
                     ("providers.application", "Your application"),
                     ("evidence.provider_evidence", "Evidence files"),
-                    ("standards.provider_gap_report", "Coming standards")],
+                    ("standards.provider_gap_report", "Coming standards"),
+                    ("teams.team", "Your team")],
     Role.INSPECTOR: [("stages.inspector_home", "Your inspections"),
                      ("cases.case_list", "Applications"), ("register.home", "Register")],
     Role.COMMISSIONER: [

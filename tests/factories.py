@@ -74,7 +74,8 @@ class UserFactory(BaseFactory):
 
     class Params:
         provider = factory.Trait(
-            role=Role.PROVIDER, organisation=factory.SubFactory(OrganisationFactory))
+            role=Role.PROVIDER, organisation=factory.SubFactory(OrganisationFactory),
+            is_organisation_administrator=True)
         inspector = factory.Trait(role=Role.INSPECTOR)
         commissioner = factory.Trait(role=Role.COMMISSIONER)
         social_worker = factory.Trait(

@@ -186,3 +186,37 @@ def test_insurance_cover_becomes_exact_decimal_millions_and_back(databases):
         )).one() == (3, 10)
         db.session.remove()
         db.engine.dispose()
+
+
+def test_the_first_account_of_each_provider_becomes_its_administrator(databases):
+    """A database in use: whoever registered each organisation (its earliest account) manages
+    its team from now on; later accounts are members; staff administer nothing."""
+    app = create_app(config_for(databases.new()))
+    with app.app_context():
+        upgrade(revision="0016")
+        db.session.execute(sa.text(
+            "INSERT INTO organisation (id, name, created_at) VALUES "
+            "(1, 'Harbour Lights', '2026-01-01 00:00:00'), (2, 'Quay Homes', "
+            "'2026-01-02 00:00:00')"))
+        accounts = [
+            (1, "later@example.org", "provider", 1, "2026-02-01 00:00:00"),
+            (2, "first@example.org", "provider", 1, "2026-01-01 00:00:00"),
+            (3, "quay@example.org", "provider", 2, "2026-01-02 00:00:00"),
+            (4, "staff@example.org", "commissioner", None, "2025-01-01 00:00:00"),
+        ]
+        for id_, email, role, organisation_id, created_at in accounts:
+            db.session.execute(sa.text(
+                "INSERT INTO \"user\" (id, email, full_name, role, password_hash, "
+                "organisation_id, is_active, created_at, session_generation) VALUES (:id, "
+                ":email, 'Someone', :role, 'x', :organisation_id, true, :created_at, 1)"),
+                {"id": id_, "email": email, "role": role, "organisation_id": organisation_id,
+                 "created_at": created_at})
+        db.session.commit()
+        upgrade()
+        administrators = {user.email for user in db.session.scalars(
+            sa.select(User).where(User.is_organisation_administrator))}
+        db.session.remove()
+        downgrade(revision="0016")
+        db.session.remove()
+        db.engine.dispose()
+    assert administrators == {"first@example.org", "quay@example.org"}

@@ -51,7 +51,8 @@ def home():
         "staff": _count(sa.select(User.id).where(User.role != Role.PROVIDER)),
         "pending_invitations": _count(
             sa.select(Invitation.id).where(
-                Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None),
+                Invitation.role != Role.PROVIDER, Invitation.accepted_at.is_(None),
+                Invitation.revoked_at.is_(None),
                 Invitation.expires_at > utcnow())),
         "property_changes": _count(sa.select(PropertyChange.id).where(
             PropertyChange.status == PropertyChangeStatus.PENDING)),
@@ -85,7 +86,8 @@ def staff():
         sa.select(User).where(User.role != Role.PROVIDER).order_by(User.role, User.full_name)
     ).all()
     invitations = db.session.scalars(
-        sa.select(Invitation).order_by(Invitation.created_at.desc()).limit(50)
+        sa.select(Invitation).where(Invitation.role != Role.PROVIDER)
+        .order_by(Invitation.created_at.desc()).limit(50)
     ).all()
     status = 400 if form.errors or form.form_errors else 200
     return render_template(

@@ -51,6 +51,10 @@ class User(UserMixin, db.Model):
     )
     council_id: Mapped[int | None] = mapped_column(sa.ForeignKey("council.id"), index=True)
     is_active: Mapped[bool] = mapped_column(default=True)
+    # A provider organisation's administrators manage its team (invite colleagues, remove
+    # access); its other members do everything else. Nobody else administers an organisation.
+    is_organisation_administrator: Mapped[bool] = mapped_column(default=False,
+                                                                server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_signed_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Part of the session identity: bumping it signs the user out everywhere.
@@ -76,6 +80,8 @@ class User(UserMixin, db.Model):
             "role != 'social_worker' OR council_id IS NOT NULL", name="social_worker_has_council"
         ),
         sa.CheckConstraint("email = lower(email)", name="email_lower_case"),
+        sa.CheckConstraint("role = 'provider' OR NOT is_organisation_administrator",
+                           name="only_providers_administer_organisations"),
     )
 
     def get_id(self) -> str:
@@ -93,7 +99,9 @@ class User(UserMixin, db.Model):
 
 
 class Invitation(db.Model):
-    """A commissioner's invitation to a member of staff; the link carries a one-off token."""
+    """An invitation by e-mail, the link carrying a one-off token: a commissioner's to a member
+    of staff, or a provider organisation administrator's to a colleague (``organisation_id``).
+    """
 
     __tablename__ = "invitation"
 
@@ -102,6 +110,10 @@ class Invitation(db.Model):
     full_name: Mapped[str] = mapped_column(sa.String(120))
     role: Mapped[Role] = mapped_column(enum_type(Role, "invitation_role"))
     council_id: Mapped[int | None] = mapped_column(sa.ForeignKey("council.id"))
+    organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisation.id"),
+                                                        index=True)
+    organisation_administrator: Mapped[bool] = mapped_column(default=False,
+                                                             server_default=sa.false())
     invited_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
     # Only a hash of the token is stored: a database reader cannot accept an invitation.
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
@@ -111,10 +123,13 @@ class Invitation(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     council = relationship("Council")
+    organisation = relationship("Organisation")
     invited_by = relationship("User")
 
     __table_args__ = (
-        sa.CheckConstraint("role != 'provider'", name="staff_only"),
+        # Colleagues of a provider join its organisation; staff join none.
+        sa.CheckConstraint("(role = 'provider') = (organisation_id IS NOT NULL)",
+                           name="provider_has_organisation"),
         sa.CheckConstraint(
             "role != 'social_worker' OR council_id IS NOT NULL", name="social_worker_has_council"
         ),

@@ -29,7 +29,7 @@ from ..providers.models import CompanyNumberDispute, Organisation
 from . import mfa, throttle
 from .models import Invitation, PendingRegistration, RecoveryCode, Role, User
 from .passwords import hash_password, needs_rehash, password_problem, verify_password
-from .tokens import revoke_tablet_tokens
+from .tokens import revoke_every_token, revoke_tablet_tokens
 
 
 def _require_new_password(password: str) -> None:
@@ -248,7 +248,9 @@ def close_account(user: User, *, actor: User | None, reason: str) -> None:
     """The account can no longer sign in; every session and tablet token of it ends. The
     caller audits and commits."""
     user.is_active = False
-    _end_every_session(user, actor=actor, reason=reason)
+    user.session_generation += 1
+    # Every token, not only tablets': none comes back to life if the account is reopened.
+    revoke_every_token(user, actor=actor, reason=reason)
 
 
 def record_sign_out(user: User) -> None:
@@ -521,8 +523,10 @@ def confirm_registration(token: str, *, password: str, client: str) -> User:
         sa.select(Organisation).where(Organisation.company_number == number))
     organisation = Organisation(name=pending["organisation_name"],
                                 company_number=None if holder else number)
+    # Whoever registers an organisation is its first administrator: they manage its team.
     user = User(email=email, full_name=pending["full_name"], role=Role.PROVIDER,
-                password_hash=pending["password_hash"], organisation=organisation)
+                password_hash=pending["password_hash"], organisation=organisation,
+                is_organisation_administrator=True)
     db.session.add_all([organisation, user])
     db.session.flush()
     audit.record("registration.verified", actor=user, subject=user,
@@ -610,7 +614,8 @@ def create_user(
     *, email: str, full_name: str, role: Role, password: str, council: Council | None = None,
     organisation: Organisation | None = None, actor: User | None = None,
 ) -> User:
-    """Create an account directly (the CLI's ``users create``, for the first commissioner)."""
+    """Create an account directly (the CLI's ``users create``, for the first commissioner).
+    A provider organisation's first account is its administrator, later ones members."""
     _require_new_password(password)
     email = _require_unused_email(email)
     if role is Role.SOCIAL_WORKER and council is None:
@@ -624,6 +629,11 @@ def create_user(
     user = User(
         email=email, full_name=full_name.strip(), role=role, password_hash=hash_password(password),
         council=council, organisation=organisation,
+        # An organisation's first account is its administrator; later ones are members.
+        is_organisation_administrator=role is Role.PROVIDER and db.session.scalar(
+            sa.select(User.id).where(User.organisation_id == organisation.id,
+                                     User.is_organisation_administrator,
+                                     User.is_active)) is None,
     )
     db.session.add(user)
     db.session.flush()
@@ -662,10 +672,28 @@ def invite_staff(
         raise ValidationFailed("Select the council the social worker works for",
                                field="council_id")
     _require_member(council)
+    invitation = send_invitation(
+        actor, email=email, full_name=full_name, role=role, council=council,
+        accept_url_for=accept_url_for, invited_as=role.label.lower())
+    audit.record("invitation.sent", actor=actor, subject=invitation,
+                 details={"role": role.value, "council_id": council.id if council else None})
+    db.session.commit()
+    return invitation
+
+
+def send_invitation(
+    actor: User, *, email: str, full_name: str, role: Role, accept_url_for,
+    invited_as: str, council: Council | None = None, organisation: Organisation | None = None,
+    organisation_administrator: bool = False,
+) -> Invitation:
+    """Keep an invitation (only a hash of its one-off token) and queue its e-mail; the
+    caller has checked who may invite whom, audits and commits. ``accept_url_for(token)``
+    builds the link."""
     email = _require_unused_email(email)
     token = secrets.token_urlsafe(32)
     invitation = Invitation(
         email=email, full_name=full_name.strip(), role=role, council=council,
+        organisation=organisation, organisation_administrator=organisation_administrator,
         invited_by_id=actor.id, token_hash=_token_hash(token),
         expires_at=utcnow() + timedelta(days=current_app.config["INVITATION_DAYS"]),
     )
@@ -677,15 +705,12 @@ def invite_staff(
         subject=f"You have been invited to {service}",
         body=(
             f"Dear {invitation.full_name},\n\n"
-            f"{actor.full_name} has invited you to {service} as {role.label.lower()}.\n\n"
+            f"{actor.full_name} has invited you to {service} as {invited_as}.\n\n"
             f"Set your password and activate your account here:\n{accept_url_for(token)}\n\n"
             f"This link works once and expires in {current_app.config['INVITATION_DAYS']} days. "
             "If you were not expecting it, you can ignore this email.\n"
         ),
     )
-    audit.record("invitation.sent", actor=actor, subject=invitation,
-                 details={"role": role.value, "council_id": council.id if council else None})
-    db.session.commit()
     return invitation
 
 
@@ -695,8 +720,8 @@ def find_open_invitation(token: str) -> Invitation:
     )
     if invitation is None or invitation.status != "pending":
         raise ValidationFailed(
-            "This invitation link has expired or has already been used. Ask the commissioner "
-            "who invited you to send a new one."
+            "This invitation link has expired or has already been used. Ask the person who "
+            "invited you to send a new one."
         )
     return invitation
 
@@ -708,6 +733,8 @@ def accept_invitation(token: str, *, password: str) -> User:
     user = User(
         email=email, full_name=invitation.full_name, role=invitation.role,
         council_id=invitation.council_id, password_hash=hash_password(password),
+        organisation_id=invitation.organisation_id,
+        is_organisation_administrator=invitation.organisation_administrator,
     )
     invitation.accepted_at = utcnow()
     db.session.add(user)

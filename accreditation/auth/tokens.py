@@ -101,3 +101,17 @@ def revoke_tablet_tokens(user: User, *, actor: User | None = None,
                      details={"user_id": user.id, "reason": reason})
         count += 1
     return count
+
+
+def revoke_every_token(user: User, *, actor: User | None = None, reason: str) -> int:
+    """When ``user``'s account closes: withdraw every working token of theirs, the API's and
+    tablets'. Audited; the caller commits. Returns how many."""
+    records = db.session.scalars(sa.select(ApiToken).where(
+        ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)))
+    count = 0
+    for record in records:
+        record.revoked_at = utcnow()
+        audit.record("api_token.revoked", actor=actor or user, subject=record,
+                     details={"user_id": user.id, "reason": reason})
+        count += 1
+    return count

@@ -20,6 +20,7 @@ from .world import (
     INSPECTOR,
     OTHER_INSPECTOR,
     PROVIDER_A,
+    PROVIDER_A_MEMBER,
     PROVIDER_B,
     SOCIAL_WORKER,
 )
@@ -44,7 +45,11 @@ def entry(*may: str, hidden: tuple[str, ...] = (), body: dict | None = None,
 
 EVERYONE = ACTORS
 SIGNED_IN = tuple(actor for actor in ACTORS if actor != ANONYMOUS)
-PROVIDERS = (PROVIDER_A, PROVIDER_B)
+# Everyone in provider A's team, administrator or member: the same on everything but the team.
+TEAM_A = (PROVIDER_A, PROVIDER_A_MEMBER)
+PROVIDERS = (*TEAM_A, PROVIDER_B)
+# Organisation administrators: A's and B's (a member is refused, 403).
+ADMINISTRATORS = (PROVIDER_A, PROVIDER_B)
 INSPECTORS = (INSPECTOR, OTHER_INSPECTOR)
 REGISTER_READERS = (INSPECTOR, OTHER_INSPECTOR, COMMISSIONER, SOCIAL_WORKER)
 # Provider A's application: its provider, its inspector and commissioners; provider B and the
@@ -111,36 +116,44 @@ ACCESS: dict[str, Access] = {
     "providers.submitted": entry(*PROVIDERS),
     "providers.withdraw": entry(*PROVIDERS),
     "providers.conditions": entry(*PROVIDERS),
-    "providers.respond_to_condition": entry(PROVIDER_A, **OWNED_BY_A,
+    "providers.respond_to_condition": entry(*TEAM_A, **OWNED_BY_A,
                                             body={"response": "Treated."}),
     "providers.rosters": entry(*PROVIDERS),
-    "providers.remove_roster_entry": entry(PROVIDER_A, **OWNED_BY_A),
+    # Removals: the first of A's team removes it; after that it is gone for the other.
+    "providers.remove_roster_entry": entry(*TEAM_A, **OWNED_BY_A, may_miss=True),
     "providers.insurance_and_policies": entry(*PROVIDERS),
     "providers.landlords": entry(*PROVIDERS),
     "providers.organisation_details": entry(*PROVIDERS),
     "providers.add_person": entry(*PROVIDERS),
-    "providers.remove_person": entry(PROVIDER_A, **OWNED_BY_A),
+    "providers.remove_person": entry(*TEAM_A, **OWNED_BY_A, may_miss=True),
     "providers.properties": entry(*PROVIDERS),
     "providers.add_property": entry(*PROVIDERS),
-    "providers.property_detail": entry(PROVIDER_A, **OWNED_BY_A),
-    "providers.edit_property": entry(PROVIDER_A, **OWNED_BY_A),
-    "providers.landlord_arrangements": entry(PROVIDER_A, **OWNED_BY_A),
-    "providers.remove_property": entry(PROVIDER_A, **OWNED_BY_A),
-    "providers.update_vacancies": entry(PROVIDER_A, **OWNED_BY_A, body={"vacancies": "1"}),
-    "providers.withdraw_property_change": entry(PROVIDER_A, **OWNED_BY_A),
+    "providers.property_detail": entry(*TEAM_A, **OWNED_BY_A),
+    "providers.edit_property": entry(*TEAM_A, **OWNED_BY_A),
+    "providers.landlord_arrangements": entry(*TEAM_A, **OWNED_BY_A),
+    "providers.remove_property": entry(*TEAM_A, **OWNED_BY_A, may_miss=True),
+    "providers.update_vacancies": entry(*TEAM_A, **OWNED_BY_A, body={"vacancies": "1"}),
+    "providers.withdraw_property_change": entry(*TEAM_A, **OWNED_BY_A, may_miss=True),
     "standards.provider_gap_report": entry(*PROVIDERS),
+    # The team: everyone sees it; administrators manage it, their own organisation's only.
+    "teams.team": entry(*PROVIDERS),
+    "teams.invite": entry(*ADMINISTRATORS, body={
+        "full_name": "New Colleague", "email": "new.colleague@example.org",
+        "access": "member"}),
+    "teams.remove": entry(PROVIDER_A, **OWNED_BY_A),
+    "teams.withdraw_invitation": entry(PROVIDER_A, **OWNED_BY_A),
     "evidence.provider_evidence": entry(*PROVIDERS,
                                         body={"file": PDF, "purpose": "insurance_certificate"}),
-    "evidence.condition_evidence": entry(PROVIDER_A, **OWNED_BY_A, body={"file": PDF}),
+    "evidence.condition_evidence": entry(*TEAM_A, **OWNED_BY_A, body={"file": PDF}),
 
     # --- applications (cases) -------------------------------------------------------------
     "cases.case_list": entry(*INSPECTORS, COMMISSIONER),
-    "cases.case_detail": entry(PROVIDER_A, INSPECTOR, COMMISSIONER, **ON_CASE_A),
+    "cases.case_detail": entry(*TEAM_A, INSPECTOR, COMMISSIONER, **ON_CASE_A),
     # The world's action is "suspend": the case's provider and inspector may use other
     # actions of this address, but are refused this one by the operation (403, audited).
     "cases.case_action": entry(COMMISSIONER, **ON_CASE_A,
                                body={"reasons": "Concern.", "expected_version": "1"}),
-    "cases.decision_letter": entry(PROVIDER_A, INSPECTOR, COMMISSIONER, **ON_CASE_A),
+    "cases.decision_letter": entry(*TEAM_A, INSPECTOR, COMMISSIONER, **ON_CASE_A),
     "cases.decision": entry(COMMISSIONER),
     "cases.confirm_condition": entry(INSPECTOR, COMMISSIONER, **STAFF_ON_CASE_A),
     "stages.due_diligence_page": entry(COMMISSIONER),
@@ -152,13 +165,13 @@ ACCESS: dict[str, Access] = {
     "stages.property_inspection_page": entry(INSPECTOR, COMMISSIONER, **STAFF_ON_CASE_A),
     "stages.add_inspection_photo": entry(INSPECTOR, COMMISSIONER, **STAFF_ON_CASE_A,
                                          body={"file": PHOTO, "item_id": "manager_named"}),
-    "stages.inspection_report": entry(PROVIDER_A, INSPECTOR, COMMISSIONER, **ON_CASE_A),
+    "stages.inspection_report": entry(*TEAM_A, INSPECTOR, COMMISSIONER, **ON_CASE_A),
     "evidence.case_evidence": entry(INSPECTOR, COMMISSIONER, **STAFF_ON_CASE_A),
     "evidence.add_photo": entry(INSPECTOR, COMMISSIONER, **STAFF_ON_CASE_A,
                                 body={"file": PHOTO}),
-    "evidence.download": entry(PROVIDER_A, INSPECTOR, COMMISSIONER, **ON_CASE_A),
+    "evidence.download": entry(*TEAM_A, INSPECTOR, COMMISSIONER, **ON_CASE_A),
     # The first allowed removal succeeds; after it the record is gone for the others.
-    "evidence.remove": entry(PROVIDER_A, INSPECTOR, COMMISSIONER, **ON_CASE_A, may_miss=True),
+    "evidence.remove": entry(*TEAM_A, INSPECTOR, COMMISSIONER, **ON_CASE_A, may_miss=True),
 
     # --- inspections on tablets -----------------------------------------------------------
     "stages.inspector_home": entry(*INSPECTORS),
@@ -206,7 +219,7 @@ ACCESS: dict[str, Access] = {
 
     # --- the JSON API (bearer tokens) -----------------------------------------------------
     "api.list_cases": entry(*PROVIDERS, *INSPECTORS, COMMISSIONER),
-    "api.get_case": entry(PROVIDER_A, INSPECTOR, COMMISSIONER, **ON_CASE_A),
+    "api.get_case": entry(*TEAM_A, INSPECTOR, COMMISSIONER, **ON_CASE_A),
     # Suspending is a commissioner's step: the case's provider and inspector see the case but
     # are refused the step itself (403, audited), before anything else is looked at.
     "api.transition": entry(COMMISSIONER, **ON_CASE_A,
@@ -224,7 +237,7 @@ ACCESS: dict[str, Access] = {
         "file": PHOTO, "item_id": "manager_named", "client_id": CLIENT_ID}),
     "api.submit_inspection": entry(INSPECTOR, COMMISSIONER, **STAFF_ON_CASE_A,
                                    body={"client_id": CLIENT_ID}),
-    "api.put_vacancies": entry(PROVIDER_A, **OWNED_BY_A, body={"vacancies": 1}),
+    "api.put_vacancies": entry(*TEAM_A, **OWNED_BY_A, body={"vacancies": 1}),
     "api.register_providers": entry(*REGISTER_READERS),
     "api.register_properties": entry(*REGISTER_READERS),
 }

@@ -2,7 +2,9 @@
 
 Provider A has an application that went all the way (accredited with a condition), so it has
 sampled files, inspected properties, a decision letter, a condition and evidence.
-Provider B is another organisation with a property of its own. The inspector is assigned to
+Provider A's team has its administrator (who registered it), a member, a colleague an
+administrator or a commissioner removes, and an invitation waiting. Provider B is another
+organisation (its administrator) with a property of its own. The inspector is assigned to
 A's application; the other inspector is not. The social worker has recorded a referral check
 of A, and the commissioner has an open staff invitation and a company number to decide on
 (B's, which a third organisation registered too).
@@ -43,21 +45,23 @@ from accreditation.register.openreferral import (
 from accreditation.register.operations import record_referral_check
 from accreditation.stages.file_sampling import samples_for
 from accreditation.stages.inspection_drafts import checklist_for
+from accreditation.teams.operations import invite_colleague
 
 from ..cases.journey import TODAY, Journey
 from ..evidence.samples import pdf
 from ..factories import CouncilFactory, PropertyFactory, UserFactory
 
 ANONYMOUS = "anonymous"
-PROVIDER_A = "provider_a"
+PROVIDER_A = "provider_a"  # provider A's administrator
+PROVIDER_A_MEMBER = "provider_a_member"  # a member of A's team: not an administrator
 PROVIDER_B = "provider_b"
 INSPECTOR = "inspector"  # assigned to provider A's application
 OTHER_INSPECTOR = "other_inspector"  # assigned to nothing of A's
 COMMISSIONER = "commissioner"
 SOCIAL_WORKER = "social_worker"
 
-ACTORS = (ANONYMOUS, PROVIDER_A, PROVIDER_B, INSPECTOR, OTHER_INSPECTOR, COMMISSIONER,
-          SOCIAL_WORKER)
+ACTORS = (ANONYMOUS, PROVIDER_A, PROVIDER_A_MEMBER, PROVIDER_B, INSPECTOR, OTHER_INSPECTOR,
+          COMMISSIONER, SOCIAL_WORKER)
 
 
 @dataclass
@@ -124,6 +128,15 @@ def build_world() -> World:
     # reset their authenticator without ending the actors' own sessions.
     colleague = UserFactory(inspector=True, email="colleague@example.org")
 
+    # Provider A's team: a member (an actor), a colleague to remove, an invitation waiting.
+    member = UserFactory(role=Role.PROVIDER, organisation=organisation,
+                         email="member@provider-a.example.org")
+    leaving = UserFactory(role=Role.PROVIDER, organisation=organisation,
+                          email="leaving@provider-a.example.org")
+    team_invitation = invite_colleague(
+        journey.provider, email="joining@provider-a.example.org", full_name="Jo Ining",
+        administrator=False, accept_url_for=lambda token: f"/invitations/{token}")
+
     link = case.properties[0]
     home = link.home
     # Provider A asks to change what was accredited about its property: a change to decide.
@@ -149,6 +162,8 @@ def build_world() -> World:
         "invitation_id": invitation.id,
         "user_id": colleague.id,
         "account_id": provider_b.id,  # a provider account a commissioner may reset
+        "member_id": leaving.id,  # A's colleague its administrator or a commissioner removes
+        "team_invitation_id": team_invitation.id,
         "dispute_id": dispute.id,
         "council_id": empty_council.id,
         "token": tokens[1],
@@ -166,6 +181,7 @@ def build_world() -> World:
     }
     users = {
         PROVIDER_A: journey.provider,
+        PROVIDER_A_MEMBER: member,
         PROVIDER_B: provider_b,
         INSPECTOR: journey.inspector,
         OTHER_INSPECTOR: other_inspector,
