@@ -420,6 +420,8 @@ EVENT_LABELS = {
     "user.password_changed": "Password changed",
     "user.sessions_ended": "Signed out everywhere",
     "user.authenticator_reset": "Authenticator app reset",
+    "user.deactivated": "Account deactivated",
+    "user.reactivated": "Account reactivated",
     "team.invitation_sent": "Colleague invited to the organisation",
     "team.invitation_withdrawn": "Invitation to a colleague withdrawn",
     "team.member_removed": "Colleague's access removed",

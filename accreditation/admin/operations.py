@@ -1,5 +1,6 @@
-"""Changes commissioners make to the consortium itself: which councils are members, and the
-list of local authorities the service knows (loaded from the reference list it ships)."""
+"""Changes commissioners make to the consortium itself: which councils are members, the list
+of local authorities the service knows (loaded from the reference list it ships), and people
+who leave (accounts deactivated and reactivated)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,15 @@ from flask import current_app
 
 from .. import audit
 from ..auth.models import Invitation, Role, User
-from ..auth.operations import close_account
+from ..auth.operations import _require_member, close_account
+from ..cases.models import Case
 from ..councils import COUNTY, Council, LocalAuthority, reference_list
 from ..database import utcnow
 from ..errors import NotPermitted, ValidationFailed
 from ..extensions import db
 from ..notifications.outbox import queue_email
+from ..teams.operations import leaves_no_administrator
+from ..workflow import ASSIGNING_STATUSES
 
 # --- the reference list ------------------------------------------------------------------------
 
@@ -143,3 +147,74 @@ def leave_consortium(actor: User, council: Council) -> Leaving:
         "invitations_withdrawn": [invitation.id for invitation in effect.invitations]})
     db.session.commit()
     return effect
+
+
+# --- leavers -----------------------------------------------------------------------------------
+
+
+def needing_new_inspector(user: User | None = None) -> list[Case]:
+    """Applications being assessed whose inspector's account is deactivated (of ``user``
+    only, if given): a commissioner assigns another from the application's page."""
+    query = (sa.select(Case).join(User, Case.inspector_id == User.id)
+             .where(Case.status.in_(ASSIGNING_STATUSES), User.is_active.is_(False))
+             .order_by(Case.id))
+    if user is not None:
+        query = query.where(Case.inspector_id == user.id)
+    return list(db.session.scalars(query))
+
+
+def _require_account_manager(actor: User) -> None:
+    if actor.role is not Role.COMMISSIONER:
+        raise NotPermitted("Only commissioners deactivate and reactivate accounts.")
+
+
+def _active_commissioners() -> int:
+    return db.session.scalar(sa.select(sa.func.count(User.id)).where(
+        User.role == Role.COMMISSIONER, User.is_active))
+
+
+def deactivate_account(actor: User, user: User) -> list[Case]:
+    """A commissioner deactivates someone who has left: a member of staff, or a provider's
+    account. They cannot sign in (told only what a wrong password is told), every session ends
+    at once and every token is withdrawn. Nobody deactivates themself or the last active
+    commissioner, nor a provider's last administrator while its other accounts are open.
+    Returns the applications being assessed that now need another inspector."""
+    _require_account_manager(actor)
+    if user.id == actor.id:
+        raise ValidationFailed("You cannot deactivate your own account: ask another "
+                               "commissioner.")
+    if not user.is_active:
+        raise ValidationFailed(f"{user.full_name}'s account is already deactivated.")
+    if user.role is Role.COMMISSIONER and _active_commissioners() <= 1:
+        raise ValidationFailed(f"{user.full_name} is the last active commissioner: invite "
+                               "another before you deactivate this account.")
+    if user.role is Role.PROVIDER and leaves_no_administrator(user) and any(
+            colleague.is_active and colleague.id != user.id
+            for colleague in user.organisation.users):
+        raise ValidationFailed(
+            f"{user.full_name} is the only administrator of {user.organisation.name}: "
+            "deactivate its other accounts first, or ask it to make someone else an "
+            "administrator.")
+    close_account(user, actor=actor, reason="account deactivated by a commissioner")
+    cases = needing_new_inspector(user)
+    audit.record("user.deactivated", actor=actor, subject=user, details={
+        "role": user.role.value, "cases_needing_an_inspector": [case.id for case in cases]})
+    db.session.commit()
+    return cases
+
+
+def reactivate_account(actor: User, user: User) -> None:
+    """A commissioner reopens a member of staff's account (someone who came back). Sessions
+    and tokens ended at deactivation stay ended: they sign in again. A social worker whose
+    council has left the consortium cannot be reopened."""
+    _require_account_manager(actor)
+    if not user.role.is_staff:
+        raise ValidationFailed("Only staff accounts can be reactivated.")
+    if user.is_active:
+        raise ValidationFailed(f"{user.full_name}'s account is already active.")
+    if user.role is Role.SOCIAL_WORKER:
+        _require_member(user.council)
+    user.is_active = True
+    audit.record("user.reactivated", actor=actor, subject=user,
+                 details={"role": user.role.value})
+    db.session.commit()

@@ -83,7 +83,8 @@ def staff():
             flash(f"Invitation sent to {form.email.data}.", "success")
             return redirect(url_for("admin.staff"))
     users = db.session.scalars(
-        sa.select(User).where(User.role != Role.PROVIDER).order_by(User.role, User.full_name)
+        sa.select(User).where(User.role != Role.PROVIDER)
+        .order_by(User.is_active.desc(), User.role, User.full_name)
     ).all()
     invitations = db.session.scalars(
         sa.select(Invitation).where(Invitation.role != Role.PROVIDER)
@@ -91,7 +92,8 @@ def staff():
     ).all()
     status = 400 if form.errors or form.form_errors else 200
     return render_template(
-        "admin/staff.html", form=form, users=users, invitations=invitations
+        "admin/staff.html", form=form, users=users, invitations=invitations,
+        needing_new_inspector=admin_operations.needing_new_inspector(),
     ), status
 
 
@@ -173,6 +175,41 @@ def end_sessions(user_id: int):
     return redirect(url_for("admin.staff"))
 
 
+@bp.route("/staff/<int:user_id>/deactivate", methods=["POST"])
+@allow(Role.COMMISSIONER)
+@confirmation_required
+def deactivate_staff(user_id: int):
+    return _deactivate(_staff_member(user_id), back=url_for("admin.staff"))
+
+
+@bp.route("/staff/<int:user_id>/reactivate", methods=["POST"])
+@allow(Role.COMMISSIONER)
+@confirmation_required
+def reactivate_staff(user_id: int):
+    user = _staff_member(user_id)
+    try:
+        admin_operations.reactivate_account(current_user._get_current_object(), user)
+    except ValidationFailed as error:
+        flash(error.message, "error")
+    else:
+        flash(f"{user.full_name}'s account is active again: they can sign in.", "success")
+    return redirect(url_for("admin.staff"))
+
+
+def _deactivate(user: User, *, back: str):
+    try:
+        cases = admin_operations.deactivate_account(current_user._get_current_object(), user)
+    except ValidationFailed as error:
+        flash(error.message, "error")
+    else:
+        waiting = (f" {len(cases)} application{'s' if len(cases) != 1 else ''} "
+                   f"({', '.join(case.reference for case in cases)}) "
+                   f"need{'s' if len(cases) == 1 else ''} another inspector." if cases else "")
+        flash(f"{user.full_name}'s account is deactivated: they have been signed out and "
+              f"cannot sign in.{waiting}", "success")
+    return redirect(back)
+
+
 @bp.route("/staff/<int:user_id>/reset-authenticator", methods=["POST"])
 @allow(Role.COMMISSIONER)
 @confirmation_required
@@ -244,6 +281,18 @@ def provider(organisation_id: int):
     organisation = _organisation(organisation_id)
     return _provider_page(organisation, CompanyNumberForm(
         formdata=None, company_number=organisation.company_number))
+
+
+@bp.route("/providers/<int:organisation_id>/accounts/<int:member_id>/deactivate",
+          methods=["POST"])
+@allow(Role.COMMISSIONER)
+@confirmation_required
+def deactivate_provider_account(organisation_id: int, member_id: int):
+    organisation = _organisation(organisation_id)
+    user = db.session.get(User, member_id)
+    if user is None or user.organisation_id != organisation.id:
+        raise NotFound("That provider account does not exist.")
+    return _deactivate(user, back=url_for("admin.provider", organisation_id=organisation.id))
 
 
 @bp.route("/providers/<int:organisation_id>/company-number", methods=["POST"])

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .. import clock
 from ..database import UTCDateTime, enum_type, utcnow
 from ..extensions import db
-from ..workflow import IN_FORCE, OPEN, CaseStatus
+from ..workflow import ASSIGNING_STATUSES, IN_FORCE, OPEN, CaseStatus
 
 
 class Case(db.Model):
@@ -69,6 +69,13 @@ class Case(db.Model):
         sa.CheckConstraint("status != 'suspended' OR suspension_reason IS NOT NULL",
                            name="suspended_has_reason"),
     )
+
+    @property
+    def needs_new_inspector(self) -> bool:
+        """Being assessed, with an inspector whose account has been deactivated: a
+        commissioner assigns another."""
+        return (self.status in ASSIGNING_STATUSES and self.inspector is not None
+                and not self.inspector.is_active)
 
     def __init__(self, **kwargs):
         # A new row has no status until flushed: start it where the machine starts.

@@ -140,6 +140,7 @@ ACCESS: dict[str, Access] = {
     "teams.invite": entry(*ADMINISTRATORS, body={
         "full_name": "New Colleague", "email": "new.colleague@example.org",
         "access": "member"}),
+    # A's administrator removes the colleague a commissioner has deactivated already.
     "teams.remove": entry(PROVIDER_A, **OWNED_BY_A),
     "teams.withdraw_invitation": entry(PROVIDER_A, **OWNED_BY_A),
     "evidence.provider_evidence": entry(*PROVIDERS,
@@ -196,6 +197,9 @@ ACCESS: dict[str, Access] = {
     "admin.end_sessions": entry(COMMISSIONER),
     "admin.reset_authenticator": entry(COMMISSIONER),
     "admin.reset_provider_authenticator": entry(COMMISSIONER),
+    "admin.deactivate_staff": entry(COMMISSIONER),
+    "admin.reactivate_staff": entry(COMMISSIONER),
+    "admin.deactivate_provider_account": entry(COMMISSIONER),
     "admin.property_changes": entry(COMMISSIONER),
     "admin.property_change": entry(COMMISSIONER, body={"decision": "refuse", "reasons": "No"}),
     "admin.resolve_company_number_dispute": entry(COMMISSIONER, body={"keep": "holder"}),
