@@ -89,6 +89,7 @@ DEMO_LOGINS = [
     ("inspector", "inspector@demo.example.org"),
     ("social worker", "social.worker@demo.example.org"),
     ("provider", "provider@demo.example.org"),
+    ("provider (team member)", "colleague@demo.example.org"),
 ]
 
 # How well each demo provider does on inspection: the chance of each answer being good.
@@ -111,6 +112,9 @@ DEMO_USERS = [
     ("inspector@demo.example.org", "Sam Wright", Role.INSPECTOR, None, None),
     ("social.worker@demo.example.org", "Grace Mensah", Role.SOCIAL_WORKER, "Camden", None),
     ("provider@demo.example.org", "Daniel Byrne", Role.PROVIDER, None,
+     "Harbour Lights Housing Ltd"),
+    # Harbour Lights' second account: a member of its team (Daniel Byrne administers it).
+    ("colleague@demo.example.org", "Lena Fischer", Role.PROVIDER, None,
      "Harbour Lights Housing Ltd"),
     ("manager@northway.example.org", "Aisha Khan", Role.PROVIDER, None,
      "Northway Supported Living CIC"),

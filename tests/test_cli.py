@@ -118,3 +118,14 @@ def test_the_console_script_is_the_flask_cli_with_the_app_loaded(tmp_path):
                               text=True, timeout=60)
     # Loading the local authorities is the one event (the second load changed nothing).
     assert "Audit chain intact: 1 events verified." in verified.stdout
+
+
+def test_the_demo_provider_has_an_administrator_and_a_member(runner):
+    from accreditation.demo import DEMO_LOGINS
+
+    runner.invoke(args=["demo-data"])
+    team = {user.email: user.is_organisation_administrator for user in db.session.scalars(
+        sa.select(User).join(User.organisation).where(
+            User.organisation.has(name="Harbour Lights Housing Ltd")))}
+    assert team == {"provider@demo.example.org": True, "colleague@demo.example.org": False}
+    assert "colleague@demo.example.org" in dict(DEMO_LOGINS).values()
