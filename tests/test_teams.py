@@ -187,3 +187,40 @@ def test_provider_invitations_are_not_on_the_staff_page(app, administrator):
     commissioner = app.test_client()
     commissioner.sign_in(UserFactory(commissioner=True))
     assert "cal@provider.example.org" not in commissioner.get("/commissioner/staff").text
+
+
+def test_an_administrator_makes_a_member_an_administrator_and_back(client, administrator):
+    member = colleague_of(administrator, full_name="Mo Member")
+    client.sign_in(administrator)
+    response = client.submit(f"/provider/team/{member.id}/access", {"access": "administrator"},
+                             form_page="/provider/team")
+    assert "Mo Member is now an administrator" in client.get(response.location).text
+    db.session.expire_all()
+    assert db.session.get(User, member.id).is_organisation_administrator
+    response = client.submit(f"/provider/team/{member.id}/access", {"access": "member"},
+                             form_page="/provider/team")
+    assert "Mo Member is now a member" in client.get(response.location).text
+    db.session.expire_all()
+    assert not db.session.get(User, member.id).is_organisation_administrator
+    assert actions().count("team.access_changed") == 2
+
+
+def test_the_only_administrator_cannot_make_themself_a_member(client, administrator):
+    client.sign_in(administrator)
+    response = client.submit(f"/provider/team/{administrator.id}/access", {"access": "member"},
+                             form_page="/provider/team")
+    assert "is the only administrator" in client.get(response.location).text
+    db.session.expire_all()
+    assert db.session.get(User, administrator.id).is_organisation_administrator
+
+
+def test_a_member_cannot_change_anyones_access(client, administrator):
+    member = colleague_of(administrator)
+    client.sign_in(member)
+    token = client.csrf_token("/provider/team")
+    response = client.post(f"/provider/team/{member.id}/access",
+                           data={"csrf_token": token, "access": "administrator"},
+                           headers={"Referer": "https://localhost/provider/team"})
+    assert response.status_code == 403
+    db.session.expire_all()
+    assert not db.session.get(User, member.id).is_organisation_administrator

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput, GovTextInput
-from wtforms import RadioField, StringField, SubmitField
+from wtforms import HiddenField, RadioField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 
@@ -30,3 +30,9 @@ class InviteColleagueForm(Form):
         validators=[InputRequired(message="Select what they can do")],
     )
     submit = SubmitField("Send invitation", widget=GovSubmitInput())
+
+
+class ChangeAccessForm(Form):
+    """The button that makes a colleague an administrator, or a member."""
+
+    access = HiddenField("What they can do")

@@ -127,3 +127,24 @@ def remove_from_team(actor: User, user: User) -> None:
                  details={"organisation_id": user.organisation_id,
                           "administrator": user.is_organisation_administrator})
     db.session.commit()
+
+
+def change_access(actor: User, user: User, *, administrator: bool) -> None:
+    """An administrator makes a colleague (or themself) an administrator or a member. The
+    organisation's last administrator stays one."""
+    ensure_team_administrator(actor)
+    _ensure_in_team(actor, user, "user")
+    if not user.is_active:
+        raise ValidationFailed(f"{user.full_name} no longer has access.")
+    if user.is_organisation_administrator == administrator:
+        return
+    if not administrator and leaves_no_administrator(user):
+        raise ValidationFailed(
+            f"{user.full_name} is the only administrator of {user.organisation.name}. An "
+            "organisation always keeps at least one: make someone else an administrator "
+            "first.")
+    user.is_organisation_administrator = administrator
+    audit.record("team.access_changed", actor=actor, subject=user,
+                 details={"organisation_id": user.organisation_id,
+                          "administrator": administrator})
+    db.session.commit()

@@ -13,7 +13,7 @@ from ..forms import show_error
 from ..providers.forms import ConfirmForm
 from ..routing import external_url
 from . import bp, operations
-from .forms import ADMINISTRATOR, InviteColleagueForm
+from .forms import ADMINISTRATOR, MEMBER, ChangeAccessForm, InviteColleagueForm
 
 
 def _actor() -> User:
@@ -83,3 +83,19 @@ def withdraw_invitation(team_invitation_id: int):
     invitation = get_visible_or_404(Invitation, team_invitation_id)
     return _button(lambda: operations.withdraw_invitation(_actor(), invitation),
                    f"Invitation to {invitation.email} withdrawn.")
+
+
+@bp.route("/team/<int:member_id>/access", methods=["POST"])
+@allow(Role.PROVIDER)
+@confirmation_required
+def change_access(member_id: int):
+    member = get_visible_or_404(User, member_id)
+    form = ChangeAccessForm()
+    if not form.validate_on_submit() or form.access.data not in (ADMINISTRATOR, MEMBER):
+        operations.ensure_team_administrator(_actor())
+        flash("Your form was incomplete. Try again.", "error")
+        return redirect(url_for("teams.team"))
+    administrator = form.access.data == ADMINISTRATOR
+    return _button(
+        lambda: operations.change_access(_actor(), member, administrator=administrator),
+        f"{member.full_name} is now {'an administrator' if administrator else 'a member'}.")

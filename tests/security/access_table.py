@@ -142,6 +142,7 @@ ACCESS: dict[str, Access] = {
         "access": "member"}),
     # A's administrator removes the colleague a commissioner has deactivated already.
     "teams.remove": entry(PROVIDER_A, **OWNED_BY_A),
+    "teams.change_access": entry(PROVIDER_A, **OWNED_BY_A, body={"access": "administrator"}),
     "teams.withdraw_invitation": entry(PROVIDER_A, **OWNED_BY_A),
     "evidence.provider_evidence": entry(*PROVIDERS,
                                         body={"file": PDF, "purpose": "insurance_certificate"}),
