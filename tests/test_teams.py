@@ -224,3 +224,19 @@ def test_a_member_cannot_change_anyones_access(client, administrator):
     assert response.status_code == 403
     db.session.expire_all()
     assert not db.session.get(User, member.id).is_organisation_administrator
+
+
+def test_inviting_an_address_that_has_an_account_says_nothing_about_it(client, administrator):
+    """The page answers alike whether or not the address has an account (a provider cannot
+    find out who uses the service); the address's owner is told by e-mail instead."""
+    elsewhere = UserFactory(provider=True, email="taken@elsewhere.example.org")
+    client.sign_in(administrator)
+    taken = invite(client, email="Taken@Elsewhere.example.org")
+    free = invite(client, email="free@provider.example.org")
+    assert taken.status_code == free.status_code == 302
+    assert client.get(taken.location).text.count("Invitation sent to") == 1
+    body = db.session.scalars(sa.select(OutboxMessage.body).where(
+        OutboxMessage.recipient == elsewhere.email)).one()
+    assert "already has an account" in body and "/invitations/" not in body
+    assert "taken@elsewhere.example.org" not in client.get("/provider/team").text
+    assert db.session.get(User, elsewhere.id).organisation_id == elsewhere.organisation_id

@@ -16,6 +16,7 @@ from flask import current_app
 from .. import audit
 from ..auth.models import Invitation, Role, User
 from ..auth.operations import close_account, send_invitation
+from ..auth.throttle import normalise_email
 from ..database import utcnow
 from ..denials import refuse
 from ..errors import NotFound, NotPermitted, ValidationFailed
@@ -76,11 +77,29 @@ def leaves_no_administrator(user: User) -> bool:
 
 
 def invite_colleague(actor: User, *, email: str, full_name: str, administrator: bool,
-                     accept_url_for) -> Invitation:
+                     accept_url_for) -> Invitation | None:
     """An administrator invites a colleague by e-mail, as an administrator or a member. The
-    link works once, until ``INVITATION_DAYS`` have passed; only its hash is kept."""
+    link works once, until ``INVITATION_DAYS`` have passed; only its hash is kept.
+
+    An address that already has an account gets no link, but an e-mail saying so; the caller
+    answers as if invited (None is returned), so a provider cannot find out who has an
+    account."""
     ensure_team_administrator(actor)
     organisation = actor.organisation
+    email = normalise_email(email)
+    if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
+        service = current_app.config["SERVICE_NAME"]
+        queue_email(to=email, subject=f"You have been invited to {service}", body=(
+            f"{actor.full_name} of {organisation.name} has invited you to {service}, but this "
+            "email address already has an account with it, so no new account was made.\n\n"
+            f"If you should be in {organisation.name}'s team, ask {actor.full_name} to invite "
+            "another address of yours, or contact the commissioning team. If you were not "
+            "expecting this, you can ignore this email.\n"))
+        audit.record("team.invitation_sent", actor=actor, details={
+            "organisation_id": organisation.id, "administrator": administrator,
+            "address_has_an_account": True})
+        db.session.commit()
+        return None
     invited_as = (f"{'an administrator' if administrator else 'a member'} of "
                   f"{organisation.name}")
     invitation = send_invitation(
