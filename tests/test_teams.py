@@ -30,7 +30,7 @@ def invite(client, **fields):
 
 def accept_link(to: str = "cal@provider.example.org") -> str:
     message = db.session.scalars(sa.select(OutboxMessage).where(
-        OutboxMessage.recipient == to)).one()
+        OutboxMessage.recipient == to, OutboxMessage.body.contains("/invitations/"))).one()
     return re.search(r"https?://[^/]+(/invitations/\S+)", message.body).group(1)
 
 
@@ -240,3 +240,21 @@ def test_inviting_an_address_that_has_an_account_says_nothing_about_it(client, a
     assert "already has an account" in body and "/invitations/" not in body
     assert "taken@elsewhere.example.org" not in client.get("/provider/team").text
     assert db.session.get(User, elsewhere.id).organisation_id == elsewhere.organisation_id
+
+
+def test_a_removed_colleague_can_be_invited_back(app, client, administrator):
+    member = colleague_of(administrator, full_name="Mo Member", email="mo@provider.example.org")
+    client.sign_in(administrator)
+    client.submit(f"/provider/team/{member.id}/remove", form_page="/provider/team")
+    assert invite(client, email="mo@provider.example.org", full_name="Mo Member",
+                  access="administrator").status_code == 302
+    link = accept_link("mo@provider.example.org")
+    back = app.test_client()
+    response = back.submit(link, {"password": PASSPHRASE, "confirm_password": PASSPHRASE})
+    assert response.status_code == 302
+    db.session.expire_all()
+    reopened = db.session.get(User, member.id)
+    assert reopened.is_active and reopened.is_organisation_administrator
+    assert back.get("/provider/team/invite").status_code == 200
+    assert db.session.scalar(sa.select(sa.func.count(User.id)).where(
+        User.email == "mo@provider.example.org")) == 1

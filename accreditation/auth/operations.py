@@ -684,12 +684,13 @@ def invite_staff(
 def send_invitation(
     actor: User, *, email: str, full_name: str, role: Role, accept_url_for,
     invited_as: str, council: Council | None = None, organisation: Organisation | None = None,
-    organisation_administrator: bool = False,
+    organisation_administrator: bool = False, reopening: bool = False,
 ) -> Invitation:
     """Keep an invitation (only a hash of its one-off token) and queue its e-mail; the
     caller has checked who may invite whom, audits and commits. ``accept_url_for(token)``
-    builds the link."""
-    email = _require_unused_email(email)
+    builds the link. With ``reopening`` the address is a closed account of the organisation,
+    which accepting reopens (``accept_invitation``)."""
+    email = throttle.normalise_email(email) if reopening else _require_unused_email(email)
     token = secrets.token_urlsafe(32)
     invitation = Invitation(
         email=email, full_name=full_name.strip(), role=role, council=council,
@@ -726,18 +727,36 @@ def find_open_invitation(token: str) -> Invitation:
     return invitation
 
 
+def _returning_colleague(invitation: Invitation) -> User | None:
+    """The closed account an invitation to a provider's team brings back, if any: the same
+    address, closed, in the same organisation."""
+    if invitation.organisation_id is None:
+        return None
+    return db.session.scalar(sa.select(User).where(
+        User.email == invitation.email, User.is_active.is_(False),
+        User.organisation_id == invitation.organisation_id))
+
+
 def accept_invitation(token: str, *, password: str) -> User:
+    """Make the invited account (or reopen a returning colleague's, with the new password and
+    the access the invitation gives); the link then stops working."""
     invitation = find_open_invitation(token)
     _require_new_password(password)
-    email = _require_unused_email(invitation.email)
-    user = User(
-        email=email, full_name=invitation.full_name, role=invitation.role,
-        council_id=invitation.council_id, password_hash=hash_password(password),
-        organisation_id=invitation.organisation_id,
-        is_organisation_administrator=invitation.organisation_administrator,
-    )
+    user = _returning_colleague(invitation)
+    if user is not None:
+        user.password_hash = hash_password(password)
+        user.is_organisation_administrator = invitation.organisation_administrator
+        user.is_active = True
+    else:
+        email = _require_unused_email(invitation.email)
+        user = User(
+            email=email, full_name=invitation.full_name, role=invitation.role,
+            council_id=invitation.council_id, password_hash=hash_password(password),
+            organisation_id=invitation.organisation_id,
+            is_organisation_administrator=invitation.organisation_administrator,
+        )
+        db.session.add(user)
     invitation.accepted_at = utcnow()
-    db.session.add(user)
     db.session.flush()
     audit.record("invitation.accepted", actor=user, subject=invitation,
                  details={"user_id": user.id})

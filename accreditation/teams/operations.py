@@ -87,7 +87,11 @@ def invite_colleague(actor: User, *, email: str, full_name: str, administrator: 
     ensure_team_administrator(actor)
     organisation = actor.organisation
     email = normalise_email(email)
-    if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
+    holder = db.session.scalar(sa.select(User).where(User.email == email))
+    # A colleague whose access was removed may be invited back: accepting reopens the account.
+    returning = (holder is not None and not holder.is_active
+                 and holder.organisation_id == organisation.id)
+    if holder is not None and not returning:
         service = current_app.config["SERVICE_NAME"]
         queue_email(to=email, subject=f"You have been invited to {service}", body=(
             f"{actor.full_name} of {organisation.name} has invited you to {service}, but this "
@@ -105,9 +109,10 @@ def invite_colleague(actor: User, *, email: str, full_name: str, administrator: 
     invitation = send_invitation(
         actor, email=email, full_name=full_name, role=Role.PROVIDER,
         organisation=organisation, organisation_administrator=administrator,
-        accept_url_for=accept_url_for, invited_as=invited_as)
+        accept_url_for=accept_url_for, invited_as=invited_as, reopening=returning)
     audit.record("team.invitation_sent", actor=actor, subject=invitation,
-                 details={"organisation_id": organisation.id, "administrator": administrator})
+                 details={"organisation_id": organisation.id, "administrator": administrator,
+                          **({"returning_user_id": holder.id} if returning else {})})
     db.session.commit()
     return invitation
 
