@@ -258,3 +258,22 @@ def test_a_removed_colleague_can_be_invited_back(app, client, administrator):
     assert back.get("/provider/team/invite").status_code == 200
     assert db.session.scalar(sa.select(sa.func.count(User.id)).where(
         User.email == "mo@provider.example.org")) == 1
+
+
+def test_whoever_registers_an_organisation_administers_its_team(client):
+    from accreditation.auth.operations import (
+        RegistrationLinks,
+        confirm_registration,
+        request_registration,
+    )
+
+    links: list[str] = []
+    request_registration(
+        organisation_name="Quay Homes Ltd", company_number=None, full_name="Quinn Founder",
+        email="quinn@quay.example.org", password=PASSPHRASE, client="test",
+        links=RegistrationLinks(confirm_url_for=lambda token: links.append(token) or token,
+                                sign_in="/sign-in", register="/register-organisation"))
+    founder = confirm_registration(links[0], password=PASSPHRASE, client="test")
+    assert founder.is_organisation_administrator
+    client.sign_in(founder, password=PASSPHRASE)
+    assert client.get("/provider/team/invite").status_code == 200

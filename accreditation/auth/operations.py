@@ -245,8 +245,8 @@ def _end_every_session(user: User, *, actor: User | None, reason: str) -> None:
 
 
 def close_account(user: User, *, actor: User | None, reason: str) -> None:
-    """The account can no longer sign in; every session and tablet token of it ends. The
-    caller audits and commits."""
+    """The account can no longer sign in; every session of it ends and every token of it (the
+    API's and tablets') is withdrawn. The caller audits and commits."""
     user.is_active = False
     user.session_generation += 1
     # Every token, not only tablets': none comes back to life if the account is reopened.
