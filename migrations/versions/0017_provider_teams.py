@@ -4,7 +4,7 @@ A provider organisation's administrators manage its team. The person who registe
 organisation (its earliest account) becomes its first administrator. Invitations may now be
 to a provider organisation, as an administrator or a member.
 
-Revision ID: 0020
+Revision ID: 0017
 Revises: 0016
 Create Date: 2026-12-07 20:00:00
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0020'
+revision = '0017'
 down_revision = '0016'
 branch_labels = None
 depends_on = None
