@@ -163,6 +163,7 @@ def _register_blueprints(app: Flask) -> None:
     from .api import inspections as _api_inspections  # noqa: F401  (the tablet's sync)
     from .api import register as _api_register  # noqa: F401
     from .api import views as _api_views  # noqa: F401
+    from .auth import account_views as _auth_account_views  # noqa: F401
     from .auth import views as _auth_views  # noqa: F401
     from .cases import views as _case_views  # noqa: F401
     from .evidence import views as _evidence_views  # noqa: F401

@@ -29,6 +29,20 @@ REGISTRATION_DEFAULTS = {
 }
 
 
+# Links e-mailed about a person's own account: how long a link to set a new password works
+# (forgotten passwords; at most a day) and a link to confirm a new e-mail address, and how many
+# requests for one (each sends an e-mail) one client and one e-mail address may make in the
+# window, for each kind.
+ACCOUNT_EMAIL_DEFAULTS = {
+    "PASSWORD_RESET_LINK_MINUTES": 60,
+    "EMAIL_CHANGE_LINK_HOURS": 24,
+    "ACCOUNT_EMAIL_WINDOW_SECONDS": 60 * 60,
+    "ACCOUNT_EMAIL_MAX_PER_CLIENT": 10,
+    "ACCOUNT_EMAIL_MAX_PER_ADDRESS": 3,
+}
+MAX_PASSWORD_RESET_LINK_MINUTES = 24 * 60
+
+
 class ConfigurationError(RuntimeError):
     """The app cannot start with these settings; the message says which variable to set."""
 
@@ -86,6 +100,7 @@ def from_environment(instance_path: str) -> dict:
         "LOGIN_MAX_FAILURES_PER_ACCOUNT": _env_int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 10),
         "INVITATION_DAYS": _env_int("INVITATION_DAYS", 7),
         **{name: _env_int(name, default) for name, default in REGISTRATION_DEFAULTS.items()},
+        **{name: _env_int(name, default) for name, default in ACCOUNT_EMAIL_DEFAULTS.items()},
         # Reverse proxies in front of the app whose X-Forwarded-For and -Proto are believed
         # (``proxies.py``); 0: none, the app faces browsers itself.
         "TRUSTED_PROXIES": _env_int("TRUSTED_PROXIES", 0),
@@ -157,6 +172,7 @@ def check(config: dict, instance_path: str | None = None) -> None:
     config["SESSION_COOKIE_NAME"] = "__Host-session" if production else "session"
     _check_session_limits(config)
     _check_registration_limits(config)
+    _check_account_email_limits(config)
     _check_trusted_proxies(config)
     if environment in ("development", "testing"):
         config["SECRET_KEY"] = config.get("SECRET_KEY") or DEVELOPMENT_SECRET_KEY
@@ -201,6 +217,16 @@ def _check_registration_limits(config: dict) -> None:
     for name, default in REGISTRATION_DEFAULTS.items():
         if config.setdefault(name, default) < 1:
             raise ConfigurationError(f"ACCREDITATION_{name} must be at least 1.")
+
+
+def _check_account_email_limits(config: dict) -> None:
+    for name, default in ACCOUNT_EMAIL_DEFAULTS.items():
+        if config.setdefault(name, default) < 1:
+            raise ConfigurationError(f"ACCREDITATION_{name} must be at least 1.")
+    if config["PASSWORD_RESET_LINK_MINUTES"] > MAX_PASSWORD_RESET_LINK_MINUTES:
+        raise ConfigurationError(
+            "ACCREDITATION_PASSWORD_RESET_LINK_MINUTES must be at most "
+            f"{MAX_PASSWORD_RESET_LINK_MINUTES} (a day): the link sets a new password.")
 
 
 def _check_trusted_proxies(config: dict) -> None:

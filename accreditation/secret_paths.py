@@ -1,9 +1,9 @@
 """Addresses that carry a secret, and how to write them down without it.
 
-A staff invitation link and a provider's registration link hold a one-off token in their path
-(``/invitations/<token>``, ``/register-organisation/confirm/<token>``). Wherever such an
-address is written down (gunicorn's access log, an audited refusal's details), ``redact``
-replaces the token.
+A staff invitation link, a provider's registration link and a forgotten-password link hold a
+one-off token in their path (``/invitations/<token>``, ``/register-organisation/confirm/<token>``,
+``/reset-password/<token>``). Wherever such an address is written down (gunicorn's
+access log, an audited refusal's details), ``redact`` replaces the token.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 # The routes whose paths carry a secret: the segment after each prefix is one.
-SECRET_PATH_PREFIXES = ("/invitations/", "/register-organisation/confirm/")
+SECRET_PATH_PREFIXES = ("/invitations/", "/register-organisation/confirm/", "/reset-password/")
 _SECRET_IN_PATH = re.compile(
     "(" + "|".join(re.escape(prefix) for prefix in SECRET_PATH_PREFIXES) + r")[^/?#\s\"']+")
 REDACTED = "[redacted]"

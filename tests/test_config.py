@@ -1,7 +1,7 @@
 import pytest
 
 from accreditation import create_app
-from accreditation.config import DEVELOPMENT_SECRET_KEY, ConfigurationError
+from accreditation.config import ACCOUNT_EMAIL_DEFAULTS, DEVELOPMENT_SECRET_KEY, ConfigurationError
 from accreditation.sealing import DEVELOPMENT_DATA_KEY
 
 from .conftest import PRODUCTION_DATA_KEY
@@ -225,3 +225,23 @@ def test_registration_is_throttled_by_default(monkeypatch):
     assert (config["REGISTRATION_MAX_PER_CLIENT"], config["REGISTRATION_MAX_PER_ADDRESS"],
             config["REGISTRATION_WINDOW_SECONDS"], config["REGISTRATION_LINK_HOURS"]) == (
         10, 3, 3600, 24)
+
+
+@pytest.mark.parametrize("name", list(ACCOUNT_EMAIL_DEFAULTS))
+def test_account_email_settings_must_be_at_least_1(monkeypatch, name):
+    monkeypatch.setenv("ACCREDITATION_ENV", "development")
+    monkeypatch.setenv(f"ACCREDITATION_{name}", "0")
+    with pytest.raises(ConfigurationError, match=f"ACCREDITATION_{name} must be at least 1"):
+        create_app()
+
+
+def test_a_forgotten_password_link_works_for_an_hour_by_default_and_a_day_at_most(monkeypatch):
+    monkeypatch.setenv("ACCREDITATION_ENV", "production")
+    production_settings(monkeypatch)
+    config = create_app().config
+    assert (config["PASSWORD_RESET_LINK_MINUTES"], config["EMAIL_CHANGE_LINK_HOURS"],
+            config["ACCOUNT_EMAIL_MAX_PER_CLIENT"], config["ACCOUNT_EMAIL_MAX_PER_ADDRESS"],
+            config["ACCOUNT_EMAIL_WINDOW_SECONDS"]) == (60, 24, 10, 3, 3600)
+    monkeypatch.setenv("ACCREDITATION_PASSWORD_RESET_LINK_MINUTES", "1441")
+    with pytest.raises(ConfigurationError, match="at most 1440"):
+        create_app()

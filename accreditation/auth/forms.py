@@ -32,9 +32,9 @@ def _email_field(label="Email address", missing="Enter your email address"):
     )
 
 
-def _new_password_fields():
+def _new_password_fields(label="Create a password"):
     password = PasswordField(
-        "Create a password",
+        label,
         widget=GovPasswordInput(),
         description=PASSWORD_HINT,
         validators=[
@@ -168,3 +168,15 @@ class ConfirmIdentityForm(Form):
         "Code from your authenticator app",
         "The 6-digit code your app shows now, or one of your recovery codes.")
     submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+# --- links about one's own account: a forgotten password, a new e-mail address -----------------
+
+class ForgottenPasswordForm(Form):
+    email = _email_field()
+    submit = SubmitField("Send the link", widget=GovSubmitInput())
+
+
+class ResetPasswordForm(Form):
+    password, confirm_password = _new_password_fields("New password")
+    submit = SubmitField("Set new password", widget=GovSubmitInput())

@@ -1,4 +1,5 @@
-"""Users, roles, invitations, registrations waiting for their e-mail link, sign-in attempts."""
+"""Users, roles, invitations, registrations waiting for their e-mail link, links e-mailed
+about a person's own account, sign-in attempts."""
 
 from __future__ import annotations
 
@@ -183,9 +184,14 @@ class PendingRegistration(db.Model):
 
 
 # What a throttled attempt was: signing in (and confirming a password or code), or asking to
-# register (every request counts, not only failures).
+# register (every request counts, not only failures), or asking for a link about one's own
+# account (a new password, a new e-mail address; every request counts too).
 SIGN_IN_ATTEMPT = "sign_in"
 REGISTRATION_ATTEMPT = "registration"
+PASSWORD_RESET_ATTEMPT = "password_reset"  # noqa: S105 (a label, not a secret)
+EMAIL_CHANGE_ATTEMPT = "email_change"
+ATTEMPT_PURPOSES = (SIGN_IN_ATTEMPT, REGISTRATION_ATTEMPT, PASSWORD_RESET_ATTEMPT,
+                    EMAIL_CHANGE_ATTEMPT)
 
 
 class LoginAttempt(db.Model):
@@ -206,8 +212,8 @@ class LoginAttempt(db.Model):
     __table_args__ = (
         sa.Index("ix_login_attempt_account_key_attempted_at", "account_key", "attempted_at"),
         sa.Index("ix_login_attempt_client_attempted_at", "client", "attempted_at"),
-        sa.CheckConstraint(f"purpose IN ('{SIGN_IN_ATTEMPT}', '{REGISTRATION_ATTEMPT}')",
-                           name="known_purpose"),
+        sa.CheckConstraint("purpose IN ({})".format(
+            ", ".join(f"'{purpose}'" for purpose in ATTEMPT_PURPOSES)), name="known_purpose"),
     )
 
 
@@ -227,3 +233,44 @@ class ApiToken(db.Model):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user = relationship("User")
+
+
+# What an account link is for: setting a new password after forgetting it, or confirming a new
+# e-mail address.
+PASSWORD_RESET = "password_reset"  # noqa: S105 (a label, not a secret)
+EMAIL_CHANGE = "email_change"
+
+
+class AccountLink(db.Model):
+    """A link e-mailed about a person's own account: to set a new password after forgetting
+    it, or to confirm a new e-mail address.
+
+    Only a hash of its token is kept. It works once, until ``expires_at``, and only while the
+    account's password is the one it was sent under (``password_fingerprint``): a new password
+    ends every link sent before it.
+    """
+
+    __tablename__ = "account_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    purpose: Mapped[str] = mapped_column(sa.String(20))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # sha256 of the account's password hash when the link was sent (the hash is salted, so
+    # any new password, even the same one again, changes it).
+    password_fingerprint: Mapped[str] = mapped_column(sa.String(64))
+    # The address to confirm (e-mail changes only).
+    new_email: Mapped[str | None] = mapped_column(sa.String(254))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user = relationship("User")
+
+    __table_args__ = (
+        sa.CheckConstraint(f"purpose IN ('{PASSWORD_RESET}', '{EMAIL_CHANGE}')",
+                           name="known_purpose"),
+        sa.CheckConstraint(f"(purpose = '{EMAIL_CHANGE}') = (new_email IS NOT NULL)",
+                           name="new_email_only_for_email_change"),
+        sa.CheckConstraint("new_email = lower(new_email)", name="new_email_lower_case"),
+    )

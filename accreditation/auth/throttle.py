@@ -20,6 +20,8 @@ each over the last ``LOGIN_WINDOW_SECONDS``:
 
 Requests to register count every time (success says nothing about an address there), per
 client and per e-mail address, apart from the sign-in limits (``purpose`` tells them apart).
+So do requests for a link about one's own account (a new password, a new e-mail address),
+each kind apart (``account_email_throttled_by``).
 """
 
 from __future__ import annotations
@@ -35,7 +37,13 @@ from flask import current_app
 from ..config import login_spacing_seconds
 from ..database import utcnow
 from ..extensions import db
-from .models import REGISTRATION_ATTEMPT, SIGN_IN_ATTEMPT, LoginAttempt
+from .models import (
+    EMAIL_CHANGE_ATTEMPT,
+    PASSWORD_RESET_ATTEMPT,
+    REGISTRATION_ATTEMPT,
+    SIGN_IN_ATTEMPT,
+    LoginAttempt,
+)
 
 
 def account_key(email: str) -> str:
@@ -126,19 +134,45 @@ def note_attempt(email: str, client: str, succeeded: bool) -> None:
                                 purpose=SIGN_IN_ATTEMPT))
 
 
-def registration_throttled_by(email: str, client: str) -> str | None:
-    """'address' or 'client' if that has asked to register too often in the window, else
-    None. The same for an address with an account as for one without."""
+def _requests_throttled_by(email: str, client: str, *, purpose: str, prefix: str) -> str | None:
     config = current_app.config
-    since = utcnow() - timedelta(seconds=config["REGISTRATION_WINDOW_SECONDS"])
+    since = utcnow() - timedelta(seconds=config[f"{prefix}_WINDOW_SECONDS"])
     for limit, column, value, most in (
             ("address", LoginAttempt.account_key, account_key(email),
-             config["REGISTRATION_MAX_PER_ADDRESS"]),
-            ("client", LoginAttempt.client, client, config["REGISTRATION_MAX_PER_CLIENT"])):
-        if _attempts_since(column, value, since, purpose=REGISTRATION_ATTEMPT,
+             config[f"{prefix}_MAX_PER_ADDRESS"]),
+            ("client", LoginAttempt.client, client, config[f"{prefix}_MAX_PER_CLIENT"])):
+        if _attempts_since(column, value, since, purpose=purpose,
                            failures_only=False) >= most:
             return limit
     return None
+
+
+def registration_throttled_by(email: str, client: str) -> str | None:
+    """'address' or 'client' if that has asked to register too often in the window, else
+    None. The same for an address with an account as for one without."""
+    return _requests_throttled_by(email, client, purpose=REGISTRATION_ATTEMPT,
+                                  prefix="REGISTRATION")
+
+
+ACCOUNT_EMAIL_PURPOSES = (PASSWORD_RESET_ATTEMPT, EMAIL_CHANGE_ATTEMPT)
+
+
+def account_email_throttled_by(email: str, client: str, purpose: str) -> str | None:
+    """'address' or 'client' if that has asked for a link of this kind (``purpose``: a new
+    password, a new e-mail address) too often in the window, else None. The same for an
+    address with an account as for one without."""
+    assert purpose in ACCOUNT_EMAIL_PURPOSES
+    return _requests_throttled_by(email, client, purpose=purpose, prefix="ACCOUNT_EMAIL")
+
+
+def note_request(email: str, client: str, purpose: str) -> None:
+    """A request that counts every time (for a link about one's account), let through."""
+    db.session.add(LoginAttempt(account_key=account_key(email), client=client, succeeded=True,
+                                attempted_at=utcnow(), purpose=purpose))
+
+
+def account_email_window_minutes() -> int:
+    return max(1, current_app.config["ACCOUNT_EMAIL_WINDOW_SECONDS"] // 60)
 
 
 def note_registration(email: str, client: str) -> None:

@@ -104,8 +104,9 @@ def revoke_tablet_tokens(user: User, *, actor: User | None = None,
 
 
 def revoke_every_token(user: User, *, actor: User | None = None, reason: str) -> int:
-    """When ``user``'s account closes: withdraw every working token of theirs, the API's and
-    tablets'. Audited; the caller commits. Returns how many."""
+    """Withdraw every working token of ``user``, the API's and the tablets': when their account
+    closes, or a new password is set from a forgotten-password link (whoever had the old one may
+    have made tokens). Audited; the caller commits. Returns how many."""
     records = db.session.scalars(sa.select(ApiToken).where(
         ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)))
     count = 0

@@ -78,6 +78,10 @@ ACCESS: dict[str, Access] = {
     # The world's token is an invitation's: no registration has it.
     "auth.confirm_registration": entry(*EVERYONE, may_miss=True),
     "auth.accept_invitation": entry(*EVERYONE),
+    # Links about one's own account: the world's token is an invitation's, so they miss.
+    "auth.forgotten_password": entry(*EVERYONE),
+    "auth.password_reset_sent": entry(*EVERYONE),
+    "auth.reset_password": entry(*EVERYONE, may_miss=True),
     # Half-way through signing in: without a pending sign-in, back to the sign-in page.
     "auth.second_factor": entry(*EVERYONE),
     "auth.set_up_authenticator": entry(*EVERYONE),

@@ -20,7 +20,7 @@ from flask_migrate import upgrade
 
 from accreditation import create_app
 from accreditation.auth.permissions import public
-from accreditation.secret_paths import redact
+from accreditation.secret_paths import SECRET_PATH_PREFIXES, redact
 
 from ..conftest import PRODUCTION_DATA_KEY, config_for
 from ..faults.stack import Gunicorn, app_environment
@@ -308,21 +308,24 @@ def test_idle_connections_do_not_keep_others_waiting(gunicorn):
             connection.close()
 
 
-# --- the access log: no invitation tokens ------------------------------------------------------
+# --- the access log: no tokens from the links people are e-mailed -------------------------------
 
-def test_the_access_log_leaves_out_invitation_tokens(gunicorn):
+def test_the_access_log_leaves_out_the_tokens_of_emailed_links(gunicorn):
     token = "Zq7" + "x" * 40
-    invitation = f"{gunicorn.url}/invitations/{token}"
-    assert requests.get(invitation, timeout=10).status_code in (200, 404)
-    requests.get(f"{gunicorn.url}/accessibility?from=here", headers={"Referer": invitation},
-                 timeout=10)
+    for n, prefix in enumerate(SECRET_PATH_PREFIXES):
+        link = f"{gunicorn.url}{prefix}{token}"
+        assert requests.get(link, timeout=10).status_code in (200, 404)
+        requests.get(f"{gunicorn.url}/accessibility?from={n}", headers={"Referer": link},
+                     timeout=10)
+    last = f"/accessibility?from={len(SECRET_PATH_PREFIXES) - 1}"
     deadline = time.monotonic() + 10
-    while "/accessibility?from=here" not in gunicorn.log_tail(20000):  # written as they end
+    while last not in gunicorn.log_tail(20000):  # written as they end
         assert time.monotonic() < deadline, gunicorn.log_tail()
         time.sleep(0.1)
     log = gunicorn.log_tail(20000)
     assert token not in log
-    assert log.count("/invitations/[redacted]") >= 2  # the request, and the referrer
+    for prefix in SECRET_PATH_PREFIXES:
+        assert log.count(f"{prefix}[redacted]") >= 2, prefix  # the request, and the referrer
 
 
 @pytest.mark.parametrize("rule", [rule for rule in create_app(config_for("sqlite://")).url_map
