@@ -11,9 +11,9 @@ from flask_login import current_user
 
 from ..errors import NotFound
 from ..routing import external_url
-from . import bp, password_reset, sessions
-from .forms import ForgottenPasswordForm, ResetPasswordForm
-from .permissions import public
+from . import bp, email_change, password_reset, sessions
+from .forms import ChangeEmailForm, ConfirmEmailChangeForm, ForgottenPasswordForm, ResetPasswordForm
+from .permissions import public, signed_in
 from .views import _check_credentials, _client
 
 
@@ -59,3 +59,40 @@ def reset_password(token: str):
         flash("Your password has been changed. Sign in with your new password.", "success")
         return redirect(url_for("auth.sign_in"))
     return _no_store((render_template("auth/reset_password.html", form=form), status))
+
+
+@bp.route("/account/email", methods=["GET", "POST"])
+@signed_in
+def change_email():
+    user = current_user._get_current_object()
+    form = ChangeEmailForm()
+    new_email, status = _check_credentials(form, lambda: email_change.request_email_change(
+        user, new_email=form.email.data, password=form.password.data, client=_client(),
+        link_for=lambda token: external_url("auth.confirm_email_change", token=token)))
+    if status is None:
+        flash(f"We have sent an email to {new_email}. Open the link in it to confirm the "
+              "address: your email address changes only when you do. The link expires in "
+              f"{email_change.link_hours()} hours.", "success")
+        return redirect(url_for("auth.account"))
+    return render_template("auth/change_email.html", form=form, user=user), status
+
+
+@bp.route("/account/email/confirm/<token>", methods=["GET", "POST"])
+@public
+def confirm_email_change(token: str):
+    form = ConfirmEmailChangeForm()
+    try:
+        link = email_change.find_open_email_change(token)
+        new_email = link.new_email
+        user, status = _check_credentials(
+            form, lambda: email_change.confirm_email_change(token))
+    except NotFound as error:
+        return _no_store((render_template("auth/link_unusable.html", message=error.message,
+                                          again=None), 404))
+    if status is None:
+        flash(f"Your email address is now {user.email}. Sign in with it from now on.",
+              "success")
+        return redirect(url_for("auth.account" if current_user.is_authenticated
+                                else "auth.sign_in"))
+    return _no_store((render_template("auth/confirm_email_change.html", form=form,
+                                      new_email=new_email), status))

@@ -180,3 +180,17 @@ class ForgottenPasswordForm(Form):
 class ResetPasswordForm(Form):
     password, confirm_password = _new_password_fields("New password")
     submit = SubmitField("Set new password", widget=GovSubmitInput())
+
+
+class ChangeEmailForm(Form):
+    email = _email_field("New email address", missing="Enter your new email address")
+    password = PasswordField(
+        "Your password", widget=GovPasswordInput(),
+        description="To check it is you.",
+        validators=[InputRequired(message="Enter your password"), Length(max=MAX_PASSWORD_LENGTH)],
+    )
+    submit = SubmitField("Send a confirmation link", widget=GovSubmitInput())
+
+
+class ConfirmEmailChangeForm(Form):
+    submit = SubmitField("Confirm my new email address", widget=GovSubmitInput())

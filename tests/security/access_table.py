@@ -82,6 +82,7 @@ ACCESS: dict[str, Access] = {
     "auth.forgotten_password": entry(*EVERYONE),
     "auth.password_reset_sent": entry(*EVERYONE),
     "auth.reset_password": entry(*EVERYONE, may_miss=True),
+    "auth.confirm_email_change": entry(*EVERYONE, may_miss=True),
     # Half-way through signing in: without a pending sign-in, back to the sign-in page.
     "auth.second_factor": entry(*EVERYONE),
     "auth.set_up_authenticator": entry(*EVERYONE),
@@ -110,6 +111,7 @@ ACCESS: dict[str, Access] = {
     "auth.confirm_identity": entry(*SIGNED_IN),
     "auth.replace_authenticator": entry(*SIGNED_IN),
     "auth.new_recovery_codes": entry(*SIGNED_IN),
+    "auth.change_email": entry(*SIGNED_IN),
 
     # --- provider pages: their own organisation only ------------------------------------
     "providers.home": entry(*PROVIDERS),
