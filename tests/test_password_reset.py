@@ -166,6 +166,20 @@ def test_the_link_expires_after_an_hour(client, monkeypatch):
     assert signs_in(user.email, TEST_PASSWORD)
 
 
+def test_links_are_forgotten_a_month_after_they_expire(client, runner, monkeypatch):
+    user = UserFactory(provider=True)
+    ask(client, user.email)
+    runner.invoke(args=["tick"])
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AccountLink)) == 1
+    asked = utcnow()
+    monkeypatch.setattr(password_reset, "utcnow",
+                        lambda: asked + timedelta(days=30, hours=1, seconds=1))
+    result = runner.invoke(args=["tick"])
+    assert result.exit_code == 0, result.output
+    assert "old account links forgotten" in result.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AccountLink)) == 0
+
+
 @pytest.fixture
 def quick_links(database_url):
     """The app with links that work for 5 minutes (``PASSWORD_RESET_LINK_MINUTES``)."""

@@ -18,7 +18,7 @@ from flask import current_app
 
 from .. import audit
 from ..auth import operations as auth_operations
-from ..auth import throttle
+from ..auth import password_reset, throttle
 from ..checklists import compile_checklist, step_in_force
 from ..errors import DomainError
 from ..extensions import db
@@ -65,6 +65,7 @@ def tick(today: date) -> TickReport:
     report.counts["old counts of repeated refusals forgotten"] += (
         audit.forget_repeats_older_than() or 0)
     report.counts["registrations expired"] += auth_operations.forget_expired_registrations()
+    report.counts["old account links forgotten"] += password_reset.forget_old_links(30)
     db.session.commit()
     return report
 
