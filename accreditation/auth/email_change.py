@@ -34,6 +34,10 @@ EMAIL_CHANGE_LINK_UNUSABLE = (
     "again to get a new link.")
 
 
+ADDRESS_TAKEN = ("An account with this email address already exists, so the address was not "
+                 "changed.")
+
+
 def _check_password(user: User, password: str, client: str) -> None:
     """The password, confirmed: throttled and audited like every re-confirmation."""
     _refuse_while_throttled(user.email, client, actor=user)
@@ -119,9 +123,13 @@ def confirm_email_change(token: str) -> User:
         audit.record("auth.email_change_refused", subject=user,
                      details={"reason": "address has an account", "link_id": link.id})
         db.session.commit()
-        raise NotFound("An account with this email address already exists, so the address "
-                       "was not changed.")
+        raise NotFound(ADDRESS_TAKEN)
     old_email, user.email = user.email, new_email
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError:  # an account made with the address at this very moment
+        db.session.rollback()
+        raise NotFound(ADDRESS_TAKEN) from None
     db.session.execute(sa.update(AccountLink).where(
         AccountLink.user_id == user.id, AccountLink.used_at.is_(None)).values(used_at=utcnow()))
     service = current_app.config["SERVICE_NAME"]
