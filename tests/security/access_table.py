@@ -78,7 +78,8 @@ ACCESS: dict[str, Access] = {
     # The world's token is an invitation's: no registration has it.
     "auth.confirm_registration": entry(*EVERYONE, may_miss=True),
     "auth.accept_invitation": entry(*EVERYONE),
-    # Links about one's own account: the world's token is an invitation's, so they miss.
+    # Links about one's own account (the world's colleague's): whoever follows one first uses
+    # it up, so later requests may find it gone.
     "auth.forgotten_password": entry(*EVERYONE),
     "auth.password_reset_sent": entry(*EVERYONE),
     "auth.reset_password": entry(*EVERYONE, may_miss=True),

@@ -40,6 +40,11 @@ def is_api(rule: Rule) -> bool:
     return rule.rule.startswith("/api/")
 
 
+# Links about one's own account carry tokens of their own (``token`` is an invitation's).
+ACCOUNT_LINK_TOKENS = {"auth.reset_password": "reset_token",
+                       "auth.confirm_email_change": "email_change_token"}
+
+
 @dataclass
 class Outcome:
     status: int
@@ -80,6 +85,8 @@ class Matrix:
         in_file = rule.rule.startswith("/inspections/files/")
         values = {name: self.world.ids["file_item_id" if in_file and name == "item_id" else name]
                   for name in rule.arguments}
+        if rule.endpoint in ACCOUNT_LINK_TOKENS:
+            values["token"] = self.world.ids[ACCOUNT_LINK_TOKENS[rule.endpoint]]
         return rule.build(values)[1]
 
     def row_counts(self) -> dict[str, int]:

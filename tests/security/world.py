@@ -18,6 +18,7 @@ from datetime import timedelta
 
 from werkzeug.datastructures import FileStorage
 
+from accreditation.auth.email_change import request_email_change
 from accreditation.auth.models import Role, User
 from accreditation.auth.operations import (
     RegistrationLinks,
@@ -25,6 +26,7 @@ from accreditation.auth.operations import (
     invite_staff,
     request_registration,
 )
+from accreditation.auth.password_reset import request_password_reset
 from accreditation.auth.tokens import create_token
 from accreditation.cases import operations as case_operations
 from accreditation.cases.models import DecisionOutcome
@@ -49,7 +51,7 @@ from accreditation.teams.operations import invite_colleague
 
 from ..cases.journey import TODAY, Journey
 from ..evidence.samples import pdf
-from ..factories import CouncilFactory, PropertyFactory, UserFactory
+from ..factories import TEST_PASSWORD, CouncilFactory, PropertyFactory, UserFactory
 
 ANONYMOUS = "anonymous"
 PROVIDER_A = "provider_a"  # provider A's administrator
@@ -127,6 +129,14 @@ def build_world() -> World:
     # A member of staff who is none of the actors: commissioners sign them out everywhere and
     # reset their authenticator without ending the actors' own sessions.
     colleague = UserFactory(inspector=True, email="colleague@example.org")
+    # The colleague has forgotten their password, and is changing their e-mail address: links
+    # to follow (whoever follows them changes no actor's account).
+    account_links: list[str] = []
+    request_password_reset(colleague.email, client="world",
+                           link_for=lambda token: account_links.append(token) or token)
+    request_email_change(colleague, new_email="colleague.new@example.org",
+                         password=TEST_PASSWORD, client="world",
+                         link_for=lambda token: account_links.append(token) or token)
 
     # Provider A's team: a member (an actor), a colleague to remove, an invitation waiting.
     member = UserFactory(role=Role.PROVIDER, organisation=organisation,
@@ -167,6 +177,8 @@ def build_world() -> World:
         "dispute_id": dispute.id,
         "council_id": empty_council.id,
         "token": tokens[1],
+        "reset_token": account_links[0],
+        "email_change_token": account_links[1],
         "kind": "property_inspection",
         "version": 1,
         "item_id": items[0].id,
