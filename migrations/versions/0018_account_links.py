@@ -4,8 +4,8 @@ Links e-mailed about a person's own account (a new password after forgetting it,
 address to confirm) are kept as hashes in account_link; requests for them are throttled in
 login_attempt beside sign-ins and registrations (two more purposes).
 
-Revision ID: 0019
-Revises: 0016
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-07 19:40:00
 
 """
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0019'
-down_revision = '0016'
+revision = '0018'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 
