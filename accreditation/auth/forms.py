@@ -20,7 +20,7 @@ PASSWORD_HINT = (
 )
 
 
-def _email_field(label="Email address", missing="Enter your email address"):
+def email_field(label="Email address", missing="Enter your email address"):
     return EmailField(
         label,
         widget=GovTextInput(),
@@ -54,7 +54,7 @@ def _new_password_fields(label="Create a password"):
 
 
 class SignInForm(Form):
-    email = _email_field()
+    email = email_field()
     password = PasswordField(
         "Password", widget=GovPasswordInput(),
         validators=[InputRequired(message="Enter your password"), Length(max=MAX_PASSWORD_LENGTH)],
@@ -79,7 +79,7 @@ class RegisterProviderForm(Form):
         "Your full name", widget=GovTextInput(),
         validators=[InputRequired(message="Enter your full name"), Length(max=120)],
     )
-    email = _email_field("Your work email address")
+    email = email_field("Your work email address")
     password, confirm_password = _new_password_fields()
     submit = SubmitField("Create account", widget=GovSubmitInput())
 
@@ -107,7 +107,7 @@ class InviteStaffForm(Form):
         "Full name", widget=GovTextInput(),
         validators=[InputRequired(message="Enter their full name"), Length(max=120)],
     )
-    email = _email_field("Work email address", missing="Enter their work email address")
+    email = email_field("Work email address", missing="Enter their work email address")
     role = RadioField(
         "Role", widget=GovRadioInput(),
         choices=[SelectChoice("inspector", "Inspector"),
@@ -173,7 +173,7 @@ class ConfirmIdentityForm(Form):
 # --- links about one's own account: a forgotten password, a new e-mail address -----------------
 
 class ForgottenPasswordForm(Form):
-    email = _email_field()
+    email = email_field()
     submit = SubmitField("Send the link", widget=GovSubmitInput())
 
 
@@ -183,7 +183,7 @@ class ResetPasswordForm(Form):
 
 
 class ChangeEmailForm(Form):
-    email = _email_field("New email address", missing="Enter your new email address")
+    email = email_field("New email address", missing="Enter your new email address")
     password = PasswordField(
         "Your password", widget=GovPasswordInput(),
         description="To check it is you.",

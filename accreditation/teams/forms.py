@@ -7,7 +7,7 @@ from wtforms import HiddenField, RadioField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 
-from ..auth.forms import _email_field as email_field
+from ..auth.forms import email_field
 from ..forms import Form
 
 MEMBER, ADMINISTRATOR = "member", "administrator"
