@@ -42,6 +42,15 @@ def _count(query) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
 
 
+
+def _record(model, record_id: int, missing: str, *, refuse=None):
+    """The ``model`` record with that id, or a 404 saying what is ``missing`` (also when
+    ``refuse`` says the record is not one this page is about)."""
+    record = db.session.get(model, record_id)
+    if record is None or (refuse is not None and refuse(record)):
+        raise NotFound(missing)
+    return record
+
 @bp.route("/")
 @allow(Role.COMMISSIONER)
 def home():
@@ -130,9 +139,8 @@ def councils():
 @confirmation_required
 def leave_council(council_id: int):
     """Asks before a council leaves the consortium, saying what it means for its staff."""
-    council = db.session.get(Council, council_id)
-    if council is None or not council.in_consortium:
-        raise NotFound("That council is not a member of the consortium.")
+    council = _record(Council, council_id, "That council is not a member of the consortium.",
+                      refuse=lambda record: not record.in_consortium)
     form = LeaveConsortiumForm()
     if form.validate_on_submit():
         effect = admin_operations.leave_consortium(current_user._get_current_object(), council)
@@ -149,18 +157,15 @@ def leave_council(council_id: int):
 @allow(Role.COMMISSIONER)
 @confirmation_required
 def withdraw_invitation(invitation_id: int):
-    invitation = db.session.get(Invitation, invitation_id)
-    if invitation is None:
-        raise NotFound("That invitation does not exist.")
+    invitation = _record(Invitation, invitation_id, "That invitation does not exist.")
     operations.revoke_invitation(current_user._get_current_object(), invitation)
     flash(f"Invitation to {invitation.email} withdrawn.", "success")
     return redirect(url_for("admin.staff"))
 
 
 def _staff_member(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None or user.role is Role.PROVIDER:
-        raise NotFound("That member of staff does not exist.")
+    user = _record(User, user_id, "That member of staff does not exist.",
+                   refuse=lambda record: record.role is Role.PROVIDER)
     return user
 
 
@@ -220,9 +225,8 @@ def reset_authenticator(user_id: int):
 
 
 def _provider_account(account_id: int) -> User:
-    user = db.session.get(User, account_id)
-    if user is None or user.role is not Role.PROVIDER:
-        raise NotFound("That provider account does not exist.")
+    user = _record(User, account_id, "That provider account does not exist.",
+                   refuse=lambda record: record.role is not Role.PROVIDER)
     return user
 
 
@@ -259,10 +263,8 @@ def providers():
 
 
 def _organisation(organisation_id: int) -> Organisation:
-    organisation = db.session.get(Organisation, organisation_id)
-    if organisation is None:
-        raise NotFound("We could not find that provider. Check the address and try again.")
-    return organisation
+    return _record(Organisation, organisation_id,
+                   "We could not find that provider. Check the address and try again.")
 
 
 def _provider_page(organisation: Organisation, form: CompanyNumberForm, status: int = 200):
@@ -289,9 +291,8 @@ def provider(organisation_id: int):
 @confirmation_required
 def deactivate_provider_account(organisation_id: int, member_id: int):
     organisation = _organisation(organisation_id)
-    user = db.session.get(User, member_id)
-    if user is None or user.organisation_id != organisation.id:
-        raise NotFound("That provider account does not exist.")
+    user = _record(User, member_id, "That provider account does not exist.",
+                   refuse=lambda record: record.organisation_id != organisation.id)
     return _deactivate(user, back=url_for("admin.provider", organisation_id=organisation.id))
 
 
@@ -318,9 +319,8 @@ def correct_company_number(organisation_id: int):
 @allow(Role.COMMISSIONER)
 @confirmation_required
 def resolve_company_number_dispute(dispute_id: int):
-    dispute = db.session.get(CompanyNumberDispute, dispute_id)
-    if dispute is None:
-        raise NotFound("That disputed company number does not exist.")
+    dispute = _record(CompanyNumberDispute, dispute_id,
+                      "That disputed company number does not exist.")
     form = CompanyNumberDecisionForm()
     if form.validate_on_submit():
         try:
@@ -352,9 +352,8 @@ def property_changes():
 @bp.route("/property-changes/<int:change_id>", methods=["GET", "POST"])
 @allow(Role.COMMISSIONER)
 def property_change(change_id: int):
-    change = db.session.get(PropertyChange, change_id)
-    if change is None:
-        raise NotFound("We could not find that change. Check the address and try again.")
+    change = _record(PropertyChange, change_id,
+                     "We could not find that change. Check the address and try again.")
     form = PropertyChangeDecisionForm()
     status = 200
     if form.validate_on_submit():
