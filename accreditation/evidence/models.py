@@ -26,6 +26,7 @@ class EvidencePurpose(enum.Enum):
     GAS_SAFETY_CERTIFICATE = "gas_safety_certificate"
     ELECTRICAL_SAFETY_CERTIFICATE = "electrical_safety_certificate"
     FIRE_RISK_ASSESSMENT = "fire_risk_assessment"
+    HMO_LICENCE = "hmo_licence"
     PHOTO = "photo"
     OTHER = "other"
 
@@ -41,6 +42,7 @@ PURPOSE_LABELS = {
     EvidencePurpose.GAS_SAFETY_CERTIFICATE: "Gas safety certificate",
     EvidencePurpose.ELECTRICAL_SAFETY_CERTIFICATE: "Electrical safety certificate (EICR)",
     EvidencePurpose.FIRE_RISK_ASSESSMENT: "Fire risk assessment",
+    EvidencePurpose.HMO_LICENCE: "HMO licence",
     EvidencePurpose.PHOTO: "Photo",
     EvidencePurpose.OTHER: "Other",
 }
@@ -86,6 +88,9 @@ class Evidence(db.Model):
         sa.ForeignKey("accreditation_case.id"), index=True)
     property_id: Mapped[int | None] = mapped_column(sa.ForeignKey("property.id"), index=True)
     item_id: Mapped[str | None] = mapped_column(sa.String(80))
+    # What a section of the application needs that this file proves (``requirements.py``);
+    # with ``property_id`` where it is needed for each property.
+    requirement: Mapped[str | None] = mapped_column(sa.String(40))
     condition_id: Mapped[int | None] = mapped_column(
         "corrective_action_id", sa.ForeignKey("corrective_action.id"), index=True)
     purpose: Mapped[EvidencePurpose] = mapped_column(
@@ -137,6 +142,9 @@ class Evidence(db.Model):
                            name="action_needs_case"),
         sa.CheckConstraint("supersedes_id IS NULL OR supersedes_id != id",
                            name="not_superseding_itself"),
+        # What an application needs is a document, never an inspector's photo.
+        sa.CheckConstraint("requirement IS NULL OR purpose != 'photo'",
+                           name="requirement_is_a_document"),
     )
 
     @property
