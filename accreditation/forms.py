@@ -303,9 +303,14 @@ def form_error_summary(form: FlaskForm) -> dict:
         for message in field.errors if isinstance(field.errors, list | tuple) else []:
             items.append({"text": message, "href": f"#{_first_input_id(field)}"})
     first = next(iter(form._fields.values()), None)
+    general = []
     for message in form.form_errors:
-        items.insert(0, {"text": message, "href": f"#{first.id}" if first else "#main-content"})
-    return {"titleText": "There is a problem", "errorList": items}
+        # A problem with the form as a whole links to its first field, or to where it is
+        # put right when it names the place: (message, address).
+        text, href = message if isinstance(message, tuple) else (
+            message, f"#{first.id}" if first else "#main-content")
+        general.append({"text": text, "href": href})
+    return {"titleText": "There is a problem", "errorList": general + items}
 
 
 def _fields_of(form):

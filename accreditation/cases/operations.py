@@ -22,7 +22,9 @@ from ..checklists import Item, ItemResult
 from ..database import utcnow
 from ..denials import refuse
 from ..errors import Conflict, InvalidTransition, NotFound, NotPermitted, ValidationFailed
+from ..evidence import requirements
 from ..evidence.operations import lock_case_evidence
+from ..evidence.requirements import Needed
 from ..extensions import db
 from ..notifications.messages import notify_provider
 from ..providers.models import (
@@ -137,48 +139,80 @@ def start_application(actor: User) -> Case:
 class Task:
     key: str
     title: str
-    complete: bool
+    answered: bool  # every answer the section asks for is given
     hint: str
+    # The files the section needs (``evidence.requirements``), each with what is uploaded.
+    evidence: tuple[Needed, ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        return self.answered and not self.missing_evidence
+
+    @property
+    def missing_evidence(self) -> list[Needed]:
+        return [piece for piece in self.evidence if not piece.uploaded]
 
 
-def application_tasks(organisation: Organisation) -> list[Task]:
-    """The task list a provider completes before submitting; the submit guard reads it too."""
+def application_tasks(organisation: Organisation, case: Case | None = None) -> list[Task]:
+    """The task list a provider completes before submitting; the submit guard reads it too.
+    A section is complete when its answers are given and every file it needs is uploaded."""
     people = organisation.people
     properties = organisation.properties
     policies = {policy.name for policy in organisation.policies}
-    return [
-        Task("organisation", "Organisation details",
-             bool(organisation.registered_office and organisation.ico_registration_number)
-             and any(p.role.value == "director" for p in people) and any(
-                 p.role.value == "registered_manager" for p in people),
-             "Registered office, ICO registration number, at least one director and the "
-             "registered manager."),
-        Task("properties", "Properties", bool(properties),
-             "Every property you want accredited: address, category, bed spaces, ages."),
-        Task("landlords", "Landlord and lease arrangements",
-             bool(properties) and all(p.landlord_arrangements_complete for p in properties),
-             "For each property: who owns it and, if you lease it, the landlord's consent."),
-        Task("insurance", "Insurance and policies",
-             bool(organisation.insurer and organisation.public_liability_millions is not None
-                  and organisation.employers_liability_millions is not None
-                  and organisation.professional_indemnity_pounds is not None
-                  and organisation.insurance_expires_on)
-             and set(KEY_POLICIES) <= policies,
-             "Your insurance cover and when each key policy was last reviewed."),
-        Task("rosters", "Staff and young people's files",
-             any(e.file_type is FileType.STAFF for e in organisation.roster),
-             "The files you hold, by reference, so an inspector can sample them."),
+    evidence = requirements.by_section(requirements.needed(organisation, case))
+    answered = [
+        ("organisation", "Organisation details",
+         bool(organisation.registered_office and organisation.ico_registration_number)
+         and any(p.role.value == "director" for p in people) and any(
+             p.role.value == "registered_manager" for p in people),
+         "Registered office, ICO registration number, at least one director and the "
+         "registered manager."),
+        ("properties", "Properties", bool(properties),
+         "Every property you want accredited: address, category, bed spaces, ages, and its "
+         "gas safety certificate, electrical installation condition report (EICR), fire risk "
+         "assessment and, for shared housing for 5 or more, its HMO licence."),
+        ("landlords", "Landlord and lease arrangements",
+         bool(properties) and all(p.landlord_arrangements_complete for p in properties),
+         "For each property: who owns it and, if you lease it, the landlord's consent and "
+         "the lease or management agreement."),
+        ("insurance", "Insurance and policies",
+         bool(organisation.insurer and organisation.public_liability_millions is not None
+              and organisation.employers_liability_millions is not None
+              and organisation.professional_indemnity_pounds is not None
+              and organisation.insurance_expires_on)
+         and set(KEY_POLICIES) <= policies,
+         "Your insurance cover and certificate, and each key policy with when it was last "
+         "reviewed."),
+        ("rosters", "Staff and young people's files",
+         any(e.file_type is FileType.STAFF for e in organisation.roster),
+         "The files you hold, by reference, so an inspector can sample them."),
     ]
+    return [Task(key, title, complete, hint, tuple(evidence.get(key, ())))
+            for key, title, complete, hint in answered]
+
+
+class ApplicationIncomplete(ValidationFailed):
+    """Submitting an application with sections or evidence missing: each is named, so that
+    a page can link to where it is done."""
+
+    def __init__(self, sections: list[Task], evidence: list[Needed]):
+        self.sections = sections  # sections whose answers are not all given
+        self.evidence = evidence  # files not uploaded
+        named = ([f"complete {task.title}" for task in sections]
+                 + [piece.missing_message[0].lower() + piece.missing_message[1:]
+                    for piece in evidence])
+        super().__init__("Complete every section before you submit: " + "; ".join(named)
+                         + ".")
 
 
 def submit_application(actor: User, case: Case, *, expected_version: int | None) -> None:
     """Submit a complete application: due diligence starts, and its properties are fixed."""
     def every_section_complete() -> None:
-        incomplete = [task.title for task in application_tasks(case.organisation)
-                      if not task.complete]
-        if incomplete:
-            raise ValidationFailed("Complete every section before you submit: "
-                                   + ", ".join(incomplete) + ".")
+        tasks = application_tasks(case.organisation, case)
+        unanswered = [task for task in tasks if not task.answered]
+        missing = [piece for task in tasks for piece in task.missing_evidence]
+        if unanswered or missing:
+            raise ApplicationIncomplete(unanswered, missing)
 
     _transition(actor, case, "submit", expected_version=expected_version,
                 check=every_section_complete)

@@ -35,6 +35,8 @@ from ..denials import refuse
 from ..errors import Conflict, DomainError, InvalidTransition, NotFound, NotPermitted
 from ..extensions import db
 from ..providers.models import Organisation, Property
+from ..providers.operations import editing_frozen_reason
+from . import requirements
 from .content import describe_size, inspect_upload
 from .errors import UploadRejected
 from .images import clean_image
@@ -237,6 +239,7 @@ def upload_evidence(actor: User, organisation: Organisation, file_storage: FileS
                     condition: Condition | None = None,
                     supersedes: Evidence | None = None,
                     home: Property | None = None,
+                    requirement: str | None = None,
                     client_id: str | None = None) -> Evidence:
     """Check, clean, scan and store an uploaded file, and record it.
 
@@ -248,7 +251,8 @@ def upload_evidence(actor: User, organisation: Organisation, file_storage: FileS
     (an unreachable scanner gives ``error``: quarantined, never released); one audit event.
 
     A new version (``supersedes``) keeps the old record as history; it takes the old one's
-    application, item, condition and property, and must be for the same purpose.
+    application, item, condition, property and requirement, and must be for the same
+    purpose.
 
     ``client_id`` (unique) names the upload as the sending device made it; a second upload
     with the same one fails to commit (``Conflict``) and stores nothing.
@@ -266,6 +270,7 @@ def upload_evidence(actor: User, organisation: Organisation, file_storage: FileS
         item_id = item_id or supersedes.item_id
         condition = condition or supersedes.condition
         home = home or supersedes.home
+        requirement = requirement or supersedes.requirement
     if condition is not None:
         case = case or condition.case
         if condition.case_id != case.id:
@@ -329,6 +334,7 @@ def upload_evidence(actor: User, organisation: Organisation, file_storage: FileS
         record.item_id = item_id
         record.condition_id = condition.id if condition else None
         record.property_id = home.id if home else None
+        record.requirement = requirement
         record.purpose = purpose
         record.uploaded_by_id = actor.id
         record.storage_key = key
@@ -352,6 +358,41 @@ def upload_provider_evidence(actor: User, file_storage: FileStorage | None, *,
     case = None if supersedes else open_case_for(organisation)
     return upload_evidence(actor, organisation, file_storage, purpose=purpose, case=case,
                            supersedes=supersedes)
+
+
+def upload_required_evidence(actor: User, key: str, home: Property | None,
+                             file_storage: FileStorage | None, *,
+                             supersedes: Evidence | None = None) -> Evidence:
+    """A provider's file for a piece of evidence a section of its application needs
+    (``requirements.REQUIREMENTS``), for one of its properties where it is needed for each.
+
+    Guarantees: only a provider, for its own organisation (another organisation's property
+    or file answers 404, audited); only a piece the application needs (for a property it
+    applies to); not while the application is being assessed; a new version only of a file
+    for the same piece. The upload itself is ``upload_evidence``'s.
+    """
+    organisation = actor.organisation
+    if actor.role is not Role.PROVIDER:
+        refuse(actor, NotPermitted("Only providers upload their application's evidence."),
+               "role may not upload an application's evidence")
+    if home is not None and home.organisation_id != organisation.id:
+        refuse(actor, NotFound("We could not find that property."),
+               "property of another organisation", subject=home)
+    if supersedes is not None and supersedes.organisation_id != organisation.id:
+        refuse(actor, NotFound(NOT_FOUND_MESSAGE), "evidence of another organisation",
+               subject=supersedes)
+    wanted = requirements.requirement(key)
+    if wanted is None or not wanted.applies_to(home):
+        raise NotFound("Your application does not need that file.")
+    if supersedes is not None and (supersedes.requirement != key
+                                   or supersedes.property_id != (home.id if home else None)):
+        raise NotFound(NOT_FOUND_MESSAGE)
+    frozen = editing_frozen_reason(organisation)
+    if frozen is not None:
+        raise InvalidTransition(frozen)
+    return upload_evidence(actor, organisation, file_storage, purpose=wanted.purpose,
+                           case=None if supersedes else open_case_for(organisation),
+                           home=home, requirement=key, supersedes=supersedes)
 
 
 def _ensure_can_replace(actor: User, old: Evidence) -> None:
@@ -422,7 +463,8 @@ def _store_and_commit(actor: User, record: Evidence, objects: list[_Object],
             "item_id": record.item_id,
             "condition_id": record.condition_id,
             "property_id": record.property_id, "purpose": record.purpose.value,
-            "kind": record.kind.value, "content_type": record.content_type,
+            "requirement": record.requirement, "kind": record.kind.value,
+            "content_type": record.content_type,
             "size": record.size_bytes, "sha256": record.sha256,
             "scan_status": record.scan_status.value, "supersedes_id": record.supersedes_id,
         })

@@ -27,7 +27,9 @@ from ..cases.models import Condition
 from ..errors import Conflict, InvalidTransition, NotFound, NotPermitted, ValidationFailed
 from ..extensions import db
 from ..forms import Form, first_error, show_error
-from . import bp, operations
+from ..providers.models import Property
+from ..providers.operations import editing_frozen_reason
+from . import bp, operations, requirements
 from .filenames import content_disposition
 from .models import Evidence, EvidencePurpose, ScanStatus
 from .operations import NO_FILE_MESSAGE, describe_bytes
@@ -280,3 +282,94 @@ def condition_evidence(condition_id: int):
         return redirect(back, 303)
     flash_uploaded(evidence)
     return redirect(back, 303)
+
+
+# --- the evidence an application needs --------------------------------------------------------
+
+class RequiredEvidenceForm(Form):
+    file = FileField("Upload a file", widget=GovFileInput(),
+                     validators=[FileRequired(NO_FILE_MESSAGE)])
+    supersedes = HiddenField()
+    upload = SubmitField("Upload file", widget=GovSubmitInput())
+
+
+# Where each section of the application is done (``cases.operations.application_tasks``);
+# a property's own files are on its page.
+SECTION_PAGES = {
+    "insurance": "providers.insurance_and_policies",
+    "landlords": "providers.landlords",
+    "properties": "providers.properties",
+}
+
+
+@bp.app_template_filter("requirement_title")
+def requirement_title(key: str) -> str:
+    """What a file was uploaded as ('Safeguarding policy'), for the lists of files."""
+    found = requirements.requirement(key)
+    return found.heading if found else key
+
+
+@bp.app_template_global("required_evidence_url")
+def required_evidence_url(piece: requirements.Needed, **values) -> str:
+    """The page where ``piece`` is uploaded."""
+    if piece.home is not None:
+        return url_for("evidence.required_property_evidence", property_id=piece.home.id,
+                       document=piece.key, **values)
+    return url_for("evidence.required_evidence", requirement=piece.key, **values)
+
+
+def section_url(piece: requirements.Needed) -> str:
+    """The section of the application ``piece`` belongs to, at its place there."""
+    if piece.home is not None and piece.requirement.section == "properties":
+        page = url_for("providers.property_detail", property_id=piece.home.id)
+    else:
+        page = url_for(SECTION_PAGES[piece.requirement.section])
+    return f"{page}#{piece.anchor}"
+
+
+@bp.route("/required/<requirement>", methods=["GET", "POST"])
+@allow(Role.PROVIDER)
+def required_evidence(requirement: str):
+    return _required(requirement, None)
+
+
+@bp.route("/properties/<int:property_id>/required/<document>", methods=["GET", "POST"])
+@allow(Role.PROVIDER)
+def required_property_evidence(property_id: int, document: str):
+    """``document``: what the property needs (``requirements.REQUIREMENTS``, per property)."""
+    # Another organisation's property is refused (and audited) as 404 before anything else.
+    return _required(document, get_visible_or_404(Property, property_id))
+
+
+def _required(key: str, home: Property | None):
+    """A file for a piece of evidence a section needs: the GOV.UK file upload pattern, with
+    what is uploaded for it (and a new version or removal while it can still change)."""
+    actor = _actor()
+    piece = requirements.piece(actor.organisation, key, home)
+    if piece is None:
+        raise NotFound("Your application does not need that file.")
+    form = RequiredEvidenceForm()
+    replace_id = form.supersedes.data if form.is_submitted() else request.args.get("replace")
+    replacing = get_visible_or_404(Evidence, _number(replace_id)) if replace_id else None
+    if replacing is not None and not form.is_submitted():
+        form.supersedes.data = str(replacing.id)
+    if not form.validate_on_submit():
+        return _required_page(piece, form, replacing, 400 if form.is_submitted() else 200)
+    try:
+        evidence = operations.upload_required_evidence(actor, key, home, form.file.data,
+                                                       supersedes=replacing)
+    except EXPECTED as error:
+        show_error(form, error)
+        return _required_page(piece, form, replacing, error.status_code)
+    flash_uploaded(evidence)
+    return redirect(section_url(piece), 303)
+
+
+def _required_page(piece: requirements.Needed, form: RequiredEvidenceForm,
+                   replacing: Evidence | None, status: int):
+    limit = describe_bytes(current_app.config["EVIDENCE_MAX_BYTES"])
+    return render_template(
+        "evidence/required.html", piece=piece, form=form, replacing=replacing,
+        frozen=editing_frozen_reason(_actor().organisation), back=section_url(piece),
+        here=required_evidence_url(piece), hint=ACCEPTED_HINT.format(limit=limit),
+        **_permissions()), status

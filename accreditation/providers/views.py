@@ -20,6 +20,9 @@ from ..auth.permissions import allow, get_visible_or_404
 from ..cases import operations as case_operations
 from ..cases.models import Case, Condition, ConditionStatus
 from ..errors import Conflict, InvalidTransition, ValidationFailed
+from ..evidence import requirements
+from ..evidence.operations import is_downloadable
+from ..evidence.views import required_evidence_url
 from ..register import operations as vacancy_operations
 from ..register.status import property_on_register
 from ..stages.declarations import pounds_in_millions
@@ -106,6 +109,15 @@ def _button(operation: Callable[[], object], success: str) -> None:
         flash(success, "success")
 
 
+def _evidence(organisation: Organisation, *sections: str,
+              home: Property | None = None) -> dict:
+    """What a section's page shows of the files it needs (for one property, or all)."""
+    pieces = requirements.needed(organisation, sections=sections)
+    if home is not None:
+        pieces = [piece for piece in pieces if piece.home is not None and piece.home.id == home.id]
+    return {"evidence": pieces, "downloadable": is_downloadable}
+
+
 def case_url(case: Case) -> str:
     try:
         return url_for("cases.case_detail", case_id=case.id)
@@ -186,13 +198,29 @@ def check_and_submit():
     if not state.is_draft:
         return redirect(url_for("providers.application"))
     form = SubmitApplicationForm(expected_version=state.case.version)
-    done, status = _handle(form, lambda: case_operations.submit_application(
-        _actor(), state.case, expected_version=form.version))
+    incomplete: list[case_operations.ApplicationIncomplete] = []
+
+    def submit() -> None:
+        try:
+            case_operations.submit_application(_actor(), state.case,
+                                               expected_version=form.version)
+        except case_operations.ApplicationIncomplete as error:
+            incomplete.append(error)
+            raise
+
+    done, status = _handle(form, submit)
     if done:
         return redirect(url_for("providers.submitted"))
+    if incomplete:
+        # Each missing section and file on its own, linked to where it is done.
+        form.form_errors[:] = [
+            *[(f"Complete {task.title.lower()}", url_for(TASK_PAGES[task.key]))
+              for task in incomplete[0].sections],
+            *[(piece.missing_message, required_evidence_url(piece))
+              for piece in incomplete[0].evidence]]
     return render_template(
         "providers/check_and_submit.html", organisation=organisation, form=form,
-        declared_cover=pounds_in_millions,
+        declared_cover=pounds_in_millions, downloadable=is_downloadable,
         tasks=case_operations.application_tasks(organisation), task_pages=TASK_PAGES), status
 
 
@@ -279,9 +307,13 @@ def remove_person(person_id: int):
 @allow(Role.PROVIDER)
 def properties():
     organisation = _organisation()
+    missing: dict[int, int] = {}
+    for piece in requirements.missing(organisation, sections=["properties"]):
+        missing[piece.home.id] = missing.get(piece.home.id, 0) + 1
     return render_template("providers/properties.html", organisation=organisation,
                            frozen=operations.editing_frozen_reason(organisation),
-                           vacancies_age=vacancy_operations.vacancies_age_text)
+                           vacancies_age=vacancy_operations.vacancies_age_text,
+                           files_missing=missing)
 
 
 @bp.route("/properties/new", methods=["GET", "POST"])
@@ -307,7 +339,8 @@ def _property_page(property_: Property, vacancies_form: VacanciesForm | None = N
             formdata=None, property_=property_, vacancies=property_.vacancies),
         vacancies_age=vacancy_operations.vacancies_age_text(property_),
         changes=operations.changes_of(property_),
-        form=vacancies_form)
+        form=vacancies_form,
+        **_evidence(property_.organisation, "properties", "landlords", home=property_))
 
 
 @bp.route("/properties/<int:property_id>")
@@ -382,7 +415,8 @@ def remove_property(property_id: int):
 def landlords():
     organisation = _organisation()
     return render_template("providers/landlords.html", organisation=organisation,
-                           frozen=operations.editing_frozen_reason(organisation))
+                           frozen=operations.editing_frozen_reason(organisation),
+                           **_evidence(organisation, "landlords"))
 
 
 @bp.route("/properties/<int:property_id>/landlord", methods=["GET", "POST"])
@@ -415,7 +449,8 @@ def insurance_and_policies():
         flash("Your insurance and policies have been saved.", "success")
         return redirect(url_for("providers.application"))
     return render_template("providers/insurance.html", form=form,
-                           frozen=operations.editing_frozen_reason(organisation)), status
+                           frozen=operations.editing_frozen_reason(organisation),
+                           **_evidence(organisation, "insurance")), status
 
 
 # --- file rosters ------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from accreditation.stages.file_sampling import (
 from accreditation.stages.property_inspection import record_property_inspection
 from accreditation.standards.operations import current_checklist, record_assessment
 
-from ..factories import PropertyFactory, UserFactory
+from ..factories import PropertyFactory, UserFactory, attach_required_evidence
 
 TODAY = date(2026, 11, 22)
 
@@ -87,6 +87,7 @@ class Journey:
     # --- steps -------------------------------------------------------------------------------
     def submit(self) -> Case:
         self.case = operations.start_application(self.provider)
+        attach_required_evidence(self.provider)  # for the properties it has by now
         operations.submit_application(self.provider, self.case,
                                       expected_version=self.case.version)
         return self.case

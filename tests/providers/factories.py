@@ -10,6 +10,7 @@ from datetime import date
 
 import factory
 
+from accreditation.auth.models import Role
 from accreditation.cases.models import Case, Condition
 from accreditation.providers.models import (
     KEY_POLICIES,
@@ -22,7 +23,13 @@ from accreditation.providers.models import (
 )
 from accreditation.workflow import CaseStatus
 
-from ..factories import BaseFactory, OrganisationFactory, PropertyFactory
+from ..factories import (
+    BaseFactory,
+    OrganisationFactory,
+    PropertyFactory,
+    UserFactory,
+    attach_required_evidence,
+)
 
 
 class OrganisationPersonFactory(BaseFactory):
@@ -96,3 +103,5 @@ def complete_application_data(organisation, *, properties: int = 2) -> None:
                        reference="Y-001", role="Care leaver")
     for _ in range(properties):
         PropertyFactory(organisation=organisation, tenure=Tenure.OWNED)
+    provider = next((user for user in organisation.users if user.role is Role.PROVIDER), None)
+    attach_required_evidence(provider or UserFactory(provider=True, organisation=organisation))

@@ -94,6 +94,23 @@ def test_register_start_fill_every_task_and_submit(client, today, council):
             "started_on": day(TODAY - timedelta(days=90))})
         assert response.status_code == 302, response.text
 
+    # Every answer is given, but not the files each section needs: submitting names each.
+    tasks = client.get("/provider/application").text
+    assert tasks.count("Completed") == 2 and tasks.count("Incomplete") == 3
+    case = db.session.scalars(sa.select(Case)).one()
+    refused = client.submit("/provider/application/submit",
+                            {"expected_version": str(case.version)})
+    assert refused.status_code == 400
+    summary = refused.text[refused.text.index("govuk-error-summary__list"):]
+    needed = re.findall(r'<a href="(/evidence/[^"]+)">Upload the ([^<]+)</a>',
+                        summary[:summary.index("</ul>")])
+    assert len(needed) == 7 + 3 * 2 + 1  # insurance, policies; each property's; a lease
+    assert (f"/evidence/properties/{bridge.id}/required/lease",
+            "lease or management agreement for Bridge Flat") in needed
+    for address, _ in needed:
+        response = upload_file(client, address)
+        assert response.status_code == 303, response.text
+
     tasks = client.get("/provider/application").text
     assert "Incomplete" not in tasks
     assert tasks.count("Completed") == 5
@@ -128,12 +145,24 @@ def test_register_start_fill_every_task_and_submit(client, today, council):
         "organisation.person_added", "organisation.person_added", "property.added",
         "property.added", "property.landlord_arrangements_set",
         "property.landlord_arrangements_set", "organisation.insurance_and_policies_set",
-        "roster.entry_added", "roster.entry_added", "roster.entry_added", "case.submit"]
+        "roster.entry_added", "roster.entry_added", "roster.entry_added",
+        *["evidence.uploaded"] * 14, "case.submit"]
 
     home = client.get("/provider/").text
     assert "Due diligence" in home
     assert f"/cases/{case.id}" in home
     assert "Start an application" not in home
+
+
+def upload_file(client, address: str):
+    """Choose a PDF with the page's file picker and upload it."""
+    from ..evidence.conftest import multipart_body
+    from ..evidence.samples import pdf
+
+    body, content_type = multipart_body({"csrf_token": client.csrf_token(address)},
+                                        {"file": ("document.pdf", pdf())})
+    return client.post(address, data=body, content_type=content_type,
+                       headers={"Referer": f"https://localhost{address}"})
 
 
 def test_no_personal_data_in_the_audit_trail(signed_in, council):
@@ -152,8 +181,7 @@ def test_submitting_an_incomplete_application_says_what_is_missing(signed_in, or
     response = signed_in.submit("/provider/application/submit",
                                 {"expected_version": str(case.version)})
     assert response.status_code == 400
-    assert "Complete every section before you submit" in response.text
-    assert "Organisation details" in response.text
+    assert '<a href="/provider/organisation">Complete organisation details</a>' in response.text
     assert db.session.get(Case, case.id).status is CaseStatus.DRAFT
 
 

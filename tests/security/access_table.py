@@ -154,6 +154,9 @@ ACCESS: dict[str, Access] = {
     "evidence.provider_evidence": entry(*PROVIDERS,
                                         body={"file": PDF, "purpose": "insurance_certificate"}),
     "evidence.condition_evidence": entry(*TEAM_A, **OWNED_BY_A, body={"file": PDF}),
+    # What an application needs: each provider its own; a property's only its owner's team.
+    "evidence.required_evidence": entry(*PROVIDERS, body={"file": PDF}),
+    "evidence.required_property_evidence": entry(*TEAM_A, **OWNED_BY_A, body={"file": PDF}),
 
     # --- applications (cases) -------------------------------------------------------------
     "cases.case_list": entry(*INSPECTORS, COMMISSIONER),

@@ -180,6 +180,8 @@ def build_world() -> World:
         "reset_token": account_links[0],
         "email_change_token": account_links[1],
         "kind": "property_inspection",
+        "requirement": "insurance_certificate",
+        "document": "gas_safety_certificate",
         "version": 1,
         "item_id": items[0].id,
         "file_item_id": file_items[0].id,  # a sampled file's checklist has items of its own

@@ -221,7 +221,8 @@ def test_the_task_list_needs_the_ico_number_and_professional_indemnity_cover(
     provider_client.submit("/provider/insurance-and-policies", insurance_form())
     organisation = db.session.get(Organisation, organisation.id)
     tasks = {task.key: task for task in application_tasks(organisation)}
-    assert tasks["organisation"].complete and tasks["insurance"].complete
+    # The insurance certificate and the policies' documents are still to be uploaded.
+    assert tasks["organisation"].complete and tasks["insurance"].answered
 
 
 # --- the one mapping --------------------------------------------------------------------------
