@@ -20,6 +20,8 @@ from ..cases import operations as case_operations
 from ..cases.models import Case, CaseProperty
 from ..companies import uses_offline_register
 from ..errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from ..evidence import requirements
+from ..evidence.operations import is_downloadable
 from ..evidence.views import flash_uploaded
 from ..extensions import db
 from ..forms import first_error, show_error, whole_number
@@ -113,7 +115,9 @@ def due_diligence_page(case_id: int):
     return render_template("stages/due_diligence.html", case=case, form=form,
                            checklist=checklist, company=company, assessment=latest,
                            action_form=action_form, **_company_checks(case),
-                           declared=declarations.by_item(case.organisation, checklist)), status
+                           declared=declarations.by_item(case.organisation, checklist),
+                           evidence=requirements.by_item(case.organisation, case),
+                           downloadable=is_downloadable), status
 
 
 def _company_checks(case: Case) -> dict:
@@ -263,7 +267,16 @@ def property_inspection_page(case_id: int, link_id: int):
                            back=url_for("cases.case_detail", case_id=case.id),
                            photo_action=url_for("stages.add_inspection_photo", case_id=case.id,
                                                 link_id=link.id),
-                           new_client_id=lambda: str(uuid.uuid4())), status
+                           new_client_id=lambda: str(uuid.uuid4()),
+                           **_certificates(case, link)), status
+
+
+def _certificates(case: Case, link) -> dict:
+    """A property's certificates and lease as uploaded for the application, for its
+    inspection pages (none for a sampled file)."""
+    pieces = ([] if isinstance(link, SampledFile)
+              else requirements.for_property(case.organisation, case, link.home))
+    return {"certificates": pieces, "downloadable": is_downloadable}
 
 
 @bp.route("/cases/<int:case_id>/properties/<int:link_id>/inspection/photos", methods=["POST"])
@@ -368,7 +381,8 @@ def _inspection_context(link) -> dict:
             "photos": inspection_drafts.photos_for(link),
             "submitted": inspection_drafts.is_submitted(link),
             "editable": inspection_drafts.is_inspectable(link),
-            "answer_choices": answer_choices, "answer_label": answer_label}
+            "answer_choices": answer_choices, "answer_label": answer_label,
+            **_certificates(inspection_drafts.case_of(link), link)}
 
 
 # Each tablet page serves a property's inspection (/inspections/<link_id>...) and a sampled
