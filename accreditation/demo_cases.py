@@ -7,6 +7,7 @@ and the periodic job is run once at the end, as cron would have.
 
 from __future__ import annotations
 
+import io
 import random
 import uuid
 from collections.abc import Callable
@@ -14,6 +15,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from werkzeug.datastructures import FileStorage
 
 from . import clock
 from .auth.models import Role, User
@@ -24,6 +26,8 @@ from .cases.models import Case, DecisionOutcome
 from .checklists import NOT_APPLICABLE, ChecklistVersion
 from .companies import registry_from_config, uses_offline_register
 from .councils import Council
+from .evidence import requirements
+from .evidence.operations import upload_required_evidence
 from .extensions import db
 from .providers.models import (
     KEY_POLICIES,
@@ -102,6 +106,34 @@ def plausible_answers(checklist: ChecklistVersion, rng: random.Random, quality: 
     return answers
 
 
+def demo_pdf(text: str) -> bytes:
+    """A one-page PDF that says ``text`` (ASCII), for the demo's evidence files."""
+    safe = "".join(ch for ch in text if 32 <= ord(ch) < 127)
+    safe = safe.replace("\\", "").replace("(", "[").replace(")", "]")
+    content = f"BT /F1 11 Tf 40 760 Td ({safe}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+        b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n%s\nendobj\n" % (number, body))
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    for offset in offsets:
+        out.write(b"%010d 00000 n \n" % offset)
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n"
+              % (len(objects) + 1, xref))
+    return out.getvalue()
+
+
 class DemoStory:
     """One provider's application, told through the operations."""
 
@@ -171,8 +203,18 @@ class DemoStory:
     def answers(self, checklist: ChecklistVersion, **context) -> dict:
         return plausible_answers(checklist, self.rng, self.quality, **context)
 
+    def upload_evidence(self) -> DemoStory:
+        """A document for every piece of evidence the application needs, uploaded as the
+        provider would (the same checks, storage and audit event as the pages)."""
+        for piece in requirements.missing(self.organisation):
+            upload_required_evidence(self.provider, piece.key, piece.home, FileStorage(
+                io.BytesIO(demo_pdf(f"{self.organisation.name}: {piece.title}")),
+                filename=f"{piece.key.replace('_', '-')}.pdf", content_type="application/pdf"))
+        return self
+
     def submit(self) -> DemoStory:
         self.case = operations.start_application(self.provider)
+        self.upload_evidence()
         operations.submit_application(self.provider, self.case,
                                       expected_version=self.case.version)
         return self
