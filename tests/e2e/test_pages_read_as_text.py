@@ -14,7 +14,7 @@ from accreditation.checklists import DEFINITIONS_DIR
 from accreditation.standards.operations import publish_definitions
 
 from ..cases.journey import Journey
-from ..factories import TEST_PASSWORD, UserFactory
+from ..factories import TEST_PASSWORD, UserFactory, attach_required_evidence
 from ..register.helpers import accredited_provider
 from .conftest import sign_in
 from .seams import page_problems
@@ -47,6 +47,7 @@ def reads_as_text(page) -> str:
 def test_a_submitted_application_shows_its_reference_and_a_working_link(
         checklists, browser, live_server):
     journey = Journey(properties=1, staff_files=5, young_people_files=1)
+    attach_required_evidence(journey.provider)
     checklists.session.commit()
     context, page = open_browser(browser, live_server)
     try:

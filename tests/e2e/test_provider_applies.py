@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from accreditation.cases.models import Case
 from accreditation.workflow import CaseStatus
 
+from ..evidence.samples import pdf
 from ..factories import CouncilFactory
 from ..test_registration import confirmation_link
 from .conftest import screenshot
@@ -98,6 +99,22 @@ def test_a_new_provider_applies_through_the_browser(e2e_db, new_page):
         fill_date(page, "started_on", 1, 3, 2025)
         page.click("button:has-text('Add file')")
         page.wait_for_selector(f"text={reference}")
+
+    # Every answer is given; the documents are not. Submitting names each, with a link.
+    page.goto("/provider/application")
+    page.click("text=Check and submit")
+    page.click("button:has-text('Submit application')")
+    summary = page.locator(".govuk-error-summary")
+    summary.wait_for()
+    addresses = [link.get_attribute("href") for link in summary.get_by_role("link").all()]
+    assert len(addresses) == 3 + 1 + 6  # the property's three; insurance; each policy
+    for number, address in enumerate(addresses):
+        page.goto(address)
+        page.get_by_label("Upload a file").set_input_files(
+            {"name": f"document-{number}.pdf", "mimeType": "application/pdf",
+             "buffer": pdf()})
+        page.get_by_role("button", name="Upload file").click()
+        page.wait_for_selector(f"text=document-{number}.pdf has been uploaded")
 
     page.goto("/provider/application")
     screenshot(page, "task-list-complete")
