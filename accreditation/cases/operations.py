@@ -198,24 +198,27 @@ class ApplicationIncomplete(ValidationFailed):
     def __init__(self, sections: list[Task], evidence: list[Needed]):
         self.sections = sections  # sections whose answers are not all given
         self.evidence = evidence  # files not uploaded
-        named = ([f"complete {task.title}" for task in sections]
+        named = ([f"complete {task.title.lower()}" for task in sections]
                  + [piece.missing_message[0].lower() + piece.missing_message[1:]
                     for piece in evidence])
         super().__init__("Complete every section before you submit: " + "; ".join(named)
                          + ".")
 
 
+def ensure_complete(case: Case) -> None:
+    """Every section answered and every document it needs uploaded, or
+    ``ApplicationIncomplete`` naming what is missing."""
+    tasks = application_tasks(case.organisation, case)
+    unanswered = [task for task in tasks if not task.answered]
+    missing = [piece for task in tasks for piece in task.missing_evidence]
+    if unanswered or missing:
+        raise ApplicationIncomplete(unanswered, missing)
+
+
 def submit_application(actor: User, case: Case, *, expected_version: int | None) -> None:
     """Submit a complete application: due diligence starts, and its properties are fixed."""
-    def every_section_complete() -> None:
-        tasks = application_tasks(case.organisation, case)
-        unanswered = [task for task in tasks if not task.answered]
-        missing = [piece for task in tasks for piece in task.missing_evidence]
-        if unanswered or missing:
-            raise ApplicationIncomplete(unanswered, missing)
-
     _transition(actor, case, "submit", expected_version=expected_version,
-                check=every_section_complete)
+                check=lambda: ensure_complete(case))
     case.submitted_at = utcnow()
     for property_ in case.organisation.properties:
         case.properties.append(CaseProperty(property_id=property_.id))
@@ -260,7 +263,8 @@ def return_to_provider(actor: User, case: Case, *, message: str, due_on: date,
 
 
 def resubmit(actor: User, case: Case, *, response: str, expected_version: int | None) -> None:
-    """The provider answers a return; the case goes back to the stage that asked."""
+    """The provider answers a return; the case goes back to the stage that asked, complete
+    again (a property added meanwhile with its answers and documents)."""
     response = (response or "").strip()
     if not response:
         raise ValidationFailed("Say what you have sent or changed", field="response")
@@ -270,6 +274,7 @@ def resubmit(actor: User, case: Case, *, response: str, expected_version: int | 
         raise InvalidTransition("Nothing has been asked of you on this application.")
     asked = case.return_message
     _transition(actor, case, trigger, expected_version=expected_version,
+                check=lambda: ensure_complete(case),
                 details={"response_length": len(response)},
                 changes={"return_message": None, "return_due_on": None})
     # A property added while the application was returned joins it.

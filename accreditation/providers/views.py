@@ -90,6 +90,14 @@ def _handle(form: FlaskForm, operation: Callable[[], object],
         return False, 400
     try:
         operation()
+    except case_operations.ApplicationIncomplete as error:
+        # Each missing section and document on its own, linked to where it is done.
+        form.form_errors.extend([
+            *[(f"Complete {task.title.lower()}", url_for(TASK_PAGES[task.key]))
+              for task in error.sections],
+            *[(piece.missing_message, required_evidence_url(piece))
+              for piece in error.evidence]])
+        return False, error.status_code
     except (ValidationFailed, InvalidTransition, Conflict) as error:
         show_problems(form, error)
         return False, error.status_code
@@ -198,26 +206,10 @@ def check_and_submit():
     if not state.is_draft:
         return redirect(url_for("providers.application"))
     form = SubmitApplicationForm(expected_version=state.case.version)
-    incomplete: list[case_operations.ApplicationIncomplete] = []
-
-    def submit() -> None:
-        try:
-            case_operations.submit_application(_actor(), state.case,
-                                               expected_version=form.version)
-        except case_operations.ApplicationIncomplete as error:
-            incomplete.append(error)
-            raise
-
-    done, status = _handle(form, submit)
+    done, status = _handle(form, lambda: case_operations.submit_application(
+        _actor(), state.case, expected_version=form.version))
     if done:
         return redirect(url_for("providers.submitted"))
-    if incomplete:
-        # Each missing section and file on its own, linked to where it is done.
-        form.form_errors[:] = [
-            *[(f"Complete {task.title.lower()}", url_for(TASK_PAGES[task.key]))
-              for task in incomplete[0].sections],
-            *[(piece.missing_message, required_evidence_url(piece))
-              for piece in incomplete[0].evidence]]
     return render_template(
         "providers/check_and_submit.html", organisation=organisation, form=form,
         declared_cover=pounds_in_millions, downloadable=is_downloadable,

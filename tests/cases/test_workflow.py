@@ -59,7 +59,8 @@ def test_only_properties_that_passed_are_accredited(journey):
 def test_submitting_an_incomplete_application_names_what_is_missing(app, today, checklists):
     provider = UserFactory(provider=True)
     case = operations.start_application(provider)
-    with pytest.raises(ValidationFailed, match="Organisation details, Properties"):
+    with pytest.raises(ValidationFailed,
+                       match="complete organisation details; complete properties"):
         operations.submit_application(provider, case, expected_version=case.version)
     assert db.session.get(Case, case.id).status is CaseStatus.DRAFT
 
@@ -299,13 +300,17 @@ def test_due_diligence_must_pass_before_file_sampling(journey):
 
 
 def test_a_property_added_while_returned_joins_the_application(journey):
-    from ..factories import PropertyFactory
+    from accreditation.providers.models import Tenure
+
+    from ..factories import PropertyFactory, attach_required_evidence
 
     case = journey.submit()
     operations.return_to_provider(journey.commissioner, case, message="Add Albion House too.",
                                   due_on=TODAY + timedelta(days=14),
                                   expected_version=case.version)
-    added = PropertyFactory(organisation=journey.organisation, name="Albion House")
+    added = PropertyFactory(organisation=journey.organisation, name="Albion House",
+                            tenure=Tenure.OWNED)
+    attach_required_evidence(journey.provider)  # the new property's certificates
     operations.resubmit(journey.provider, case, response="Added.",
                         expected_version=case.version)
     assert added.id in {link.property_id for link in case.properties}

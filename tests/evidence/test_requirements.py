@@ -6,6 +6,7 @@ property's inspection."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -336,3 +337,37 @@ def test_what_each_property_needs(app, homes):
         else:
             assert " for " not in piece.missing_message
         assert piece.requirement.section in {"insurance", "landlords", "properties"}
+
+
+def test_a_returned_application_goes_back_only_with_the_documents_of_a_property_added(
+        client, draft):
+    submit(draft)
+    case_operations.return_to_provider(
+        draft.commissioner, draft.case, message="Add Albion House too.",
+        due_on=draft.case.submitted_at.date() + timedelta(days=14),
+        expected_version=draft.case.version)
+    added = PropertyFactory(organisation=draft.organisation, name="Albion House",
+                            tenure=Tenure.OWNED)
+    client.sign_in(draft.provider)
+    response = client.submit("/provider/application/resubmit", {
+        "expected_version": str(draft.case.version), "response": "Added Albion House."},
+        form_page="/provider/application")
+    assert response.status_code == 400
+    listed = error_summary(response.text)
+    assert listed == [
+        ("Upload the gas safety certificate for Albion House",
+         f"/evidence/properties/{added.id}/required/gas_safety_certificate"),
+        ("Upload the electrical installation condition report (EICR) for Albion House",
+         f"/evidence/properties/{added.id}/required/eicr"),
+        ("Upload the fire risk assessment for Albion House",
+         f"/evidence/properties/{added.id}/required/fire_risk_assessment")]
+    assert db.session.get(type(draft.case), draft.case.id).status \
+        is CaseStatus.RETURNED_AT_DUE_DILIGENCE
+    for _, address in listed:
+        assert upload(client, address).status_code == 303
+    response = client.submit("/provider/application/resubmit", {
+        "expected_version": str(draft.case.version), "response": "Added Albion House."},
+        form_page="/provider/application")
+    assert response.status_code == 302
+    assert added.id in {link.property_id for link in db.session.get(
+        type(draft.case), draft.case.id).properties}
