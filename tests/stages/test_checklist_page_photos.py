@@ -9,7 +9,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from accreditation.evidence.models import Evidence
+from accreditation.evidence.models import Evidence, EvidencePurpose
 from accreditation.extensions import db
 
 from ..evidence import samples
@@ -17,7 +17,8 @@ from ..evidence import samples
 
 def photos() -> list[Evidence]:
     db.session.expire_all()
-    return list(db.session.scalars(sa.select(Evidence).order_by(Evidence.id)))
+    return list(db.session.scalars(sa.select(Evidence).where(
+        Evidence.purpose == EvidencePurpose.PHOTO).order_by(Evidence.id)))
 
 
 @pytest.fixture
