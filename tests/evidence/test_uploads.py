@@ -124,7 +124,8 @@ def test_every_evidence_route_declares_who_may_use_it(app):
     routes = [rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith("evidence.")]
     assert {rule.endpoint for rule in routes} == {
         "evidence.provider_evidence", "evidence.case_evidence", "evidence.add_photo",
-        "evidence.download", "evidence.remove", "evidence.condition_evidence"}
+        "evidence.download", "evidence.remove", "evidence.condition_evidence",
+        "evidence.required_evidence", "evidence.required_property_evidence"}
     assert all(rule_for(app.view_functions[rule.endpoint]) for rule in routes)
 
 
