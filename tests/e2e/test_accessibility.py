@@ -146,8 +146,10 @@ def test_every_role_s_pages_have_no_serious_violations_at_320_px_and_desktop(
                   f"/inspections/files/{sampled_file.id}/summary",
                   f"/cases/{sampling.case.id}/file-sampling",
                   f"/cases/{sampling.case.id}/files/{sampled_file.id}"]
-    provider_pages = pages_under(e2e_app, "/provider", {
-        "property_id": journey.case.properties[0].property_id}) + ["/account"]
+    home_id = journey.case.properties[0].property_id
+    provider_pages = pages_under(e2e_app, "/provider", {"property_id": home_id}) + [
+        "/account", "/evidence/required/insurance_certificate",
+        f"/evidence/properties/{home_id}/required/gas_safety_certificate"]
     register_pages = pages_under(e2e_app, "/register", {
         "organisation_id": accredited.organisation.id, "check_id": check.id})
     accredited_case = accredited.case
