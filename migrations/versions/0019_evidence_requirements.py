@@ -4,8 +4,8 @@ A file can say which piece of evidence a section of the application needs it pro
 (``requirement``, with the property where it is needed for each property), and an HMO licence
 is a kind of file.
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-07 20:00:00
 
 """
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0017'
-down_revision = '0016'
+revision = '0019'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 
