@@ -23,18 +23,18 @@ from .conftest import sign_in
 TABLET = (820, 1180)  # an iPad Air in portrait
 
 
-def _at_file_sampling() -> Journey:
+def _at_file_sampling(properties: int = 1) -> Journey:
     for kind in ("due_diligence", "file_sampling", "property_inspection"):
         publish_definitions(None, DEFINITIONS_DIR / kind / "v1.yaml")
-    journey = Journey(properties=1, staff_files=5, young_people_files=1)
+    journey = Journey(properties=properties, staff_files=5, young_people_files=1)
     journey.submit()
     journey.pass_due_diligence()
     return journey
 
 
-def inspection_ready():
-    """A new application at the property inspection stage with one property; (journey, link)."""
-    journey = _at_file_sampling()
+def inspection_ready(properties: int = 1):
+    """A new application at the property inspection stage; (journey, its first property)."""
+    journey = _at_file_sampling(properties)
     journey.complete_file_sampling()
     db.session.commit()
     return journey, journey.case.properties[0]

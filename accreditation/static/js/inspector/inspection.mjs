@@ -6,6 +6,7 @@ import * as outbox from "./outbox.mjs";
 
 const PAGES = "inspector-pages-u"; // + the user's id: one cache of pages per person (service-worker.js)
 const WHO = "inspector-user"; // whose pages the service worker may show
+const WHO_KEY = "/inspections/signed-in-user";
 const $ = (selector, root = document) => root.querySelector(selector);
 const $$ = (selector, root = document) => [...root.querySelectorAll(selector)];
 const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
@@ -282,11 +283,23 @@ function summaryPage(form) {
 
 // --- the list: keep every assigned inspection on the tablet for working offline -------------------
 
+async function savePage(cache, path) {
+  try {
+    const page = await fetch(path, { credentials: "same-origin" });
+    if (!page.ok || page.redirected) return false;
+    await cache.put(path, page);
+    return true;
+  } catch {
+    return false; // the connection dropped: said below, tried again next time
+  }
+}
+
 async function keepForOffline() {
-  if (!navigator.onLine || !("caches" in globalThis)) return;
+  if (!navigator.onLine || !("caches" in globalThis) || !("serviceWorker" in navigator)) return;
+  const user = store.currentUser();
   const response = await outbox.apiGet("/api/v1/inspector/inspections");
   if (!response.ok) return;
-  const cache = await caches.open(PAGES + store.currentUser());
+  const cache = await caches.open(PAGES + user);
   const data = await response.clone().json();
   await cache.put("/api/v1/inspector/inspections", response);
   const kinds = new Set(data.contents.map((inspection) => inspection.checklist.kind));
@@ -294,17 +307,28 @@ async function keepForOffline() {
     const checklist = await outbox.apiGet(`/api/v1/checklists/${kind}`);
     if (checklist.ok) await cache.put(`/api/v1/checklists/${kind}`, checklist);
   }
+  let saved = 0;
+  let missed = 0;
   for (const inspection of data.contents) {
-    if (inspection.submitted) continue;
-    for (const path of [`/inspections/${inspection.path}`, `/inspections/${inspection.path}/summary`]) {
-      const page = await fetch(path, { credentials: "same-origin" });
-      if (page.ok && !page.redirected) await cache.put(path, page);
-    }
+    if (inspection.submitted) continue; // nothing more to enter: not needed on site
+    const paths = [`/inspections/${inspection.path}`, `/inspections/${inspection.path}/summary`];
+    const kept = await Promise.all(paths.map((path) => savePage(cache, path)));
+    if (kept.every(Boolean)) saved += 1;
+    else missed += 1;
   }
+  // Saved pages open without signal only through a working service worker that knows whose
+  // they are: wait for it, and tell it who is signed in (it otherwise learns that only from a
+  // page opened through it, which the first page on a fresh tablet never is).
+  await navigator.serviceWorker.ready;
+  await (await caches.open(WHO)).put(WHO_KEY, new Response(user));
   await store.meta("kept_for_offline", new Date().toISOString());
   const note = $("[data-offline-note]");
-  if (note) note.textContent = `${plural(data.contents.length, "inspection")} saved on this tablet for working without signal.`;
-  document.documentElement.dataset.offlineReady = "true";
+  if (note) {
+    let text = saved || !missed ? `${plural(saved, "inspection")} saved on this tablet for working without signal.` : "";
+    if (missed) text += ` ${plural(missed, "inspection")} could not be saved: open this page again while you have a connection.`;
+    note.textContent = text.trim();
+  }
+  document.documentElement.dataset.offlineReady = String(!missed);
 }
 
 // --- a shared tablet: signing out -----------------------------------------------------------------
