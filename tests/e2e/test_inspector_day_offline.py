@@ -19,6 +19,7 @@ from .inspection_helpers import (
     answers_for,
     eventually,
     inspection_ready,
+    open_inspection,
     server_counts,
     wait_until_sent,
 )
@@ -79,3 +80,61 @@ def test_preparing_as_documented_saves_each_open_inspection_for_working_offline(
     page.context.set_offline(False)
     wait_until_sent(page)
     assert eventually(lambda: server_counts(link)["drafts"] == 1)
+
+
+def _draft(link, item_id):
+    db.session.commit()  # a new transaction sees what the live server committed
+    return inspection_drafts.drafts_for(link).get(item_id)
+
+
+def test_a_settled_conflict_stays_settled_on_the_tablet_that_showed_it(ready, new_page):
+    journey, link = ready
+    first, second = (new_page(viewport=TABLET, has_touch=True) for _ in range(2))
+    open_inspection(first, journey, link)
+    open_inspection(second, journey, link)  # both saw these items unanswered
+    # Two items answered differently on each tablet, the first tablet's arriving first.
+    for item_id in ("manager_named", "fire_risk_assessment"):
+        answer(first, item_id, "yes")
+    assert eventually(lambda: server_counts(link)["drafts"] == 2)
+    for item_id in ("manager_named", "fire_risk_assessment"):
+        answer(second, item_id, "no")
+    assert eventually(lambda: server_counts(link)["conflicts"] == 2)
+
+    second.reload()
+    second.click("#item-manager_named button:has-text('Keep this one')")
+    second.wait_for_selector("text=The other device's answer was kept")
+    second.click("#item-fire_risk_assessment button:has-text('Keep yours')")
+    second.wait_for_selector("text=Your answer was kept")
+    wait_until_sent(second)
+    # The tablet shows the answer chosen, each item as sent, and nothing left to settle.
+    assert second.locator("#item-manager_named input[value='yes']").is_checked()
+    assert second.locator("#item-fire_risk_assessment input[value='no']").is_checked()
+    assert "changed on another device" not in second.inner_text("[data-sync-status]")
+    assert second.locator("#item-manager_named [data-local-conflict]").is_hidden()
+
+    # Its next edit of either item keeps the answer chosen.
+    for item_id in ("manager_named", "fire_risk_assessment"):
+        second.fill(f"#{item_id}-note", "Checked with the manager.")
+        second.locator(f"#{item_id}-note").blur()
+    wait_until_sent(second)
+    assert eventually(lambda: _draft(link, "manager_named").note == "Checked with the manager.")
+    assert eventually(
+        lambda: _draft(link, "fire_risk_assessment").note == "Checked with the manager.")
+    assert _draft(link, "manager_named").value == "yes"
+    assert _draft(link, "fire_risk_assessment").value == "no"
+    assert server_counts(link)["conflicts"] == 0
+
+    # The rest answered on the server; the submitted score counts the answers chosen.
+    rest = {item_id: value for item_id, value in answers_for(link).items()
+            if item_id not in ("manager_named", "fire_risk_assessment")}
+    inspection_drafts.save_answers(journey.inspector, link, [
+        inspection_drafts.AnswerChange(client_id=f"00000000-0000-4000-9000-{n:012d}",
+                                       item_id=item_id, value=value, note=None, base_revision=0)
+        for n, (item_id, value) in enumerate(rest.items())])
+    second.click("a:has-text('Check answers and submit') >> nth=0")
+    second.click("button:has-text('Submit inspection')")
+    second.wait_for_selector("text=inspection submitted")
+    db.session.commit()
+    db.session.refresh(link)
+    assert link.assessment.answers["manager_named"] == "yes"
+    assert link.assessment.answers["fire_risk_assessment"] == "no"

@@ -201,10 +201,17 @@ async function inspectionPage(root) {
   const forms = new Map($$("form[data-item]").map((form) => [form.dataset.item, form]));
   // The tablet's copy wins over the page while it has something the server has not confirmed,
   // or when the page is an older saved copy; otherwise the page is newer and the tablet learns it.
-  for (const item of await store.all("items", link)) {
+  for (let item of await store.all("items", link)) {
     const form = forms.get(item.item_id);
     if (!form) continue;
     const pageRevision = Number(form.dataset.revision);
+    // A conflict the page shows settled (the server's answer moved on since, and none is open):
+    // the answer kept is the server's, on this tablet too.
+    if (item.conflict && !item.pending && pageRevision > (item.conflict.revision || 0)
+        && !$("[data-server-conflict]", form)) {
+      const shown = readForm(form);
+      item = await store.adopt(link, item.item_id, shown.value, shown.note, pageRevision);
+    }
     if (item.pending || item.conflict || item.rejected || (item.revision || 0) >= pageRevision) {
       writeForm(form, item);
       showItem(form, item);

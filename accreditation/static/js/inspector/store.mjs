@@ -95,6 +95,17 @@ export function recordAnswer(link, itemId, value, note, revision) {
   });
 }
 
+// The server's answer, read from a page newer than anything the tablet has of the item (a
+// conflict settled either way, say): it becomes the tablet's, so the next change starts from it.
+export function adopt(link, itemId, value, note, revision) {
+  return tx("items", "readwrite", async (s, d) => {
+    const item = (await d(s.items.get([link, itemId]))) || { link_id: link, item_id: itemId };
+    const adopted = { ...item, value, note, revision, pending: false, conflict: null, rejected: null };
+    s.items.put(adopted);
+    return adopted;
+  });
+}
+
 export function recordPhoto(link, itemId, blob, name) {
   const photo = { client_id: crypto.randomUUID(), link_id: link, item_id: itemId, blob, name,
                   status: "pending", attempts: 0, at: Date.now() };
