@@ -9,7 +9,16 @@ import uuid
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user
 
 from .. import clock
@@ -65,8 +74,12 @@ def _say_who_is_signed_in(response):
     """Tell the inspector's service worker whose pages these are (a user id, not a secret;
     empty: no one), so a shared tablet shows saved pages only to the person who saved them."""
     if request.path.startswith("/inspections/"):
-        response.headers["X-Inspector-User"] = (
-            str(current_user.id) if current_user.is_authenticated else "")
+        signed_in = current_user.is_authenticated
+        response.headers["X-Inspector-User"] = str(current_user.id) if signed_in else ""
+        # Which of their sessions (when it began): a sign-out queued on a tablet without
+        # signal ends that session only, not one begun since.
+        response.headers["X-Inspector-Session"] = (
+            str(session.get("signed_in_at", "")) if signed_in else "")
     return response
 
 

@@ -6,8 +6,11 @@ of answering without touching the rest of the service."""
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 from playwright.sync_api import expect
 
+from accreditation.audit import AuditEvent
+from accreditation.auth.models import ApiToken
 from accreditation.extensions import db
 from accreditation.stages import inspection_drafts
 
@@ -138,3 +141,51 @@ def test_a_settled_conflict_stays_settled_on_the_tablet_that_showed_it(ready, ne
     db.session.refresh(link)
     assert link.assessment.answers["manager_named"] == "yes"
     assert link.assessment.answers["fire_risk_assessment"] == "no"
+
+
+def _signed_out_events(user) -> int:
+    db.session.commit()
+    return db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(
+        AuditEvent.action == "auth.signed_out", AuditEvent.actor_id == user.id))
+
+
+def test_signing_out_without_signal_ends_the_session_when_the_tablet_is_next_online(
+        ready, new_page):
+    from .test_shared_tablet import KEPT, saved_pages
+
+    journey, link = ready
+    inspector = journey.inspector
+    page = new_page(viewport=TABLET, has_touch=True)
+    open_inspection(page, journey, link)
+    page.context.set_offline(True)
+    item_id, value = next(iter(answers_for(link).items()))
+    answer(page, item_id, value)
+    page.wait_for_selector("[data-sync-status][data-pending='1']", state="attached")
+
+    page.click(".app-sign-out button")
+    page.click("button:has-text('Sign out anyway')")
+    expect(page.get_by_role("heading", name="You have signed out on this tablet")).to_be_visible()
+    assert "not reachable" not in page.content().lower()  # no browser error page
+    assert "when this tablet next has a connection" in page.inner_text("main")
+    screenshot(page, "tablet-signed-out-offline")
+    # Nobody can open the inspector's pages here now, but they are not gone before the server
+    # has ended the session.
+    kept = page.evaluate(KEPT)
+    assert f"/inspections/{link.id}" in saved_pages(kept)
+    assert "inspector-user" not in kept["cached"]
+    assert _signed_out_events(inspector) == 0
+
+    page.context.set_offline(False)
+    page.wait_for_url("**/inspections/signed-out")
+    page.wait_for_selector("html[data-forgotten]", state="attached")
+    assert _signed_out_events(inspector) == 1
+    db.session.expire_all()
+    assert all(token.revoked_at for token in db.session.scalars(
+        sa.select(ApiToken).where(ApiToken.user_id == inspector.id)))
+    kept = page.evaluate(KEPT)
+    assert saved_pages(kept) == []
+    assert kept["databases"][f"accreditation-inspections-u{inspector.id}"]["changes"] == \
+        ["pending"]
+    page.goto("/inspections/")
+    assert "/sign-in" in page.url  # the session has ended
+

@@ -7,6 +7,8 @@ import * as outbox from "./outbox.mjs";
 const PAGES = "inspector-pages-u"; // + the user's id: one cache of pages per person (service-worker.js)
 const WHO = "inspector-user"; // whose pages the service worker may show
 const WHO_KEY = "/inspections/signed-in-user";
+const SIGN_OUT = "inspector-sign-out"; // a sign-out given without signal, for the service worker
+const SIGN_OUT_KEY = "/inspections/sign-out-queued";
 const $ = (selector, root = document) => root.querySelector(selector);
 const $$ = (selector, root = document) => [...root.querySelectorAll(selector)];
 const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
@@ -354,18 +356,65 @@ async function forgetOnThisTablet(everyone) {
 }
 
 // Signing out from a tablet page: send what is waiting first; if some cannot be sent, say so and
-// let the inspector choose. Either way nothing unsent is lost.
-function interceptSignOut() {
+// let the inspector choose. Either way nothing unsent is lost. The server is told at once when
+// it answers in time; the pages this person saved go once it has ended the session (the
+// signed-out page removes them).
+async function signOutNow(form) {
+  try {
+    const response = await outbox.within(form.action, {
+      method: "POST", body: new FormData(form), credentials: "same-origin" });
+    return response.ok; // the signed-out page, or the sign-in page when the session had ended
+  } catch {
+    return false; // no connection, or no answer in time
+  }
+}
+
+// Without a connection: signed out on this tablet at once (no page of this person's is shown
+// here from now, the tablet's token is forgotten, nothing more is sent), and on the server
+// when the tablet next has a connection (the service worker sends the sign-out then).
+async function signOutLater(box) {
+  outbox.stop();
+  const queued = JSON.stringify({ user: store.currentUser(), session: box.dataset.session || "" });
+  await (await caches.open(SIGN_OUT)).put(SIGN_OUT_KEY, new Response(queued));
+  await caches.delete(WHO);
+  await store.forgetToken();
+  navigator.serviceWorker?.ready.then((registration) => registration.sync?.register("inspection-sign-out"))
+    .catch(() => undefined);
+  const main = $("main");
+  const heading = document.createElement("h1");
+  heading.className = "govuk-heading-l";
+  heading.tabIndex = -1;
+  heading.textContent = "You have signed out on this tablet";
+  const text = document.createElement("p");
+  text.className = "govuk-body";
+  text.textContent = "You are offline, so the service will finish signing you out when this tablet next has " +
+    "a connection. Until then nobody can open your inspections on it. Answers not sent yet stay on this " +
+    "tablet and are sent when you next sign in here.";
+  main.replaceChildren(heading, text);
+  box.hidden = true;
+  $("form.app-sign-out")?.remove();
+  heading.focus();
+  document.documentElement.dataset.signedOutHere = "true";
+  const finish = () => location.assign("/inspections/signed-out");
+  addEventListener("online", finish);
+  if (navigator.onLine) setTimeout(finish, outbox.TIME_LIMIT); // the server did not answer in time
+}
+
+function interceptSignOut(box) {
   const form = $("form.app-sign-out");
   const warning = $("[data-sign-out-warning]");
   if (!form || !warning) return;
+  const button = $("button", form);
   const signOut = async () => {
-    await forgetOnThisTablet(false);
-    form.submit();
+    warning.hidden = true;
+    if (await signOutNow(form)) location.assign("/inspections/signed-out");
+    else await signOutLater(box);
   };
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const state = await outbox.sync();
+    if (button.disabled) return;
+    button.disabled = true; // one sign-out at a time
+    const state = await outbox.sync().finally(() => { button.disabled = false; });
     const unsent = state.answers + state.photos;
     if (!unsent) {
       await signOut();
@@ -381,7 +430,7 @@ function interceptSignOut() {
   $("[data-sign-out-confirm]", warning).addEventListener("click", signOut);
   $("[data-sign-out-cancel]", warning).addEventListener("click", () => {
     warning.hidden = true;
-    $("button", form).focus(); // back where the person was
+    button.focus(); // back where the person was
   });
 }
 
@@ -406,7 +455,7 @@ async function main() {
   box.hidden = false;
   keepFocusInSight(box);
   await store.forgetOthers().catch((error) => console.warn("Could not tidy this tablet", error));
-  interceptSignOut();
+  interceptSignOut(box);
   outbox.onStatus(showStatus);
   // Setting up for working offline can wait until the page is ready to use.
   whenIdle(() => {

@@ -4,12 +4,30 @@
 import * as store from "./store.mjs";
 
 const BATCH = 200;
+// How long the tablet waits for the server's answer before it gives up on a request and
+// keeps what it was sending for later: a connection that never answers must not leave the
+// inspector waiting without a word. Photos take longer to send.
+export const TIME_LIMIT = 15_000;
+const PHOTO_TIME_LIMIT = 60_000;
 const listeners = new Set();
 let running = null;
 let queued = null;
 let signInNeeded = false;
+let timedOut = false;
+let stopped = false;
 
 export class SignInNeeded extends Error {}
+
+// fetch(), given up after `limit` milliseconds (an error, as when there is no connection).
+export async function within(url, options = {}, limit = TIME_LIMIT) {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException("No answer in time", "TimeoutError")), limit);
+  try {
+    return await fetch(url, { ...options, signal: controller.signal });
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 export const onStatus = (listener) => listeners.add(listener);
 
@@ -22,6 +40,7 @@ export async function status() {
     conflicts: (await store.all("items")).filter((i) => i.conflict).length,
     lastSync: await store.meta("last_sync"),
     signInNeeded,
+    timedOut,
     online: navigator.onLine,
   };
 }
@@ -37,7 +56,7 @@ export async function announce() {
 async function csrfToken(fresh) {
   const meta = !fresh && globalThis.document?.querySelector("meta[name=csrf-token]");
   if (meta) return meta.content;
-  const response = await fetch("/inspections/", { credentials: "same-origin", cache: "no-store" });
+  const response = await within("/inspections/", { credentials: "same-origin", cache: "no-store" });
   const match = response.ok && !response.redirected &&
     /<meta name="csrf-token" content="([^"]+)"/.exec(await response.text());
   if (!match) throw new SignInNeeded();
@@ -56,7 +75,7 @@ async function apiToken(renew) {
 
 async function buyToken() {
   for (const fresh of [false, true]) {
-    const response = await fetch("/inspections/device-token", {
+    const response = await within("/inspections/device-token", {
       method: "POST", credentials: "same-origin",
       headers: { "X-CSRFToken": await csrfToken(fresh), Accept: "application/json" },
     });
@@ -70,11 +89,11 @@ async function buyToken() {
   throw new SignInNeeded();
 }
 
-async function api(path, options) {
+async function api(path, options, limit = TIME_LIMIT) {
   for (const renew of [false, true]) {
     const headers = { Accept: "application/json", ...options.headers,
                       Authorization: `Bearer ${await apiToken(renew)}` };
-    const response = await fetch(path, { ...options, headers, credentials: "omit" });
+    const response = await within(path, { ...options, headers, credentials: "omit" }, limit);
     if (response.status !== 401) return response;
   }
   throw new SignInNeeded();
@@ -163,7 +182,8 @@ async function sendPhotos() {
     form.append("item_id", photo.item_id);
     form.append("file", photo.blob, photo.name);
     photo.attempts += 1;
-    const response = await api(`/api/v1/inspections/${photo.link_id}/photos`, { method: "POST", body: form });
+    const response = await api(`/api/v1/inspections/${photo.link_id}/photos`, { method: "POST", body: form },
+                               PHOTO_TIME_LIMIT);
     if (response.ok) {
       photo.status = "sent";
       photo.evidence_id = (await response.json()).evidence_id;
@@ -178,20 +198,29 @@ async function sendPhotos() {
 }
 
 async function run() {
-  if (navigator.onLine) {
+  if (navigator.onLine && !stopped) {
     try {
       const before = await status();
       await sendAnswers();
       await sendPhotos();
       signInNeeded = false;
+      timedOut = false;
       // "Last sent" is when something was last sent, not when the outbox last looked.
       if (before.answers || before.photos) await store.meta("last_sync", new Date().toISOString());
     } catch (error) {
       if (error instanceof SignInNeeded) signInNeeded = true;
-      else console.warn("Sending saved answers failed; they stay on this tablet", error);
+      else {
+        timedOut = error?.name === "TimeoutError" || error?.name === "AbortError";
+        console.warn("Sending saved answers failed; they stay on this tablet", error);
+      }
     }
   }
   return announce();
+}
+
+// Signed out on this tablet: nothing more is sent from this page.
+export function stop() {
+  stopped = true;
 }
 
 // Sends everything waiting. A call while a round is running (the connection came back while

@@ -25,6 +25,37 @@ async function nowSignedIn(user) {
     .map((name) => caches.delete(name)));
 }
 
+// A sign-out given without signal (inspection.mjs), sent when there is a connection: before
+// the next inspector page is fetched, and by Background Sync where the browser has it. It ends
+// the session it was given in, and no other: when the server says someone else, or a session
+// begun since, is signed in here, or no one is, that session has ended already.
+const SIGN_OUT = "inspector-sign-out";
+const SIGN_OUT_KEY = "/inspections/sign-out-queued";
+let signingOut = null;
+
+async function sendQueuedSignOut() {
+  const queued = await (await caches.open(SIGN_OUT)).match(SIGN_OUT_KEY);
+  if (!queued) return;
+  const { user, session } = await queued.json();
+  const limit = () => AbortSignal.timeout(15000);
+  const check = await fetch("/inspections/", { credentials: "same-origin", cache: "no-store", signal: limit() });
+  if (check.headers.get("X-Inspector-User") === user && check.headers.get("X-Inspector-Session") === session) {
+    const token = /<meta name="csrf-token" content="([^"]+)"/.exec(await check.text());
+    const response = await fetch("/sign-out", {
+      method: "POST", credentials: "same-origin", signal: limit(),
+      body: new URLSearchParams({ csrf_token: token ? token[1] : "" }),
+    });
+    if (!response.ok) throw new Error(`sign-out: ${response.status}`); // tried again later
+  }
+  await caches.delete(SIGN_OUT);
+  await caches.delete(PAGES + user); // the session has ended: its pages can go
+}
+
+function signOutIfQueued() {
+  signingOut ||= sendQueuedSignOut().finally(() => { signingOut = null; });
+  return signingOut;
+}
+
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(SHELL_CACHE).then((cache) => cache.addAll(SHELL))
     .then(() => self.skipWaiting()));
@@ -50,6 +81,7 @@ const offline = () => new Response(
 
 async function page(request, event) {
   const key = new URL(request.url).pathname;
+  await signOutIfQueued().catch(() => undefined);
   const network = fetch(request).then(async (response) => {
     const user = response.headers.get("X-Inspector-User");
     if (response.type === "opaqueredirect" || user === "") {
@@ -96,6 +128,7 @@ self.addEventListener("fetch", (event) => {
 
 // Background Sync where the browser has it (not Safari): ask an open page to send its outbox.
 self.addEventListener("sync", (event) => {
+  if (event.tag === "inspection-sign-out") event.waitUntil(signOutIfQueued());
   if (event.tag !== "inspection-outbox") return;
   event.waitUntil(self.clients.matchAll({ type: "window" })
     .then((clients) => clients.forEach((client) => client.postMessage("sync"))));

@@ -72,6 +72,10 @@ export async function meta(key, value) {
   return value;
 }
 
+// The tablet's copy of its API token goes (signing out without signal): nothing more can be
+// sent with it from here.
+export const forgetToken = () => tx("meta", "readwrite", (s) => { s.meta.delete("token"); });
+
 export async function deviceId() {
   return (await meta("device_id")) || meta("device_id", crypto.randomUUID());
 }
