@@ -5,6 +5,8 @@ of answering without touching the rest of the service."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
@@ -28,13 +30,18 @@ from .inspection_helpers import (
 )
 
 
+def _answer_on_server(journey, link, answers: dict) -> None:
+    """Answers given earlier (on another visit to the page), on the server already."""
+    changes = [inspection_drafts.AnswerChange(client_id=str(uuid.uuid4()), item_id=item_id,
+                                              value=value, note=None, base_revision=0)
+               for item_id, value in answers.items()]
+    inspection_drafts.save_answers(journey.inspector, link, changes)
+    db.session.commit()
+
+
 def _submit_all(journey, link) -> None:
     """Another property's inspection, answered and submitted on the server already."""
-    changes = [inspection_drafts.AnswerChange(client_id=f"00000000-0000-4000-8000-{n:012d}",
-                                              item_id=item_id, value=value, note=None,
-                                              base_revision=0)
-               for n, (item_id, value) in enumerate(answers_for(link).items())]
-    inspection_drafts.save_answers(journey.inspector, link, changes)
+    _answer_on_server(journey, link, answers_for(link))
     inspection_drafts.submit_inspection(journey.inspector, link)
     db.session.commit()
 
@@ -130,10 +137,7 @@ def test_a_settled_conflict_stays_settled_on_the_tablet_that_showed_it(ready, ne
     # The rest answered on the server; the submitted score counts the answers chosen.
     rest = {item_id: value for item_id, value in answers_for(link).items()
             if item_id not in ("manager_named", "fire_risk_assessment")}
-    inspection_drafts.save_answers(journey.inspector, link, [
-        inspection_drafts.AnswerChange(client_id=f"00000000-0000-4000-9000-{n:012d}",
-                                       item_id=item_id, value=value, note=None, base_revision=0)
-        for n, (item_id, value) in enumerate(rest.items())])
+    _answer_on_server(journey, link, rest)
     second.click("a:has-text('Check answers and submit') >> nth=0")
     second.click("button:has-text('Submit inspection')")
     second.wait_for_selector("text=inspection submitted")
@@ -189,3 +193,63 @@ def test_signing_out_without_signal_ends_the_session_when_the_tablet_is_next_onl
     page.goto("/inspections/")
     assert "/sign-in" in page.url  # the session has ended
 
+
+
+def test_a_connection_that_never_answers_leaves_no_button_doing_nothing(ready, new_page):
+    journey, link = ready
+    answers = answers_for(link)
+    last_id, last_value = list(answers.items())[-1]
+    _answer_on_server(journey, link, {k: v for k, v in answers.items() if k != last_id})
+    page = new_page(viewport=TABLET, has_touch=True)
+    open_inspection(page, journey, link)
+    stalled = lambda route: None  # noqa: E731 - the request is never answered
+    page.route("**/api/v1/inspections/*/answers", stalled)
+    answer(page, last_id, last_value)
+    page.wait_for_selector("[data-sync-status][data-pending='1']", state="attached")
+
+    # Sign out: the tablet stops waiting and says what has not been sent.
+    page.click(".app-sign-out button")
+    warning = page.locator("[data-sign-out-warning]")
+    expect(warning).to_contain_text("1 answer has not been sent yet", timeout=25_000)
+    page.click("button:has-text('Stay signed in')")
+
+    page.click("a:has-text('Check answers and submit') >> nth=0")
+    page.wait_for_selector("text=Check your answers before submitting")
+    page.click("button:has-text('Submit inspection')")
+    message = page.locator("[data-submit-message]")
+    expect(message).to_contain_text("Sending your answers", timeout=3_000)
+    expect(message).to_contain_text("did not answer within 15 seconds", timeout=25_000)
+    expect(message).to_contain_text("saved on this tablet")
+    status = page.inner_text("[data-sync-status]")
+    assert "1 answer saved on this tablet, not sent yet" in status
+    assert "not answering" in status
+    assert "Checking" not in status
+    expect(page.get_by_role("button", name="Submit inspection")).to_be_enabled()
+    assert server_counts(link)["drafts"] == len(answers) - 1
+    screenshot(page, "tablet-submit-no-answer")
+
+    # The answer goes once the connection answers; the submission itself is given the same
+    # time limit, and pressing again submits once.
+    page.unroute("**/api/v1/inspections/*/answers")
+    wait_until_sent(page)
+    page.route("**/submit", stalled)
+    page.click("button:has-text('Submit inspection')", no_wait_after=True)
+    expect(message).to_contain_text("submit again when you have a better connection",
+                                    timeout=25_000)
+    page.unroute("**/submit")
+    page.click("button:has-text('Submit inspection')")
+    page.wait_for_selector("text=inspection submitted")
+    db.session.commit()
+    assert inspection_drafts.is_submitted(link)
+
+    # A sign-out the server never answers: signed out on the tablet, and on the server once
+    # it answers.
+    page.context.route("**/sign-out", stalled)  # the service worker's requests too
+    page.click(".app-sign-out button")
+    expect(page.get_by_role("heading", name="You have signed out on this tablet")).to_be_visible(
+        timeout=25_000)
+    assert "not answering" in page.inner_text("main")
+    assert _signed_out_events(journey.inspector) == 0
+    page.context.unroute("**/sign-out")
+    page.wait_for_url("**/inspections/signed-out", timeout=25_000)
+    assert eventually(lambda: _signed_out_events(journey.inspector) == 1)

@@ -13,18 +13,27 @@ const $ = (selector, root = document) => root.querySelector(selector);
 const $$ = (selector, root = document) => [...root.querySelectorAll(selector)];
 const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
+const LIMIT_SECONDS = outbox.TIME_LIMIT / 1000;
+
+// "3 answers and 1 photo": what is waiting to be sent.
+const waitingText = (state) => [state.answers && plural(state.answers, "answer"),
+                                state.photos && plural(state.photos, "photo")].filter(Boolean).join(" and ");
+
 function showStatus(state) {
   const box = $("[data-sync-status]");
   if (!box) return;
-  const waiting = [state.answers && plural(state.answers, "answer"),
-                   state.photos && plural(state.photos, "photo")].filter(Boolean).join(" and ");
+  const waiting = waitingText(state);
   const when = state.lastSync ? clockTime(new Date(state.lastSync)) : null;
   let text;
   const total = state.answers + state.photos;
   if (state.signInNeeded && waiting) {
     text = `Sign in again to send ${total} saved ${state.photos ? "answers and photos" : total === 1 ? "answer" : "answers"}.`;
   }
-  else if (waiting) text = `${waiting} saved on this tablet, not sent yet.${state.online ? "" : " You are offline: they will be sent when you have a connection."}`;
+  else if (waiting) {
+    const why = !state.online ? " You are offline: they will be sent when you have a connection."
+      : state.timedOut ? " The connection is not answering: they will be sent when it does." : "";
+    text = `${waiting} saved on this tablet, not sent yet.${why}`;
+  }
   else text = "Everything you entered has been sent.";
   if (when) text += ` Last sent at ${when}.`;
   if (state.conflicts) text += ` ${plural(state.conflicts, "answer")} changed on another device: see the marked items.`;
@@ -273,20 +282,45 @@ async function inspectionPage(root) {
 // --- the summary page: send everything before submitting ------------------------------------------
 
 function summaryPage(form) {
+  const message = $("[data-submit-message]");
+  const button = $("button[type=submit]", form);
+  const say = (text) => {
+    message.hidden = !text;
+    message.textContent = text;
+  };
   form.addEventListener("submit", async (event) => {
     if (form.dataset.ready) return;
     event.preventDefault();
-    const message = $("[data-submit-message]");
-    const state = await outbox.sync();
-    if (state.answers || state.photos) {
-      message.hidden = false;
-      message.textContent = state.online
-        ? `${plural(state.answers + state.photos, "answer or photo")} could not be sent yet. Try again in a moment.`
-        : "You are offline. Your answers are saved on this tablet: submit when you have a connection.";
+    if (button.disabled) return;
+    button.disabled = true; // one send at a time; always given back below
+    say("Sending your answers from this tablet before submitting…");
+    let state;
+    try {
+      state = await outbox.syncWithin();
+    } finally {
+      button.disabled = false;
+    }
+    const waiting = waitingText(state);
+    if (waiting) {
+      const stays = `${waiting} saved on this tablet, not sent yet.`;
+      say(!state.online ? `You are offline. ${stays} Submit when you have a connection.`
+        : state.timedOut ? `The service did not answer within ${LIMIT_SECONDS} seconds. ${stays} ` +
+          "Submit again when you have a better connection."
+        : `${stays} Try again in a moment.`);
+      button.focus();
       return;
     }
+    say("");
     form.dataset.ready = "1";
     form.requestSubmit();
+    // The submission gets the same time limit. Submitting again is safe: it counts once.
+    setTimeout(() => {
+      window.stop(); // the page is still here: the server has not answered
+      delete form.dataset.ready;
+      say(`The service did not answer within ${LIMIT_SECONDS} seconds. Your answers have been sent: ` +
+        "submit again when you have a better connection (the inspection is submitted only once).");
+      button.focus();
+    }, outbox.TIME_LIMIT);
   });
 }
 
@@ -387,9 +421,9 @@ async function signOutLater(box) {
   heading.textContent = "You have signed out on this tablet";
   const text = document.createElement("p");
   text.className = "govuk-body";
-  text.textContent = "You are offline, so the service will finish signing you out when this tablet next has " +
-    "a connection. Until then nobody can open your inspections on it. Answers not sent yet stay on this " +
-    "tablet and are sent when you next sign in here.";
+  text.textContent = `${navigator.onLine ? "The service is not answering" : "You are offline"}, so it will ` +
+    "finish signing you out when this tablet next has a connection. Until then nobody can open your " +
+    "inspections on it. Answers not sent yet stay on this tablet and are sent when you next sign in here.";
   main.replaceChildren(heading, text);
   box.hidden = true;
   $("form.app-sign-out")?.remove();
@@ -414,7 +448,7 @@ function interceptSignOut(box) {
     event.preventDefault();
     if (button.disabled) return;
     button.disabled = true; // one sign-out at a time
-    const state = await outbox.sync().finally(() => { button.disabled = false; });
+    const state = await outbox.syncWithin().finally(() => { button.disabled = false; });
     const unsent = state.answers + state.photos;
     if (!unsent) {
       await signOut();

@@ -236,6 +236,18 @@ export function sync() {
   return queued;
 }
 
+// sync() for someone waiting on it (Submit, Sign out): what is still waiting after at most
+// `limit` milliseconds, however many rounds are queued; the sending goes on meanwhile.
+export async function syncWithin(limit = TIME_LIMIT) {
+  let timer;
+  const late = new Promise((resolve) => { timer = setTimeout(resolve, limit, null); });
+  const state = await Promise.race([sync(), late]);
+  clearTimeout(timer);
+  if (state) return state;
+  timedOut = true;
+  return announce();
+}
+
 // Sends every answer and photo this tablet ever recorded again, under the same ids: the server
 // answers each from what it stored the first time. For checking that sending twice is safe.
 export async function replayAll() {
@@ -267,5 +279,6 @@ export function start() {
   navigator.serviceWorker?.addEventListener("message", (event) => {
     if (event.data === "sync") sync();
   });
+  announce(); // what the tablet holds, said at once, before any answer from the server
   return sync();
 }
