@@ -349,6 +349,14 @@ def photos_for(link: Inspected) -> dict[str, list[Evidence]]:
     return photos
 
 
+def photos_missing(link: Inspected, applicable: list[Item]) -> list[Item]:
+    """The items marked "photo required" that have no photo yet (sampled files have none)."""
+    if isinstance(link, SampledFile):
+        return []
+    photos = photos_for(link)
+    return [item for item in applicable if item.photo_required and not photos.get(item.id)]
+
+
 def inspections_for(actor: User) -> list[CaseProperty]:
     """The property inspections assigned to ``actor``: those that can be carried out now
     (property inspection stage; reassessment of accredited properties) and those coming
@@ -715,11 +723,19 @@ def submit_inspection_once(actor: User, link: Inspected,
     answers = {item.id: drafts[item.id].value for item in applicable
                if item.id in drafts and drafts[item.id].value not in (None, "")}
     missing = [item for item in applicable if item.scored and item.id not in answers]
+    unphotographed = photos_missing(link, applicable)
+    problems = []
     if missing:
+        problems.append("Answer every question before you submit. Not answered yet: "
+                        + "; ".join(item.title for item in missing) + ".")
+    if unphotographed:
+        problems.append("Add a photo of each item that needs one before you submit. No photo "
+                        "yet: " + "; ".join(item.title for item in unphotographed) + ".")
+    if problems:
         _refuse_submit(
-            actor, link, "answers missing", ValidationFailed(
-                "Answer every question before you submit. Not answered yet: "
-                + "; ".join(item.title for item in missing) + "."), missing=len(missing))
+            actor, link, "answers missing" if missing else "photos missing",
+            ValidationFailed("\n".join(problems)), missing=len(missing),
+            photos_missing=len(unphotographed))
     submission = InspectionSubmission(**subject.keys(), client_id=client_id,
                                       user_id=actor.id, submitted_at=utcnow())
     db.session.add(submission)

@@ -500,10 +500,11 @@ def resolve_answer_conflict(link_id: int | None, conflict_id: int,
 def inspection_summary(link_id: int | None, sampled_id: int | None = None):
     link = _inspected(link_id, sampled_id)
     context = _inspection_context(link)
-    unanswered = [item for section in context["sections"] for item in section["items"]
-                  if not _answered(context["drafts"], item.id)]
+    items = [item for section in context["sections"] for item in section["items"]]
+    unanswered = [item for item in items if not _answered(context["drafts"], item.id)]
     return render_template(
         "stages/inspection_summary.html", unanswered=unanswered,
+        photos_needed=inspection_drafts.photos_missing(link, items),
         unanswered_required=any(item.scored for item in unanswered),
         photo_counts={item_id: len(records) for item_id, records in context["photos"].items()},
         submit_id=str(uuid.uuid4()), **context)

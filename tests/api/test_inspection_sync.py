@@ -23,7 +23,7 @@ from accreditation.stages import inspection_drafts as drafts
 from accreditation.stages.models import ChangeLogEntry
 from accreditation.standards.models import Assessment
 
-from ..cases.journey import best_answers
+from ..cases.journey import best_answers, photograph_required_items
 from ..conftest import local_evidence_config, running_app
 from ..evidence.samples import jpeg
 from ..factories import UserFactory
@@ -298,6 +298,10 @@ def test_submitting_scores_the_drafts_and_a_replay_answers_the_same(client, jour
     post_changes(client, link, headers,
                  [a_change(item_id, value) for item_id, value in answers.items()])
     body = {"client_id": str(uuid.uuid4())}
+    refused = client.post(f"/api/v1/inspections/{link.id}/submit", headers=headers, json=body)
+    assert refused.status_code == 400
+    assert "No photo yet: Smoke and heat alarms" in refused.get_json()["detail"]
+    photograph_required_items(journey.inspector, link)
     first = client.post(f"/api/v1/inspections/{link.id}/submit", headers=headers, json=body)
     assert first.status_code == 201, first.text
     schema("AssessmentResult").validate(first.get_json())

@@ -16,6 +16,7 @@ from accreditation.auth.models import ApiToken
 from accreditation.extensions import db
 from accreditation.stages import inspection_drafts
 
+from ..cases.journey import photograph_required_items
 from ..factories import TEST_PASSWORD
 from .conftest import screenshot, sign_in
 from .inspection_helpers import (
@@ -24,6 +25,7 @@ from .inspection_helpers import (
     answers_for,
     eventually,
     inspection_ready,
+    jpeg,
     open_inspection,
     server_counts,
     wait_until_sent,
@@ -42,6 +44,7 @@ def _answer_on_server(journey, link, answers: dict) -> None:
 def _submit_all(journey, link) -> None:
     """Another property's inspection, answered and submitted on the server already."""
     _answer_on_server(journey, link, answers_for(link))
+    photograph_required_items(journey.inspector, link)
     inspection_drafts.submit_inspection(journey.inspector, link)
     db.session.commit()
 
@@ -138,6 +141,7 @@ def test_a_settled_conflict_stays_settled_on_the_tablet_that_showed_it(ready, ne
     rest = {item_id: value for item_id, value in answers_for(link).items()
             if item_id not in ("manager_named", "fire_risk_assessment")}
     _answer_on_server(journey, link, rest)
+    photograph_required_items(journey.inspector, link)
     second.click("a:has-text('Check answers and submit') >> nth=0")
     second.click("button:has-text('Submit inspection')")
     second.wait_for_selector("text=inspection submitted")
@@ -200,6 +204,7 @@ def test_a_connection_that_never_answers_leaves_no_button_doing_nothing(ready, n
     answers = answers_for(link)
     last_id, last_value = list(answers.items())[-1]
     _answer_on_server(journey, link, {k: v for k, v in answers.items() if k != last_id})
+    photograph_required_items(journey.inspector, link)
     page = new_page(viewport=TABLET, has_touch=True)
     open_inspection(page, journey, link)
     stalled = lambda route: None  # noqa: E731 - the request is never answered
@@ -253,3 +258,41 @@ def test_a_connection_that_never_answers_leaves_no_button_doing_nothing(ready, n
     page.context.unroute("**/sign-out")
     page.wait_for_url("**/inspections/signed-out", timeout=25_000)
     assert eventually(lambda: _signed_out_events(journey.inspector) == 1)
+
+
+def _photo_items(link) -> list:
+    return [item for item in inspection_drafts.checklist_for(link)[1] if item.photo_required]
+
+
+def test_items_that_need_a_photo_cannot_be_submitted_without_one(ready, new_page):
+    journey, link = ready
+    _answer_on_server(journey, link, answers_for(link))
+    needed = _photo_items(link)
+    assert {item.id for item in needed} >= {"smoke_heat_alarms", "fire_doors"}
+    page = new_page(viewport=TABLET, has_touch=True)
+    open_inspection(page, journey, link)
+    assert page.locator("#item-smoke_heat_alarms").get_by_text(
+        "Photo (required for this item)").is_visible()
+
+    page.click("a:has-text('Check answers and submit') >> nth=0")
+    warning = page.locator("[data-photos-needed]")
+    expect(warning).to_contain_text(f"Photos needed ({len(needed)})")
+    for item in needed:
+        expect(warning.get_by_role("link", name=item.title)).to_be_visible()
+    page.click("button:has-text('Submit inspection')")
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_contain_text("Add a photo")
+    for item in needed:
+        expect(summary).to_contain_text(item.title)
+    assert not inspection_drafts.is_submitted(link)
+    screenshot(page, "tablet-photos-needed")
+
+    warning.get_by_role("link", name=needed[0].title).click()
+    page.wait_for_selector(f"[data-inspection='{link.id}']")
+    for n, item in enumerate(needed):
+        page.set_input_files(f"#{item.id}-photo", files=[jpeg(400, 300, ("teal", "navy")[n % 2])])
+    wait_until_sent(page)
+    page.click("a:has-text('Check answers and submit') >> nth=0")
+    expect(page.locator("[data-photos-needed]")).to_have_count(0)
+    page.click("button:has-text('Submit inspection')")
+    page.wait_for_selector("text=inspection submitted")

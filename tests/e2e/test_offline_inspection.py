@@ -9,6 +9,9 @@ import socket
 
 import pytest
 
+from accreditation.stages import inspection_drafts
+
+from ..cases.journey import photograph_required_items
 from ..factories import TEST_PASSWORD
 from .conftest import screenshot, submit_sign_in
 from .inspection_helpers import (
@@ -72,6 +75,7 @@ def test_an_inspection_survives_going_offline_and_reloading(ready, new_page):
     for item_id, value in rest:
         answer(page, item_id, value)
     assert eventually(lambda: server_counts(link)["drafts"] == len(answers))
+    photograph_required_items(journey.inspector, link)  # taken on another tablet
     page.click("a:has-text('Check answers and submit') >> nth=0")
     page.wait_for_selector("text=Check your answers before submitting")
     assert "Not answered (" not in page.inner_text("main")
@@ -79,7 +83,8 @@ def test_an_inspection_survives_going_offline_and_reloading(ready, new_page):
     page.click("button:has-text('Submit inspection')")
     page.wait_for_selector("text=inspection submitted")
     counts = server_counts(link)
-    assert counts["changes"] == len(answers) and counts["photos"] == 2
+    assert counts["changes"] == len(answers) and counts["photos"] == 2 + len(
+        [item for item in inspection_drafts.checklist_for(link)[1] if item.photo_required])
 
 
 class DropReplyOnce:

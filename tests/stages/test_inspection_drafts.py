@@ -16,7 +16,7 @@ from accreditation.stages.models import AnswerConflict, ChangeLogEntry, DraftAns
 from accreditation.stages.property_inspection import record_property_inspection
 from accreditation.standards.models import Assessment
 
-from ..cases.journey import TODAY, best_answers
+from ..cases.journey import TODAY, best_answers, photograph_required_items
 from ..factories import UserFactory
 
 
@@ -113,6 +113,7 @@ def test_submitting_scores_the_drafts_once(journey, inspection):
     answers = best_answers("property_inspection", category=inspection.home.category.value)
     drafts.save_answers(journey.inspector, inspection,
                         [change(item_id, value) for item_id, value in answers.items()])
+    photograph_required_items(journey.inspector, inspection)
     submit_id = str(uuid.uuid4())
     assessment = drafts.submit_inspection(journey.inspector, inspection, submit_id)
     assert assessment.passed and assessment.answers == answers
@@ -139,6 +140,17 @@ def test_submitting_is_refused_while_answers_are_missing_or_in_conflict(journey,
         drafts.submit_inspection(journey.inspector, inspection)
     assert audit_actions().count("inspection.submit_refused") == 2
     assert not drafts.is_submitted(inspection)
+
+
+def test_submitting_is_refused_until_each_item_that_needs_a_photo_has_one(journey, inspection):
+    answers = best_answers("property_inspection", category=inspection.home.category.value)
+    drafts.save_answers(journey.inspector, inspection,
+                        [change(item_id, value) for item_id, value in answers.items()])
+    with pytest.raises(ValidationFailed, match="No photo yet: Smoke and heat alarms; Fire doors"):
+        drafts.submit_inspection(journey.inspector, inspection)
+    assert audit_actions().count("inspection.submit_refused") == 1
+    photograph_required_items(journey.inspector, inspection)
+    assert drafts.submit_inspection(journey.inspector, inspection).passed
 
 
 def test_another_inspector_gets_not_found_and_an_audit_event(journey, inspection):

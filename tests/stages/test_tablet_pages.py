@@ -22,7 +22,7 @@ from accreditation.stages import inspection_drafts
 from accreditation.stages.forms import answer_choices, answer_label, parse_answer
 from accreditation.stages.models import ChangeLogEntry, DraftAnswer
 
-from ..cases.journey import best_answers
+from ..cases.journey import best_answers, photograph_required_items
 from ..factories import UserFactory
 
 
@@ -171,6 +171,10 @@ def test_the_summary_lists_what_is_missing_and_submitting_waits_for_it(
         inspection_drafts.AnswerChange(str(uuid.uuid4()), item_id, value, None, 0)
         for item_id, value in answers.items()])
     summary = inspector.get(f"/inspections/{inspection.id}/summary").text
+    assert "Photos needed (4)" in summary
+    photograph_required_items(journey.inspector, inspection)
+    summary = inspector.get(f"/inspections/{inspection.id}/summary").text
+    assert "Photos needed" not in summary
     assert "Yes" in summary and "3 – good" in summary
     submit_id = re.search(r'name="client_id" value="([^"]+)"', summary).group(1)
     for _ in range(2):  # a double tap: the second changes nothing
