@@ -296,3 +296,40 @@ def test_items_that_need_a_photo_cannot_be_submitted_without_one(ready, new_page
     expect(page.locator("[data-photos-needed]")).to_have_count(0)
     page.click("button:has-text('Submit inspection')")
     page.wait_for_selector("text=inspection submitted")
+
+
+def test_answering_keeps_the_session_going_and_the_warning_never_blocks_a_tap(ready, new_page):
+    journey, link = ready
+    (first_id, first), (second_id, second), (third_id, third) = list(
+        answers_for(link).items())[:3]
+    page = new_page(viewport=TABLET, has_touch=True)
+    page.clock.install()
+    open_inspection(page, journey, link)
+    dialog = page.locator("dialog[data-session-timeout]")
+
+    # Half an hour of answering, a tap every twenty minutes: no warning, the session goes on.
+    page.clock.fast_forward("20:00")
+    with page.expect_request("**/session/keep-alive"):
+        answer(page, first_id, first)
+    page.clock.fast_forward("20:00")
+    expect(dialog).to_be_hidden()
+    with page.expect_request("**/session/keep-alive"):
+        answer(page, second_id, second)
+    page.clock.fast_forward("20:00")
+    expect(dialog).to_be_hidden()
+
+    # Left alone for long enough, the warning comes; the next tap on the page keeps the
+    # session going and lands where it was aimed.
+    form = page.locator(f"#item-{third_id}")
+    target = form.locator(f"label[for='{form.locator(f'input[value={third!r}]').get_attribute('id')}']")
+    target.scroll_into_view_if_needed()
+    page.clock.fast_forward("09:00")
+    expect(dialog).to_be_visible()
+    screenshot(page, "tablet-session-warning")
+    box = target.bounding_box()
+    with page.expect_response("**/session/keep-alive"):  # a finger, where the answer is
+        page.touchscreen.tap(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    expect(dialog).to_be_hidden()
+    expect(page.locator(f"#item-{third_id} input[value='{third}']")).to_be_checked()
+    wait_until_sent(page)
+    assert eventually(lambda: server_counts(link)["drafts"] == 3)

@@ -7,6 +7,7 @@
 // of them has kept it going.
 
 const SHARED_KEY = "accreditation:session-ends-at";
+const ACTIVITY_EVERY_MS = 5 * 60 * 1000;
 
 export function startSessionTimeout(dialog) {
   const text = dialog.querySelector("[data-session-timeout-text]");
@@ -69,8 +70,11 @@ export function startSessionTimeout(dialog) {
     }
   }
 
-  async function keepGoing() {
+  // `quiet`: for someone using the page, not answering the warning: a failure says nothing
+  // (the warning comes in its time).
+  async function keepGoing(quiet = false) {
     problem.hidden = true;
+    toldAt = Date.now();
     let response;
     try {
       response = await fetch(dialog.dataset.keepAliveUrl, {
@@ -79,12 +83,14 @@ export function startSessionTimeout(dialog) {
         credentials: "same-origin",
       });
     } catch {
+      if (quiet) return;
       // No connection: say so, and let the person try again or go back to the page.
       problem.hidden = false;
       stay.textContent = "Try again";
       close.hidden = false;
       return;
     }
+    if (quiet && (!response.ok || response.redirected)) return;
     if (!response.ok || response.redirected) {
       // Signed out already (elsewhere, or the time ran out): the server says what happened.
       window.location.assign(window.location.href);
@@ -99,7 +105,30 @@ export function startSessionTimeout(dialog) {
     schedule();
   }
 
-  stay.addEventListener("click", keepGoing);
+  // Using the page is activity too: someone answering a checklist on a tablet sends the
+  // answers with the tablet's token, which the session never sees. So a tap or a key on the
+  // page tells the server (at most every few minutes), and the count starts again.
+  let toldAt = Date.now();
+  function active(event) {
+    if (final || navigator.onLine === false || dialog.contains(event.target)) return;
+    if (Date.now() - toldAt >= ACTIVITY_EVERY_MS) keepGoing(true);
+  }
+  for (const kind of ["pointerdown", "keydown"]) {
+    document.addEventListener(kind, active, { capture: true, passive: true });
+  }
+  // While the warning is open, a tap beside it is the person coming back: the session goes
+  // on, and the tap lands where it was aimed instead of being lost to the warning.
+  dialog.addEventListener("click", (event) => {
+    if (event.target !== dialog || final) return;
+    const box = dialog.getBoundingClientRect();
+    const { clientX: x, clientY: y } = event;
+    if (x >= box.left && x <= box.right && y >= box.top && y <= box.bottom) return;
+    dialog.close();
+    keepGoing(true);
+    document.elementFromPoint(x, y)?.click();
+  });
+
+  stay.addEventListener("click", () => keepGoing());
   close.addEventListener("click", () => dialog.close());
   dialog.addEventListener("cancel", (event) => {
     // Escape means "not now": the same as staying signed in, where that is still possible.
