@@ -321,7 +321,8 @@ def test_answering_keeps_the_session_going_and_the_warning_never_blocks_a_tap(re
     # Left alone for long enough, the warning comes; the next tap on the page keeps the
     # session going and lands where it was aimed.
     form = page.locator(f"#item-{third_id}")
-    target = form.locator(f"label[for='{form.locator(f'input[value={third!r}]').get_attribute('id')}']")
+    radio_id = form.locator(f"input[value='{third}']").get_attribute("id")
+    target = form.locator(f"label[for='{radio_id}']")
     target.scroll_into_view_if_needed()
     page.clock.fast_forward("09:00")
     expect(dialog).to_be_visible()
@@ -333,3 +334,37 @@ def test_answering_keeps_the_session_going_and_the_warning_never_blocks_a_tap(re
     expect(page.locator(f"#item-{third_id} input[value='{third}']")).to_be_checked()
     wait_until_sent(page)
     assert eventually(lambda: server_counts(link)["drafts"] == 3)
+
+
+def test_the_tablet_says_what_happened_to_each_answer_and_only_for_this_inspection(
+        e2e_db, new_page):
+    journey, link = inspection_ready(properties=2)
+    other = journey.case.properties[1]
+    first, second = (new_page(viewport=TABLET, has_touch=True) for _ in range(2))
+    open_inspection(first, journey, link)
+    open_inspection(second, journey, link)
+    answer(first, "manager_named", "yes")
+    assert eventually(lambda: server_counts(link)["drafts"] == 1)
+    answer(second, "manager_named", "no")
+    second.wait_for_selector("#item-manager_named [data-local-conflict]:not([hidden])")
+    wait_until_sent(second)
+    state = second.inner_text("#item-manager_named [data-state]")
+    assert state != "Sent." and "another device changed this answer first" in state
+    assert "1 answer changed on another device" in second.inner_text("[data-sync-status]")
+
+    # Another inspection on the same tablet: nothing of the first one's conflict.
+    second.goto(f"/inspections/{other.id}")
+    second.wait_for_selector(f"[data-inspection='{other.id}']")
+    wait_until_sent(second)
+    expect(second.locator("[data-sync-text]")).to_contain_text(
+        "Everything you entered has been sent.")
+    assert "changed on another device" not in second.inner_text("[data-sync-status]")
+    number = second.locator("form[data-type='number']").first
+    number.locator("[name='value']").fill("twelve")
+    number.locator("[name='value']").blur()
+    expect(number.locator("[data-state]")).to_contain_text("Not accepted")
+    status = second.locator("[data-sync-text]")
+    expect(status).to_contain_text("1 answer not accepted: see the marked items.")
+    assert "Everything you entered has been sent" not in status.inner_text()
+    second.context.set_offline(True)
+    expect(status).to_contain_text("You are offline. Nothing is waiting to be sent.")

@@ -34,9 +34,12 @@ function showStatus(state) {
       : state.timedOut ? " The connection is not answering: they will be sent when it does." : "";
     text = `${waiting} saved on this tablet, not sent yet.${why}`;
   }
-  else text = "Everything you entered has been sent.";
+  else if (state.rejected || !state.online) {
+    text = `${state.online ? "" : "You are offline. "}Nothing is waiting to be sent.`;
+  } else text = "Everything you entered has been sent.";
   if (when) text += ` Last sent at ${when}.`;
   if (state.conflicts) text += ` ${plural(state.conflicts, "answer")} changed on another device: see the marked items.`;
+  if (state.rejected) text += ` ${plural(state.rejected, "answer")} not accepted: see the marked items.`;
   // A live region speaks whenever its text is written: write it only when it says something new.
   const line = $("[data-sync-text]", box);
   if (line.textContent !== text) line.textContent = text;
@@ -110,6 +113,7 @@ function showItem(form, item) {
   const conflict = $("[data-local-conflict]", form);
   let text = "";
   if (item?.pending) text = "Saved on this tablet, not sent yet.";
+  else if (item?.conflict) text = "Not applied: another device changed this answer first.";
   else if (item?.rejected) text = `Not accepted: ${item.rejected}`;
   else if (item && item.revision) text = "Sent.";
   if (state) state.textContent = text;
@@ -209,6 +213,7 @@ async function addPhotos(form, input) {
 
 async function inspectionPage(root) {
   const link = root.dataset.inspection;
+  outbox.showing(link);
   const forms = new Map($$("form[data-item]").map((form) => [form.dataset.item, form]));
   // The tablet's copy wins over the page while it has something the server has not confirmed,
   // or when the page is an older saved copy; otherwise the page is newer and the tablet learns it.
@@ -282,6 +287,7 @@ async function inspectionPage(root) {
 // --- the summary page: send everything before submitting ------------------------------------------
 
 function summaryPage(form) {
+  outbox.showing(location.pathname.replace(/^\/inspections\/|\/summary$/g, ""));
   const message = $("[data-submit-message]");
   const button = $("button[type=submit]", form);
   const say = (text) => {

@@ -31,13 +31,20 @@ export async function within(url, options = {}, limit = TIME_LIMIT) {
 
 export const onStatus = (listener) => listeners.add(listener);
 
+// The inspection the page shows ("12", "files/7"): what needs the inspector's attention
+// (conflicts, refusals) is counted for it alone. null: every inspection (the list).
+let shown = null;
+export const showing = (link) => { shown = link; };
+
 export async function status() {
   const changes = await store.all("changes");
   const photos = await store.all("photos");
+  const items = await store.all("items", shown ?? undefined);
   return {
     answers: changes.filter((c) => c.status === "pending").length,
     photos: photos.filter((p) => p.status === "pending").length,
-    conflicts: (await store.all("items")).filter((i) => i.conflict).length,
+    conflicts: items.filter((i) => i.conflict && !i.pending).length,
+    rejected: items.filter((i) => i.rejected && !i.pending).length,
     lastSync: await store.meta("last_sync"),
     signInNeeded,
     timedOut,

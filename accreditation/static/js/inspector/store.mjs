@@ -94,7 +94,8 @@ export function recordAnswer(link, itemId, value, note, revision) {
       if (old.item_id === itemId && old.status === "pending" && !old.attempts) s.changes.delete(old.client_id);
     }
     s.changes.put(change);
-    s.items.put({ ...item, revision: change.base_revision, value, note, pending: true, conflict: null });
+    s.items.put({ ...item, revision: change.base_revision, value, note, pending: true, conflict: null,
+                  rejected: null });
     return change;
   });
 }
