@@ -716,8 +716,8 @@ def submit_inspection_once(actor: User, link: Inspected,
         names = sorted({titles.get(c.item_id, c.item_id) for c in conflicts})
         _refuse_submit(
             actor, link, "open conflicts", InvalidTransition(
-                f"{len(names)} answer{'s' if len(names) != 1 else ''} changed on another "
-                "device need you to choose which to keep before you submit: "
+                f"{len(names)} {'answer was' if len(names) == 1 else 'answers were'} changed "
+                "on another device too. Choose which to keep before you submit: "
                 + "; ".join(names) + "."), conflicts=len(conflicts))
     drafts = drafts_for(link)
     answers = {item.id: drafts[item.id].value for item in applicable

@@ -359,9 +359,14 @@ def _inspection_row(link) -> dict:
     _, items = inspection_drafts.checklist_for(link)
     drafts = inspection_drafts.drafts_for(link)
     address = None if isinstance(link, SampledFile) else _address(link)
+    submitted = inspection_drafts.is_submitted(link)
+    if submitted and link.assessment is not None:
+        # Scored (on the tablet or on the checklist page): the answers it was scored on.
+        answered = sum(link.assessment.answers.get(item.id) not in (None, "") for item in items)
+    else:
+        answered = sum(_answered(drafts, item.id) for item in items)
     return {**_subject_context(link), "link": link, "address": address, "total": len(items),
-            "answered": sum(_answered(drafts, item.id) for item in items),
-            "submitted": inspection_drafts.is_submitted(link),
+            "answered": answered, "submitted": submitted,
             "open": inspection_drafts.is_inspectable(link),
             "conflicts": len(inspection_drafts.open_conflicts(link))}
 

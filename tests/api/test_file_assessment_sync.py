@@ -83,6 +83,8 @@ def test_a_whole_assessment_sent_ten_times_is_stored_and_scored_once(client, jou
     db.session.refresh(sampled)
     assert sampled.assessment is not None and sampled.assessment.passed
     assert drafts.is_submitted(sampled)
+    assert db.session.scalars(sa.select(InspectionSubmission.assessment_id)).all() == [
+        sampled.assessment_id]
 
 
 def test_a_stale_edit_from_another_device_is_kept_as_a_conflict(client, journey, sampled):

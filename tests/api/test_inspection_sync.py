@@ -328,7 +328,7 @@ def test_submitting_with_gaps_or_conflicts_is_refused_clearly(client, journey, l
     post_changes(client, link, headers, [a_change(item_id, "no")], device_id="tablet-2")
     clash = client.post(f"/api/v1/inspections/{link.id}/submit", headers=headers,
                         json={"client_id": str(uuid.uuid4())})
-    assert clash.status_code == 409 and "choose which to keep" in clash.get_json()["detail"]
+    assert clash.status_code == 409 and "Choose which to keep" in clash.get_json()["detail"]
     assert client.post(f"/api/v1/inspections/{link.id}/submit", headers=headers,
                        json={"client_id": "nope"}).status_code == 400
     assert audit_actions().count("inspection.submit_refused") == 2

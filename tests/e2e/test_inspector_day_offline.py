@@ -15,6 +15,7 @@ from accreditation.audit import AuditEvent
 from accreditation.auth.models import ApiToken
 from accreditation.extensions import db
 from accreditation.stages import inspection_drafts
+from accreditation.stages.models import InspectionSubmission
 
 from ..cases.journey import photograph_required_items
 from ..factories import TEST_PASSWORD
@@ -296,6 +297,10 @@ def test_items_that_need_a_photo_cannot_be_submitted_without_one(ready, new_page
     expect(page.locator("[data-photos-needed]")).to_have_count(0)
     page.click("button:has-text('Submit inspection')")
     page.wait_for_selector("text=inspection submitted")
+    db.session.commit()
+    db.session.refresh(link)
+    submissions = db.session.scalars(sa.select(InspectionSubmission)).all()
+    assert [submission.assessment_id for submission in submissions] == [link.assessment_id]
 
 
 def test_answering_keeps_the_session_going_and_the_warning_never_blocks_a_tap(ready, new_page):

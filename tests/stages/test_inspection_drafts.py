@@ -12,7 +12,12 @@ from accreditation.errors import InvalidTransition, NotFound, ValidationFailed
 from accreditation.extensions import db
 from accreditation.stages import inspection_drafts as drafts
 from accreditation.stages.inspection_drafts import AnswerChange
-from accreditation.stages.models import AnswerConflict, ChangeLogEntry, DraftAnswer
+from accreditation.stages.models import (
+    AnswerConflict,
+    ChangeLogEntry,
+    DraftAnswer,
+    InspectionSubmission,
+)
 from accreditation.stages.property_inspection import record_property_inspection
 from accreditation.standards.models import Assessment
 
@@ -122,6 +127,9 @@ def test_submitting_scores_the_drafts_once(journey, inspection):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Assessment).where(
         Assessment.kind == "property_inspection")) == 1
     assert drafts.is_submitted(inspection)
+    db.session.expire_all()
+    submissions = db.session.scalars(sa.select(InspectionSubmission)).all()
+    assert [submission.assessment_id for submission in submissions] == [assessment.id]
     [late] = drafts.save_answers(journey.inspector, inspection,
                                  [change(next(iter(answers)), None, base=1)])
     assert late.status == "rejected" and "already been submitted" in late.message
@@ -136,7 +144,8 @@ def test_submitting_is_refused_while_answers_are_missing_or_in_conflict(journey,
         drafts.submit_inspection(journey.inspector, inspection)
     drafts.save_answers(journey.inspector, inspection, [change(item.id, "no")],
                         device_id="tablet-2")
-    with pytest.raises(InvalidTransition, match="choose which to keep"):
+    with pytest.raises(InvalidTransition, match="^1 answer was changed on another device too. "
+                       "Choose which to keep before you submit: "):
         drafts.submit_inspection(journey.inspector, inspection)
     assert audit_actions().count("inspection.submit_refused") == 2
     assert not drafts.is_submitted(inspection)

@@ -14,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
 
+from accreditation import clock
 from accreditation.auth.models import ApiToken
 from accreditation.checklists import Item
 from accreditation.evidence.models import Evidence
@@ -60,6 +61,19 @@ def test_the_list_shows_each_assigned_property_with_its_progress(inspector, insp
     assert "0 of 54 answered" in page or re.search(r"0 of \d+ answered", page)
     assert "Not started" in page
     assert f'href="/inspections/{inspection.id}"' in page
+
+
+def test_a_property_scored_on_its_checklist_page_is_listed_with_its_answers(
+        inspector, journey, inspection):
+    from accreditation.stages.property_inspection import record_property_inspection
+
+    answers = best_answers("property_inspection", category=inspection.home.category.value)
+    record_property_inspection(journey.inspector, inspection, answers, clock.today())
+    _, items = inspection_drafts.checklist_for(inspection)
+    answered = sum(1 for item in items if answers.get(item.id) not in (None, ""))
+    page = inspector.get("/inspections/").text
+    assert "Submitted" in page
+    assert answered and f"{answered} of {len(items)} answered" in page
 
 
 def test_an_upcoming_inspection_can_be_read_but_not_answered_yet(client, journey):
