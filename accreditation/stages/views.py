@@ -507,9 +507,16 @@ def inspection_summary(link_id: int | None, sampled_id: int | None = None):
     context = _inspection_context(link)
     items = [item for section in context["sections"] for item in section["items"]]
     unanswered = [item for item in items if not _answered(context["drafts"], item.id)]
+    photos_needed = inspection_drafts.photos_missing(link, items)
+    # After a refused submission: each thing still missing, linked to its item.
+    checklist_url = url_for("stages.inspection", **_ids(link))
+    refusals = [{"text": f"{item.title}: answer this question",
+                 "href": f"{checklist_url}#item-{item.id}"} for item in unanswered if item.scored]
+    refusals += [{"text": f"{item.title}: add a photo", "href": f"{checklist_url}#{item.id}-photo"}
+                 for item in photos_needed]
     return render_template(
-        "stages/inspection_summary.html", unanswered=unanswered,
-        photos_needed=inspection_drafts.photos_missing(link, items),
+        "stages/inspection_summary.html", unanswered=unanswered, photos_needed=photos_needed,
+        refusals=refusals if request.args.get("refused") else [],
         unanswered_required=any(item.scored for item in unanswered),
         photo_counts={item_id: len(records) for item_id, records in context["photos"].items()},
         submit_id=str(uuid.uuid4()), **context)
@@ -523,7 +530,10 @@ def submit_inspection(link_id: int | None, sampled_id: int | None = None):
     client_id = request.form.get("client_id") or None
     try:
         assessment = inspection_drafts.submit_inspection(actor, link, client_id)
-    except (ValidationFailed, InvalidTransition, Conflict) as error:
+    except ValidationFailed:
+        db.session.rollback()  # questions unanswered or photos missing: listed, each linked
+        return redirect(url_for("stages.inspection_summary", **_ids(link), refused=1))
+    except (InvalidTransition, Conflict) as error:
         db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for("stages.inspection_summary", **_ids(link)))

@@ -282,9 +282,9 @@ def test_items_that_need_a_photo_cannot_be_submitted_without_one(ready, new_page
         expect(warning.get_by_role("link", name=item.title)).to_be_visible()
     page.click("button:has-text('Submit inspection')")
     summary = page.locator(".govuk-error-summary")
-    expect(summary).to_contain_text("Add a photo")
+    expect(summary).to_contain_text("Your inspection was not submitted")
     for item in needed:
-        expect(summary).to_contain_text(item.title)
+        expect(summary.get_by_role("link", name=f"{item.title}: add a photo")).to_be_visible()
     assert not inspection_drafts.is_submitted(link)
     screenshot(page, "tablet-photos-needed")
 

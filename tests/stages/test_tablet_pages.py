@@ -179,7 +179,13 @@ def test_the_summary_lists_what_is_missing_and_submitting_waits_for_it(
                                 {"client_id": str(uuid.uuid4())},
                                 form_page=f"/inspections/{inspection.id}/summary",
                                 follow_redirects=True)
-    assert "Answer every question before you submit" in response.text
+    assert "Your inspection was not submitted" in response.text
+    _, items = inspection_drafts.checklist_for(inspection)
+    first = next(item for item in items if item.scored)
+    # Each question still to answer is a link to it, and the next one is offered.
+    assert (f'<a href="/inspections/{inspection.id}#item-{first.id}">{first.title}: answer '
+            "this question</a>") in response.text
+    assert "Go to the next unanswered question" in response.text
     answers = best_answers("property_inspection", category=inspection.home.category.value)
     inspection_drafts.save_answers(journey.inspector, inspection, [
         inspection_drafts.AnswerChange(str(uuid.uuid4()), item_id, value, None, 0)
