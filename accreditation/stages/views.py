@@ -362,11 +362,12 @@ def _inspection_row(link) -> dict:
     submitted = inspection_drafts.is_submitted(link)
     if submitted and link.assessment is not None:
         # Scored (on the tablet or on the checklist page): the answers it was scored on.
-        answered = sum(link.assessment.answers.get(item.id) not in (None, "") for item in items)
+        answered = [item.id for item in items
+                    if link.assessment.answers.get(item.id) not in (None, "")]
     else:
-        answered = sum(_answered(drafts, item.id) for item in items)
+        answered = [item.id for item in items if _answered(drafts, item.id)]
     return {**_subject_context(link), "link": link, "address": address, "total": len(items),
-            "answered": answered, "submitted": submitted,
+            "answered": len(answered), "answered_ids": answered, "submitted": submitted,
             "open": inspection_drafts.is_inspectable(link),
             "conflicts": len(inspection_drafts.open_conflicts(link))}
 

@@ -83,7 +83,7 @@ def test_preparing_as_documented_saves_each_open_inspection_for_working_offline(
     page.context.set_offline(True)
     page.click(f"a:has-text('{link.home.name}')")
     page.wait_for_selector(f"[data-inspection='{link.id}']")
-    assert "You are offline" not in page.inner_text("main")
+    expect(page.get_by_role("heading", name="You are offline")).to_have_count(0)
     forms = page.locator("form[data-item]")
     assert forms.count() == len(inspection_drafts.checklist_for(link)[1])
     item_id, value = next(iter(answers_for(link).items()))
@@ -257,7 +257,7 @@ def test_a_connection_that_never_answers_leaves_no_button_doing_nothing(ready, n
     assert "not answering" in page.inner_text("main")
     assert _signed_out_events(journey.inspector) == 0
     page.context.unroute("**/sign-out")
-    page.wait_for_url("**/inspections/signed-out", timeout=25_000)
+    page.wait_for_url("**/inspections/signed-out", timeout=45_000)
     assert eventually(lambda: _signed_out_events(journey.inspector) == 1)
 
 
@@ -373,3 +373,30 @@ def test_the_tablet_says_what_happened_to_each_answer_and_only_for_this_inspecti
     assert "Everything you entered has been sent" not in status.inner_text()
     second.context.set_offline(True)
     expect(status).to_contain_text("You are offline. Nothing is waiting to be sent.")
+
+
+def test_offline_the_list_and_check_answers_show_what_the_tablet_holds(ready, new_page):
+    journey, link = ready
+    answers = list(answers_for(link).items())
+    _, items = inspection_drafts.checklist_for(link)
+    page = new_page(viewport=TABLET, has_touch=True)
+    open_inspection(page, journey, link)
+    for item_id, value in answers[:2]:
+        answer(page, item_id, value)
+    wait_until_sent(page)
+    page.context.set_offline(True)
+    for item_id, value in answers[2:5]:
+        answer(page, item_id, value)
+    page.wait_for_selector("[data-sync-status][data-pending='3']", state="attached")
+
+    page.click("a:has-text('Check answers and submit') >> nth=0")
+    page.wait_for_selector("text=Check your answers before submitting")
+    row = page.locator(f"[data-summary-item='{answers[2][0]}']")
+    expect(row).to_contain_text("Yes")
+    expect(row).to_contain_text("saved on this tablet, not sent yet")
+    expect(page.locator("[data-summary-progress]")).to_contain_text(f"5 of {len(items)} answered")
+
+    page.goto("/inspections/")  # the list, saved on the tablet
+    page.wait_for_selector("text=Property inspections")
+    expect(page.locator(f"[data-progress-of='{link.id}']")).to_have_text(
+        f"5 of {len(items)} answered")

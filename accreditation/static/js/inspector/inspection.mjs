@@ -286,8 +286,49 @@ async function inspectionPage(root) {
 
 // --- the summary page: send everything before submitting ------------------------------------------
 
+// What the tablet holds over what the page says (the page is the server's, perhaps an older
+// saved copy): answers not sent yet, and any the tablet knows to be as new as the page's.
+async function showTabletAnswers(link) {
+  const rows = new Map($$("[data-summary-item]").map((row) => [row.dataset.summaryItem, row]));
+  for (const item of await store.all("items", link)) {
+    const row = rows.get(item.item_id);
+    if (!row || !(item.pending || (item.revision || 0) > Number(row.dataset.revision))) continue;
+    const labels = row.dataset.labels ? JSON.parse(row.dataset.labels) : {};
+    const shown = item.value == null || item.value === "" ? "Not answered"
+      : (labels[String(item.value)] || String(item.value)) + (row.dataset.unit ? ` ${row.dataset.unit}` : "");
+    const cell = $("[data-summary-value]", row);
+    cell.textContent = item.pending ? `${shown} (saved on this tablet, not sent yet)` : shown;
+    if (item.note) {
+      cell.append(document.createElement("br"), Object.assign(document.createElement("span"), {
+        className: "govuk-body-s", textContent: `Note: ${item.note}` }));
+    }
+    row.dataset.answered = String(shown !== "Not answered");
+  }
+  const progress = $("[data-summary-progress]");
+  if (progress && rows.size) {
+    const answered = [...rows.values()].filter((row) => row.dataset.answered === "true"
+      || (row.dataset.answered === undefined && !$(".app-muted", row))).length;
+    progress.textContent = `${answered} of ${rows.size} answered.`;
+  }
+}
+
+// The list: each inspection's progress as this tablet has it.
+async function showTabletProgress() {
+  for (const node of $$("[data-progress-of]")) {
+    const answered = new Set(node.dataset.answeredItems.split(" ").filter(Boolean));
+    for (const item of await store.all("items", node.dataset.progressOf)) {
+      if (item.value == null || item.value === "") answered.delete(item.item_id);
+      else answered.add(item.item_id);
+    }
+    const text = `${answered.size} of ${node.dataset.total} answered`;
+    if (node.textContent !== text) node.textContent = text;
+  }
+}
+
 function summaryPage(form) {
-  outbox.showing(location.pathname.replace(/^\/inspections\/|\/summary$/g, ""));
+  const link = location.pathname.replace(/^\/inspections\/|\/summary$/g, "");
+  outbox.showing(link);
+  showTabletAnswers(link).catch((error) => console.warn("Could not show this tablet's answers", error));
   const message = $("[data-submit-message]");
   const button = $("button[type=submit]", form);
   const say = (text) => {
@@ -350,6 +391,7 @@ async function keepForOffline() {
   if (!response.ok) return;
   const cache = await caches.open(PAGES + user);
   const data = await response.clone().json();
+  await savePage(cache, "/inspections/"); // this list too
   await cache.put("/api/v1/inspector/inspections", response);
   const kinds = new Set(data.contents.map((inspection) => inspection.checklist.kind));
   for (const kind of kinds) {
@@ -399,20 +441,21 @@ async function forgetOnThisTablet(everyone) {
 // let the inspector choose. Either way nothing unsent is lost. The server is told at once when
 // it answers in time; the pages this person saved go once it has ended the session (the
 // signed-out page removes them).
+// The server's answer (ok: the signed-out page, or the sign-in page when the session had
+// ended already), or null without a connection or an answer in time.
 async function signOutNow(form) {
   try {
-    const response = await outbox.within(form.action, {
+    return await outbox.within(form.action, {
       method: "POST", body: new FormData(form), credentials: "same-origin" });
-    return response.ok; // the signed-out page, or the sign-in page when the session had ended
   } catch {
-    return false; // no connection, or no answer in time
+    return null;
   }
 }
 
 // Without a connection: signed out on this tablet at once (no page of this person's is shown
 // here from now, the tablet's token is forgotten, nothing more is sent), and on the server
 // when the tablet next has a connection (the service worker sends the sign-out then).
-async function signOutLater(box) {
+async function signOutLater(box, form) {
   outbox.stop();
   const queued = JSON.stringify({ user: store.currentUser(), session: box.dataset.session || "" });
   await (await caches.open(SIGN_OUT)).put(SIGN_OUT_KEY, new Response(queued));
@@ -435,9 +478,22 @@ async function signOutLater(box) {
   $("form.app-sign-out")?.remove();
   heading.focus();
   document.documentElement.dataset.signedOutHere = "true";
-  const finish = () => location.assign("/inspections/signed-out");
+  // With a connection again: the sign-out is sent from here (the service worker sends it too,
+  // should this page be closed first), then the signed-out page removes the saved pages.
+  let trying = false;
+  const finish = async () => {
+    if (trying) return;
+    trying = true;
+    const response = await signOutNow(form);
+    trying = false;
+    if (response?.ok) await caches.delete(SIGN_OUT);
+    // Refused (the form's token no longer holds: the session ended meanwhile, say): the
+    // service worker checks the session and sends the sign-out with a fresh token on the way.
+    if (response) location.assign("/inspections/signed-out");
+    else if (navigator.onLine) setTimeout(finish, 5000);
+  };
   addEventListener("online", finish);
-  if (navigator.onLine) setTimeout(finish, outbox.TIME_LIMIT); // the server did not answer in time
+  if (navigator.onLine) setTimeout(finish, 5000); // the server did not answer in time
 }
 
 function interceptSignOut(box) {
@@ -447,8 +503,8 @@ function interceptSignOut(box) {
   const button = $("button", form);
   const signOut = async () => {
     warning.hidden = true;
-    if (await signOutNow(form)) location.assign("/inspections/signed-out");
-    else await signOutLater(box);
+    if ((await signOutNow(form))?.ok) location.assign("/inspections/signed-out");
+    else await signOutLater(box, form);
   };
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -510,6 +566,7 @@ async function main() {
   const submit = $("form[data-submit-inspection]");
   if (submit) summaryPage(submit);
   await outbox.start();
+  if ($("[data-inspection-list]")) await showTabletProgress().catch(() => undefined);
   if ($("[data-inspection-list]")) keepForOffline().catch((error) => console.warn("Not kept for offline use", error));
 }
 
