@@ -445,8 +445,14 @@ def save_item(link_id: int | None, item_id: str, sampled_id: int | None = None):
     try:
         value = parse_answer(item, request.form.get("value"))
     except ValueError as error:
-        flash(str(error), "error")
-        return redirect(back)
+        # The page again, with what was typed kept and the message at the top and at the item.
+        field = f"{item.id}-1" if answer_choices(item) else f"{item.id}-value"
+        return render_template(
+            "stages/inspection.html", **_inspection_context(link),
+            typed={item.id: {"value": request.form.get("value", ""),
+                             "note": request.form.get("note", "")}},
+            item_errors={item.id: str(error)},
+            error_list=[{"text": str(error), "href": f"#{field}"}]), 400
     note = (request.form.get("note") or "").strip() or None
     revision = request.form.get("base_revision", "")
     draft = inspection_drafts.drafts_for(link).get(item.id)
@@ -476,6 +482,8 @@ def save_item(link_id: int | None, item_id: str, sampled_id: int | None = None):
             messages.append("photo added")
     if messages:
         flash(f"{item.title}: {' and '.join(messages).lower().capitalize()}.", "success")
+    else:
+        flash(f"{item.title}: nothing to save. The answer and note are as they were.", "info")
     return redirect(back)
 
 

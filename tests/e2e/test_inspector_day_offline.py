@@ -400,3 +400,41 @@ def test_offline_the_list_and_check_answers_show_what_the_tablet_holds(ready, ne
     page.wait_for_selector("text=Property inspections")
     expect(page.locator(f"[data-progress-of='{link.id}']")).to_have_text(
         f"5 of {len(items)} answered")
+
+
+def test_without_javascript_a_refused_number_stays_with_its_message_in_view(
+        ready, browser, live_server):
+    journey, link = ready
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False,
+                                  viewport={"width": TABLET[0], "height": TABLET[1]})
+    try:
+        page = context.new_page()
+        sign_in(page, journey.inspector.email, TEST_PASSWORD)
+        page.goto(f"/inspections/{link.id}")
+        number = page.locator("form[data-type='number']").first
+        item_id = number.get_attribute("data-item")
+        number.locator("[name='value']").fill("twelve")
+        number.locator("[name='note']").fill("Measured twice.")
+        number.get_by_role("button", name="Save").click()
+        summary = page.locator(".govuk-error-summary")
+        expect(summary).to_be_visible()
+        expect(summary).to_be_in_viewport()
+        form = page.locator(f"#item-{item_id}")
+        assert form.locator("[name='value']").input_value() == "twelve"
+        assert form.locator("[name='note']").input_value() == "Measured twice."
+        message = form.locator(".govuk-error-message")
+        expect(message).to_be_visible()
+        summary.get_by_role("link").first.click()
+        expect(form.locator("[name='value']")).to_be_in_viewport()
+        assert _draft(link, item_id) is None
+
+        # Saving an item with nothing new says so.
+        untouched = page.locator("form[data-type='yes_no']").first
+        untouched_id = untouched.get_attribute("data-item")
+        untouched.get_by_role("button", name="Save").click()
+        items = inspection_drafts.checklist_for(link)[1]
+        name = next(item.title for item in items if item.id == untouched_id)
+        expect(page.locator(".govuk-notification-banner")).to_contain_text(
+            f"{name}: nothing to save")
+    finally:
+        context.close()
