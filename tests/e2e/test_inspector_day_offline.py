@@ -292,7 +292,10 @@ def test_items_that_need_a_photo_cannot_be_submitted_without_one(ready, new_page
     page.wait_for_selector(f"[data-inspection='{link.id}']")
     for n, item in enumerate(needed):
         page.set_input_files(f"#{item.id}-photo", files=[jpeg(400, 300, ("teal", "navy")[n % 2])])
-    wait_until_sent(page)
+    sent = eventually(lambda: server_counts(link)["photos"] == len(needed), timeout=60)
+    assert sent, (server_counts(link), page.inner_text("[data-sync-status]"),
+                  page.locator("[data-photos]").all_inner_texts())
+    wait_until_sent(page, timeout=60_000)
     page.click("a:has-text('Check answers and submit') >> nth=0")
     expect(page.locator("[data-photos-needed]")).to_have_count(0)
     page.click("button:has-text('Submit inspection')")
