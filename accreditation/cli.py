@@ -15,6 +15,7 @@ from flask import Flask, current_app, g
 from flask.cli import with_appcontext
 
 from .errors import ValidationFailed
+from .periodic import once_at_a_time
 
 
 def _read_password(confirm: bool = True) -> str:
@@ -187,8 +188,11 @@ def notifications_group() -> None:
 
 
 @notifications_group.command("send")
+@once_at_a_time("notifications send")
 def notifications_send_command():
-    """Send queued e-mails over SMTP (or print them when no SMTP host is set)."""
+    """Send queued e-mails over SMTP (or print them when no SMTP host is set).
+
+    Safe to run from cron on every host: one run at a time sends, another says so and ends."""
     from .notifications.outbox import send_due
 
     sent, failed = send_due()
@@ -200,10 +204,12 @@ def notifications_send_command():
 @click.command("tick")
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Act as if it were this date (YYYY-MM-DD); default: today.")
+@once_at_a_time("tick")
 def tick_command(today):
     """Periodic work: expiries, reminders, re-inspections, threshold steps, overdue returns.
 
-    Idempotent: safe to run from cron on any one host, as often as you like."""
+    Idempotent: safe to run from cron on every host, as often as you like (one run at a time
+    does the work; another started meanwhile says so and ends)."""
     from . import clock
     from .cases.lifecycle import tick
 

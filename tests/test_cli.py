@@ -129,3 +129,49 @@ def test_the_demo_provider_has_an_administrator_and_a_member(runner):
             User.organisation.has(name="Harbour Lights Housing Ltd")))}
     assert team == {"provider@demo.example.org": True, "colleague@demo.example.org": False}
     assert "colleague@demo.example.org" in dict(DEMO_LOGINS).values()
+
+
+@pytest.mark.parametrize("name, args", [
+    ("tick", ["tick"]),
+    ("notifications send", ["notifications", "send"]),
+    ("evidence sweep", ["evidence", "sweep", "--older-than-minutes", "0"]),
+])
+def test_periodic_work_already_running_elsewhere_is_left_to_that_run(runner, name, args):
+    """While another process (another host) holds the work's lock, a second run does nothing
+    and ends with success; once the lock is free, it works again."""
+    from accreditation.audit import AuditEvent
+    from accreditation.notifications.outbox import OutboxMessage, queue_email
+    from accreditation.periodic import exclusive
+
+    queue_email(to="someone@example.org", subject="Queued", body="Waiting to be sent.")
+    db.session.commit()
+    other = subprocess.Popen(  # noqa: S603 (the lock held from another process)
+        [sys.executable, "-c", HOLD_LOCK, db.engine.url.render_as_string(hide_password=False),
+         name], stdout=subprocess.PIPE, stdin=subprocess.PIPE, text=True)
+    try:
+        assert other.stdout.readline().strip() == "held"
+        result = runner.invoke(args=args)
+        assert result.exit_code == 0, result.output
+        assert f"accreditation {name} is already running" in result.output
+        assert "--- To:" not in result.output
+        db.session.rollback()
+        assert db.session.scalars(sa.select(OutboxMessage.sent_at)).all() == [None]
+        assert db.session.scalar(sa.select(sa.func.count(AuditEvent.id))) == 0
+    finally:
+        other.communicate("done\n", timeout=60)
+    with exclusive(name) as held:
+        assert held  # the other process ended: the lock went with it
+    result = runner.invoke(args=args)
+    assert result.exit_code == 0, result.output
+    assert "already running" not in result.output
+
+
+HOLD_LOCK = """
+import sys
+from accreditation import create_app
+from accreditation.periodic import exclusive
+app = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": sys.argv[1]})
+with app.app_context(), exclusive(sys.argv[2]) as held:
+    print("held" if held else "not held", flush=True)
+    sys.stdin.readline()
+"""

@@ -6,6 +6,8 @@ from datetime import timedelta
 
 import click
 
+from ..periodic import once_at_a_time
+
 
 @click.group("evidence", help="Evidence files.")
 def evidence_group() -> None:
@@ -16,10 +18,11 @@ def evidence_group() -> None:
 @click.option("--older-than-minutes", type=int, default=60, show_default=True,
               help="Only remove files written at least this long ago (uploads in progress "
                    "are stored a moment before they are recorded).")
+@once_at_a_time("evidence sweep")
 def sweep_command(older_than_minutes: int) -> None:
     """Remove stored files that no evidence record names (left by crashed uploads).
 
-    Safe to run from cron on any one host, e.g. hourly."""
+    Safe to run from cron on every host, e.g. hourly: one run at a time sweeps."""
     from .operations import sweep_orphans
 
     removed = sweep_orphans(older_than=timedelta(minutes=older_than_minutes))
