@@ -15,10 +15,16 @@ file keeps the server from saying more about itself than it must:
   connection at a time each, and no keep-alive at all);
 - idle keep-alive connections are kept longer than a client or proxy keeps them before reusing
   (load balancers commonly 60 s): a server that closes a connection just as the other side
-  sends on it turns a request into a connection reset, which a POST cannot safely retry.
+  sends on it turns a request into a connection reset, which a POST cannot safely retry;
+- with ``PROMETHEUS_MULTIPROC_DIR`` set (metrics, ``accreditation/metrics.py``), the workers'
+  numbers are kept in that folder: it is emptied when the server starts (numbers of an
+  earlier run would be added in) and a worker that ends is forgotten.
 """
 
 from __future__ import annotations
+
+import os
+from pathlib import Path
 
 wsgi_app = "accreditation:create_app()"
 control_socket_disable = True
@@ -34,3 +40,18 @@ logger_class = "accreditation.access_log.RedactingLogger"
 limit_request_line = 4094
 limit_request_fields = 100
 limit_request_field_size = 8190
+
+
+def on_starting(server):
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        for stale in Path(folder).glob("*.db"):
+            stale.unlink()
+
+
+def child_exit(server, worker):
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

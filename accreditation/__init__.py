@@ -99,6 +99,10 @@ def create_app(config: dict | None = None) -> Flask:
     from . import compression
 
     compression.init_app(app)  # static assets and tablet pages, for the page-weight budget
+    from . import logs, metrics
+
+    metrics.init_app(app)  # requests counted and timed by route pattern
+    logs.init_app(app)  # each request's id, for its log lines and the response
 
     from .cli import register_commands
 
@@ -123,8 +127,7 @@ def create_app(config: dict | None = None) -> Flask:
     proxies.init_app(app)  # last: the outermost layer, so all of the app sees the client
 
     if not app.testing:
-        logging.basicConfig(
-            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+        logs.configure(app.config["LOG_FORMAT"])
         # transitions narrates every callback at INFO; the audit trail already records changes.
         logging.getLogger("transitions").setLevel(logging.WARNING)
     return app
@@ -132,7 +135,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 def _register_models() -> None:
     # Importing the modules registers every table on ``db.metadata`` (migrations need them all).
-    from . import audit, councils  # noqa: F401
+    from . import audit, councils, periodic  # noqa: F401
     from .auth import models as auth_models  # noqa: F401
     from .cases import models as case_models  # noqa: F401
     from .evidence import models as evidence_models  # noqa: F401

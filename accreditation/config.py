@@ -146,6 +146,10 @@ def from_environment(instance_path: str) -> dict:
         "REMEMBER_COOKIE_DURATION": 0,
         "WTF_CSRF_TIME_LIMIT": 3600,
         "MAX_CONTENT_LENGTH": _env_int("MAX_CONTENT_LENGTH", 25 * 1024 * 1024),
+        # The application log: ``json`` (one object a line, with the request's id) or ``text``.
+        "LOG_FORMAT": _env("LOG_FORMAT", "json").lower(),
+        # The bearer token Prometheus sends for /metrics (``metrics.py``); none: no metrics.
+        "METRICS_TOKEN": _env("METRICS_TOKEN"),
         # Register search pages shared by the app's processes on this machine (``check``
         # fills in the default).
         "REGISTER_CACHE_PATH": _env("REGISTER_CACHE_PATH"),
@@ -174,6 +178,8 @@ def check(config: dict, instance_path: str | None = None) -> None:
     _check_registration_limits(config)
     _check_account_email_limits(config)
     _check_trusted_proxies(config)
+    if config.get("LOG_FORMAT", "json") not in ("json", "text"):
+        raise ConfigurationError("ACCREDITATION_LOG_FORMAT must be json or text.")
     if environment in ("development", "testing"):
         config["SECRET_KEY"] = config.get("SECRET_KEY") or DEVELOPMENT_SECRET_KEY
         config["DATA_KEYS"] = config.get("DATA_KEYS") or DEVELOPMENT_DATA_KEY

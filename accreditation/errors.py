@@ -93,7 +93,7 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.path in ("/healthz", "/healthz/details")
 
 
-def _route() -> str:
+def route_pattern() -> str:
     """The request's route as declared (``/invitations/<token>``) for the log, never the
     address itself: an address can carry a secret (an invitation's token) or a search."""
     rule = request.url_rule
@@ -175,7 +175,7 @@ def register_error_handlers(app: Flask) -> None:
             db.session.remove()
         # Render as signed out: finding the signed-in user would ask the database again.
         g._login_user = app.login_manager.anonymous_user()
-        log.warning("database unavailable on %s %s: %s", request.method, _route(),
+        log.warning("database unavailable on %s %s: %s", request.method, route_pattern(),
                     type(error.orig).__name__)
         response = _render(503, *DATABASE_UNAVAILABLE)
         if isinstance(response, tuple):
@@ -186,5 +186,5 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
         db.session.rollback()
-        log.exception("unhandled error on %s %s", request.method, _route())
+        log.exception("unhandled error on %s %s", request.method, route_pattern())
         return _render(500, *SERVER_ERROR)

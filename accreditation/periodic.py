@@ -22,11 +22,31 @@ import hashlib
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 
 import click
 import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
 
+from .database import UTCDateTime, utcnow
 from .extensions import db
+
+
+class PeriodicRun(db.Model):
+    """When each piece of periodic work last finished without an error (for the metrics:
+    a tick that has not succeeded for a day is worth an alert)."""
+
+    __tablename__ = "periodic_run"
+
+    name: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    last_success_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+def record_success(name: str) -> None:
+    """Note that the work called ``name`` has just finished without an error."""
+    db.session.rollback()
+    db.session.merge(PeriodicRun(name=name, last_success_at=utcnow()))
+    db.session.commit()
 
 
 def lock_key(name: str) -> int:
@@ -90,8 +110,9 @@ def _file_lock(database: str | None, name: str) -> Iterator[bool]:
 
 
 def once_at_a_time(name: str) -> Callable:
-    """For a CLI command: run it under ``exclusive(name)``; when another run holds the lock,
-    say so and exit 0 having done nothing."""
+    """For a CLI command: run it under ``exclusive(name)``, and note when it finished without
+    an error (``record_success``); when another run holds the lock, say so and exit 0 having
+    done nothing."""
     def decorate(command: Callable) -> Callable:
         @functools.wraps(command)
         def run(*args, **kwargs):
@@ -100,6 +121,8 @@ def once_at_a_time(name: str) -> Callable:
                     click.echo(f"accreditation {name} is already running (on this host or "
                                "another); nothing done.")
                     return None
-                return command(*args, **kwargs)
+                result = command(*args, **kwargs)
+                record_success(name)
+                return result
         return run
     return decorate

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, redirect, render_template, url_for
+from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from .. import metrics
 from ..auth.models import Role
 from ..auth.permissions import allow, public
 from . import health
@@ -40,6 +41,22 @@ def healthz():
 def healthz_details():
     details = health.details()
     return jsonify(details), 200 if details["status"] == "ok" else 503
+
+
+@bp.route("/metrics")
+@public
+def metrics_page():
+    """For Prometheus, with ``ACCREDITATION_METRICS_TOKEN`` as a bearer token (``metrics.py``);
+    not there at all while no token is set."""
+    allowed = metrics.authorised(request.headers.get("Authorization", ""))
+    if allowed is None:
+        return Response("Not found\n", 404, mimetype="text/plain")
+    if not allowed:
+        return Response("The metrics need the bearer token ACCREDITATION_METRICS_TOKEN.\n",
+                        401, {"WWW-Authenticate": 'Bearer realm="metrics"'},
+                        mimetype="text/plain")
+    body, content_type = metrics.exposition()
+    return Response(body, 200, {"Cache-Control": "no-store"}, content_type=content_type)
 
 
 @bp.route("/accessibility")

@@ -71,6 +71,8 @@ ACCESS: dict[str, Access] = {
     "main.cookies": entry(*EVERYONE),
     "main.privacy": entry(*EVERYONE),
     "main.healthz": entry(*EVERYONE),
+    # Prometheus's bearer token, not a person's role: off (404) while no token is set.
+    "main.metrics_page": entry(*EVERYONE, may_miss=True),
     "static": entry(*EVERYONE),
     "auth.sign_in": entry(*EVERYONE),
     "auth.register_provider": entry(*EVERYONE),
