@@ -325,11 +325,13 @@ def _checked_upgrade(upgrade: click.Command) -> click.Command:
 
 
 def register_commands(app: Flask) -> None:
+    from .backup import backup_command, restore_command
     from .evidence.cli import evidence_group
     from .standards.cli import checklists_group
 
     for command in (users_group, audit_group, councils_group, demo_data_command,
                     notifications_group, checklists_group, tick_command, tokens_group,
-                    evidence_group, keys_group, health_command):
+                    evidence_group, keys_group, health_command, backup_command,
+                    restore_command):
         app.cli.add_command(command)
     app.cli.add_command(_db_group(), "db")  # in place of Flask-Migrate's

@@ -1,5 +1,6 @@
 """The ``accreditation`` command line."""
 
+import os
 import subprocess
 import sys
 
@@ -175,3 +176,35 @@ with app.app_context(), exclusive(sys.argv[2]) as held:
     print("held" if held else "not held", flush=True)
     sys.stdin.readline()
 """
+
+
+def test_backup_and_restore_on_sqlite(tmp_path):
+    """The embedded database is copied with SQLite's backup API, and restored into a new file
+    only: a database in use is refused."""
+    script = [sys.executable, "-c", "from accreditation.command import main; main()"]
+
+    def run(database, *args):
+        env = {"ACCREDITATION_ENV": "development", "PATH": "/usr/bin:/bin",
+               "ACCREDITATION_DATABASE_URL": f"sqlite:///{tmp_path / database}",
+               "ACCREDITATION_STORAGE_LOCAL_PATH": str(tmp_path / f"{database}-evidence"),
+               **{name: value for name, value in os.environ.items() if name == "PYTHONPATH"}}
+        return subprocess.run([*script, *args], env=env, capture_output=True, text=True,
+                              timeout=120)
+
+    assert run("live.sqlite", "db", "upgrade").returncode == 0
+    evidence = tmp_path / "live.sqlite-evidence" / "evidence" / "2026" / "12" / ("a" * 32)
+    evidence.parent.mkdir(parents=True)
+    evidence.write_bytes(b"%PDF-1.4 stored")
+    backed_up = run("live.sqlite", "backup", str(tmp_path / "backup"))
+    assert backed_up.returncode == 0, backed_up.stderr
+    assert "1 evidence object(s)" in backed_up.stdout
+
+    restored = run("new.sqlite", "restore", str(tmp_path / "backup"))
+    assert restored.returncode == 0, restored.stderr
+    assert (tmp_path / "new.sqlite-evidence" / "evidence" / "2026" / "12" /
+            ("a" * 32)).read_bytes() == b"%PDF-1.4 stored"
+    verified = run("new.sqlite", "audit", "verify")
+    assert "Audit chain intact: 1 events verified." in verified.stdout, verified.stderr
+    refused = run("live.sqlite", "restore", str(tmp_path / "backup"))
+    assert refused.returncode != 0
+    assert "is not empty" in refused.stderr

@@ -41,3 +41,21 @@ def rescan_command(limit: int | None) -> None:
     counts = rescan_quarantined(limit)
     click.echo(f"Scanned {sum(counts.values())} file(s): {counts['clean']} clean, "
                f"{counts['infected']} infected, {counts['error']} still waiting (scanner error).")
+
+
+@evidence_group.command("verify")
+def verify_command() -> None:
+    """Check that every evidence record's file is stored, with the SHA-256 the record keeps
+    (and each photo's preview). Only reads: safe on a live system, and after a restore.
+    Exits 1 naming each object missing or different."""
+    from .operations import verify_stored
+
+    result = verify_stored()
+    for key in result.missing:
+        click.echo(f"Missing: {key}")
+    for key in result.different:
+        click.echo(f"Different from its record: {key}")
+    click.echo(f"Checked {result.checked} evidence record(s): {len(result.missing)} missing, "
+               f"{len(result.different)} different.")
+    if not result.ok:
+        raise SystemExit(1)

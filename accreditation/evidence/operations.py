@@ -13,10 +13,12 @@ commits once.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 import re
 from collections.abc import Iterable
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import BinaryIO
@@ -42,7 +44,14 @@ from .errors import UploadRejected
 from .images import clean_image
 from .models import SCANNED, Evidence, EvidenceKind, EvidencePurpose, ScanStatus
 from .scanning import Scanner
-from .storage import KEY_PREFIX, ObjectNotFound, Storage, StorageError, new_key
+from .storage import (
+    CHUNK,
+    KEY_PREFIX,
+    ObjectNotFound,
+    Storage,
+    StorageError,
+    new_key,
+)
 
 log = logging.getLogger(__name__)
 
@@ -729,3 +738,47 @@ def evidence_for_condition(condition: Condition) -> list[Evidence]:
     return [record for record in db.session.scalars(
         sa.select(Evidence).where(Evidence.condition_id == condition.id)
         .order_by(Evidence.id)) if record.is_current]
+
+
+@dataclass
+class StoreCheck:
+    """What ``verify_stored`` found: records checked, and the keys of objects missing or whose
+    bytes are not those the record's SHA-256 was taken of."""
+
+    checked: int = 0
+    missing: list[str] = field(default_factory=list)
+    different: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.missing and not self.different
+
+
+def verify_stored(batch_size: int = SWEEP_BATCH) -> StoreCheck:
+    """Check every evidence record's object: it exists and its SHA-256 is the record's (and a
+    photo's preview exists). Only reads, a batch of records at a time, so it runs on a live
+    system: a file is stored before its record commits, so every record it sees has its file."""
+    store = storage()
+    result = StoreCheck()
+    last_id = 0
+    while True:
+        rows = db.session.execute(
+            sa.select(Evidence.id, Evidence.storage_key, Evidence.sha256, Evidence.preview_key)
+            .where(Evidence.id > last_id).order_by(Evidence.id).limit(batch_size)).all()
+        db.session.rollback()  # end the read: reading the objects can take a while
+        if not rows:
+            return result
+        for evidence_id, key, sha256, preview_key in rows:
+            last_id = evidence_id
+            result.checked += 1
+            try:
+                with closing(store.open(key)) as stream:
+                    digest = hashlib.sha256()
+                    for chunk in iter(lambda stream=stream: stream.read(CHUNK), b""):
+                        digest.update(chunk)
+                if digest.hexdigest() != sha256:
+                    result.different.append(key)
+            except ObjectNotFound:
+                result.missing.append(key)
+            if preview_key and not store.exists(preview_key):
+                result.missing.append(preview_key)
