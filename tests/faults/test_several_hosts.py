@@ -30,6 +30,7 @@ from .data import seed
 from .stack import ROOT, Browser, Gunicorn, app_environment, free_port, new_database, s3_environment
 
 CONFIG = ROOT / "deploy" / "haproxy.cfg"
+METRICS_TOKEN = "metrics-token-for-the-several-hosts-test"  # noqa: S105
 HAPROXY = shutil.which("haproxy") or shutil.which("haproxy", path="/usr/sbin")
 LOAD_SECONDS = 12  # the mixed load's bound in time...
 ROUNDS = 400  # ...and in writes per provider
@@ -103,7 +104,8 @@ def test_two_hosts_behind_haproxy(postgres, tmp_path):
     seaweed = start_seaweedfs()
     started: list = []
     try:
-        settings = {**s3_environment(seaweed, "hosts"), "ACCREDITATION_TRUSTED_PROXIES": "1"}
+        settings = {**s3_environment(seaweed, "hosts"), "ACCREDITATION_TRUSTED_PROXIES": "1",
+                    "ACCREDITATION_METRICS_TOKEN": METRICS_TOKEN}
         from accreditation.evidence.s3_storage import S3Storage
 
         S3Storage(bucket="hosts", endpoint_url=seaweed.endpoint_url, region="us-east-1",
@@ -118,6 +120,12 @@ def test_two_hosts_behind_haproxy(postgres, tmp_path):
         balancer = Balancer(hosts, tmp_path / "haproxy.log")
         started.append(balancer)
         one, two = hosts
+
+        # Prometheus reads each host; the balancer does not pass /metrics on.
+        scrape = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+        assert requests.get(one.url + "/metrics", headers=scrape, timeout=10).status_code == 200
+        assert requests.get(balancer.url + "/metrics", headers=scrape,
+                            timeout=10).status_code == 404
 
         # A session made on one host works on the other.
         provider = people["providers"][0]
