@@ -1,7 +1,7 @@
 """periodic work: when each command last finished without an error
 
-Revision ID: 0022
-Revises: 0016
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-07 20:30:00
 
 """
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0022'
-down_revision = '0016'
+revision = '0020'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 
