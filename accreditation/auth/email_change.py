@@ -25,9 +25,8 @@ from ..extensions import db
 from ..notifications.outbox import queue_email
 from . import throttle
 from .models import EMAIL_CHANGE, EMAIL_CHANGE_ATTEMPT, AccountLink, User
-from .operations import _refuse_while_throttled
+from .operations import confirm_password
 from .password_reset import find_open_link, new_link, spend_link
-from .passwords import verify_password
 
 EMAIL_CHANGE_LINK_UNUSABLE = (
     "This link has expired or has already been used. Sign in and change your email address "
@@ -36,18 +35,6 @@ EMAIL_CHANGE_LINK_UNUSABLE = (
 
 ADDRESS_TAKEN = ("An account with this email address already exists, so the address was not "
                  "changed.")
-
-
-def _check_password(user: User, password: str, client: str) -> None:
-    """The password, confirmed: throttled and audited like every re-confirmation."""
-    _refuse_while_throttled(user.email, client, actor=user)
-    if not verify_password(user.password_hash, password):
-        throttle.note_attempt(user.email, client, False)
-        audit.record("auth.confirmation_failed", actor=user, subject=user,
-                     details={"reason": "wrong password"})
-        db.session.commit()
-        raise ValidationFailed("Your password is not correct", field="password")
-    throttle.note_attempt(user.email, client, True)
 
 
 def _refuse_too_many_requests(user: User, email: str, client: str) -> None:
@@ -81,7 +68,7 @@ def request_email_change(user: User, *, new_email: str, password: str, client: s
     if new_email == user.email:
         raise ValidationFailed("Enter an email address that is different from your current one",
                                field="email")
-    _check_password(user, password, client)
+    confirm_password(user, password, client)
     _refuse_too_many_requests(user, new_email, client)
     taken = db.session.scalar(sa.select(User.id).where(User.email == new_email)) is not None
     token = new_link(None if taken else user, purpose=EMAIL_CHANGE,

@@ -177,9 +177,9 @@ def verify_second_factor(user: User, code: str, client: str) -> None:
     db.session.commit()
 
 
-def confirm_identity(user: User, *, password: str, code: str | None, client: str) -> None:
-    """Re-authentication before a sensitive change: the password, and the second factor for
-    those who have one. Failures count towards the account's sign-in limit."""
+def _refuse_wrong_password(user: User, password: str, client: str) -> None:
+    """A signed-in person's password, given again: throttled like a sign-in, a wrong one
+    counted, audited and refused (the failure is committed before the refusal)."""
     _refuse_while_throttled(user.email, client, actor=user)
     if not verify_password(user.password_hash, password):
         throttle.note_attempt(user.email, client, False)
@@ -187,6 +187,19 @@ def confirm_identity(user: User, *, password: str, code: str | None, client: str
                      details={"reason": "wrong password"})
         db.session.commit()
         raise ValidationFailed("Your password is not correct", field="password")
+
+
+def confirm_password(user: User, password: str, client: str) -> None:
+    """The password alone, confirmed (a change made by link, whose link is the second
+    proof): refused as ``confirm_identity`` refuses it, counted as a sign-in when right."""
+    _refuse_wrong_password(user, password, client)
+    throttle.note_attempt(user.email, client, True)
+
+
+def confirm_identity(user: User, *, password: str, code: str | None, client: str) -> None:
+    """Re-authentication before a sensitive change: the password, and the second factor for
+    those who have one. Failures count towards the account's sign-in limit."""
+    _refuse_wrong_password(user, password, client)
     if user.has_authenticator:
         _require_second_factor(user, code or "", client, failure="auth.confirmation_failed",
                                signed_in=True)
