@@ -12,10 +12,12 @@ from accreditation.auth import mfa
 from accreditation.auth.mfa import ROLES_NEEDING_A_SECOND_FACTOR
 from accreditation.auth.models import Role, User
 from accreditation.auth.passwords import hash_password
+from accreditation.checklists import DEFINITIONS_DIR
 from accreditation.councils import Council
 from accreditation.database import utcnow
 from accreditation.extensions import db
 from accreditation.providers.models import AccommodationCategory, Organisation, Property
+from accreditation.standards.operations import publish_definitions
 
 TEST_PASSWORD = "correct horse battery staple"  # noqa: S105
 # Commissioners and inspectors need an authenticator app; test ones share this key.
@@ -117,3 +119,10 @@ def attach_required_evidence(provider: User) -> None:
             provider, piece.key, piece.home,
             FileStorage(io.BytesIO(pdf()), filename=f"{piece.key}.pdf",
                         content_type="application/pdf"))
+
+
+def publish_first_checklists() -> None:
+    """Version 1 of each stage's shipped checklist, published: what applications are assessed
+    against in most tests."""
+    for kind in ("due_diligence", "file_sampling", "property_inspection"):
+        publish_definitions(None, DEFINITIONS_DIR / kind / "v1.yaml")

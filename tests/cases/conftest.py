@@ -1,8 +1,6 @@
 import pytest
 
-from accreditation.checklists import DEFINITIONS_DIR
-from accreditation.standards.operations import publish_definitions
-
+from ..factories import publish_first_checklists
 from .journey import TODAY, Journey
 
 
@@ -15,8 +13,7 @@ def today(monkeypatch):
 @pytest.fixture
 def checklists(app):
     """Version 1 of each checklist, as in force on the test's today."""
-    for kind in ("due_diligence", "file_sampling", "property_inspection"):
-        publish_definitions(None, DEFINITIONS_DIR / kind / "v1.yaml")
+    publish_first_checklists()
 
 
 @pytest.fixture

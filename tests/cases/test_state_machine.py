@@ -20,7 +20,6 @@ from accreditation.audit import AuditEvent
 from accreditation.auth.models import Role
 from accreditation.cases import access, operations
 from accreditation.cases.models import Case, Decision, DecisionOutcome
-from accreditation.checklists import DEFINITIONS_DIR
 from accreditation.errors import DomainError, NotFound
 from accreditation.extensions import db
 from accreditation.stages.file_sampling import (
@@ -29,10 +28,10 @@ from accreditation.stages.file_sampling import (
     samples_for,
 )
 from accreditation.stages.property_inspection import record_property_inspection
-from accreditation.standards.operations import publish_definitions, record_assessment
+from accreditation.standards.operations import record_assessment
 
 from ..conftest import reset_database
-from ..factories import UserFactory
+from ..factories import UserFactory, publish_first_checklists
 from .journey import TODAY, Journey, best_answers, failing_answers
 
 ACTIONS = [
@@ -49,8 +48,7 @@ class CaseWorkflowMachine(RuleBasedStateMachine):
     @initialize()
     def set_up(self):
         reset_database()
-        for kind in ("due_diligence", "file_sampling", "property_inspection"):
-            publish_definitions(None, DEFINITIONS_DIR / kind / "v1.yaml")
+        publish_first_checklists()
         self.journeys = [Journey(properties=1, staff_files=3, young_people_files=1)
                          for _ in range(2)]
         staff = [UserFactory(commissioner=True), UserFactory(inspector=True),

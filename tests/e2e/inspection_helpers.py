@@ -9,23 +9,20 @@ import time
 import sqlalchemy as sa
 from PIL import Image
 
-from accreditation.checklists import DEFINITIONS_DIR
 from accreditation.evidence.models import Evidence
 from accreditation.extensions import db
 from accreditation.stages import inspection_drafts
 from accreditation.stages.models import ChangeLogEntry, DraftAnswer
-from accreditation.standards.operations import publish_definitions
 
 from ..cases.journey import Journey, best_answers
-from ..factories import TEST_PASSWORD
+from ..factories import TEST_PASSWORD, publish_first_checklists
 from .conftest import sign_in
 
 TABLET = (820, 1180)  # an iPad Air in portrait
 
 
 def _at_file_sampling(properties: int = 1) -> Journey:
-    for kind in ("due_diligence", "file_sampling", "property_inspection"):
-        publish_definitions(None, DEFINITIONS_DIR / kind / "v1.yaml")
+    publish_first_checklists()
     journey = Journey(properties=properties, staff_files=5, young_people_files=1)
     journey.submit()
     journey.pass_due_diligence()

@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import re
 
-from accreditation.checklists import DEFINITIONS_DIR
-from accreditation.standards.operations import publish_definitions
-
 from ..cases.journey import Journey
-from ..factories import TEST_PASSWORD
+from ..factories import TEST_PASSWORD, publish_first_checklists
 from .conftest import sign_in
 from .test_accessibility import serious_violations
 
@@ -34,8 +31,7 @@ def looks_right(page) -> None:
 
 def test_a_change_to_an_accredited_property_waits_for_a_commissioner(
         e2e_db, browser, live_server):
-    for kind in ("due_diligence", "file_sampling", "property_inspection"):
-        publish_definitions(None, DEFINITIONS_DIR / kind / "v1.yaml")
+    publish_first_checklists()
     journey = Journey(properties=1, staff_files=5, young_people_files=1)
     journey.all_the_way()
     home = journey.organisation.properties[0]

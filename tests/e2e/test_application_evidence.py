@@ -9,20 +9,17 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from accreditation.cases.models import Case
-from accreditation.checklists import DEFINITIONS_DIR
-from accreditation.standards.operations import publish_definitions
 
 from ..cases.journey import Journey
 from ..evidence.samples import pdf
-from ..factories import TEST_PASSWORD
+from ..factories import TEST_PASSWORD, publish_first_checklists
 from .conftest import sign_in
 from .seams import page_problems
 
 
 @pytest.fixture
 def checklists(e2e_db):
-    for kind in ("due_diligence", "file_sampling", "property_inspection"):
-        publish_definitions(None, DEFINITIONS_DIR / kind / "v1.yaml")
+    publish_first_checklists()
     return e2e_db
 
 

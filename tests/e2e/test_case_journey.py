@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import re
 
-from accreditation.checklists import DEFINITIONS_DIR
-from accreditation.standards.operations import publish_definitions
-
 from ..cases.journey import Journey, best_answers
-from ..factories import TEST_PASSWORD
+from ..factories import TEST_PASSWORD, publish_first_checklists
 from .conftest import screenshot, sign_in
 
 
@@ -26,8 +23,7 @@ def answer(page, answers: dict) -> None:
 
 
 def test_an_application_is_accredited_through_the_browser(e2e_db, new_page):
-    for kind in ("due_diligence", "file_sampling", "property_inspection"):
-        publish_definitions(None, DEFINITIONS_DIR / kind / "v1.yaml")
+    publish_first_checklists()
     journey = Journey(properties=2, staff_files=5, young_people_files=1)
     journey.organisation.company_number = "09876543"
     e2e_db.session.commit()

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from accreditation.checklists import DEFINITIONS_DIR
 from accreditation.evidence.models import Evidence
-from accreditation.standards.operations import publish_definitions
 
 from ..cases.journey import Journey
 from ..evidence import samples
-from ..factories import TEST_PASSWORD
+from ..factories import TEST_PASSWORD, publish_first_checklists
 from .conftest import sign_in
 
 
@@ -22,8 +20,7 @@ def _photos(db) -> list[Evidence]:
 
 def test_a_checklist_photo_is_kept_against_its_question_and_refused_once_closed(
         e2e_db, new_page, tmp_path):
-    for kind in ("due_diligence", "file_sampling", "property_inspection"):
-        publish_definitions(None, DEFINITIONS_DIR / kind / "v1.yaml")
+    publish_first_checklists()
     journey = Journey(properties=1)
     journey.submit()
     journey.pass_due_diligence()

@@ -10,13 +10,11 @@ from datetime import date, timedelta
 
 from accreditation import clock
 from accreditation.cases import operations
-from accreditation.checklists import DEFINITIONS_DIR
 from accreditation.providers.models import Tenure
 from accreditation.stages.property_inspection import record_property_inspection
-from accreditation.standards.operations import publish_definitions
 
 from ..cases.journey import Journey, best_answers
-from ..factories import TEST_PASSWORD
+from ..factories import TEST_PASSWORD, publish_first_checklists
 from .conftest import screenshot, sign_in
 from .test_accredited_property_change import looks_right, person
 from .test_case_journey import answer
@@ -29,8 +27,7 @@ def text_of(page, selector: str = "main") -> str:
 
 
 def publish_checklists() -> None:
-    for kind in ("due_diligence", "file_sampling", "property_inspection"):
-        publish_definitions(None, DEFINITIONS_DIR / kind / "v1.yaml")
+    publish_first_checklists()
 
 
 def test_due_diligence_with_the_declarations_and_every_company_check(e2e_db, browser,

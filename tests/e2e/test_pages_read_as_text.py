@@ -10,11 +10,14 @@ from datetime import timedelta
 import pytest
 
 from accreditation import clock
-from accreditation.checklists import DEFINITIONS_DIR
-from accreditation.standards.operations import publish_definitions
 
 from ..cases.journey import Journey
-from ..factories import TEST_PASSWORD, UserFactory, attach_required_evidence
+from ..factories import (
+    TEST_PASSWORD,
+    UserFactory,
+    attach_required_evidence,
+    publish_first_checklists,
+)
 from ..register.helpers import accredited_provider
 from .conftest import sign_in
 from .seams import page_problems
@@ -25,8 +28,7 @@ ASKED = 'Send the "fire risk" assessment & the gas certificate for 14 Albion Roa
 
 @pytest.fixture
 def checklists(e2e_db):
-    for kind in ("due_diligence", "file_sampling", "property_inspection"):
-        publish_definitions(None, DEFINITIONS_DIR / kind / "v1.yaml")
+    publish_first_checklists()
     return e2e_db
 
 

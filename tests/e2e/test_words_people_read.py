@@ -10,11 +10,9 @@ from datetime import timedelta
 
 from accreditation.cases.models import DecisionOutcome
 from accreditation.cases.operations import NewCondition
-from accreditation.checklists import DEFINITIONS_DIR
-from accreditation.standards.operations import publish_definitions
 
 from ..cases.journey import TODAY, Journey
-from ..factories import TEST_PASSWORD
+from ..factories import TEST_PASSWORD, publish_first_checklists
 from .conftest import sign_in
 from .seams import page_problems
 
@@ -35,8 +33,7 @@ def main_text(page) -> str:
 
 
 def conditional_accreditation() -> Journey:
-    for kind in ("due_diligence", "file_sampling", "property_inspection"):
-        publish_definitions(None, DEFINITIONS_DIR / kind / "v1.yaml")
+    publish_first_checklists()
     journey = Journey(properties=1, staff_files=5, young_people_files=1)
     journey.submit()
     journey.pass_due_diligence()
@@ -102,8 +99,7 @@ def test_the_audit_trail_names_people_and_says_what_happened(e2e_db, browser, li
 
 
 def test_a_critical_item_says_what_it_fails(e2e_db, browser, live_server):
-    for kind in ("due_diligence", "file_sampling", "property_inspection"):
-        publish_definitions(None, DEFINITIONS_DIR / kind / "v1.yaml")
+    publish_first_checklists()
     journey = Journey(properties=1, staff_files=5, young_people_files=1)
     journey.submit()
     e2e_db.session.commit()

@@ -507,14 +507,11 @@ def test_a_provider_sends_evidence_for_a_condition_and_the_inspector_sees_it(app
     from accreditation.cases import operations as case_operations
     from accreditation.cases.models import DecisionOutcome
     from tests.cases.journey import TODAY, Journey
+    from tests.factories import publish_first_checklists
 
     from .samples import png
 
-    for kind in ("due_diligence", "file_sampling", "property_inspection"):
-        from accreditation.checklists import DEFINITIONS_DIR
-        from accreditation.standards.operations import publish_definitions
-
-        publish_definitions(None, DEFINITIONS_DIR / kind / "v1.yaml")
+    publish_first_checklists()
     journey = Journey()
     journey.submit()
     journey.pass_due_diligence()

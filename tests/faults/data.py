@@ -14,14 +14,13 @@ from flask_migrate import upgrade
 from accreditation import create_app, demo
 from accreditation.auth.models import Role
 from accreditation.auth.tokens import create_token
-from accreditation.checklists import DEFINITIONS_DIR
 from accreditation.councils import Council
 from accreditation.extensions import db
 from accreditation.providers.models import Organisation
-from accreditation.standards.operations import current_checklist, publish_definitions
+from accreditation.standards.operations import current_checklist
 
 from ..cases.journey import Journey
-from ..factories import CouncilFactory, UserFactory
+from ..factories import CouncilFactory, UserFactory, publish_first_checklists
 from .stack import SECRET
 
 
@@ -47,8 +46,7 @@ def seed(database: str, *, demo_data: bool = True, provider_staff: int = 3,
         if demo_data:
             demo.load()
         else:
-            for kind in ("due_diligence", "file_sampling", "property_inspection"):
-                publish_definitions(None, DEFINITIONS_DIR / kind / "v1.yaml")
+            publish_first_checklists()
             CouncilFactory(name="Camden", ons_code="E09000007")
         # The factories' council codes would collide with the demo's real ONS codes.
         CouncilFactory.reset_sequence(900_000)

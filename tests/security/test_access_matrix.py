@@ -10,11 +10,10 @@ from __future__ import annotations
 import pytest
 
 from accreditation import create_app
-from accreditation.checklists import DEFINITIONS_DIR
-from accreditation.standards.operations import publish_definitions
 
 from ..cases.journey import TODAY
 from ..conftest import Client, config_for, empty_all_tables
+from ..factories import publish_first_checklists
 from .access_table import ACCESS
 from .matrix import (
     STATE_CHANGING,
@@ -41,8 +40,7 @@ def matrix(database_url, tmp_path_factory):
     app.test_client_class = Client
     with pytest.MonkeyPatch.context() as patch, app.app_context():
         patch.setattr("accreditation.clock.today", lambda: TODAY)
-        for kind in ("due_diligence", "file_sampling", "property_inspection"):
-            publish_definitions(None, DEFINITIONS_DIR / kind / "v1.yaml")
+        publish_first_checklists()
         yield Matrix(app=app, world=build_world())
     empty_all_tables(app)
 

@@ -28,12 +28,10 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from wtforms.fields.core import UnboundField
 
 from accreditation import create_app
-from accreditation.checklists import DEFINITIONS_DIR
-from accreditation.standards.operations import publish_definitions
 
 from ..cases.journey import TODAY, Journey
 from ..conftest import Client, config_for, empty_all_tables
-from ..factories import UserFactory
+from ..factories import UserFactory, publish_first_checklists
 from .access_table import ACCESS, PDF, PHOTO
 from .matrix import STATE_CHANGING, Matrix, is_api, listed_routes, route_id, shows_a_stack_trace
 from .test_access_matrix import OWN_SESSION, access_for
@@ -242,8 +240,7 @@ def matrix(database_url, tmp_path_factory):
     app.test_client_class = Client
     with pytest.MonkeyPatch.context() as patch, app.app_context():
         patch.setattr("accreditation.clock.today", lambda: TODAY)
-        for kind in ("due_diligence", "file_sampling", "property_inspection"):
-            publish_definitions(None, DEFINITIONS_DIR / kind / "v1.yaml")
+        publish_first_checklists()
         yield Matrix(app=app, world=build_world())
     empty_all_tables(app)
 

@@ -6,19 +6,17 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from accreditation.checklists import DEFINITIONS_DIR
 from accreditation.extensions import db
 from accreditation.standards.models import PublishedChecklist
-from accreditation.standards.operations import publish_definitions, record_assessment
+from accreditation.standards.operations import record_assessment
 
-from ..factories import PropertyFactory, UserFactory
+from ..factories import PropertyFactory, UserFactory, publish_first_checklists
 from .test_assessments_and_impact import good_answers, inspect
 
 
 @pytest.fixture
 def version_1(app):
-    for kind in ("due_diligence", "file_sampling", "property_inspection"):
-        publish_definitions(None, DEFINITIONS_DIR / kind / "v1.yaml")
+    publish_first_checklists()
 
 
 def test_the_checklists_page_shows_schedules_and_drafts(client, version_1):
