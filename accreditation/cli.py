@@ -182,6 +182,26 @@ def health_command():
         sys.exit(1)
 
 
+@click.group("decisions", help="The records decisions rest on.")
+def decisions_group() -> None:
+    pass
+
+
+@decisions_group.command("verify")
+def decisions_verify_command():
+    """Re-score every stored assessment under its pinned checklist version and threshold
+    step; exits 1 naming each assessment whose stored result differs."""
+    from .standards.verification import verify_assessments
+
+    verification = verify_assessments()
+    for found in verification.differences:
+        click.echo(found.message(), err=True)
+    if not verification.ok:
+        click.echo(verification.message(), err=True)
+        sys.exit(1)
+    click.echo(verification.message())
+
+
 @click.group("notifications", help="Outgoing e-mail.")
 def notifications_group() -> None:
     pass
@@ -329,7 +349,7 @@ def register_commands(app: Flask) -> None:
     from .evidence.cli import evidence_group
     from .standards.cli import checklists_group
 
-    for command in (users_group, audit_group, councils_group, demo_data_command,
+    for command in (users_group, audit_group, decisions_group, councils_group, demo_data_command,
                     notifications_group, checklists_group, tick_command, tokens_group,
                     evidence_group, keys_group, health_command, backup_command,
                     restore_command):
