@@ -45,6 +45,7 @@ def test_a_provider_types_cover_roles_and_a_long_response(e2e_db, browser, live_
         looks_right(page)
         page.fill("#public_liability_millions", "£2.5m")
         page.fill("#employers_liability_millions", "10")
+        page.fill("#professional_indemnity_millions", "0")
         page.click("button:has-text('Save insurance and policies')")
         page.wait_for_selector(".govuk-notification-banner--success")
         page.goto("/provider/insurance-and-policies")

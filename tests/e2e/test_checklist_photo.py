@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from accreditation.evidence.models import Evidence
+from accreditation.evidence.models import Evidence, EvidencePurpose
 
 from ..cases.journey import Journey
 from ..evidence import samples
@@ -14,8 +14,10 @@ from .conftest import sign_in
 
 
 def _photos(db) -> list[Evidence]:
+    """The photos kept (the application's documents are evidence too)."""
     db.session.expire_all()
-    return list(db.session.scalars(sa.select(Evidence).order_by(Evidence.id)))
+    return list(db.session.scalars(sa.select(Evidence).where(
+        Evidence.purpose == EvidencePurpose.PHOTO).order_by(Evidence.id)))
 
 
 def test_a_checklist_photo_is_kept_against_its_question_and_refused_once_closed(

@@ -331,11 +331,12 @@ def test_answering_keeps_the_session_going_and_the_warning_never_blocks_a_tap(re
     form = page.locator(f"#item-{third_id}")
     radio_id = form.locator(f"input[value='{third}']").get_attribute("id")
     target = form.locator(f"label[for='{radio_id}']")
-    target.scroll_into_view_if_needed()
+    target.evaluate("label => label.scrollIntoView({block: 'end'})")  # clear of the dialog
     page.clock.fast_forward("09:00")
     expect(dialog).to_be_visible()
     screenshot(page, "tablet-session-warning")
-    box = target.bounding_box()
+    box, warning = target.bounding_box(), dialog.bounding_box()
+    assert box["y"] > warning["y"] + warning["height"], "the answer is beside the warning"
     with page.expect_response("**/session/keep-alive"):  # a finger, where the answer is
         page.touchscreen.tap(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     expect(dialog).to_be_hidden()
