@@ -434,6 +434,7 @@ EVENT_LABELS = {
     "team.invitation_withdrawn": "Invitation to a colleague withdrawn",
     "team.member_removed": "Colleague's access removed",
     "team.access_changed": "Colleague made an administrator or a member",
+    "access.metrics_refused": "Metrics asked for without their token, refused",
 }
 # Done by someone not signed in (yet); any other event without a person is the service's own.
 _NOT_SIGNED_IN = ("auth.", "access.", "api_token.refused")

@@ -4,9 +4,11 @@ the address asked for; the state of the outbox, scans, periodic work and the aud
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 from prometheus_client.parser import text_string_to_metric_families
 
 from accreditation import audit
+from accreditation.audit import AuditEvent
 from accreditation.extensions import db
 from accreditation.notifications.outbox import queue_email
 
@@ -40,6 +42,10 @@ def test_metrics_need_the_token(app, client, header):
     app.config["METRICS_TOKEN"] = TOKEN
     response = client.get("/metrics", headers={"Authorization": header} if header else {})
     assert response.status_code == 401
+    refused = db.session.scalars(sa.select(AuditEvent).where(
+        AuditEvent.action == "access.metrics_refused")).one()
+    assert refused.details["reason"] == ("no token" if header is None else "wrong token")
+    assert TOKEN not in str(refused.details)
     assert "accreditation_" not in response.text
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import metrics
+from .. import audit, metrics
 from ..auth.models import Role
 from ..auth.permissions import allow, public
+from ..extensions import db
 from . import health
 
 bp = Blueprint("main", __name__)
@@ -48,10 +49,16 @@ def healthz_details():
 def metrics_page():
     """For Prometheus, with ``ACCREDITATION_METRICS_TOKEN`` as a bearer token (``metrics.py``);
     not there at all while no token is set."""
-    allowed = metrics.authorised(request.headers.get("Authorization", ""))
+    header = request.headers.get("Authorization", "")
+    allowed = metrics.authorised(header)
     if allowed is None:
         return Response("Not found\n", 404, mimetype="text/plain")
     if not allowed:
+        # Anyone can ask again and again: counted, not each chained (never the header itself).
+        audit.record_repeatable("access.metrics_refused",
+                                reason="wrong token" if header else "no token",
+                                details={"reason": "wrong token" if header else "no token"})
+        db.session.commit()
         return Response("The metrics need the bearer token ACCREDITATION_METRICS_TOKEN.\n",
                         401, {"WWW-Authenticate": 'Bearer realm="metrics"'},
                         mimetype="text/plain")
