@@ -96,7 +96,7 @@ def test_periodic_work_started_on_two_hosts_at_once_is_done_once(postgres, tmp_p
     events = audit_events(twice)
     outputs = started_together(["evidence", "sweep"],
                                app_environment(twice, ACCREDITATION_STORAGE_LOCAL_PATH=str(folder)))
-    assert already_running(outputs) == 1, outputs
+    assert already_running(outputs) <= 1, outputs  # a run after the other finds nothing left
     assert not any(path.exists() for path in files)
     assert f"Removed {ORPHANS} orphaned evidence file(s)." in "".join(outputs)
     assert audit_events(twice) == events + 1
