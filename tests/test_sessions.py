@@ -159,6 +159,23 @@ def test_a_stolen_cookie_is_useless_after_sign_out(app):
     assert replayed.subject_id == str(user.id) and replayed.actor_id is None
 
 
+def test_the_pages_files_fetched_with_an_ended_session_write_nothing(app):
+    """A browser fetches a page's stylesheet, scripts and icon with its cookie: the page is
+    refused and kept in the audit trail, its files are served without a write (they need no
+    session, and a write for each would make one replay a dozen events)."""
+    user = UserFactory(provider=True)
+    client = app.test_client()
+    client.sign_in(user)
+    stolen = client.get_cookie("session").value
+    client.submit("/sign-out", form_page="/provider/")
+    thief = app.test_client()
+    thief.set_cookie("session", stolen)
+    assert thief.get("/static/favicon.svg").status_code == 200
+    assert events("auth.session_refused") == []
+    assert thief.get("/provider/").status_code == 302
+    assert len(events("auth.session_refused")) == 1
+
+
 def test_a_commissioner_signs_a_colleague_out_everywhere(app, client):
     inspector = UserFactory(inspector=True, full_name="Sam Wright")
     tablet = app.test_client()

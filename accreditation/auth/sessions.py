@@ -119,8 +119,12 @@ def confirmation_required(view: Callable) -> Callable:
 
 
 def expire_old_sessions() -> None:
-    """``before_request``: end a session that has been idle or open too long (audited)."""
-    if request.path.startswith("/api/") or "_user_id" not in session:
+    """``before_request``: end a session that has been idle or open too long (audited).
+
+    The page's own files (stylesheets, scripts, icons) need no session: they are served
+    without a look at it, so a replayed cookie is one refusal per page, not one per file."""
+    if (request.path.startswith("/api/") or request.endpoint == "static"
+            or "_user_id" not in session):
         return
     if not current_user.is_authenticated:
         # A session that was ended (sign-out, a new password, a commissioner): whoever sends

@@ -8,6 +8,7 @@ import time
 
 import sqlalchemy as sa
 from PIL import Image
+from playwright.sync_api import expect
 
 from accreditation.evidence.models import Evidence
 from accreditation.extensions import db
@@ -66,7 +67,8 @@ def answers_for(link) -> dict:
 
 
 def answer(page, item_id: str, value) -> None:
-    """Tap a one-tap answer, or type a number or text and move on."""
+    """Tap a one-tap answer, or type a number or text and move on; then wait until the tablet
+    has kept it (the item says so), as a person sees the answer taken before the next one."""
     form = page.locator(f"#item-{item_id}")
     radio = form.locator(f"input[name='value'][value='{value}']")
     if radio.count():
@@ -75,6 +77,7 @@ def answer(page, item_id: str, value) -> None:
         field = form.locator("[name='value']")
         field.fill(str(value))
         field.blur()
+    expect(form.locator("[data-state]")).not_to_have_text("")
 
 
 def jpeg(width: int = 3000, height: int = 2000, colour: str = "teal") -> dict:
