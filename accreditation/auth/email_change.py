@@ -20,7 +20,7 @@ from flask import current_app
 
 from .. import audit
 from ..database import utcnow
-from ..errors import NotFound, TooManyAttempts, ValidationFailed
+from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..notifications.outbox import queue_email
 from . import throttle
@@ -35,18 +35,6 @@ EMAIL_CHANGE_LINK_UNUSABLE = (
 
 ADDRESS_TAKEN = ("An account with this email address already exists, so the address was not "
                  "changed.")
-
-
-def _refuse_too_many_requests(user: User, email: str, client: str) -> None:
-    blocked = throttle.account_email_throttled_by(email, client, EMAIL_CHANGE_ATTEMPT)
-    if blocked:
-        audit.record("user.email_change_throttled", actor=user, subject=user,
-                     details={"limit": blocked})
-        db.session.commit()
-        raise TooManyAttempts(
-            "There have been too many requests to change an email address. Wait "
-            f"{throttle.account_email_window_minutes()} minutes and try again.")
-    throttle.note_request(email, client, EMAIL_CHANGE_ATTEMPT)
 
 
 def link_hours() -> int:
@@ -69,7 +57,10 @@ def request_email_change(user: User, *, new_email: str, password: str, client: s
         raise ValidationFailed("Enter an email address that is different from your current one",
                                field="email")
     confirm_password(user, password, client)
-    _refuse_too_many_requests(user, new_email, client)
+    throttle.admit_account_email_request(
+        new_email, client, EMAIL_CHANGE_ATTEMPT,
+        refused=lambda limit: audit.record("user.email_change_throttled", actor=user,
+                                           subject=user, details={"limit": limit}))
     taken = db.session.scalar(sa.select(User.id).where(User.email == new_email)) is not None
     token = new_link(None if taken else user, purpose=EMAIL_CHANGE,
                      lifetime=timedelta(hours=link_hours()), new_email=new_email)

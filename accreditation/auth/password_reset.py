@@ -26,7 +26,7 @@ from flask import current_app
 
 from .. import audit
 from ..database import utcnow
-from ..errors import NotFound, TooManyAttempts
+from ..errors import NotFound
 from ..extensions import db
 from ..notifications.outbox import queue_email
 from . import throttle
@@ -96,18 +96,6 @@ def spend_link(link: AccountLink, message: str) -> None:
         raise NotFound(message)
 
 
-def _refuse_while_throttled(email: str, client: str) -> None:
-    blocked = throttle.account_email_throttled_by(email, client, PASSWORD_RESET_ATTEMPT)
-    if blocked:
-        audit.record_repeatable("auth.password_reset_throttled", reason=f"limit: {blocked}",
-                                details={"limit": blocked})
-        db.session.commit()
-        raise TooManyAttempts(
-            "There have been too many requests to reset a password. Wait "
-            f"{throttle.account_email_window_minutes()} minutes and try again.")
-    throttle.note_request(email, client, PASSWORD_RESET_ATTEMPT)
-
-
 def link_minutes() -> int:
     return current_app.config["PASSWORD_RESET_LINK_MINUTES"]
 
@@ -122,7 +110,10 @@ def request_password_reset(email: str, *, client: str, link_for: Callable[[str],
     (``TooManyAttempts``); audited and committed.
     """
     email = throttle.normalise_email(email)
-    _refuse_while_throttled(email, client)
+    throttle.admit_account_email_request(
+        email, client, PASSWORD_RESET_ATTEMPT,
+        refused=lambda limit: audit.record_repeatable(
+            "auth.password_reset_throttled", reason=f"limit: {limit}", details={"limit": limit}))
     user = db.session.scalar(sa.select(User).where(User.email == email))
     if user is not None and not user.is_active:
         user = None

@@ -21,13 +21,14 @@ each over the last ``LOGIN_WINDOW_SECONDS``:
 Requests to register count every time (success says nothing about an address there), per
 client and per e-mail address, apart from the sign-in limits (``purpose`` tells them apart).
 So do requests for a link about one's own account (a new password, a new e-mail address),
-each kind apart (``account_email_throttled_by``).
+each kind apart (``admit_account_email_request``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -36,6 +37,7 @@ from flask import current_app
 
 from ..config import login_spacing_seconds
 from ..database import utcnow
+from ..errors import TooManyAttempts
 from ..extensions import db
 from .models import (
     EMAIL_CHANGE_ATTEMPT,
@@ -154,19 +156,28 @@ def registration_throttled_by(email: str, client: str) -> str | None:
                                   prefix="REGISTRATION")
 
 
-ACCOUNT_EMAIL_PURPOSES = (PASSWORD_RESET_ATTEMPT, EMAIL_CHANGE_ATTEMPT)
+# What each kind of request asks for, as the refusal says it.
+ACCOUNT_EMAIL_REQUESTS = {
+    PASSWORD_RESET_ATTEMPT: "reset a password",
+    EMAIL_CHANGE_ATTEMPT: "change an email address",
+}
 
 
-def account_email_throttled_by(email: str, client: str, purpose: str) -> str | None:
-    """'address' or 'client' if that has asked for a link of this kind (``purpose``: a new
-    password, a new e-mail address) too often in the window, else None. The same for an
-    address with an account as for one without."""
-    assert purpose in ACCOUNT_EMAIL_PURPOSES
-    return _requests_throttled_by(email, client, purpose=purpose, prefix="ACCOUNT_EMAIL")
-
-
-def note_request(email: str, client: str, purpose: str) -> None:
-    """A request that counts every time (for a link about one's account), let through."""
+def admit_account_email_request(email: str, client: str, purpose: str, *,
+                                refused: Callable[[str], None]) -> None:
+    """Count a request for a link about one's account (``purpose``: a new password, a new
+    e-mail address), or refuse it if the address or the client (``refused`` is told which)
+    has asked for one of this kind too often in the window: the same for an address with an
+    account as for one without. ``refused`` records the refusal in the audit trail; it is
+    committed before ``TooManyAttempts`` is raised."""
+    what = ACCOUNT_EMAIL_REQUESTS[purpose]
+    blocked = _requests_throttled_by(email, client, purpose=purpose, prefix="ACCOUNT_EMAIL")
+    if blocked:
+        refused(blocked)
+        db.session.commit()
+        raise TooManyAttempts(
+            f"There have been too many requests to {what}. Wait "
+            f"{account_email_window_minutes()} minutes and try again.")
     db.session.add(LoginAttempt(account_key=account_key(email), client=client, succeeded=True,
                                 attempted_at=utcnow(), purpose=purpose))
 
