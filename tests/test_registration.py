@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import statistics
+import threading
 import time
 from datetime import timedelta
 from email import message_from_bytes, policy
@@ -386,6 +387,31 @@ def test_a_number_registered_again_is_held_back_for_a_commissioner(app, client, 
     assert "First Claim Ltd" in page and "Harbour Lights Housing Ltd" in page
     assert "first@claim.example.org" in page and ADDRESS in page
     assert "1 disputed company number" in commissioner.get("/commissioner/").text
+
+
+def test_a_number_registered_by_another_at_the_same_moment_becomes_a_dispute(app, client):
+    """Another organisation registers the same number while this link is being followed (its
+    row written, not yet committed): this registration still goes through, as a claim for a
+    commissioner to settle, never an error page."""
+    register(client)
+    link = confirmation_link()
+    other = db.engine.connect()
+    racing = other.begin()
+    other.execute(sa.insert(Organisation).values(name="First Claim Ltd",
+                                                 company_number="09876543"))
+    answer = {}
+    following = threading.Thread(target=lambda: answer.update(
+        response=confirm(app.test_client(), link)))
+    following.start()
+    time.sleep(1)  # the request reaches the number while the other is still writing it
+    racing.commit()
+    other.close()
+    following.join(timeout=30)
+    assert answer["response"].status_code == 302, answer["response"].text
+    db.session.commit()  # see what the request committed
+    claimant = db.session.scalar(sa.select(User).where(User.email == ADDRESS))
+    assert claimant.organisation.company_number is None
+    assert "company_number.disputed" in actions()
 
 
 @pytest.mark.parametrize("keep", ["holder", "claimant"])

@@ -16,6 +16,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
 
 from .. import audit
@@ -495,6 +496,29 @@ def company_number_registered(number: str | None) -> bool:
         sa.select(Organisation.id).where(Organisation.company_number == number)) is not None
 
 
+def _organisation_claiming(name: str, number: str | None
+                           ) -> tuple[Organisation, Organisation | None]:
+    """A new organisation, written, and the one that already holds its company number (if
+    any), which keeps it: the new one is then written without it. Another organisation
+    registering the same number at the same moment is found when the write collides with it."""
+    def holder_of() -> Organisation | None:
+        return None if number is None else db.session.scalar(
+            sa.select(Organisation).where(Organisation.company_number == number))
+
+    holder = holder_of()
+    organisation = Organisation(name=name, company_number=None if holder else number)
+    try:
+        with db.session.begin_nested():
+            db.session.add(organisation)
+    except IntegrityError:
+        holder = holder_of()
+        if holder is None:
+            raise
+        organisation = Organisation(name=name)
+        db.session.add(organisation)
+    return organisation, holder
+
+
 def confirm_registration(token: str, *, password: str, client: str) -> User:
     """Follow a registration's link: with the password chosen when registering, the account
     and the organisation are made; the link then stops working. Returns the new user.
@@ -531,21 +555,19 @@ def confirm_registration(token: str, *, password: str, client: str) -> User:
                      details={"reason": "address already has an account"})
         db.session.commit()
         raise NotFound("An account with this email address already exists: sign in instead.")
-    number = pending["company_number"]
-    holder = None if number is None else db.session.scalar(
-        sa.select(Organisation).where(Organisation.company_number == number))
-    organisation = Organisation(name=pending["organisation_name"],
-                                company_number=None if holder else number)
+    organisation, holder = _organisation_claiming(pending["organisation_name"],
+                                                  pending["company_number"])
     # Whoever registers an organisation is its first administrator: they manage its team.
     user = User(email=email, full_name=pending["full_name"], role=Role.PROVIDER,
                 password_hash=pending["password_hash"], organisation=organisation,
                 is_organisation_administrator=True)
-    db.session.add_all([organisation, user])
+    db.session.add(user)
     db.session.flush()
     audit.record("registration.verified", actor=user, subject=user,
                  details={"registration_id": pending["id"]})
     audit.record("organisation.registered", actor=user, subject=organisation)
     if holder:
+        number = holder.company_number
         dispute = CompanyNumberDispute(company_number=number, holder_id=holder.id,
                                        claimant_id=organisation.id)
         db.session.add(dispute)
