@@ -11,6 +11,7 @@ from ..register.api_docs import (
     VACANCIES_RESPONSE,
     register_paths,
 )
+from ..workflow import CaseStatus
 from .schemas import (
     ANSWER_CHANGES_REQUEST,
     ANSWERS_REQUEST,
@@ -42,11 +43,7 @@ CASE = {
         "reference": {"type": "string"},
         "organisation": {"type": "object", "properties": {
             "id": {"type": "integer"}, "name": {"type": "string"}}},
-        "status": {"type": "string", "enum": [
-            "draft", "due_diligence", "returned_at_due_diligence", "file_sampling",
-            "returned_at_file_sampling", "property_inspection",
-            "returned_at_property_inspection", "awaiting_decision", "accredited",
-            "reassessment_due", "suspended", "refused", "revoked", "expired", "withdrawn"]},
+        "status": {"type": "string", "enum": [status.value for status in CaseStatus]},
         "version": {"type": "integer", "description": "Send it back as expected_version."},
         "submitted_at": {"type": ["string", "null"], "format": "date-time"},
         "status_changed_at": {"type": "string", "format": "date-time"},
