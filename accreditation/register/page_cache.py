@@ -3,7 +3,7 @@ register is unchanged.
 
 ``SEARCHES`` keeps them per process under the register's generation, and pages also on disk
 for the machine's other processes (``REGISTER_CACHE_PATH``), under a key that starts with a
-hash of the code that shapes a kept page (``CODE_MODULES``), so a deploy never reads a page
+hash of the package's code (``code_fingerprint``), so a deploy never reads a page
 an older version kept. It runs no SQL of its own: ``search`` reads the pages and numbers, and
 the register's generation, and hands them over.
 """
@@ -176,14 +176,20 @@ SHARED_SECONDS = 24 * 3600
 
 
 # Processes share pages only with processes running the same code: rows read by another
-# version may have other columns, and its keys may name other searches. These are the modules
-# of this package whose code shapes a kept page: its rows (``search``'s SQL over ``index``'s
-# tables, with ``status``'s statuses), the query they answer (``query``) and the page's key
-# (this module). A module that ``search`` comes to depend on belongs here too (a test checks).
-CODE_MODULES = ("search", "query", "page_cache", "index", "status")
-_CODE = hashlib.sha256(b"".join(
-    (Path(__file__).parent / f"{name}.py").read_bytes() for name in CODE_MODULES
-)).hexdigest()[:16]
+# version may have other columns, and its keys may name other searches. A kept page is shaped
+# by the register's modules and by what they import from the rest of the package (the models,
+# the councils, the statuses), so the key is the hash of every module of the package: any
+# deploy that changes the code starts with no shared pages.
+def code_fingerprint(package: Path) -> str:
+    """The hash of every Python module under ``package``, by path and content."""
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+_CODE = code_fingerprint(Path(__file__).resolve().parent.parent)
 
 
 def _shared_key(key: tuple) -> str:

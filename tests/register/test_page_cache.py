@@ -1,55 +1,44 @@
 """The page cache's code key: processes share kept pages only with processes running the same
-code, so the key must cover every module of the register whose code shapes a kept page."""
+code, and a kept page is shaped by more than the register's own modules (the models it reads,
+the councils, the statuses), so a change to any module of the package gives a new key."""
 
 from __future__ import annotations
 
-import ast
-import hashlib
+import shutil
 from pathlib import Path
 
+import pytest
+
+import accreditation
 from accreditation.register import page_cache
 
-REGISTER = Path(page_cache.__file__).parent
+PACKAGE = Path(accreditation.__file__).resolve().parent
 
 
-def register_imports(name: str) -> set[str]:
-    """The register's modules that module ``name`` imports, at the top or inside a function."""
-    found: set[str] = set()
-    for node in ast.walk(ast.parse((REGISTER / f"{name}.py").read_text())):
-        if isinstance(node, ast.ImportFrom) and node.level == 1:
-            found |= ({node.module.split(".")[0]} if node.module
-                      else {alias.name for alias in node.names})
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            parts = node.module.split(".")
-            if parts[:2] == ["accreditation", "register"]:
-                found |= ({parts[2]} if len(parts) > 2
-                          else {alias.name for alias in node.names})
-        elif isinstance(node, ast.Import):
-            for alias in node.names:
-                parts = alias.name.split(".")
-                if parts[:2] == ["accreditation", "register"] and len(parts) > 2:
-                    found.add(parts[2])
-    return {module for module in found if (REGISTER / f"{module}.py").is_file()}
+@pytest.fixture
+def copy_of_the_package(tmp_path):
+    copy = tmp_path / "accreditation"
+    shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns(
+        "__pycache__", "static", "data", "*.yaml", "*.json"))
+    return copy
 
 
-def shaping_modules() -> set[str]:
-    """``search`` (which reads a page's rows) and ``page_cache`` (which keys it), and every
-    module of the register they depend on."""
-    seen: set[str] = set()
-    waiting = ["search", "page_cache"]
-    while waiting:
-        module = waiting.pop()
-        if module not in seen:
-            seen.add(module)
-            waiting += register_imports(module)
-    return seen
+@pytest.mark.parametrize("module", ["providers/models.py", "councils.py", "workflow.py",
+                                    "register/search.py"])
+def test_a_change_to_any_module_a_page_depends_on_gives_a_new_key(copy_of_the_package, module):
+    before = page_cache.code_fingerprint(copy_of_the_package)
+    assert page_cache.code_fingerprint(copy_of_the_package) == before  # the same code, the same key
+    changed = copy_of_the_package / module
+    changed.write_text(changed.read_text() + "\n# changed\n")
+    assert page_cache.code_fingerprint(copy_of_the_package) != before
 
 
-def test_the_code_key_covers_every_module_that_shapes_a_kept_page():
-    assert shaping_modules() - set(page_cache.CODE_MODULES) == set()
+def test_a_module_moved_gives_a_new_key(copy_of_the_package):
+    before = page_cache.code_fingerprint(copy_of_the_package)
+    (copy_of_the_package / "clock.py").rename(copy_of_the_package / "clocks.py")
+    assert page_cache.code_fingerprint(copy_of_the_package) != before
 
 
-def test_the_code_key_is_the_hash_of_those_modules():
-    code = hashlib.sha256(b"".join((REGISTER / f"{module}.py").read_bytes()
-                                   for module in page_cache.CODE_MODULES)).hexdigest()[:16]
-    assert page_cache._shared_key(("a key",)) == f"{code}:('a key',)"
+def test_the_shared_key_starts_with_the_running_code_s_fingerprint():
+    assert page_cache._shared_key(("a key",)) == (
+        f"{page_cache.code_fingerprint(PACKAGE)}:('a key',)")
