@@ -23,7 +23,7 @@ test: install assets
 install: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml setup.py
-	@scripts/ensure-system-deps base
+	@scripts/ensure-system-deps base app
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'

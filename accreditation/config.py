@@ -139,6 +139,10 @@ def from_environment(instance_path: str) -> dict:
         "S3_PRESIGN_ENDPOINT_URL": _env("S3_PRESIGN_ENDPOINT_URL"),
         "SCANNER_URL": _env("SCANNER_URL"),
         "SCANNER_TIMEOUT_SECONDS": _env_int("SCANNER_TIMEOUT_SECONDS", 60),
+        # Headless Chromium, which prints letters and reports as PDF (``pdf.py``); none: the
+        # ``chromium`` found on the PATH.
+        "CHROMIUM": _env("CHROMIUM"),
+        "PDF_TIMEOUT_SECONDS": _env_int("PDF_TIMEOUT_SECONDS", 60),
         "EVIDENCE_MAX_BYTES": _env_int("EVIDENCE_MAX_BYTES", 20 * 1024 * 1024),
         "EVIDENCE_QUOTA_BYTES": _env_int("EVIDENCE_QUOTA_BYTES", 2 * 1024 * 1024 * 1024),
         "SESSION_COOKIE_HTTPONLY": True,

@@ -60,6 +60,12 @@ class Conflict(DomainError):
     title = "Someone else changed this first"
 
 
+class Unavailable(DomainError):
+    """Something the service relies on for this page cannot be reached now."""
+    status_code = 503
+    title = "Sorry, the service is unavailable"
+
+
 class TooManyAttempts(DomainError):
     status_code = 429
     title = "Too many attempts"

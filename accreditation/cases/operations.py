@@ -37,7 +37,7 @@ from ..providers.operations import Problems
 from ..stages.models import samples_for, unconfirmed_company_reason
 from ..standards.models import Assessment
 from ..workflow import CaseStatus
-from . import access
+from . import access, letters
 from .models import (
     Case,
     CaseProperty,
@@ -407,11 +407,15 @@ def _refusal(reasons: str) -> dict:
             "return_message": None, "return_due_on": None}
 
 
-def _notify_refused(case: Case, reasons: str) -> None:
+LETTER_ATTACHED = "\n\nThe decision letter is attached as a PDF."
+
+
+def _notify_refused(case: Case, reasons: str, *, letter: Decision | None = None) -> None:
     notify_provider(case, "application refused",
                     f"Your application for accreditation has been refused.\n\n"
                     f"Reasons:\n{reasons}\n\nYou can apply again from "
-                    f"{case.reapply_from:%-d %B %Y}.")
+                    f"{case.reapply_from:%-d %B %Y}." + (LETTER_ATTACHED if letter else ""),
+                    dedupe_key=letters.letter_key(letter) if letter else None)
 
 
 # --- decisions ---------------------------------------------------------------------------------
@@ -593,10 +597,11 @@ def decide_case(actor: User, case: Case, *, outcome: DecisionOutcome, reasons: s
     if outcome is DecisionOutcome.REFUSED:
         _transition(actor, case, "refuse", expected_version=expected_version, check=decidable,
                     details={"outcome": outcome.value}, changes=_refusal(reasons))
-        _notify_refused(case, reasons)
         decision = Decision(case=case, outcome=outcome, reasons=reasons,
                             decided_by_id=actor.id)
         db.session.add(decision)
+        db.session.flush()  # the letter attached to the e-mail is found by the decision's id
+        _notify_refused(case, reasons, letter=decision)
         _commit()
         return decision
     _transition(actor, case, "accredit", expected_version=expected_version, check=decidable,
@@ -614,6 +619,7 @@ def decide_case(actor: User, case: Case, *, outcome: DecisionOutcome, reasons: s
             case=case, property_id=condition.property_id, item_id=condition.item_id,
             item_title=condition.item_title.strip(), description=condition.description.strip(),
             due_on=condition.due_on))
+    db.session.flush()  # the letter attached to the e-mail is found by the decision's id
     names = ", ".join(link.home.name for link in passed)
     written = "".join(f"\n\n{condition.item_title.strip()}, by {condition.due_on:%-d %B %Y}:"
                       f"\n{condition.description.strip()}" for condition in conditions)
@@ -621,7 +627,8 @@ def decide_case(actor: User, case: Case, *, outcome: DecisionOutcome, reasons: s
                     f"Your organisation is {outcome.label.lower()} until "
                     f"{expires_on:%-d %B %Y} for these properties: {names}.\n\n{reasons}"
                     + (f"\n\nThe conditions of your accreditation:{written}"
-                       if conditions else ""))
+                       if conditions else "") + LETTER_ATTACHED,
+                    dedupe_key=letters.letter_key(decision))
     _commit()
     return decision
 
@@ -749,3 +756,4 @@ def confirm_condition(actor: User, condition: Condition) -> None:
     condition.confirmed_by_id, condition.confirmed_at = actor.id, utcnow()
     audit.record("condition.confirmed", actor=actor, subject=condition)
     _commit()
+

@@ -19,10 +19,11 @@ from ..auth.permissions import allow
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..forms import show_error, whole_number
+from ..pdf import pdf_response
 from ..stages import declarations
 from ..stages.forms import MAX_CONDITIONS, CaseActionForm, DecisionForm, inspector_choices
 from ..workflow import CaseStatus
-from . import access, bp, operations
+from . import access, bp, letters, operations
 from .actions import ActionInput, available, perform, runnable
 from .models import Case, Condition, DecisionOutcome, InspectionOutcome
 
@@ -234,3 +235,12 @@ def decision_letter(case_id: int):
     if not case.decisions:
         raise NotFound("There is no decision on this application yet.")
     return render_template("cases/letter.html", case=case, decision=case.decisions[-1])
+
+
+@bp.route("/<int:case_id>/letter.pdf")
+@allow(*EVERYONE_ON_A_CASE)
+def decision_letter_pdf(case_id: int):
+    case = _case(case_id)
+    if not case.decisions:
+        raise NotFound("There is no decision on this application yet.")
+    return pdf_response(letters.letter_pdf(case), letters.letter_filename(case))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from collections.abc import Callable
 from datetime import datetime
 from email.message import EmailMessage
 
@@ -17,6 +18,7 @@ from flask import current_app
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..database import UTCDateTime, utcnow
+from ..errors import Unavailable
 from ..extensions import db
 
 log = logging.getLogger(__name__)
@@ -49,6 +51,34 @@ def queue_email(*, to: str, subject: str, body: str,
     return message
 
 
+# PDFs a message carries are made when it is sent, from what its key names (its first part
+# says which maker, the second what to make it from), so that the outbox holds no files. The
+# feature that queues such messages registers its maker (``cases/letters.py``).
+AttachmentMaker = Callable[[str], "tuple[str, bytes] | None"]
+_MAKERS: dict[str, AttachmentMaker] = {}
+
+
+def attachment_maker(kind: str) -> Callable[[AttachmentMaker], AttachmentMaker]:
+    """Register the function that makes the PDF (its file name and bytes) for messages whose
+    key starts ``<kind>:<what>:``."""
+    def register(function: AttachmentMaker) -> AttachmentMaker:
+        _MAKERS[kind] = function
+        return function
+    return register
+
+
+def attachment(message: OutboxMessage) -> tuple[str, bytes] | None:
+    """The PDF ``message`` carries, made now; ``Unavailable`` when it cannot be made."""
+    kind, _, rest = (message.dedupe_key or "").partition(":")
+    maker = _MAKERS.get(kind)
+    if maker is None or not rest:
+        return None
+    what = rest.partition(":")[0]
+    base = current_app.config["BASE_URL"] or "http://localhost"
+    with current_app.test_request_context("/", base_url=base):
+        return maker(what)
+
+
 def _compose(message: OutboxMessage) -> EmailMessage:
     email = EmailMessage()
     email["From"] = current_app.config["MAIL_FROM"]
@@ -56,6 +86,10 @@ def _compose(message: OutboxMessage) -> EmailMessage:
     email["Subject"] = message.subject
     email["Message-ID"] = f"<outbox-{message.id}@accreditation>"
     email.set_content(message.body)
+    attached = attachment(message)
+    if attached is not None:
+        filename, data = attached
+        email.add_attachment(data, maintype="application", subtype="pdf", filename=filename)
     return email
 
 
@@ -78,6 +112,8 @@ def send_due(limit: int = 100) -> tuple[int, int]:
     if not config["SMTP_HOST"]:
         for message in messages:
             click.echo(f"--- To: {message.recipient}\nSubject: {message.subject}\n\n{message.body}")
+            if message.dedupe_key and message.dedupe_key.partition(":")[0] in _MAKERS:
+                click.echo("(with a PDF attached)")
             message.sent_at = utcnow()
             sent += 1
         db.session.commit()
@@ -91,6 +127,11 @@ def send_due(limit: int = 100) -> tuple[int, int]:
             message.attempts += 1
             try:
                 smtp.send_message(_compose(message))
+            except Unavailable as error:
+                # The attachment cannot be made now (no Chromium): tried again next time.
+                message.last_error = error.title[:500]
+                failed += 1
+                log.warning("outbox message %s not sent: %s", message.id, error.title)
             except smtplib.SMTPException as error:
                 message.last_error = str(error)[:500]
                 failed += 1

@@ -34,6 +34,7 @@ from ..evidence.operations import is_downloadable
 from ..evidence.views import flash_uploaded
 from ..extensions import db
 from ..forms import first_error, show_error, whole_number
+from ..pdf import pdf_response, render_pdf
 from ..standards.operations import current_checklist
 from ..workflow import CaseStatus
 from . import (
@@ -317,15 +318,28 @@ def add_inspection_photo(case_id: int, link_id: int):
     return redirect(back, 303)
 
 
-@bp.route("/cases/<int:case_id>/properties/<int:link_id>/report")
-@allow(Role.INSPECTOR, Role.COMMISSIONER, Role.PROVIDER)
-def inspection_report(case_id: int, link_id: int):
+def _report(case_id: int, link_id: int) -> dict:
+    """What a property's inspection report shows (the page and its PDF alike)."""
     case = case_access.case_for(_actor(), case_id)
     link = _link(case, link_id)
     if link.assessment is None:
         raise NotFound("This property has not been inspected yet.")
-    return render_template("stages/inspection_report.html", case=case, link=link,
-                           result=link.assessment.score, assessment=link.assessment)
+    return {"case": case, "link": link, "result": link.assessment.score,
+            "assessment": link.assessment}
+
+
+@bp.route("/cases/<int:case_id>/properties/<int:link_id>/report")
+@allow(Role.INSPECTOR, Role.COMMISSIONER, Role.PROVIDER)
+def inspection_report(case_id: int, link_id: int):
+    return render_template("stages/inspection_report.html", **_report(case_id, link_id))
+
+
+@bp.route("/cases/<int:case_id>/properties/<int:link_id>/report.pdf")
+@allow(Role.INSPECTOR, Role.COMMISSIONER, Role.PROVIDER)
+def inspection_report_pdf(case_id: int, link_id: int):
+    report = _report(case_id, link_id)
+    return pdf_response(render_pdf("stages/inspection_report.html", **report),
+                        f"{report['case'].reference}-inspection-report-{link_id}.pdf")
 
 
 # --- property inspections on a tablet ------------------------------------------------------------
