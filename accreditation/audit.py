@@ -355,6 +355,7 @@ EVENT_LABELS = {
     "auth.password_reset": "Password reset from the e-mailed link",
     "auth.email_change_refused": "Link to confirm a new email address refused",
     "case.started": "Application started",
+    "case.bundle_taken": "Decision bundle downloaded",
     "case.submit": "Application submitted",
     "case.inspector_assigned": "Inspector assigned",
     "case.pass_due_diligence": "Due diligence passed",

@@ -7,6 +7,7 @@ from flask import Flask
 from flask.cli import FlaskGroup
 
 from . import create_app
+from .cli import decisions_group
 from .config import ConfigurationError
 
 
@@ -18,6 +19,9 @@ def _create_app(*_args, **_kwargs) -> Flask:
 
 
 cli = FlaskGroup(create_app=_create_app, help="Accreditation of supported accommodation providers.")
+# Found before the app is loaded, so that ``decisions verify-bundle`` needs no settings; its
+# other commands load the app themselves.
+cli.add_command(decisions_group)
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ operation refuses with ``Conflict`` rather than act on what they did not see.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -37,7 +38,7 @@ from ..providers.operations import Problems
 from ..stages.models import samples_for, unconfirmed_company_reason
 from ..standards.models import Assessment
 from ..workflow import CaseStatus
-from . import access, letters
+from . import access, bundle, letters
 from .models import (
     Case,
     CaseProperty,
@@ -757,3 +758,23 @@ def confirm_condition(actor: User, condition: Condition) -> None:
     audit.record("condition.confirmed", actor=actor, subject=condition)
     _commit()
 
+
+# --- decision bundles --------------------------------------------------------------------------
+
+def take_bundle(actor: User | None, case: Case, *, with_evidence: bool = False) -> bytes:
+    """The case's decision bundle (``bundle.py``), for a commissioner, the case's own
+    provider, or a command (``actor`` None). Audited
+    with the bundle's SHA-256, so a copy shown later can be matched to the one taken."""
+    if actor is not None:
+        access.ensure_can_view(actor, case)
+        if actor.role not in (Role.COMMISSIONER, Role.PROVIDER):
+            raise NotPermitted("Only commissioners and the application's provider may "
+                               "download its decision bundle.")
+    if not case.decisions:
+        raise NotFound("There is no decision on this application yet.")
+    data = bundle.make(case, with_evidence=with_evidence)
+    audit.record("case.bundle_taken", actor=actor, subject=case,
+                 details={"case_id": case.id, "with_evidence": with_evidence,
+                          "sha256": hashlib.sha256(data).hexdigest()})
+    _commit()
+    return data

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from flask_wtf.form import _Auto  # "read the request", Flask-WTF's default form data
 from werkzeug.datastructures import MultiDict
@@ -23,7 +24,7 @@ from ..pdf import pdf_response
 from ..stages import declarations
 from ..stages.forms import MAX_CONDITIONS, CaseActionForm, DecisionForm, inspector_choices
 from ..workflow import CaseStatus
-from . import access, bp, letters, operations
+from . import access, bp, bundle, letters, operations
 from .actions import ActionInput, available, perform, runnable
 from .models import Case, Condition, DecisionOutcome, InspectionOutcome
 
@@ -58,12 +59,7 @@ def case_list():
 
 def timeline(case: Case) -> list[AuditEvent]:
     """What happened to the case, oldest first: its own events and those of its parts."""
-    return list(db.session.scalars(
-        sa.select(AuditEvent).where(sa.or_(
-            sa.and_(AuditEvent.subject_type == "accreditation_case",
-                    AuditEvent.subject_id == str(case.id)),
-            AuditEvent.details["case_id"].as_string() == str(case.id),
-        )).where(AuditEvent.action != "access.denied").order_by(AuditEvent.seq)))
+    return bundle.case_events(case)
 
 
 @bp.route("/<int:case_id>")
@@ -235,6 +231,14 @@ def decision_letter(case_id: int):
     if not case.decisions:
         raise NotFound("There is no decision on this application yet.")
     return render_template("cases/letter.html", case=case, decision=case.decisions[-1])
+
+
+@bp.route("/<int:case_id>/bundle.zip")
+@allow(Role.COMMISSIONER, Role.PROVIDER)
+def decision_bundle(case_id: int):
+    data = operations.take_bundle(_actor(), _case(case_id))
+    return send_file(io.BytesIO(data), mimetype="application/zip", as_attachment=True,
+                     download_name=bundle.filename(db.session.get(Case, case_id)))
 
 
 @bp.route("/<int:case_id>/letter.pdf")

@@ -169,6 +169,7 @@ ACCESS: dict[str, Access] = {
                                body={"reasons": "Concern.", "expected_version": "1"}),
     "cases.decision_letter": entry(*TEAM_A, INSPECTOR, COMMISSIONER, **ON_CASE_A),
     "cases.decision_letter_pdf": entry(*TEAM_A, INSPECTOR, COMMISSIONER, **ON_CASE_A),
+    "cases.decision_bundle": entry(*TEAM_A, COMMISSIONER, **OWNED_BY_A),
     "cases.decision": entry(COMMISSIONER),
     "cases.confirm_condition": entry(INSPECTOR, COMMISSIONER, **STAFF_ON_CASE_A),
     "stages.due_diligence_page": entry(COMMISSIONER),
