@@ -28,6 +28,7 @@ from .inspection_helpers import TABLET, file_ready, inspection_ready
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 SKIP = {"/register/export.csv"}  # not a page
+DOWNLOADS = (".pdf", ".zip")  # files to save, not pages (tests/e2e/test_decision_bundle.py)
 WIDTHS = [(320, 640), (1280, 800)]  # a small phone (or 400% zoom), and a desktop
 
 # What axe does not report: the page wider than the screen, ids used twice, and aria-label on
@@ -65,7 +66,8 @@ def pages_under(app, prefix: str, ids: dict) -> list[str]:
     """The GET pages under ``prefix``, with each id argument taken from ``ids``."""
     paths = []
     for rule in app.url_map.iter_rules():
-        if not rule.rule.startswith(prefix) or "GET" not in rule.methods or rule.rule in SKIP:
+        if not rule.rule.startswith(prefix) or "GET" not in rule.methods or rule.rule in SKIP \
+                or rule.rule.endswith(DOWNLOADS):
             continue
         if not all(argument in ids for argument in rule.arguments):
             continue
