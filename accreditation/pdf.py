@@ -13,6 +13,7 @@ accessible as the page.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -100,16 +101,20 @@ def _run(command: list[str], timeout: int) -> None:
     try:
         _, errors = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        # Chromium's helpers share its process group: end them all.
-        os.killpg(process.pid, signal.SIGKILL)
+        _end_group(process.pid)
         process.communicate()
         raise PdfUnavailable(f"Chromium took more than {timeout} s") from None
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
+        _end_group(process.pid)  # a helper left behind, whatever happened
     if process.returncode != 0:
         last = errors.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
         raise PdfUnavailable(f"Chromium failed ({process.returncode}): {last[0][:200]}")
+
+
+def _end_group(pid: int) -> None:
+    """End Chromium and the helpers it started (they share its process group)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
 
 
 def _stylesheet() -> Markup:

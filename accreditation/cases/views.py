@@ -236,9 +236,10 @@ def decision_letter(case_id: int):
 @bp.route("/<int:case_id>/bundle.zip")
 @allow(Role.COMMISSIONER, Role.PROVIDER)
 def decision_bundle(case_id: int):
-    data = operations.take_bundle(_actor(), _case(case_id))
+    case = _case(case_id)
+    data = operations.take_bundle(_actor(), case)
     return send_file(io.BytesIO(data), mimetype="application/zip", as_attachment=True,
-                     download_name=bundle.filename(db.session.get(Case, case_id)))
+                     download_name=bundle.filename(case))
 
 
 @bp.route("/<int:case_id>/letter.pdf")

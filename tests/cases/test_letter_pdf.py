@@ -7,6 +7,7 @@ from __future__ import annotations
 import email
 import email.policy
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
@@ -112,6 +113,19 @@ def test_a_chromium_that_fails_is_a_503_too(app, decided, client, tmp_path):
     response = client.get(f"/cases/{decided.case.id}/properties/{link}/report.pdf")
     assert response.status_code == 503
     assert "Letters cannot be made as PDF at the moment" in response.text
+
+
+def test_a_chromium_that_hangs_is_stopped_and_a_503(app, decided, client, tmp_path):
+    hangs = tmp_path / "chromium"
+    hangs.write_text("#!/bin/sh\nsleep 60\n")
+    hangs.chmod(0o755)
+    app.config.update(CHROMIUM=str(hangs), PDF_TIMEOUT_SECONDS=1)
+    client.sign_in(decided.provider)
+    started = time.monotonic()
+    response = client.get(f"/cases/{decided.case.id}/letter.pdf")
+    assert response.status_code == 503
+    assert "Letters cannot be made as PDF at the moment" in response.text
+    assert time.monotonic() - started < 10
 
 
 def test_printing_fetches_nothing(app):
