@@ -436,6 +436,10 @@ EVENT_LABELS = {
     "team.member_removed": "Colleague's access removed",
     "team.access_changed": "Colleague made an administrator or a member",
     "access.metrics_refused": "Metrics asked for without their token, refused",
+    "visit.planned": "Visit to a property planned",
+    "calendar_link.created": "Private calendar link made",
+    "calendar_link.revoked": "Private calendar link withdrawn",
+    "access.calendar_refused": "Calendar feed asked for with a wrong or withdrawn link, refused",
 }
 # Done by someone not signed in (yet); any other event without a person is the service's own.
 _NOT_SIGNED_IN = ("auth.", "access.", "api_token.refused")

@@ -235,6 +235,23 @@ class ApiToken(db.Model):
     user = relationship("User")
 
 
+class CalendarLink(db.Model):
+    """An inspector's private calendar feed of their visits (``stages/calendar.py``). Only a
+    hash of its token is stored; a new link replaces the old, and either can be withdrawn."""
+
+    __tablename__ = "calendar_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # The inspector chose to have the properties' addresses in the feed.
+    with_addresses: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user = relationship("User")
+
+
 # What an account link is for: setting a new password after forgetting it, or confirming a new
 # e-mail address.
 PASSWORD_RESET = "password_reset"  # noqa: S105 (a label, not a secret)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -146,6 +146,11 @@ class CaseProperty(db.Model):
         enum_type(InspectionOutcome, "inspection_outcome"), default=InspectionOutcome.PENDING)
     assessment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("assessment.id"), index=True)
     accredited: Mapped[bool] = mapped_column(default=False)
+    # The planned visit, in the UK's local time (``stages/visits.py``): a date and a start
+    # time together, and how long it is expected to take if someone said.
+    visit_on: Mapped[date | None] = mapped_column(sa.Date)
+    visit_starts: Mapped[time | None] = mapped_column(sa.Time)
+    visit_minutes: Mapped[int | None] = mapped_column()
 
     case = relationship("Case", back_populates="properties")
     home = relationship("Property")
@@ -155,6 +160,10 @@ class CaseProperty(db.Model):
         sa.UniqueConstraint("case_id", "property_id", name="uq_case_property_case_id_property"),
         sa.CheckConstraint("accredited = false OR outcome = 'passed'",
                            name="accredited_only_if_passed"),
+        sa.CheckConstraint("(visit_on IS NULL) = (visit_starts IS NULL)",
+                           name="visit_date_and_time_together"),
+        sa.CheckConstraint("visit_minutes IS NULL OR visit_on IS NOT NULL",
+                           name="visit_length_only_with_a_date"),
     )
 
     @property

@@ -21,7 +21,7 @@ from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..forms import show_error, whole_number
 from ..pdf import pdf_response
-from ..stages import declarations
+from ..stages import declarations, visits
 from ..stages.forms import MAX_CONDITIONS, CaseActionForm, DecisionForm, inspector_choices
 from ..workflow import CaseStatus
 from . import access, bp, bundle, letters, operations
@@ -77,6 +77,7 @@ def _detail_page(case: Case, form: CaseActionForm, status: int = 200):
         "cases/detail.html", case=case, actions=available(_actor(), case), form=form,
         events=event_lines(timeline(case)), statuses=STATUSES,
         default_due_on=clock.today() + timedelta(days=14),
+        visit_plannable=staff and case.status in visits.PLANNABLE,
         declared=declarations.grouped(case.organisation) if staff else None), status
 
 

@@ -36,6 +36,7 @@ from ..extensions import db
 from ..forms import Form, NumberField, whole_number
 from ..numbers import as_plain
 from ..providers.forms import DateField as DayMonthYearField
+from . import visits
 
 GRADES = [SelectChoice("3", "3 – good"), SelectChoice("2", "2 – adequate"),
           SelectChoice("1", "1 – poor"), SelectChoice("0", "0 – not met")]
@@ -248,3 +249,35 @@ def parse_answer(item: Item, raw: str | None):
             raise ValueError(problem)
         return as_plain(number)
     return raw
+
+
+class TimeField(StringField):
+    """A time of day typed as people write it ("9:30am", "14:30", "2pm": ``visits.read_time``);
+    blank is None."""
+
+    widget = GovTextInput()
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return visits.time_text(self.data) if self.data else ""
+
+    def process_formdata(self, valuelist):
+        self.raw_data = [valuelist[0] if valuelist else ""]
+        self.data = None
+        self.data = visits.read_time(self.raw_data[0])
+
+
+class VisitForm(Form):
+    """When a property is visited: the date, the start time and how long it may take."""
+
+    field_names = {"minutes": "The expected length"}
+
+    visit_on = DayMonthYearField("Visit date", what="The visit date",
+                                 description="For example, 27 3 2027")
+    starts = TimeField("Start time", description="For example, 9:30am or 14:30")
+    minutes = NumberField("Expected length in minutes (optional)",
+                          invalid=visits.LENGTH.not_a_number("The expected length"),
+                          rule=visits.LENGTH, what="The expected length",
+                          description="For example, 90 for an hour and a half")
+    save_visit = SubmitField("Save visit", widget=GovSubmitInput())

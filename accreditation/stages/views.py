@@ -7,6 +7,7 @@ import hashlib
 import json
 import uuid
 from pathlib import Path
+from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from flask import (
@@ -35,6 +36,7 @@ from ..evidence.views import flash_uploaded
 from ..extensions import db
 from ..forms import first_error, show_error, whole_number
 from ..pdf import pdf_response, render_pdf
+from ..providers.forms import show_problems
 from ..standards.operations import current_checklist
 from ..workflow import CaseStatus
 from . import (
@@ -44,10 +46,12 @@ from . import (
     file_sampling,
     inspection_drafts,
     property_inspection,
+    visits,
 )
 from .forms import (
     CaseActionForm,
     ItemPhotoForm,
+    VisitForm,
     answer_choices,
     answer_label,
     checklist_form,
@@ -93,13 +97,26 @@ def inspector_home():
                               Case.status.in_(WORK_STATUSES))
         .order_by(Case.status_changed_at)).all()
     rows = [_inspection_row(link) for link in inspection_drafts.inspections_for(actor)]
-    visits: dict[int, dict] = {}  # one file sampling visit per application, with its files
+    for row in rows:
+        row["maps_url"] = _maps_url(row["address"])
+        row["plannable"] = row["link"].case.status in visits.PLANNABLE
+    file_visits: dict[int, dict] = {}  # one file sampling visit per application, its files
     for sampled in inspection_drafts.file_assessments_for(actor):
         case = inspection_drafts.case_of(sampled)
-        visits.setdefault(case.id, {"case": case, "files": []})["files"].append(
+        file_visits.setdefault(case.id, {"case": case, "files": []})["files"].append(
             _inspection_row(sampled))
     return render_template("stages/inspector_home.html", inspections=rows, cases=cases,
-                           visits=list(visits.values()))
+                           plan=visits.day_plan(rows, link_of=lambda row: row["link"]),
+                           today=clock.today(), file_visits=list(file_visits.values()))
+
+
+# Where "Open in maps" goes: OpenStreetMap's search, which opens in any browser or maps app
+# that handles its links (a ``geo:`` address needs coordinates and an app that takes it).
+MAPS_SEARCH = "https://www.openstreetmap.org/search"
+
+
+def _maps_url(address: str) -> str:
+    return f"{MAPS_SEARCH}?{urlencode({'query': address})}"
 
 
 # --- due diligence -----------------------------------------------------------------------------
@@ -283,6 +300,54 @@ def property_inspection_page(case_id: int, link_id: int):
                                                 link_id=link.id),
                            new_client_id=lambda: str(uuid.uuid4()),
                            **_certificates(case, link)), status
+
+
+@bp.route("/cases/<int:case_id>/properties/<int:link_id>/visit", methods=["GET", "POST"])
+@allow(Role.INSPECTOR, Role.COMMISSIONER)
+def plan_visit(case_id: int, link_id: int):
+    """The date and start time of a property's visit (and how long it may take)."""
+    case = case_access.case_for(_actor(), case_id)
+    link = _link(case, link_id)
+    # Inspectors come from "Your inspections", commissioners from the application's page.
+    back = (url_for("stages.inspector_home") if _actor().role is Role.INSPECTOR
+            else url_for("cases.case_detail", case_id=case.id))
+    form = VisitForm(data={"visit_on": link.visit_on, "starts": link.visit_starts,
+                           "minutes": link.visit_minutes})
+    if form.validate_on_submit():
+        try:
+            changed = visits.plan_visit(_actor(), link, visit_on=form.visit_on.data,
+                                        starts=form.starts.data, minutes=form.minutes.data)
+        except ValidationFailed as error:
+            db.session.rollback()
+            show_problems(form, error)
+        else:
+            flash(f"{link.home.name}: visit planned for {visits.visit_text(link)}."
+                  if changed else f"{link.home.name}: the visit is as it was.", "success")
+            return redirect(back)
+    elif request.method == "POST":
+        # What could be read is still checked, so every problem is shown at once.
+        found = visits.visit_problems(form.visit_on.data, form.starts.data, form.minutes.data)
+        for name, message in found.items():
+            if not form[name].errors:
+                form[name].errors = [message]
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template("stages/plan_visit.html", case=case, link=link, form=form,
+                           back=back, plannable=case.status in visits.PLANNABLE), status
+
+
+@bp.app_template_filter("visit")
+def _visit_filter(link: CaseProperty) -> str:
+    return visits.visit_text(link)
+
+
+@bp.app_template_filter("visit_time")
+def _visit_time_filter(value) -> str:
+    return visits.time_text(value)
+
+
+@bp.app_template_filter("visit_length")
+def _visit_length_filter(minutes: int) -> str:
+    return visits.length_text(minutes)
 
 
 def _certificates(case: Case, link) -> dict:

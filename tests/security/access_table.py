@@ -179,6 +179,8 @@ ACCESS: dict[str, Access] = {
     "stages.draw_samples": entry(INSPECTOR, COMMISSIONER, **STAFF_ON_CASE_A),
     "stages.file_assessment": entry(INSPECTOR, COMMISSIONER, **STAFF_ON_CASE_A),
     "stages.property_inspection_page": entry(INSPECTOR, COMMISSIONER, **STAFF_ON_CASE_A),
+    "stages.plan_visit": entry(INSPECTOR, COMMISSIONER, **STAFF_ON_CASE_A,
+                               body={"visit_on": ["1", "12", "2026"], "starts": "9:30am"}),
     "stages.add_inspection_photo": entry(INSPECTOR, COMMISSIONER, **STAFF_ON_CASE_A,
                                          body={"file": PHOTO, "item_id": "manager_named"}),
     "stages.inspection_report": entry(*TEAM_A, INSPECTOR, COMMISSIONER, **ON_CASE_A),
