@@ -1,13 +1,22 @@
 from __future__ import annotations
 
 from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxInput,
     GovPasswordInput,
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
     GovTextInput,
 )
-from wtforms import EmailField, PasswordField, RadioField, SelectField, StringField, SubmitField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, Regexp
 
@@ -194,3 +203,14 @@ class ChangeEmailForm(Form):
 
 class ConfirmEmailChangeForm(Form):
     submit = SubmitField("Confirm my new email address", widget=GovSubmitInput())
+
+
+class CalendarLinkForm(Form):
+    """An inspector makes a private link to a calendar of their visits."""
+
+    with_addresses = BooleanField(
+        "Include the properties' addresses in my calendar", widget=GovCheckboxInput(),
+        description="Only if the calendar app you use is one the consortium allows for "
+                    "providers' addresses: the addresses of young people's homes then leave "
+                    "this service for it.")
+    make_link = SubmitField("Make a calendar link", widget=GovSubmitInput())

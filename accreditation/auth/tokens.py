@@ -13,6 +13,7 @@ from .. import audit
 from ..database import utcnow
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
+from .calendar_links import revoke_every_link
 from .models import ApiToken, User
 
 PREFIX = "acc_"
@@ -115,4 +116,5 @@ def revoke_every_token(user: User, *, actor: User | None = None, reason: str) ->
         audit.record("api_token.revoked", actor=actor or user, subject=record,
                      details={"user_id": user.id, "reason": reason})
         count += 1
-    return count
+    # A calendar link is a token in an address: it goes too.
+    return count + revoke_every_link(user, actor=actor, reason=reason)

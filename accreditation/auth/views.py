@@ -25,10 +25,11 @@ from ..extensions import db
 from ..forms import show_error
 from ..proxies import client_address
 from ..routing import external_url
-from . import bp, mfa, operations, sessions
+from . import bp, calendar_links, mfa, operations, sessions
 from .forms import (
     AcceptInvitationForm,
     AuthenticatorForm,
+    CalendarLinkForm,
     ChangePasswordForm,
     ConfirmIdentityForm,
     ConfirmRegistrationForm,
@@ -38,7 +39,7 @@ from .forms import (
     SignInForm,
 )
 from .models import Role, User
-from .permissions import public, signed_in
+from .permissions import allow, public, signed_in
 
 # Printable ASCII that may stand in a path and query as it is; anything else (non-ASCII
 # letters, a backslash, quotes...) is percent-encoded before it goes in the Location header.
@@ -183,10 +184,38 @@ def set_up_authenticator():
 @signed_in
 def account():
     user = current_user._get_current_object()
+    inspector = user.role is Role.INSPECTOR
     return render_template(
         "auth/account.html", user=user, needs_second_factor=mfa.required_for(user),
         recovery_codes_left=operations.unused_recovery_codes(user)
-        if user.has_authenticator else 0)
+        if user.has_authenticator else 0,
+        calendar_link=calendar_links.current_link(user) if inspector else None,
+        calendar_form=CalendarLinkForm() if inspector else None)
+
+
+@bp.route("/account/calendar", methods=["POST"])
+@allow(Role.INSPECTOR)
+def make_calendar_link():
+    """A new private link to the inspector's calendar of visits, shown once."""
+    form = CalendarLinkForm()
+    if not form.validate():
+        return redirect(url_for("auth.account"))
+    token = calendar_links.create_link(current_user._get_current_object(),
+                                       with_addresses=form.with_addresses.data)
+    response = make_response(render_template(
+        "auth/calendar_link.html", address=external_url("stages.calendar_feed", token=token),
+        with_addresses=form.with_addresses.data))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/account/calendar/withdraw", methods=["POST"])
+@allow(Role.INSPECTOR)
+def withdraw_calendar_link():
+    if calendar_links.revoke_link(current_user._get_current_object()):
+        flash("Your calendar link has been withdrawn: calendars that use it get no more "
+              "visits.", "success")
+    return redirect(url_for("auth.account"))
 
 
 @bp.route("/session/keep-alive", methods=["POST"])

@@ -22,7 +22,8 @@ from flask import (
 )
 from flask_login import current_user
 
-from .. import clock
+from .. import audit, clock
+from ..auth import calendar_links
 from ..auth.models import Role
 from ..auth.permissions import allow, public
 from ..cases import access as case_access
@@ -41,6 +42,7 @@ from ..standards.operations import current_checklist
 from ..workflow import CaseStatus
 from . import (
     bp,
+    calendar,
     declarations,
     due_diligence,
     file_sampling,
@@ -638,6 +640,25 @@ def device_token():
     token, expires_at = inspection_drafts.issue_device_token(_actor())
     response = jsonify(token=token, expires_at=expires_at.isoformat())
     response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/calendar/<token>.ics")
+@public
+def calendar_feed(token: str):
+    """An inspector's visits for their calendar app, opened by the private link's token.
+    A wrong, withdrawn or deactivated link is a plain 404, kept in the audit trail (counted,
+    never the token)."""
+    link, refused = calendar_links.user_for_link(token)
+    if refused:
+        audit.record_repeatable("access.calendar_refused", reason=refused, subject=link,
+                                details={"reason": refused})
+        db.session.commit()
+        return current_app.response_class("Not found\n", 404, mimetype="text/plain")
+    body = calendar.feed(link.user, with_addresses=link.with_addresses)
+    response = current_app.response_class(body, mimetype="text/calendar")
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
     return response
 
 

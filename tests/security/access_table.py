@@ -104,6 +104,8 @@ ACCESS: dict[str, Access] = {
     "stages.inspector_manifest": entry(*EVERYONE),
     "stages.service_worker": entry(*EVERYONE),
     "stages.signed_out": entry(*EVERYONE),
+    # A private calendar link's token, not a session: the world's token is no calendar's.
+    "stages.calendar_feed": entry(*EVERYONE, may_miss=True),
     "api.openapi": entry(*EVERYONE),
 
     # --- any signed-in user ---------------------------------------------------------------
@@ -111,6 +113,8 @@ ACCESS: dict[str, Access] = {
     "auth.sign_out": entry(*SIGNED_IN),
     "auth.keep_alive": entry(*SIGNED_IN),
     "auth.account": entry(*SIGNED_IN),
+    "auth.make_calendar_link": entry(*INSPECTORS, body={"with_addresses": "y"}),
+    "auth.withdraw_calendar_link": entry(*INSPECTORS),
     "auth.confirm_identity": entry(*SIGNED_IN),
     "auth.replace_authenticator": entry(*SIGNED_IN),
     "auth.new_recovery_codes": entry(*SIGNED_IN),
