@@ -176,7 +176,7 @@ def test_your_inspections_lists_todays_visits_in_time_order_then_the_rest(
         query = urlencode({"query": address})
         link = re.search(r'<a class="govuk-link" href="([^"]+)" target="_blank" '
                          r'rel="noopener noreferrer">Open in maps<span class="govuk-visually-'
-                         rf'hidden">: {re.escape(home.name)}</span> on OpenStreetMap<span '
+                         rf'hidden"> for {re.escape(home.name)}</span> on OpenStreetMap<span '
                          r'class="govuk-visually-hidden"> \(opens in new tab\)</span></a>',
                          today)
         assert link and html.unescape(link.group(1)) == \
