@@ -312,6 +312,7 @@ STILL_EDITING: dict[str, tuple[str, ...]] = {
 SUCCESS_PAGES: dict[str, str] = {
     "stages.device_token": "answers with the tablet's token as JSON (the form has no fields)",
     "auth.new_recovery_codes": "shows the new recovery codes, once",
+    "auth.make_calendar_link": "shows the new calendar link, once",
     "auth.keep_alive": "answers the session's time left as JSON (the warning has no fields)",
 }
 
