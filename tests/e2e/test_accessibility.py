@@ -143,7 +143,8 @@ def test_every_role_s_pages_have_no_serious_violations_at_320_px_and_desktop(
     journey, link, accredited, social_worker, sampling, sampled_file, commissioner, check = people
     inspector_pages = ["/inspections/", f"/inspections/{link.id}",
                        f"/inspections/{link.id}/summary", f"/cases/{journey.case.id}",
-                       f"/cases/{journey.case.id}/properties/{link.id}/inspection"]
+                       f"/cases/{journey.case.id}/properties/{link.id}/inspection",
+                       f"/cases/{journey.case.id}/properties/{link.id}/visit", "/account"]
     file_pages = [f"/inspections/files/{sampled_file.id}",
                   f"/inspections/files/{sampled_file.id}/summary",
                   f"/cases/{sampling.case.id}/file-sampling",
