@@ -201,3 +201,16 @@ def test_with_nothing_planned_today_the_page_says_so(client, journey, inspection
     unscheduled = page.split("data-unscheduled")[1].split("</ul>")[0]
     for link in journey.case.properties:
         assert link.home.name in unscheduled
+
+
+def test_a_visit_whose_day_has_passed_is_to_be_planned_again(
+        client, journey, inspection, monkeypatch):
+    client.sign_in(journey.inspector)
+    assert plan(client, inspection, TODAY, "10am").status_code == 302
+    monkeypatch.setattr("accreditation.clock.today", lambda: TODAY + timedelta(days=2))
+    page = client.get("/inspections/").text
+    unscheduled = page.split("data-unscheduled")[1].split("</ul>")[0]
+    assert "The visit was planned for Sunday 22 November 2026, 10am. Plan it again." \
+        in unscheduled
+    assert f"Change visit<span class=\"govuk-visually-hidden\"> to {inspection.home.name}" \
+        in unscheduled
