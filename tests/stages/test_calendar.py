@@ -163,3 +163,14 @@ def test_the_token_is_left_out_of_logged_addresses():
     line = f'GET /calendar/{token}.ics HTTP/1.1" 200 "https://x/calendar/{token}.ics"'
     assert token not in redact(line)
     assert "/calendar/[redacted]" in redact(line)
+
+
+def test_no_log_line_holds_the_token(client, journey, planned, caplog):
+    client.sign_in(journey.inspector)
+    path = make_link(client, with_addresses=False)
+    token = path.removeprefix("/calendar/").removesuffix(".ics")
+    with caplog.at_level("DEBUG"):
+        assert client.get(path).status_code == 200
+        client.submit("/account/calendar/withdraw", form_page="/account")
+        assert client.get(path).status_code == 404
+    assert token not in caplog.text
