@@ -5,11 +5,13 @@ there without signal."""
 
 from __future__ import annotations
 
+from datetime import time
 from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import expect
 
 from accreditation import clock
+from accreditation.stages.visits import plan_visit as schedule
 
 from ..factories import TEST_PASSWORD
 from .conftest import sign_in
@@ -111,3 +113,34 @@ def test_todays_visits_in_time_order_on_a_fresh_tablet(e2e_db, browser, live_ser
     finally:
         commissioner_context.close()
         inspector_context.close()
+
+
+def test_an_inspector_makes_a_calendar_link_with_the_addresses(e2e_db, browser, live_server):
+    journey, link = inspection_ready(properties=1)
+    today = clock.today()
+    schedule(journey.commissioner, link, visit_on=today, starts=time(11), minutes=None)
+    e2e_db.session.commit()
+    context, page = person(browser, live_server)
+    try:
+        sign_in(page, journey.inspector.email, TEST_PASSWORD)
+        page.goto("/account")
+        looks_right(page)
+        page.get_by_role("checkbox", name="Include the properties' addresses in my calendar"
+                         ).check()
+        page.get_by_role("button", name="Make a calendar link").click()
+        expect(page.get_by_role("heading", name="Your calendar link")).to_be_visible()
+        looks_right(page, after_sending=True)
+        address = page.locator("#calendar-link").inner_text()
+        feed = page.request.get(urlsplit(address).path)
+        assert feed.status == 200
+        text = feed.text()
+        assert f"SUMMARY:Inspection: {link.home.name}" in text
+        assert link.home.postcode in text.replace("\r\n ", "")
+
+        page.get_by_role("button", name="I have added the link – continue").click()
+        page.get_by_role("button", name="Withdraw the calendar link").click()
+        expect(page.get_by_text("Your calendar link has been withdrawn")).to_be_visible()
+        looks_right(page, after_sending=True)
+        assert page.request.get(urlsplit(address).path).status == 404
+    finally:
+        context.close()
