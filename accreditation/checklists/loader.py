@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from .fingerprint import Published, edited_after_publication
 from .model import KINDS, ChecklistVersion
@@ -24,24 +25,31 @@ def read_definition(path: str | Path) -> tuple[ChecklistVersion | None, list[Pro
         return None, [Problem(str(path), None, "not_text", "the file is not UTF-8 text")]
     except OSError as exc:
         return None, [Problem(str(path), None, "unreadable", f"the file cannot be read: {exc}")]
-    data, lines, problems = parse_yaml(text, str(path))
-    if not problems:
-        if not isinstance(data, dict):
-            line = lines.get(())
-            problems = [
-                Problem(
-                    str(path),
-                    line,
-                    "not_a_mapping",
-                    "a definition must be a set of named fields (kind, version, title, "
-                    "sections, items, schedule), not a single value or a list",
-                )
-            ]
-        else:
-            problems = check_definition(data, lines, str(path))
+    data, problems = check_text(text, str(path))
     if problems:
         return None, problems
     return ChecklistVersion.from_dict(data), []
+
+
+def check_text(text: str, path: str) -> tuple[Any, list[Problem]]:
+    """Parse and validate a definition's YAML text, named ``path`` in the problems.
+
+    Returns ``(data, problems)``; ``data`` may be used only when ``problems`` is empty.
+    """
+    data, lines, problems = parse_yaml(text, path)
+    if problems:
+        return None, problems
+    if not isinstance(data, dict):
+        return None, [
+            Problem(
+                path,
+                lines.get(()),
+                "not_a_mapping",
+                "a definition must be a set of named fields (kind, version, title, "
+                "sections, items, schedule), not a single value or a list",
+            )
+        ]
+    return data, check_definition(data, lines, path)
 
 
 def load_definition(path: str | Path) -> ChecklistVersion:
