@@ -63,6 +63,47 @@ def retire_command(kind: str, number: int):
     click.echo(f"Retired {kind} v{number}.")
 
 
+@checklists_group.command("export")
+@click.option("--kind", required=True, type=click.Choice(KINDS))
+@click.option("--version", "number", required=True, type=int)
+@click.option("--format", "output", type=click.Choice(["xlsx", "yaml"]), default="xlsx",
+              show_default=True)
+@click.option("-o", "--output", "target", required=True,
+              type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="The file to write.")
+def export_command(kind: str, number: int, output: str, target: Path):
+    """Write a published version as a spreadsheet or as YAML."""
+    from ..checklists.workbook import to_xlsx, to_yaml
+    from .operations import published_version
+
+    try:
+        record = published_version(kind, number)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    if output == "xlsx":
+        target.write_bytes(to_xlsx(record.definition))
+    else:
+        target.write_text(to_yaml(record.definition), encoding="utf-8")
+    click.echo(f"Wrote {kind} v{number} to {target}.")
+
+
+@checklists_group.command("check-import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def check_import_command(path: Path):
+    """Check a spreadsheet (.xlsx) or YAML file to import: every problem, exit 1 if any."""
+    from ..checklists.workbook import WorkbookProblems, import_definition
+
+    try:
+        definition = import_definition(path)
+    except WorkbookProblems as error:
+        for problem in error.problems:
+            click.echo(str(problem), err=True)
+        click.echo(f"{len(error.problems)} problem(s) found.", err=True)
+        sys.exit(1)
+    click.echo(f"{path} is a valid {definition['kind']} checklist, version "
+               f"{definition['version']}, with {len(definition['items'])} items.")
+
+
 @checklists_group.command("impact")
 @click.option("--kind", required=True, type=click.Choice(KINDS))
 @click.option("--as-of", "as_of", required=True, type=click.DateTime(formats=["%Y-%m-%d"]),

@@ -120,6 +120,17 @@ def published_versions(kind: str) -> list[PublishedChecklist]:
         .order_by(PublishedChecklist.version)))
 
 
+def published_version(kind: str, version: int) -> PublishedChecklist:
+    """Version ``version`` of ``kind`` as it was published (retired ones too); NotFound if it
+    never was."""
+    record = db.session.scalar(
+        sa.select(PublishedChecklist).filter_by(kind=kind, version=version))
+    if record is None:
+        raise NotFound(f"Version {version} of the {kind.replace('_', ' ')} checklist has not "
+                       "been published.")
+    return record
+
+
 def _first_step_date(record: PublishedChecklist) -> date | None:
     schedule = record.checklist.schedule
     return schedule[0].effective_from if schedule else None
