@@ -3,17 +3,17 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .. import clock
 from ..auth.models import Role
 from ..auth.permissions import allow
-from ..checklists import DEFINITIONS_DIR, KINDS, load_definitions, step_in_force
+from ..checklists import DEFINITIONS_DIR, KINDS, load_definitions, step_in_force, workbook
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from . import bp, operations
-from .impact import gap_report, preview_impact
+from .impact import gap_report, preview_impact, standard_history
 from .models import PublishedChecklist
 
 KIND_TITLES = {
@@ -105,3 +105,33 @@ def _date_argument(name: str) -> date:
 def provider_gap_report():
     gaps = gap_report(current_user.organisation, clock.today())
     return render_template("standards/gap_report.html", gaps=gaps, kind_titles=KIND_TITLES)
+
+
+def _download(kind: str, version: int, data: bytes | str, suffix: str, content_type: str):
+    response = Response(data, content_type=content_type)
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{kind}-v{version}.{suffix}"')
+    return response
+
+
+@bp.route("/commissioner/checklists/<kind>/<int:version>.xlsx")
+@allow(Role.COMMISSIONER)
+def download_xlsx(kind: str, version: int):
+    record = operations.published_version(_kind_or_404(kind), version)
+    return _download(kind, version, workbook.to_xlsx(record.definition), "xlsx",
+                     workbook.XLSX_CONTENT_TYPE)
+
+
+@bp.route("/commissioner/checklists/<kind>/<int:version>.yaml")
+@allow(Role.COMMISSIONER)
+def download_yaml(kind: str, version: int):
+    record = operations.published_version(_kind_or_404(kind), version)
+    return _download(kind, version, workbook.to_yaml(record.definition), "yaml",
+                     f"{workbook.YAML_CONTENT_TYPE}; charset=utf-8")
+
+
+@bp.route("/commissioner/checklists/history")
+@allow(Role.COMMISSIONER)
+def history():
+    return render_template("standards/history.html", history=standard_history(clock.today()),
+                           kind_titles=KIND_TITLES, today=clock.today())

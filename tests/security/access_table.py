@@ -232,6 +232,9 @@ ACCESS: dict[str, Access] = {
     "standards.publish": entry(COMMISSIONER),
     "standards.retire": entry(COMMISSIONER),
     "standards.impact": entry(COMMISSIONER),
+    "standards.download_xlsx": entry(COMMISSIONER),
+    "standards.download_yaml": entry(COMMISSIONER),
+    "standards.history": entry(COMMISSIONER),
 
     # --- the register ---------------------------------------------------------------------
     "register.home": entry(*REGISTER_READERS),
