@@ -24,7 +24,7 @@ from ..councils import Council
 from ..extensions import db
 from ..providers.models import CATEGORY_LABELS, Organisation, Property
 from ..workflow import IN_FORCE
-from .models import Assessment
+from .models import Assessment, PublishedChecklist
 from .operations import current_checklist, upcoming_step
 
 NOT_PROPERTY_SPECIFIC = "Not property-specific"
@@ -190,3 +190,96 @@ def _subject(assessment: Assessment) -> str:
         return f"File {assessment.subject_ref}"
     return "Your organisation"
 
+
+
+# --- the history of the standard ----------------------------------------------------------------
+
+SUBJECTS = {
+    "due_diligence": "providers",
+    "file_sampling": "sampled files",
+    "property_inspection": "properties",
+}
+
+
+@dataclass(frozen=True)
+class StepHistory:
+    """One threshold step of a published version and, once it has taken effect, how many met it.
+
+    On the day: of the latest assessment of each subject on or before the day the step took
+    effect, how many pass it. Now: of what accreditation in force rests on today
+    (``accredited_population``), how many pass it. Both re-score the stored answers under
+    the step.
+    """
+
+    step: ThresholdStep
+    in_force: bool
+    met_on_the_day: int = 0
+    assessed_on_the_day: int = 0
+    meet_now: int = 0
+    assessed_now: int = 0
+
+
+@dataclass(frozen=True)
+class VersionHistory:
+    record: PublishedChecklist
+    subjects: str
+    steps: tuple[StepHistory, ...]
+
+
+def standard_history(today: date) -> list[VersionHistory]:
+    """Every published version (retired ones too) by kind and version, with every step and,
+    for each step that has taken effect by ``today``, how many met it on the day and meet it now.
+    """
+    records = db.session.scalars(
+        sa.select(PublishedChecklist).options(sa.orm.selectinload(PublishedChecklist.published_by))
+        .order_by(PublishedChecklist.kind, PublishedChecklist.version)).all()
+    stored: dict[str, list] = {}
+    accredited: dict[str, list] = {}
+    history = []
+    for record in records:
+        kind = record.kind
+        compiled = compile_checklist(record.checklist)
+        steps = []
+        for step in record.checklist.schedule:
+            day = step.effective_from
+            if day > today:
+                steps.append(StepHistory(step, in_force=False))
+                continue
+            if kind not in stored:
+                stored[kind] = _assessments_over_time(kind)
+                accredited[kind] = [(category, file_type, answers) for
+                                    _, _, category, file_type, answers, _ in
+                                    accredited_population(kind)]
+            latest: dict[tuple, tuple] = {}
+            for subject, assessed_on, category, file_type, answers in stored[kind]:
+                if assessed_on > day:
+                    break
+                latest[subject] = (category, file_type, answers)
+            steps.append(StepHistory(
+                step, in_force=True,
+                met_on_the_day=_passing(compiled, step, latest.values()),
+                assessed_on_the_day=len(latest),
+                meet_now=_passing(compiled, step, accredited[kind]),
+                assessed_now=len(accredited[kind])))
+        history.append(VersionHistory(record, SUBJECTS[kind], tuple(steps)))
+    return history
+
+
+def _assessments_over_time(kind: str) -> list[tuple]:
+    """(subject, assessed on, category, file type, answers) of every assessment of ``kind``,
+    oldest first (the later of two on one day last)."""
+    rows = db.session.execute(
+        sa.select(Assessment.organisation_id, Assessment.property_id, Assessment.subject_ref,
+                  Assessment.assessed_on, Assessment.category, Assessment.file_type,
+                  Assessment.answers)
+        .where(Assessment.kind == kind)
+        .order_by(Assessment.assessed_on, Assessment.id))
+    return [((organisation_id, property_id, subject_ref), assessed_on, category, file_type,
+             answers)
+            for organisation_id, property_id, subject_ref, assessed_on, category, file_type,
+            answers in rows]
+
+
+def _passing(compiled, step: ThresholdStep, rows) -> int:
+    return sum(1 for category, file_type, answers in rows
+               if compiled.passes(answers, step, category=category, file_type=file_type))
