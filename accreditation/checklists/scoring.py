@@ -279,6 +279,12 @@ class CompiledChecklist:
                        if judgement.outcome in FAILING)
         return summary, failed
 
+    def scorer(
+        self, step: ThresholdStep, *, category: str | None = None, file_type: str | None = None
+    ) -> StepScorer:
+        """``diagnose`` prepared for many answer sets under one step and context."""
+        return StepScorer(self, self.plan(step, category=category, file_type=file_type))
+
     def score(
         self,
         answers: Answers,
@@ -293,6 +299,79 @@ class CompiledChecklist:
         earned, possible, critical_failures = _tally(plan, answers, trace)
         summary = _decide(plan, earned, possible, critical_failures)
         return _build_result(self, plan, answers, trace, earned, possible, summary)
+
+
+class StepScorer:
+    """``CompiledChecklist.diagnose`` for one step and one category or file type, prepared for
+    thousands of answer sets (impact previews): the same summaries and failed items.
+
+    What ``judge`` says about each item's answer is packed into one integer (points earned and
+    possible per section, a failed critical item, a bit per failed item), kept per item and
+    per answer (with its type, so ``True`` is never taken for 1, nor 2.0 for 2), so the tally
+    of one answer set is the sum of a few dictionary look-ups; ``_decide`` then applies the
+    step as always. Answers that cannot be looked up (unhashable) take the ordinary path.
+    """
+
+    __slots__ = ("_compiled", "_plan", "_ids", "_tables", "_width", "_mask", "_failed_at",
+                 "_sections")
+
+    def __init__(self, compiled: CompiledChecklist, plan: Plan):
+        self._compiled = compiled
+        self._plan = plan
+        self._ids = tuple(entry.item_id for entry in plan.entries)
+        self._sections = len(plan.section_ids)
+        # Wide enough that no sum of points or count of failures can spill into the next field.
+        total = sum(entry.possible for entry in plan.entries) + len(plan.entries) + 1
+        self._width = total.bit_length() + 1
+        self._mask = (1 << self._width) - 1
+        self._failed_at = (2 * self._sections + 1) * self._width
+        self._tables: tuple[dict[tuple[type, Any], int], ...] = tuple(
+            {(type(value), value): self._pack(index, judgement)
+             for value, judgement in (*entry.memo.items(), (None, judge(entry.item, None)))}
+            for index, entry in enumerate(plan.entries))
+
+    def _pack(self, index: int, judgement: Judgement) -> int:
+        entry, width = self._plan.entries[index], self._width
+        outcome = judgement[0]
+        packed = 0
+        if outcome in FAILING:
+            packed |= 1 << (self._failed_at + index)
+        if outcome is Outcome.NOT_APPLICABLE:
+            return packed
+        packed += judgement[1] << (2 * entry.section_index * width)
+        packed += entry.possible << ((2 * entry.section_index + 1) * width)
+        if entry.critical and outcome is not Outcome.PASSED:
+            packed += 1 << (2 * self._sections * width)
+        return packed
+
+    def __call__(self, answers: Answers) -> tuple[Summary, int]:
+        """The summary, and the failed items as a number for ``failed_items``."""
+        values = list(map(answers.get, self._ids))
+        keys = list(zip(map(type, values), values, strict=True))
+        try:
+            packed = list(map(dict.get, self._tables, keys))
+        except TypeError:  # an unhashable answer: judged the ordinary way
+            summary, failed = self._compiled.diagnose(
+                answers, self._plan.step, category=self._plan.category,
+                file_type=self._plan.file_type)
+            return summary, sum(1 << self._ids.index(item_id) for item_id in failed)
+        if None in packed:
+            for index, found in enumerate(packed):
+                if found is None:
+                    packed[index] = self._pack(
+                        index, judge(self._plan.entries[index].item, values[index]))
+                    if len(self._tables[index]) < 10_000:  # numbers repeat; keep the cache small
+                        self._tables[index][keys[index]] = packed[index]
+        total, width, mask = sum(packed), self._width, self._mask
+        earned = [(total >> (2 * s * width)) & mask for s in range(self._sections)]
+        possible = [(total >> ((2 * s + 1) * width)) & mask for s in range(self._sections)]
+        critical_failures = (total >> (2 * self._sections * width)) & mask
+        return _decide(self._plan, earned, possible, critical_failures), total >> self._failed_at
+
+    def failed_items(self, failed: int) -> tuple[str, ...]:
+        """The ids of the failed items, in definition order (as ``diagnose`` gives them)."""
+        ids = self._ids
+        return tuple(ids[index] for index in range(len(ids)) if failed >> index & 1)
 
 
 def compile_checklist(version: ChecklistVersion) -> CompiledChecklist:

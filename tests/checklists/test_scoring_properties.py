@@ -147,6 +147,20 @@ def test_fast_path_agrees_with_full_path(data: st.DataObject, case: Case) -> Non
 
 @PROPERTIES
 @given(data=st.data(), case=scoring_case)
+def test_the_step_scorer_agrees_with_diagnose(data: st.DataObject, case: Case) -> None:
+    # One scorer for many answer sheets, as impact previews use it: its caches must never let
+    # one sheet's answer (True, 2.0, nan, a list...) stand for another's.
+    version, step, context = case
+    compiled = compile_checklist(version)
+    scorer = compiled.scorer(step, **context)
+    for answers in data.draw(st.lists(answers_for(version), min_size=1, max_size=6)):
+        summary, failed = scorer(answers)
+        assert (summary, scorer.failed_items(failed)) == compiled.diagnose(answers, step,
+                                                                          **context)
+
+
+@PROPERTIES
+@given(data=st.data(), case=scoring_case)
 def test_marks_are_exact_percentages(data: st.DataObject, case: Case) -> None:
     version, step, context = case
     result = score(version, data.draw(answers_for(version)), step, **context)
