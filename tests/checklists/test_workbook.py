@@ -377,3 +377,29 @@ def test_import_definition_reads_either_kind_of_file(tmp_path) -> None:
     binary.write_bytes(b"\xff\xd8\xff\xe0 not text")
     with pytest.raises(WorkbookProblems, match="neither an Excel workbook"):
         import_definition(binary)
+
+
+_CELL_VALUES = st.one_of(
+    st.none(), st.text(max_size=12).filter(lambda s: s.isprintable()), st.integers(-5, 500),
+    st.floats(allow_nan=False, allow_infinity=False), st.booleans(),
+    st.dates(date(1900, 1, 2), date(2100, 1, 1)),
+    st.sampled_from(["yes", "no", "graded", "number", "staff", "escape_routes", "protection"]))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(changes=st.lists(st.tuples(st.sampled_from(["Checklist", "Sections", ITEMS, SCHEDULE]),
+                                  st.integers(1, 12), st.integers(1, 20), _CELL_VALUES),
+                        min_size=1, max_size=8))
+def test_any_edit_gives_a_definition_or_problems_never_an_error(changes) -> None:
+    def change(book):
+        for sheet, row, column, value in changes:
+            book[sheet].cell(row=row, column=column, value=value)
+
+    data = edited(SHIPPED[("file_sampling", 1)], change)
+    try:
+        definition = from_xlsx(data)
+    except WorkbookProblems as raised:
+        assert raised.problems and all(str(problem) for problem in raised.problems)
+    else:
+        path = f"{definition['kind']}/v{definition['version']}.yaml"
+        assert check_definition(definition, {}, path) == []
