@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +19,9 @@ class Problem:
     code: str
     message: str
     item_id: str | None = None
+    # Where in the document the problem is (``("items", 3, "weight")``), so a page can show it
+    # beside the field it concerns; not part of what the problem is.
+    where: tuple = field(default=(), compare=False)
 
     def __str__(self) -> str:
         where = self.path if self.line is None else f"{self.path}, line {self.line}"

@@ -81,6 +81,7 @@ def _schema_problems(data: Any, lines: dict[DocPath, int], path: str) -> list[Pr
                 f"schema_{error.validator}",
                 _describe(error, data),
                 _item_id_at(data, where),
+                where,
             )
         )
     return problems
@@ -163,7 +164,7 @@ def _describe(error: jsonschema.ValidationError, data: Any) -> str:
 
 def _rule_problems(data: dict[str, Any], lines: dict[DocPath, int], path: str) -> Iterator[Problem]:
     def problem(where: DocPath, code: str, message: str, item_id: str | None = None) -> Problem:
-        return Problem(path, line_for(lines, where), code, message, item_id)
+        return Problem(path, line_for(lines, where), code, message, item_id, tuple(where))
 
     kind, version = data["kind"], data["version"]
     yield from _file_name_problems(kind, version, path, problem)
