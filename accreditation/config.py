@@ -114,6 +114,9 @@ def from_environment(instance_path: str) -> dict:
         "REAPPLY_AFTER_DAYS": _env_int("REAPPLY_AFTER_DAYS", 90),
         # Re-inspection falls due this many days before accreditation expires.
         "REINSPECTION_NOTICE_DAYS": _env_int("REINSPECTION_NOTICE_DAYS", 60),
+        # A threshold step that raises the standard takes effect at least this many days after
+        # it is published (a relaxation may take effect at once).
+        "STANDARD_NOTICE_DAYS": _env_int("STANDARD_NOTICE_DAYS", 28),
         # argon2id cost (OWASP's recommended minimum is m=19 MiB, t=2, p=1).
         "ARGON2_TIME_COST": _env_int("ARGON2_TIME_COST", 3),
         "ARGON2_MEMORY_COST": _env_int("ARGON2_MEMORY_COST", 65536),

@@ -27,7 +27,7 @@ from ..extensions import db
 from ..providers.models import CATEGORY_LABELS, Organisation, Property
 from ..workflow import IN_FORCE
 from .models import Assessment, PublishedChecklist
-from .operations import current_checklist, upcoming_step
+from .operations import current_checklist, upcoming_steps
 
 NOT_PROPERTY_SPECIFIC = "Not property-specific"
 
@@ -164,8 +164,8 @@ class Gap:
 
 
 def gap_report(organisation: Organisation, today: date) -> list[Gap]:
-    """For an organisation's latest assessment of each subject: what the next scheduled step
-    of the current checklist would fail, from which date, and the items to fix."""
+    """For an organisation's latest assessment of each subject: the first coming threshold
+    step it would not meet (else the next step), from which date, and the items to fix."""
     gaps = []
     latest: dict[tuple, Assessment] = {}
     for assessment in db.session.scalars(
@@ -173,14 +173,20 @@ def gap_report(organisation: Organisation, today: date) -> list[Gap]:
             .order_by(Assessment.assessed_on, Assessment.id)):
         latest[(assessment.kind, assessment.property_id, assessment.subject_ref)] = assessment
     for assessment in latest.values():
-        upcoming = upcoming_step(assessment.kind, today)
-        if upcoming is None:
+        coming = upcoming_steps(assessment.kind, today)
+        if not coming:
             continue
-        record, step = upcoming
+        # The first coming step the assessment would not meet, else the next one.
+        scored = []
+        for record, step in coming:
+            result = compile_checklist(record.checklist).score(
+                assessment.answers, step, category=assessment.category,
+                file_type=assessment.file_type)
+            scored.append((record, step, result))
+            if not result.passed:
+                break
+        record, step, result = scored[-1] if not scored[-1][2].passed else scored[0]
         checklist = record.checklist
-        result = compile_checklist(checklist).score(
-            assessment.answers, step, category=assessment.category,
-            file_type=assessment.file_type)
         failed = {item.id: item for item in result.items}
         gaps.append(Gap(
             assessment=assessment,

@@ -134,3 +134,65 @@ class Assessment(db.Model):
         if self.property_details is None:
             return None
         return PropertyAsInspected.from_json(self.property_details)
+
+
+class DraftStatus(enum.Enum):
+    """A draft is edited, submitted for a second commissioner's approval, then published (or
+    discarded). Any edit after submission sends it back to draft."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    PUBLISHED = "published"
+    DISCARDED = "discarded"
+
+
+class ChecklistDraft(db.Model):
+    """A new checklist version being written in the service: its definition (the same shape
+    as a definition file and ``PublishedChecklist.definition``), who wrote it and where it is."""
+
+    __tablename__ = "checklist_draft"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    version: Mapped[int] = mapped_column()
+    definition: Mapped[dict] = mapped_column(sa.JSON)
+    status: Mapped[DraftStatus] = mapped_column(
+        enum_type(DraftStatus, "checklist_draft_status"), default=DraftStatus.DRAFT)
+    # Where it came from, in words: "blank", "version 2", "import: name.xlsx".
+    source: Mapped[str] = mapped_column(sa.String(200), default="blank")
+    # Counts every edit: an approval is of the revision the approver saw.
+    revision: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    submitted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    approved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    published_checklist_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("checklist_version.id"))
+
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    updated_by = relationship("User", foreign_keys=[updated_by_id])
+    submitted_by = relationship("User", foreign_keys=[submitted_by_id])
+    approved_by = relationship("User", foreign_keys=[approved_by_id])
+    published_checklist = relationship("PublishedChecklist")
+
+    __table_args__ = (
+        sa.CheckConstraint("version >= 1", name="draft_version_positive"),
+        sa.CheckConstraint(
+            "status <> 'submitted' OR submitted_at IS NOT NULL", name="submitted_has_date"),
+        sa.CheckConstraint(
+            "(status = 'published') = (published_checklist_id IS NOT NULL)",
+            name="published_has_version"),
+        sa.Index("ix_checklist_draft_kind_status", "kind", "status"),
+    )
+
+    @property
+    def open(self) -> bool:
+        """Still being worked on: a draft, or waiting for approval."""
+        return self.status in (DraftStatus.DRAFT, DraftStatus.SUBMITTED)
+
+    def __repr__(self) -> str:
+        return f"<ChecklistDraft {self.kind} v{self.version} {self.status.value}>"

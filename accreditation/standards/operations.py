@@ -17,6 +17,7 @@ from ..auth.models import Role, User
 from ..checklists import (
     DEFINITIONS_DIR,
     KINDS,
+    ChecklistVersion,
     ThresholdStep,
     answer_problem,
     compile_checklist,
@@ -73,21 +74,31 @@ def publish_definitions(
         version = load_definition(path)
         versions = {(version.kind, version.version): version}
     already = published_fingerprints()
-    published = []
-    for (kind, number), version in sorted(versions.items()):
-        if (kind, number) in already:
-            continue
-        record = PublishedChecklist(
-            kind=kind, version=number, title=version.title, fingerprint=fingerprint(version),
-            definition=version.to_dict(), published_by_id=getattr(actor, "id", None),
-        )
-        db.session.add(record)
-        db.session.flush()
-        audit.record("checklist.published", actor=actor, subject=record,
-                     details={"kind": kind, "version": number, "fingerprint": record.fingerprint})
-        published.append(record)
+    published = [store_version(actor, version)
+                 for (kind, number), version in sorted(versions.items())
+                 if (kind, number) not in already]
     db.session.commit()
     return published
+
+
+def store_version(actor: User | None, version: ChecklistVersion,
+                  details: Mapping[str, Any] | None = None) -> PublishedChecklist:
+    """Store one valid version as published and audit it (flushes; the caller commits).
+
+    The one place a version is published, from a file or from an approved draft.
+    """
+    _require_commissioner(actor)
+    record = PublishedChecklist(
+        kind=version.kind, version=version.version, title=version.title,
+        fingerprint=fingerprint(version), definition=version.to_dict(),
+        published_by_id=getattr(actor, "id", None),
+    )
+    db.session.add(record)
+    db.session.flush()
+    audit.record("checklist.published", actor=actor, subject=record,
+                 details={"kind": version.kind, "version": version.version,
+                          "fingerprint": record.fingerprint, **(details or {})})
+    return record
 
 
 def retire_checklist(actor: User | None, kind: str, version: int) -> PublishedChecklist:
@@ -179,6 +190,21 @@ def upcoming_step(kind: str, today: date) -> tuple[PublishedChecklist, Threshold
         return None
     _, _, record, step = min(candidates, key=lambda c: (c[0], c[1]))
     return record, step
+
+
+def upcoming_steps(kind: str, today: date) -> list[tuple[PublishedChecklist, ThresholdStep]]:
+    """Every threshold step after ``today`` that will apply to ``kind``, in date order, each
+    with the version it belongs to (a newer version's first step ends the older schedule)."""
+    current_checklist(kind, today)
+    dates = sorted({step.effective_from for record in published_versions(kind)
+                    for step in record.checklist.schedule if step.effective_from > today})
+    found = []
+    for on in dates:
+        record = current_checklist(kind, on)
+        step = step_in_force(record.checklist.schedule, on)
+        if step is not None and step.effective_from == on:
+            found.append((record, step))
+    return found
 
 
 def record_assessment(

@@ -157,8 +157,11 @@ def test_the_gap_report_lists_what_to_fix_before_the_next_step(published_checkli
     inspect(property_, answers)
     (gap,) = gap_report(property_.organisation, date(2026, 11, 22))
     assert gap.subject == "Albion House"
-    assert gap.step.effective_from == date(2027, 1, 4)
+    # It meets the next step (4 January 2027); the first it would not meet is shown, the one
+    # from 5 July 2027 that makes damp and mould critical.
+    assert not gap.passes
+    assert gap.step.effective_from == date(2027, 7, 5)
     assert gap.step == step_in_force(current_checklist("property_inspection").checklist.schedule,
-                                     date(2027, 1, 4))
+                                     date(2027, 7, 5))
     titles = [title for title, _ in gap.items_to_fix]
     assert "Damp and mould" in titles
