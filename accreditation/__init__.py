@@ -174,6 +174,7 @@ def _register_blueprints(app: Flask) -> None:
     from .register import openreferral  # the open data feed, its own blueprint
     from .register import views as _register_views  # noqa: F401
     from .stages import views as _stage_views  # noqa: F401
+    from .standards import draft_views as _standards_draft_views  # noqa: F401
     from .standards import views as _standards_views  # noqa: F401
     from .teams import views as _team_views  # noqa: F401
 

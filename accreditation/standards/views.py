@@ -5,16 +5,19 @@ from datetime import date
 import sqlalchemy as sa
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from .. import clock
 from ..auth.models import Role
 from ..auth.permissions import allow
-from ..checklists import DEFINITIONS_DIR, KINDS, load_definitions, step_in_force, workbook
+from ..checklists import KINDS, step_in_force, workbook
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
-from . import bp, operations
+from ..forms import whole_number
+from . import bp, drafts, operations
+from .forms import StartDraftForm
 from .impact import gap_report, preview_impact, standard_history
-from .models import PublishedChecklist
+from .models import ChecklistDraft, DraftStatus, PublishedChecklist
 
 KIND_TITLES = {
     "due_diligence": "Due diligence",
@@ -35,30 +38,26 @@ def checklists():
     published = db.session.scalars(
         sa.select(PublishedChecklist).order_by(PublishedChecklist.kind,
                                                PublishedChecklist.version.desc())).all()
-    published_keys = {(record.kind, record.version) for record in published}
-    drafts = [version for key, version in sorted(load_definitions(DEFINITIONS_DIR).items())
-              if key not in published_keys]
-    problems = operations.check_definitions()
+    open_drafts = db.session.scalars(
+        sa.select(ChecklistDraft)
+        .where(ChecklistDraft.status.in_((DraftStatus.DRAFT, DraftStatus.SUBMITTED)))
+        .order_by(ChecklistDraft.kind, ChecklistDraft.version)).all()
+    form = StartDraftForm()
+    form.start_from.choices = _start_choices(published)
     return render_template(
-        "standards/checklists.html", published=published, drafts=drafts, problems=problems,
-        kind_titles=KIND_TITLES, today=clock.today(), step_in_force=step_in_force,
+        "standards/checklists.html", published=published, drafts=open_drafts, form=None,
+        start_form=form, kind_titles=KIND_TITLES, today=clock.today(),
+        step_in_force=step_in_force,
         versions_in_force=set(operations.versions_in_force().values()))
 
 
-@bp.route("/commissioner/checklists/<kind>/<int:version>/publish", methods=["POST"])
-@allow(Role.COMMISSIONER)
-def publish(kind: str, version: int):
-    path = DEFINITIONS_DIR / _kind_or_404(kind) / f"v{version}.yaml"
-    if not path.exists():
-        raise NotFound("There is no definition file for that version.")
-    try:
-        records = operations.publish_definitions(current_user._get_current_object(), path)
-    except ValidationFailed as error:
-        flash(error.message, "error")
-    else:
-        flash(f"Published {KIND_TITLES[kind].lower()} version {version}." if records
-              else "That version was already published.", "success")
-    return redirect(url_for("standards.checklists"))
+def _start_choices(published) -> list[SelectChoice]:
+    copies = [SelectChoice(f"copy:{record.kind}:{record.version}",
+               f"A copy of {KIND_TITLES[record.kind].lower()} version {record.version}")
+              for record in published if record.status.value == "published"]
+    blanks = [SelectChoice(f"blank:{kind}", f"A blank {KIND_TITLES[kind].lower()} checklist")
+              for kind in KINDS]
+    return copies + blanks
 
 
 @bp.route("/commissioner/checklists/<kind>/<int:version>/retire", methods=["POST"])
@@ -75,21 +74,29 @@ def impact(kind: str):
     _kind_or_404(kind)
     number = request.args.get("version", type=int)
     step_date = _date_argument("step")
-    if number is None:
+    draft_id = whole_number(request.args.get("draft")) if "draft" in request.args else None
+    if "draft" in request.args:
+        draft = db.session.get(ChecklistDraft, draft_id) if draft_id else None
+        if draft is None or draft.kind != kind:
+            raise NotFound("There is no draft of this checklist with that number.")
+        checklist = drafts.draft_checklist(draft)
+        if checklist is None:
+            raise ValidationFailed("The draft has problems: put them right before previewing "
+                                   "its impact.")
+    elif number is None:
         checklist = operations.current_checklist(kind).checklist
     else:
         record = db.session.scalar(
             sa.select(PublishedChecklist).filter_by(kind=kind, version=number))
-        checklist = record.checklist if record else load_definitions(DEFINITIONS_DIR).get(
-            (kind, number))
-        if checklist is None:
+        if record is None:
             raise NotFound(f"There is no version {number} of this checklist.")
+        checklist = record.checklist
     step = next((s for s in checklist.schedule if s.effective_from == step_date), None)
     if step is None:
         raise NotFound("That threshold step is not in this checklist's schedule.")
     report = preview_impact(kind, step=step, checklist=checklist)
     return render_template("standards/impact.html", report=report, kind_title=KIND_TITLES[kind],
-                           checklist=checklist)
+                           checklist=checklist, draft_id=draft_id)
 
 
 def _date_argument(name: str) -> date:

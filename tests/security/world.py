@@ -47,6 +47,7 @@ from accreditation.register.openreferral import (
 from accreditation.register.operations import record_referral_check
 from accreditation.stages.file_sampling import samples_for
 from accreditation.stages.inspection_drafts import checklist_for
+from accreditation.standards.drafts import start_draft
 from accreditation.teams.operations import invite_colleague
 
 from ..cases.journey import TODAY, Journey
@@ -155,6 +156,8 @@ def build_world() -> World:
     sampled = samples_for(case)[0].files[0]
     _, items = checklist_for(link)
     _, file_items = checklist_for(sampled)
+    # A commissioner's draft of the next property inspection version, copied from version 1.
+    draft = start_draft(journey.commissioner, "property_inspection", copy_of=1)
     db.session.commit()
     ids = {
         "case_id": case.id,
@@ -186,6 +189,10 @@ def build_world() -> World:
         "item_id": items[0].id,
         "file_item_id": file_items[0].id,  # a sampled file's checklist has items of its own
         "conflict_id": 1,
+        "draft_id": draft.id,
+        "draft_section": draft.definition["sections"][0]["id"],
+        "draft_item": draft.definition["items"][0]["id"],
+        "step_date": draft.definition["schedule"][-1]["effective_from"],
         "service_uuid": service_id(organisation),
         "location_uuid": service_at_location_id(organisation, home.local_authority),
         "taxonomy_uuid": TAXONOMY_ID,

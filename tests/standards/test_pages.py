@@ -4,10 +4,7 @@ import json
 from datetime import date
 
 import pytest
-import sqlalchemy as sa
 
-from accreditation.extensions import db
-from accreditation.standards.models import PublishedChecklist
 from accreditation.standards.operations import record_assessment
 
 from ..factories import PropertyFactory, UserFactory, publish_first_checklists
@@ -19,24 +16,16 @@ def version_1(app):
     publish_first_checklists()
 
 
-def test_the_checklists_page_shows_schedules_and_drafts(client, version_1):
+def test_the_checklists_page_shows_schedules_and_database_drafts_only(client, version_1):
     client.sign_in(UserFactory(commissioner=True))
     page = client.get("/commissioner/checklists").text
     assert "Property inspection – version 1" in page
     assert "In force" in page
-    assert "Draft versions" in page
-    assert "Publish property inspection version 2" in page
     assert "Preview impact" in page
-
-
-def test_a_commissioner_publishes_a_draft_from_the_page(client, version_1):
-    client.sign_in(UserFactory(commissioner=True))
-    response = client.submit("/commissioner/checklists/property_inspection/2/publish",
-                             form_page="/commissioner/checklists")
-    assert response.status_code == 302
-    assert db.session.scalar(sa.select(PublishedChecklist).filter_by(version=2)) is not None
-    assert "Published property inspection version 2" in client.get(
-        "/commissioner/checklists").text
+    # Version 2 ships as a file, but drafts are written in the service: none yet.
+    assert "There are no drafts" in page
+    assert "Publish property inspection version 2" not in page
+    assert "A copy of property inspection version 1" in page
 
 
 def test_the_impact_page_shows_who_would_fall_below(client, version_1, rng):
@@ -83,8 +72,8 @@ def test_a_provider_sees_its_own_gap_report_only(client, version_1, rng, monkeyp
     page = client.get("/provider/gap-report").text
     assert "Our House" in page
     assert "Their House" not in page
-    assert "Would not meet the next step" in page
-    assert "next step (version 1) from <strong>4 January 2027</strong>" in page
+    assert "Would not meet this step" in page
+    assert "step (version 1) from <strong>4 January 2027</strong>" in page
     assert "Escape routes" in page
 
 
