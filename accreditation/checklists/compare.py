@@ -26,13 +26,25 @@ class Change:
 
 
 def _describe_step(step: ThresholdStep) -> str:
-    return f"the step from {step.effective_from:%-d %B %Y}"
+    return f"The step from {step.effective_from:%-d %B %Y}"
 
 
 def _tightenings(before: ThresholdStep, after: ThresholdStep) -> list[str]:
-    # Every way the later step asks for more is a way the earlier one asks for less than it.
-    return [change.replace("lowers", "raises").replace("no longer treats", "treats")
-            for change in loosenings(after, before)]
+    """Every way ``after`` asks for more than ``before``, in words (``loosenings`` turned
+    round)."""
+    found: list[str] = []
+    if after.pass_mark > before.pass_mark:
+        found.append(f"raises the pass mark from {before.pass_mark}% to {after.pass_mark}%")
+    sections = dict.fromkeys(sid for sid, _ in (*before.section_minimums,
+                                                 *after.section_minimums))
+    for sid in sections:
+        old, new = before.minimum_for(sid), after.minimum_for(sid)
+        if new > old:
+            found.append(f"raises the minimum for section '{sid}' from {old}% to {new}%")
+    added = [i for i in after.critical_items if i not in before.critical_items]
+    if added:
+        found.append(f"makes {', '.join(repr(i) for i in added)} critical")
+    return found
 
 
 def _item_changes(before: Item, after: Item) -> list[Change]:
@@ -80,23 +92,23 @@ def compare_versions(before: ChecklistVersion | None, after: ChecklistVersion) -
         subject = when.isoformat()
         earlier = old_steps.get(when)
         if earlier is None:
-            changes.append(Change("step_added", subject, f"{_describe_step(step).capitalize()} "
+            changes.append(Change("step_added", subject, f"{_describe_step(step)} "
                                   f"is added (pass mark {step.pass_mark}%)"))
             continue
         raised, lowered = _tightenings(earlier, step), loosenings(earlier, step)
         if raised:
             changes.append(Change("step_tightened", subject,
-                                  f"{_describe_step(step).capitalize()} {'; '.join(raised)}"))
+                                  f"{_describe_step(step)} {'; '.join(raised)}"))
         if lowered:
             changes.append(Change("step_relaxed", subject,
-                                  f"{_describe_step(step).capitalize()} {'; '.join(lowered)}"))
+                                  f"{_describe_step(step)} {'; '.join(lowered)}"))
         if not raised and not lowered and earlier != step:
             changes.append(Change("step_changed", subject,
-                                  f"{_describe_step(step).capitalize()} changes its grace "
+                                  f"{_describe_step(step)} changes its grace "
                                   "period or its reason"))
     for when, step in old_steps.items():
         if when not in new_steps:
             changes.append(Change("step_removed", when.isoformat(),
-                                  f"{_describe_step(step).capitalize()} is removed"))
+                                  f"{_describe_step(step)} is removed"))
     order = {kind: index for index, kind in enumerate(CHANGE_KINDS)}
     return sorted(changes, key=lambda change: order[change.kind])
