@@ -42,6 +42,8 @@ READ_ONLY_FEED = "openreferral.read_only"  # answers every write with 405, teste
 # Routes that end or remove what later routes act on: they go last, in this order.
 ENDING = ("providers.remove_roster_entry", "providers.remove_person", "evidence.remove",
           "providers.remove_property", "admin.withdraw_invitation", "standards.retire",
+          "standards.remove_item", "standards.remove_section", "standards.remove_step",
+          "standards.approve_draft", "standards.discard_draft",
           "cases.case_action", "providers.withdraw", "auth.change_password", "auth.sign_out",
           "auth.sign_in")  # last: its failures count towards the sign-in throttle
 FORM_WRITES = sorted(
