@@ -20,17 +20,31 @@ def checklists_group() -> None:
 
 @checklists_group.command("validate")
 @click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
-def validate_command(path: Path | None):
+@click.option("--draft", "draft_id", type=int,
+              help="Check a draft written on the Checklists page (its number) instead of files.")
+def validate_command(path: Path | None, draft_id: int | None):
     """Check definitions against the schema and the published versions (exit 1 on problems)."""
-    from .operations import check_definitions
+    if draft_id is not None:
+        from ..extensions import db
+        from .drafts import draft_problems, notice_problems
+        from .models import ChecklistDraft
 
-    problems = check_definitions(path or DEFINITIONS_DIR)
+        draft = db.session.get(ChecklistDraft, draft_id)
+        if draft is None:
+            raise click.ClickException(f"There is no checklist draft {draft_id}.")
+        problems = [str(problem) for problem in draft_problems(draft)]
+        problems += notice_problems(draft) if not problems else []
+    else:
+        from .operations import check_definitions
+
+        problems = [str(problem) for problem in check_definitions(path or DEFINITIONS_DIR)]
     for problem in problems:
-        click.echo(str(problem), err=True)
+        click.echo(problem, err=True)
     if problems:
         click.echo(f"{len(problems)} problem(s) found.", err=True)
         sys.exit(1)
-    click.echo("All checklist definitions are valid.")
+    click.echo("The draft is valid." if draft_id is not None
+               else "All checklist definitions are valid.")
 
 
 @checklists_group.command("publish")

@@ -250,3 +250,16 @@ def test_discarded_and_published_drafts_are_closed(version_1, author):
         drafts.change_details(author, draft, title="x", description="")
     # Its number is free again.
     assert drafts.next_version(KIND) == 2
+
+
+def test_the_command_line_gives_a_drafts_problems(runner, version_1, author):
+    draft = drafts.start_draft(author, "due_diligence")
+    result = runner.invoke(args=["checklists", "validate", "--draft", str(draft.id)])
+    assert result.exit_code == 1
+    assert "due_diligence/v2.yaml: items must list at least 1 entry" in result.output
+    good = drafts.start_draft(author, KIND, copy_of=1)
+    result = runner.invoke(args=["checklists", "validate", "--draft", str(good.id)])
+    assert result.exit_code == 0, result.output
+    assert "The draft is valid." in result.output
+    result = runner.invoke(args=["checklists", "validate", "--draft", "999"])
+    assert result.exit_code == 1 and "no checklist draft 999" in result.output
