@@ -13,7 +13,7 @@ from .admin.operations import load_local_authorities
 from .auth import mfa, operations
 from .auth.mfa import DEMO_TOTP_SECRET
 from .auth.models import Role, User
-from .checklists import DEFINITIONS_DIR
+from .checklists import DEFINITIONS_DIR, load_definition
 from .councils import Council
 from .demo_cases import DEMO_PASSWORD, load_cases
 from .extensions import db
@@ -22,7 +22,8 @@ from .providers.models import Organisation, Property, PropertyChange
 from .providers.operations import PropertyDetails, details_as_asked, update_property
 from .register.operations import set_vacancies
 from .register.status import property_on_register
-from .standards.models import PublishedChecklist
+from .standards.drafts import create_draft
+from .standards.models import ChecklistDraft, PublishedChecklist
 from .standards.operations import publish_definitions
 
 # The consortium's member councils, by ONS code, from the shipped list of local authorities
@@ -101,8 +102,8 @@ PROVIDER_QUALITY = {
     "Cedar House Youth Services Ltd": 0.93,
     "Meridian Youth Homes Ltd": 0.88,
 }
-# The first version of each checklist is published; property inspection v2 is left as a draft
-# for commissioners to preview and publish.
+# The first version of each checklist is published; property inspection v2 is a draft on the
+# Checklists page for commissioners to check, preview and approve (``_demo_draft``).
 DEMO_PUBLISHED = ["due_diligence/v1.yaml", "file_sampling/v1.yaml", "property_inspection/v1.yaml"]
 
 # email, name, role, council, organisation
@@ -171,6 +172,7 @@ def load() -> int:
                 DEMO_TOTP_SECRET, mfa.current_step() - 1))
         created += 1
     created += _publish_checklists()
+    created += _demo_draft()
     created += load_cases(organisations, PROVIDER_QUALITY)
     created += _demo_vacancies()
     created += _demo_property_change()
@@ -210,6 +212,17 @@ def _demo_property_change() -> int:
                 **{**details_as_asked(home), "bed_spaces": home.bed_spaces - 1}))
             return 1
     return 0
+
+
+def _demo_draft() -> int:
+    """Property inspection version 2, as a draft the demo commissioner started (once)."""
+    if db.session.scalar(sa.select(ChecklistDraft.id).limit(1)) is not None:
+        return 0
+    author = db.session.scalar(
+        sa.select(User).where(User.email == "commissioner@demo.example.org"))
+    definition = load_definition(DEFINITIONS_DIR / "property_inspection" / "v2.yaml").to_dict()
+    create_draft(author, definition, source="property_inspection/v2.yaml")
+    return 1
 
 
 def _publish_checklists() -> int:

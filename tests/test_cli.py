@@ -82,6 +82,11 @@ def test_demo_data_is_idempotent_and_covers_every_category_and_role(runner):
     # A change to an accredited property for the demo commissioner to decide (asked once).
     assert db.session.scalars(sa.select(PropertyChange.status)).all() == [
         PropertyChangeStatus.PENDING]
+    from accreditation.standards.models import ChecklistDraft
+
+    # Property inspection version 2, a draft on the Checklists page (made once).
+    assert [(draft.kind, draft.version) for draft in db.session.scalars(
+        sa.select(ChecklistDraft))] == [("property_inspection", 2)]
     assert verify().ok
     for role in ("commissioner", "inspector", "social worker", "provider"):
         assert role in first.output
