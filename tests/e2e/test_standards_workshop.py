@@ -45,6 +45,16 @@ def test_a_commissioner_raises_the_standard_and_a_second_one_publishes_it(
             page.get_by_role("heading", name="Property inspection – draft version 2").wait_for()
             assert "Nothing: it is the same as version 1" in page.inner_text("main")
             looks_right(page)
+            # The forms for an item and a section, as a commissioner would open them.
+            page.locator("#draft-sections ~ div a:has-text('Change')").nth(1).click()
+            page.get_by_role("heading", name="Change the item").wait_for()
+            assert "it does not change" in page.inner_text("main")
+            looks_right(page)
+            page.get_by_role("link", name="Back to the draft").click()
+            page.get_by_role("link", name="Add a section").click()
+            page.get_by_role("heading", name="Add a section").wait_for()
+            looks_right(page)
+            page.get_by_role("link", name="Back to the draft").click()
 
             page.get_by_role("link", name="Add a step").click()
             page.get_by_role("heading", name="Add a step").wait_for()
