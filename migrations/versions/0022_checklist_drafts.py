@@ -1,7 +1,7 @@
 """checklist drafts: new versions written in the service, approved by a second commissioner
 
-Revision ID: 0024
-Revises: 0020
+Revision ID: 0022
+Revises: 0021
 Create Date: 2026-12-07 23:00:00
 
 """
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0024'
-down_revision = '0020'
+revision = '0022'
+down_revision = '0021'
 branch_labels = None
 depends_on = None
 
