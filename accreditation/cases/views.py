@@ -21,7 +21,7 @@ from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..forms import show_error, whole_number
 from ..pdf import pdf_response
-from ..stages import declarations, visits
+from ..stages import declarations, last_visit, visits
 from ..stages.forms import MAX_CONDITIONS, CaseActionForm, DecisionForm, inspector_choices
 from ..workflow import CaseStatus
 from . import access, bp, bundle, letters, operations
@@ -78,7 +78,10 @@ def _detail_page(case: Case, form: CaseActionForm, status: int = 200):
         events=event_lines(timeline(case)), statuses=STATUSES,
         default_due_on=clock.today() + timedelta(days=14),
         visit_plannable=staff and case.status in visits.PLANNABLE,
-        declared=declarations.grouped(case.organisation) if staff else None), status
+        declared=declarations.grouped(case.organisation) if staff else None,
+        repeats={link.id: [item for item in link.assessment.result["items"]
+                           if item["id"] in found]
+                 for link in case.properties if (found := last_visit.repeats_in(link))}), status
 
 
 @bp.route("/<int:case_id>/actions/<action>", methods=["POST"])

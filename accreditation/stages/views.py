@@ -29,10 +29,11 @@ from ..auth.permissions import allow, public
 from ..cases import access as case_access
 from ..cases import operations as case_operations
 from ..cases.models import Case, CaseProperty
+from ..checklists import score, step_in_force
 from ..companies import uses_offline_register
 from ..errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from ..evidence import requirements
-from ..evidence.operations import is_downloadable
+from ..evidence.operations import can_view_evidence, is_downloadable
 from ..evidence.views import flash_uploaded
 from ..extensions import db
 from ..forms import first_error, show_error, whole_number
@@ -47,6 +48,7 @@ from . import (
     due_diligence,
     file_sampling,
     inspection_drafts,
+    last_visit,
     property_inspection,
     visits,
 )
@@ -392,7 +394,7 @@ def _report(case_id: int, link_id: int) -> dict:
     if link.assessment is None:
         raise NotFound("This property has not been inspected yet.")
     return {"case": case, "link": link, "result": link.assessment.score,
-            "assessment": link.assessment}
+            "assessment": link.assessment, "repeats": last_visit.repeats_in(link)}
 
 
 @bp.route("/cases/<int:case_id>/properties/<int:link_id>/report")
@@ -424,7 +426,8 @@ def _answered(drafts: dict, item_id: str) -> bool:
     return draft is not None and draft.value not in (None, "")
 
 
-def _sections(checklist, items, drafts) -> list[dict]:
+def _sections(checklist, items, drafts, link=None) -> list[dict]:
+    marks = _section_marks(checklist, items, drafts, link)
     sections = []
     for section in checklist.sections:
         mine = [item for item in items if item.section == section.id]
@@ -432,8 +435,27 @@ def _sections(checklist, items, drafts) -> list[dict]:
             sections.append({"id": section.id, "title": section.title,
                              "description": section.description, "items": mine,
                              "total": len(mine),
-                             "answered": sum(_answered(drafts, item.id) for item in mine)})
+                             "answered": sum(_answered(drafts, item.id) for item in mine),
+                             "mark": marks.get(section.id)})
     return sections
+
+
+def _section_marks(checklist, items, drafts, link) -> dict[str, str | None]:
+    """section id -> its mark as the server scores the answers so far (the step in force
+    today), for each section whose scored items are all answered."""
+    step = step_in_force(checklist.schedule, clock.today())
+    if link is None or step is None:
+        return {}
+    answers = {item_id: draft.value for item_id, draft in drafts.items()
+               if draft.value not in (None, "")}
+    context = ({"file_type": link.sample.file_type.value} if isinstance(link, SampledFile)
+               else {"category": link.home.category.value})
+    result = score(checklist, answers, step, **context)
+    complete = {section.id for section in checklist.sections
+                if all(item.id in answers for item in items
+                       if item.section == section.id and item.scored)}
+    return {section.id: section.percent for section in result.sections
+            if section.id in complete and section.possible}
 
 
 def _inspection_row(link) -> dict:
@@ -472,10 +494,22 @@ def _subject_context(link) -> dict:
 def _inspection_context(link) -> dict:
     checklist, items = inspection_drafts.checklist_for(link)
     drafts = inspection_drafts.drafts_for(link)
+    visit = last_visit.last_visit(link)
+    sections = _sections(checklist, items, drafts, link)
+    in_order = [item for section in sections for item in section["items"]]
+    unanswered = [item for item in in_order if not _answered(drafts, item.id)]
     return {**_subject_context(link), "link": link, "case": inspection_drafts.case_of(link),
             "checklist": checklist,
             "items_by_id": {item.id: item for item in items}, "drafts": drafts,
-            "sections": _sections(checklist, items, drafts), "total": len(items),
+            "last_visit": visit,
+            "last_asked": ({entry["id"] for entry in visit.assessment.result["items"]}
+                           if visit else set()),
+            "to_check": last_visit.to_check_again(in_order, visit,
+                                                  last_visit.open_conditions(link)),
+            "may_see": lambda evidence: (can_view_evidence(_actor(), evidence)
+                                         and is_downloadable(evidence)),
+            "next_unanswered": unanswered[0] if unanswered else None,
+            "sections": sections, "total": len(items),
             "answered": sum(_answered(drafts, item.id) for item in items),
             "conflicts": inspection_drafts.open_conflicts(link),
             "photos": inspection_drafts.photos_for(link),
@@ -604,8 +638,11 @@ def inspection_summary(link_id: int | None, sampled_id: int | None = None):
                  "href": f"{checklist_url}#item-{item.id}"} for item in unanswered if item.scored]
     refusals += [{"text": f"{item.title}: add a photo", "href": f"{checklist_url}#{item.id}-photo"}
                  for item in photos_needed]
+    answers = {item_id: draft.value for item_id, draft in context["drafts"].items()}
+    repeats = last_visit.repeats_in_drafts(link, items, answers)
     return render_template(
         "stages/inspection_summary.html", unanswered=unanswered, photos_needed=photos_needed,
+        repeats=[item for item in items if item.id in repeats],
         refusals=refusals if request.args.get("refused") else [],
         unanswered_required=any(item.scored for item in unanswered),
         photo_counts={item_id: len(records) for item_id, records in context["photos"].items()},
