@@ -127,17 +127,45 @@ function showItem(form, item) {
   form.classList.toggle("app-item--answered", readForm(form).value != null);
 }
 
+// What an answer earns and could have earned, as the server's judge() counts it
+// (accreditation/checklists/scoring.py): weight x 3 for yes or an in-range number, weight x
+// grade for a grade; nothing earned for no, or a number out of range; null: not applicable.
+function points(form, value) {
+  const { weight, type, passMin, passMax } = form.dataset;
+  const full = Number(weight) * 3;
+  if (value === "not_applicable") return null;
+  if (type === "yes_no") return [value === "yes" ? full : 0, full];
+  if (type === "graded") return [Number.isInteger(value) && value >= 0 && value <= 3 ? Number(weight) * value : 0, full];
+  const inRange = typeof value === "number" && Number.isFinite(value) && value >= 0
+    && (passMin === undefined || value >= Number(passMin)) && (passMax === undefined || value <= Number(passMax));
+  return [inRange ? full : 0, full];
+}
+
+// A mark as the server writes it (checklists/results.py percent): rounded down to a tenth.
+const percent = (earned, possible) => {
+  const tenths = Math.floor((earned * 1000) / possible);
+  return `${Math.floor(tenths / 10)}.${tenths % 10}`;
+};
+
 function showProgress() {
-  const counts = new Map(); // section -> [answered, total]
+  const counts = new Map(); // section -> [answered, total, scored unanswered, earned, possible]
   let answered = 0;
+  let next = null;
   const forms = $$("form[data-item]");
   for (const form of forms) {
-    const done = readForm(form).value != null;
-    const count = counts.get(form.dataset.section) || [0, 0];
+    const { value } = readForm(form);
+    const done = value != null;
+    const count = counts.get(form.dataset.section) || [0, 0, 0, 0, 0];
     count[0] += done ? 1 : 0;
     count[1] += 1;
+    if (form.dataset.weight !== undefined) {
+      const earned = done ? points(form, value) : [0, 0];
+      if (!done) count[2] += 1;
+      if (earned) { count[3] += earned[0]; count[4] += earned[1]; }
+    }
     counts.set(form.dataset.section, count);
     answered += done ? 1 : 0;
+    if (!done && !next) next = form;
   }
   const write = (node, text) => { if (node.textContent !== text) node.textContent = text; };
   const total = $("[data-progress]");
@@ -146,6 +174,24 @@ function showProgress() {
     const [done, all] = counts.get(node.dataset.sectionProgress) || [0, 0];
     write(node, `${done} of ${all}`);
   });
+  // A section's score once every scored item in it is answered.
+  $$("[data-section-mark]").forEach((node) => {
+    const [, , left, earned, possible] = counts.get(node.dataset.sectionMark) || [0, 0, 1, 0, 0];
+    node.hidden = left > 0 || possible === 0;
+    if (!node.hidden) write(node, `Section score: ${percent(earned, possible)}%`);
+  });
+  const link = $("[data-next-unanswered]");
+  if (link) {
+    link.hidden = !next;
+    if (next) link.setAttribute("href", `#${next.id}`);
+  }
+}
+
+// A link to an item in a folded section opens the section first.
+function unfold(id) {
+  for (let node = document.getElementById(id); node; node = node.parentElement?.closest("details")) {
+    if (node.tagName === "DETAILS") node.open = true;
+  }
 }
 
 async function save(form) {
@@ -238,6 +284,11 @@ async function inspectionPage(root) {
     if (form && (photo.status !== "sent" || !$(`[data-evidence="${photo.evidence_id}"]`, form))) showPhoto(form, photo);
   }
   showProgress();
+  document.addEventListener("click", (event) => {
+    const target = event.target.closest?.("a[href^='#']");
+    if (target) unfold(decodeURIComponent(target.getAttribute("href").slice(1)));
+  });
+  if (location.hash) unfold(decodeURIComponent(location.hash.slice(1)));
   // One listener of each kind for the whole checklist, not one per item: the page is ready
   // sooner on a slow tablet. What an item held is noted when someone first reaches it, so an
   // answer is sent only when it changed.
