@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+import sqlalchemy as sa
 
 from accreditation import clock
 from accreditation.checklists import compile_checklist, step_in_force
@@ -200,3 +201,15 @@ def test_failed_items_last_time_are_flagged_on_the_page(inspector, again):
     page = inspector.get(f"/inspections/{again.id}").text
     for item_id in FAILED_LAST_TIME:
         assert "Failed last time" in item_html(page, item_id)
+
+
+def test_an_earlier_photo_that_cannot_be_opened_is_only_counted(inspector, again):
+    from accreditation.database import utcnow
+    from accreditation.evidence.models import Evidence, ScanStatus
+
+    for record in db.session.scalars(sa.select(Evidence).where(Evidence.item_id == "heating")):
+        record.scan_status, record.scanned_at = ScanStatus.INFECTED, utcnow()
+    db.session.commit()
+    heating = item_html(inspector.get(f"/inspections/{again.id}").text, "heating")
+    assert "1 photo then" in text(heating)
+    assert "/download" not in heating
