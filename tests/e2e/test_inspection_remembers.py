@@ -6,6 +6,7 @@ marked as a repeat finding before submitting and on the report; the page works o
 
 from __future__ import annotations
 
+import random
 import re
 
 import pytest
@@ -14,11 +15,18 @@ from playwright.sync_api import expect
 from accreditation import clock
 from accreditation.checklists import compile_checklist, step_in_force
 from accreditation.stages import inspection_drafts
+from accreditation.stages.forms import answer_choices
 
 from ..cases.journey import Journey, best_answers, photograph_required_items
 from ..factories import publish_first_checklists
 from ..stages.reinspection import CONDITION_ITEM, answer_on_tablet, reinspection
-from .inspection_helpers import TABLET, answer, open_inspection, wait_until_sent
+from .inspection_helpers import (
+    TABLET,
+    answer,
+    inspection_ready,
+    open_inspection,
+    wait_until_sent,
+)
 from .seams import page_problems
 from .test_accessibility import serious_violations
 
@@ -124,3 +132,45 @@ def test_a_reinspection_remembers_the_last_visit(ready, browser, live_server):
     expect(row).to_contain_text("Heating")
     looks_right(page)
     context.close()
+
+
+def random_sheet(items, rng: random.Random) -> dict:
+    """Answers an inspector might give every scored item: any choice, not applicable where
+    allowed, numbers either side of the pass range."""
+    sheet = {}
+    for item in items:
+        extra = ["not_applicable"] if item.allow_not_applicable else []
+        if item.answer_type == "yes_no":
+            sheet[item.id] = rng.choice(["yes", "no", *extra])
+        elif item.answer_type == "graded":
+            sheet[item.id] = rng.choice([0, 1, 2, 3, *extra])
+        elif item.answer_type == "number":
+            bound = item.pass_min if item.pass_min is not None else item.pass_max
+            sheet[item.id] = rng.choice([max(bound - 1, 0), bound, bound + 1])
+    return sheet
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_each_sections_score_on_the_tablet_is_the_servers(e2e_db, new_page, seed):
+    """For varied answers, the score the tablet works out as the last item of each section is
+    tapped is the one the server gives the same answers."""
+    journey, link = inspection_ready()
+    checklist, items = inspection_drafts.checklist_for(link)
+    sheet = random_sheet(items, random.Random(seed))
+    # The last one-tap item of each section is left for the inspector to tap.
+    last = {item.section: item for item in items if answer_choices(item)}
+    answer_on_tablet(journey.inspector, link, {
+        item_id: value for item_id, value in sheet.items()
+        if item_id not in {item.id for item in last.values()}})
+    e2e_db.session.commit()
+    page = new_page(viewport=TABLET)
+    open_inspection(page, journey, link)
+    for item in last.values():
+        answer(page, item.id, sheet[item.id])
+    for section in checklist.sections:
+        expected = server_mark(link, sheet, section.id)
+        mark = page.locator(f"[data-section-mark='{section.id}']")
+        if expected is None:  # everything not applicable: no score to give
+            expect(mark).to_be_hidden()
+        else:
+            expect(mark).to_have_text(f"Section score: {expected}%")
