@@ -175,9 +175,9 @@ def to_check_again(items: Iterable[Item], visit: LastVisit | None,
             for item in items if item.id in failed or item.id in conditions]
 
 
-def repeats_in_drafts(link, items: Iterable[Item], answers: dict) -> frozenset[str]:
+def repeats_in_drafts(visit: LastVisit | None, items: Iterable[Item],
+                      answers: dict) -> frozenset[str]:
     """The repeat findings among the answers given so far (the check answers page)."""
-    visit = last_visit(link)
     if visit is None:
         return frozenset()
     return repeat_findings(visit.findings, answered_findings(items, answers))

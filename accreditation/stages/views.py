@@ -639,7 +639,7 @@ def inspection_summary(link_id: int | None, sampled_id: int | None = None):
     refusals += [{"text": f"{item.title}: add a photo", "href": f"{checklist_url}#{item.id}-photo"}
                  for item in photos_needed]
     answers = {item_id: draft.value for item_id, draft in context["drafts"].items()}
-    repeats = last_visit.repeats_in_drafts(link, items, answers)
+    repeats = last_visit.repeats_in_drafts(context["last_visit"], items, answers)
     return render_template(
         "stages/inspection_summary.html", unanswered=unanswered, photos_needed=photos_needed,
         repeats=[item for item in items if item.id in repeats],
