@@ -112,6 +112,10 @@ def from_environment(instance_path: str) -> dict:
         # Accreditation lasts this long; a refused provider may reapply after the cooling-off.
         "ACCREDITATION_MONTHS": _env_int("ACCREDITATION_MONTHS", 12),
         "REAPPLY_AFTER_DAYS": _env_int("REAPPLY_AFTER_DAYS", 90),
+        # A notice of a proposed refusal, suspension or revocation: how long the provider has
+        # to make representations; and after an adverse decision, to ask for a review.
+        "REPRESENTATIONS_DAYS": _env_int("REPRESENTATIONS_DAYS", 28),
+        "REVIEW_DAYS": _env_int("REVIEW_DAYS", 28),
         # Re-inspection falls due this many days before accreditation expires.
         "REINSPECTION_NOTICE_DAYS": _env_int("REINSPECTION_NOTICE_DAYS", 60),
         # A threshold step that raises the standard takes effect at least this many days after

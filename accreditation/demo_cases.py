@@ -22,7 +22,7 @@ from .auth.models import Role, User
 from .auth.operations import create_user
 from .cases import operations
 from .cases.lifecycle import tick
-from .cases.models import Case, DecisionOutcome
+from .cases.models import Case, DecisionOutcome, ProposalKind
 from .checklists import NOT_APPLICABLE, ChecklistVersion
 from .companies import registry_from_config, uses_offline_register
 from .councils import Council
@@ -294,12 +294,23 @@ class DemoStory:
         operations.decide_case(
             self.deciding_commissioner, self.case, outcome=outcome, expires_on=expires_on,
             expected_version=self.case.version,
-            reasons=("All properties inspected meet the consortium's standard."
-                     if outcome is not DecisionOutcome.REFUSED else
-                     "No property met the standard on inspection."),
+            reasons="All properties inspected meet the consortium's standard.",
             conditions=[candidate.as_condition(
                 clock.today() + timedelta(days=operations.CONDITION_DAYS))
                 for candidate in chosen])
+        return self
+
+    def adverse(self, kind: ProposalKind, reasons: str, representations: str) -> DemoStory:
+        """Refused, suspended or revoked as the service does it: proposed by one
+        commissioner, answered by the provider, confirmed by the other."""
+        operations.propose(self.commissioner, self.case, kind=kind, reasons=reasons,
+                           expected_version=self.case.version)
+        operations.make_representations(self.provider, self.case, text=representations)
+        operations.decide_proposal(
+            self.deciding_commissioner, self.case, decision=operations.ProposalDecision.CONFIRM,
+            expected_version=self.case.version,
+            consideration="The representations were read in full. They do not show that the "
+                          "concerns have been put right, so the reasons stand.")
         return self
 
     def accredited(self, **kwargs) -> DemoStory:
@@ -375,21 +386,21 @@ def load_cases(organisations: dict[str, Organisation], quality: dict[str, float]
                                                s.sample_files(assess=3), s.returned(
         "Two of the sampled staff files had no second reference. Please send the missing "
         "references for S-003 and S-006.", s.inspector)))
-    story("Lantern Lodgings CIC")(lambda s: (s.submit(), operations.fail_at_stage(
-        s.commissioner, s.case, expected_version=s.case.version,
+    story("Lantern Lodgings CIC")(lambda s: s.submit().adverse(
+        ProposalKind.REFUSAL,
         reasons="Accounts have not been filed for two years and the statement of purpose "
-                "does not describe the service offered.")))
+                "does not describe the service offered.",
+        representations="Our accountant is preparing the accounts."))
     story("Quayside Housing Ltd")(lambda s: (s.submit(), operations.withdraw_application(
         s.provider, s.case, expected_version=s.case.version)))
     story("Maple Court Homes Ltd", weeks_ago)(lambda s: (s.accredited(), operations.suspend(
         s.commissioner, s.case, expected_version=s.case.version,
         reason="A safeguarding concern raised by a placing council is being investigated.")))
-    story("Oakfield Supported Living Ltd", weeks_ago)(lambda s: (
-        s.accredited(), operations.suspend(s.commissioner, s.case,
-                                           expected_version=s.case.version,
-                                           reason="Staffing fell below the agreed model."),
-        operations.revoke(s.commissioner, s.case, expected_version=s.case.version,
-                          reason="Staffing was not restored within the time agreed.")))
+    story("Oakfield Supported Living Ltd", weeks_ago)(lambda s: s.accredited().adverse(
+        ProposalKind.REVOCATION,
+        reasons="Staffing fell below the agreed model and was not restored within the time "
+                "agreed.",
+        representations="We are recruiting two support workers."))
     long_ago = today - timedelta(days=80)
     story("Pennine Youth Homes Ltd", long_ago)(
         lambda s: s.accredited(expires_on=max(long_ago, FIRST_STEP) + timedelta(days=30)))

@@ -140,9 +140,33 @@ TRANSITIONS: dict[str, tuple[tuple[CaseStatus, ...], CaseStatus, frozenset]] = {
     "suspend": ((S.ACCREDITED, S.REASSESSMENT_DUE), S.SUSPENDED,
                 frozenset({COMMISSIONER, SYSTEM})),
     "reinstate": ((S.SUSPENDED,), S.ACCREDITED, frozenset({COMMISSIONER})),
-    "revoke": ((S.SUSPENDED,), S.REVOKED, frozenset({COMMISSIONER})),
+    "revoke": ((S.ACCREDITED, S.REASSESSMENT_DUE, S.SUSPENDED), S.REVOKED,
+               frozenset({COMMISSIONER})),
     "expire": ((S.ACCREDITED, S.REASSESSMENT_DUE, S.SUSPENDED), S.EXPIRED, frozenset({SYSTEM})),
 }
+
+# An adverse decision is first proposed (a notice the provider may answer) and then decided
+# by another commissioner; after it the provider may ask for a review. While a proposal is
+# open the case keeps its status (an accredited provider stays on the register), and only
+# these steps may be taken besides the ones that decide it (``cases.operations``).
+WHILE_PROPOSED = frozenset({"withdraw", "expire"})
+# The status each adverse decision leaves a case in.
+ADVERSE_RESULT = {"refusal": S.REFUSED, "suspension": S.SUSPENDED, "revocation": S.REVOKED}
+# Putting a case back where it was: a suspension lifted at its notice's decision, or a
+# decision overturned on review. One step for each status it can go back to.
+RESTORE_FROM = {
+    S.AWAITING_DECISION: (S.REFUSED,),
+    S.DUE_DILIGENCE: (S.REFUSED,),
+    S.FILE_SAMPLING: (S.REFUSED,),
+    S.PROPERTY_INSPECTION: (S.REFUSED,),
+    S.ACCREDITED: (S.SUSPENDED, S.REVOKED),
+    S.REASSESSMENT_DUE: (S.SUSPENDED, S.REVOKED),
+    S.SUSPENDED: (S.REVOKED,),
+}
+RESTORE_TRIGGERS = {status: f"restore_{status.value}" for status in RESTORE_FROM}
+TRANSITIONS.update({
+    trigger: (RESTORE_FROM[status], status, frozenset({COMMISSIONER}))
+    for status, trigger in RESTORE_TRIGGERS.items()})
 
 # The step that returns a case from each stage, and the one that answers the return.
 RETURN_TRIGGERS = {
@@ -177,6 +201,7 @@ TRIGGER_LABELS = {
     "reinstate": "Reinstate",
     "revoke": "Revoke",
     "expire": "Expire",
+    **{trigger: "Put back" for trigger in RESTORE_TRIGGERS.values()},
 }
 
 

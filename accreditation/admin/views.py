@@ -11,6 +11,7 @@ from ..auth.models import Invitation, Role, User
 from ..auth.permissions import allow
 from ..auth.sessions import confirmation_required
 from ..auth.views import council_choices
+from ..cases import operations as case_operations
 from ..cases.models import Case
 from ..councils import Council, members
 from ..database import utcnow
@@ -68,7 +69,8 @@ def home():
         "disputes": _count(sa.select(CompanyNumberDispute.id).where(
             CompanyNumberDispute.resolved_at.is_(None))),
     }
-    return render_template("admin/home.html", counts=counts)
+    return render_template("admin/home.html", counts=counts, notices=case_operations
+                           .notices_waiting_for(current_user._get_current_object()))
 
 
 @bp.route("/staff", methods=["GET", "POST"])

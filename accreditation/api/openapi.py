@@ -142,7 +142,7 @@ def document() -> dict:
                 "parameters": _path_ids("case_id"),
                 "responses": {"200": _json("Case"), **_problems(401, 403, 404)}}},
             "/cases/{case_id}/transitions": {"post": {
-                "summary": "Move an application on (return, refuse, suspend...)",
+                "summary": "Move an application on (return, resubmit, suspend now...)",
                 "security": secured, "parameters": _path_ids("case_id"),
                 "requestBody": {"required": True, "content": {"application/json": {
                     "schema": {"$ref": "#/components/schemas/TransitionRequest"}}}},

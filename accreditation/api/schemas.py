@@ -59,8 +59,10 @@ TRANSITION_REQUEST = {
                                   "and after today). require_reassessment: the date the "
                                   "reassessment is due by (required)."},
         "reasons": {"type": "string", "minLength": 1, "maxLength": 4000,
-                    "description": "fail, suspend and revoke: why (required, and more than "
-                                   "spaces). require_reassessment: why (optional)."},
+                    "description": "suspend (at once, for safeguarding; the provider is sent "
+                                   "a notice it may answer): why (required, and more than "
+                                   "spaces). require_reassessment: why (optional). Refusing "
+                                   "and revoking are proposed on the pages, never here."},
         "response": {"type": "string", "minLength": 1, "maxLength": 4000,
                      "description": "resubmit: what the provider has sent or changed "
                                     "(required, and more than spaces)."},

@@ -88,12 +88,10 @@ TABLE: tuple[CaseAction, ...] = (
             actor, case, response=data.response or "", expected_version=version),
         fields=("response",), heading="Send the information asked for",
         done="Sent. The consortium will continue."),
+    # An adverse decision is proposed first, on a page of its own (``operations.propose``).
     CaseAction(
-        "fail", "Refuse application", ("fail",),
-        lambda actor, case, data, version: operations.fail_at_stage(
-            actor, case, reasons=data.reasons or "", expected_version=version),
-        fields=("reasons",), heading="Refuse at this stage", button="govuk-button--warning",
-        done="Application refused."),
+        "propose_refusal", "Propose to refuse", ("fail", "refuse"),
+        page=lambda case: url_for("cases.propose", case_id=case.id, kind="refusal")),
     CaseAction(
         "complete_file_sampling", "Complete file sampling", ("complete_file_sampling",),
         lambda actor, case, data, version: operations.complete_file_sampling(
@@ -105,20 +103,19 @@ TABLE: tuple[CaseAction, ...] = (
         lambda actor, case, data, version: operations.complete_property_inspections(
             actor, case, expected_version=version),
         done="Inspections complete: the application awaits a decision."),
-    CaseAction("decide", "Decide", ("accredit", "refuse"),
+    CaseAction("decide", "Decide", ("accredit",),
                page=lambda case: url_for("cases.decision", case_id=case.id), page_as_button=True),
+    # Safeguarding: in force at once, with a notice the provider may answer.
     CaseAction(
-        "suspend", "Suspend", ("suspend",),
+        "suspend", "Suspend now", ("suspend",),
         lambda actor, case, data, version: operations.suspend(
             actor, case, reason=data.reasons or "", expected_version=version),
-        fields=("reasons",), heading="Suspend", button="govuk-button--warning",
-        done="Accreditation suspended."),
+        fields=("reasons",), heading="Suspend now for safeguarding",
+        button="govuk-button--warning",
+        done="Accreditation suspended. The provider has been sent the notice."),
     CaseAction(
-        "revoke", "Revoke", ("revoke",),
-        lambda actor, case, data, version: operations.revoke(
-            actor, case, reason=data.reasons or "", expected_version=version),
-        fields=("reasons",), heading="Revoke", button="govuk-button--warning",
-        done="Accreditation revoked."),
+        "propose_revocation", "Propose to revoke", ("revoke",),
+        page=lambda case: url_for("cases.propose", case_id=case.id, kind="revocation")),
     CaseAction(
         "require_reassessment", "Require reassessment", ("require_reassessment",),
         lambda actor, case, data, version: operations.require_reassessment(
@@ -141,6 +138,27 @@ TABLE: tuple[CaseAction, ...] = (
         lambda actor, case, data, version: operations.withdraw_application(
             actor, case, expected_version=version),
         button="govuk-button--warning", done="Application withdrawn."),
+    # The steps that put a case back where it was are taken by deciding a notice or a review.
+    CaseAction(
+        "decide_review", "Decide the review", tuple(workflow.RESTORE_TRIGGERS.values()),
+        page=lambda case: url_for("cases.review_decision", case_id=case.id),
+        page_as_button=True),
+    # Not steps of the machine: the notice of an adverse decision and what follows it.
+    CaseAction(
+        "propose_suspension", "Propose to suspend",
+        page=lambda case: url_for("cases.propose", case_id=case.id, kind="suspension")),
+    CaseAction(
+        "decide_proposal", "Decide the notice",
+        page=lambda case: url_for("cases.proposal_decision", case_id=case.id),
+        page_as_button=True),
+    CaseAction(
+        "make_representations", "Make representations",
+        page=lambda case: url_for("cases.representations", case_id=case.id),
+        page_as_button=True),
+    CaseAction(
+        "ask_for_review", "Ask for a review",
+        page=lambda case: url_for("cases.review_request", case_id=case.id),
+        page_as_button=True),
     # Not a step of the machine: the inspector can change while the case is being assessed.
     CaseAction(
         "assign_inspector", "Assign inspector",
@@ -155,7 +173,10 @@ BY_TRIGGER = {trigger: action for action in TABLE for trigger in action.triggers
 # Every step a person can take has exactly one action (``expire`` is the periodic work's).
 assert set(BY_TRIGGER) == {trigger for trigger, (_, _, roles) in workflow.TRANSITIONS.items()
                            if roles - {workflow.SYSTEM}}
-# Statuses in which a commissioner assigns (or changes) the inspector.
+# Offered as the notice of an adverse decision stands (``operations.notice_actions``).
+NOTICE_ACTIONS = frozenset({"propose_refusal", "propose_revocation", "propose_suspension",
+                            "decide_proposal", "make_representations", "ask_for_review",
+                            "decide_review"})
 # What the API's transitions endpoint accepts.
 API_ACTIONS = tuple(sorted(action.name for action in TABLE if action.run and action.in_api))
 
@@ -169,6 +190,10 @@ def available(user: User, case: Case) -> list[CaseAction]:
         names.remove("decide")
     if user.role is Role.COMMISSIONER and case.status in workflow.ASSIGNING_STATUSES:
         names.add("assign_inspector")
+    names = (names - NOTICE_ACTIONS) | operations.notice_actions(user, case)
+    if operations.open_proposal(case) is not None:  # only the notice's own steps, meanwhile
+        names &= NOTICE_ACTIONS | {BY_TRIGGER[trigger].name for trigger in workflow.WHILE_PROPOSED
+                                   if trigger in BY_TRIGGER}
     return [action for action in TABLE if action.name in names]
 
 

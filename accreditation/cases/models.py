@@ -52,6 +52,7 @@ class Case(db.Model):
                               order_by="CaseProperty.id", cascade="all, delete-orphan")
     decisions = relationship("Decision", back_populates="case", order_by="Decision.id")
     conditions = relationship("Condition", back_populates="case", order_by="Condition.due_on")
+    proposals = relationship("Proposal", back_populates="case", order_by="Proposal.id")
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
@@ -117,6 +118,9 @@ class Case(db.Model):
                 and decision.outcome is DecisionOutcome.ACCREDITED_WITH_CONDITIONS
                 and self.open_conditions):
             return decision.outcome.label
+        proposal = open_proposal(self)
+        if proposal is not None and not proposal.immediate:
+            return f"{self.status.label}: {proposal.kind.value} proposed"
         return self.status.label
 
     def __repr__(self) -> str:
@@ -264,3 +268,202 @@ def open_case_for(organisation) -> Case | None:
     return db.session.scalar(
         sa.select(Case).where(Case.organisation_id == organisation.id,
                               Case.status.in_(OPEN)).order_by(Case.id.desc()).limit(1))
+
+
+# --- adverse decisions: notice of a proposal, representations, decision, review ---------------
+
+class ProposalKind(enum.Enum):
+    REFUSAL = "refusal"
+    SUSPENSION = "suspension"
+    REVOCATION = "revocation"
+
+    @property
+    def label(self) -> str:
+        return {"refusal": "Refusal", "suspension": "Suspension",
+                "revocation": "Revocation"}[self.value]
+
+    @property
+    def verb(self) -> str:
+        """"We propose to {verb} ..."."""
+        return {"refusal": "refuse your application", "suspension": "suspend your accreditation",
+                "revocation": "revoke your accreditation"}[self.value]
+
+
+class ProposalOutcome(enum.Enum):
+    CONFIRMED = "confirmed"
+    SUSPENDED_INSTEAD = "suspended_instead"  # a revocation changed to a suspension
+    WITHDRAWN = "withdrawn"
+    LAPSED = "lapsed"  # the application was withdrawn, or the accreditation expired, first
+
+    @property
+    def label(self) -> str:
+        return {"confirmed": "Confirmed", "suspended_instead": "Changed to a suspension",
+                "withdrawn": "Withdrawn", "lapsed": "Lapsed"}[self.value]
+
+    @property
+    def adverse(self) -> bool:
+        return self in (ProposalOutcome.CONFIRMED, ProposalOutcome.SUSPENDED_INSTEAD)
+
+
+class Proposal(db.Model):
+    """A notice that a commissioner proposes an adverse decision, with its reasons (and the
+    checklist items they rest on); the provider may make representations until
+    ``representations_due_on``; a commissioner who neither proposed it nor inspected the case
+    then decides it, saying how the representations were considered. An immediate suspension
+    (``immediate``) is in force from the notice; its decision confirms or lifts it.
+    ``from_status`` is where the case was before: a withdrawn proposal changes nothing, and a
+    decision overturned on review puts the case back there."""
+
+    __tablename__ = "adverse_proposal"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("accreditation_case.id"), index=True)
+    kind: Mapped[ProposalKind] = mapped_column(enum_type(ProposalKind, "proposal_kind"))
+    immediate: Mapped[bool] = mapped_column(default=False)
+    from_status: Mapped[CaseStatus] = mapped_column(enum_type(CaseStatus, "from_status"))
+    reasons: Mapped[str] = mapped_column(sa.Text)
+    # The checklist items the reasons rest on: [{"key": ..., "title": ...}, ...].
+    items: Mapped[list] = mapped_column(sa.JSON, default=list)
+    proposed_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+    proposed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    representations_due_on: Mapped[date] = mapped_column(sa.Date)
+    outcome: Mapped[ProposalOutcome | None] = mapped_column(
+        enum_type(ProposalOutcome, "proposal_outcome"))
+    consideration: Mapped[str | None] = mapped_column(sa.Text)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    review_due_on: Mapped[date | None] = mapped_column(sa.Date)
+
+    case = relationship("Case", back_populates="proposals")
+    proposed_by = relationship("User", foreign_keys=[proposed_by_id])
+    decided_by = relationship("User", foreign_keys=[decided_by_id])
+    representations = relationship("Representation", back_populates="proposal",
+                                   order_by="Representation.id")
+    reviews = relationship("ReviewRequest", back_populates="proposal",
+                           order_by="ReviewRequest.id")
+
+    __table_args__ = (
+        sa.CheckConstraint("outcome IS NULL OR (decided_by_id IS NOT NULL AND "
+                           "decided_at IS NOT NULL) OR outcome = 'lapsed'",
+                           name="decided_has_decider"),
+        sa.CheckConstraint("outcome IS NULL OR outcome = 'lapsed' OR consideration IS NOT NULL",
+                           name="decided_has_consideration"),
+        # At most one notice waits for a decision on a case.
+        sa.Index("uq_adverse_proposal_open", "case_id", unique=True,
+                 sqlite_where=sa.text("outcome IS NULL"),
+                 postgresql_where=sa.text("outcome IS NULL")),
+    )
+
+    @property
+    def organisation_id(self) -> int:
+        return self.case.organisation_id
+
+    @property
+    def is_open(self) -> bool:
+        return self.outcome is None
+
+    @property
+    def representations_open(self) -> bool:
+        """The provider may still make representations."""
+        return self.is_open and clock.today() <= self.representations_due_on
+
+    @property
+    def decidable(self) -> bool:
+        """Representations are in, or the time for them has passed."""
+        return self.is_open and (bool(self.representations)
+                                 or clock.today() > self.representations_due_on)
+
+    @property
+    def open_review(self) -> ReviewRequest | None:
+        return next((review for review in self.reviews if review.outcome is None), None)
+
+    @property
+    def may_ask_for_review(self) -> bool:
+        return (self.outcome is not None and self.outcome.adverse and not self.reviews
+                and self.review_due_on is not None and clock.today() <= self.review_due_on)
+
+    @property
+    def title(self) -> str:
+        immediate = "Immediate suspension" if self.immediate else f"Proposed {self.kind.value}"
+        return f"{immediate} of {self.case.reference}"
+
+
+class Representation(db.Model):
+    """What the provider wrote (and sent) in answer to a proposal."""
+
+    __tablename__ = "representation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(sa.ForeignKey("adverse_proposal.id"), index=True)
+    text: Mapped[str] = mapped_column(sa.Text)
+    made_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+    made_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    proposal = relationship("Proposal", back_populates="representations")
+    made_by = relationship("User")
+    files = relationship("SubmissionFile", back_populates="representation",
+                         order_by="SubmissionFile.id")
+
+
+class ReviewOutcome(enum.Enum):
+    UPHELD = "upheld"
+    OVERTURNED = "overturned"
+
+    @property
+    def label(self) -> str:
+        return {"upheld": "Decision upheld", "overturned": "Decision overturned"}[self.value]
+
+
+class ReviewRequest(db.Model):
+    """A provider's request for a review of an adverse decision, with its grounds, and the
+    review's outcome by a commissioner not involved before."""
+
+    __tablename__ = "review_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(sa.ForeignKey("adverse_proposal.id"), index=True)
+    grounds: Mapped[str] = mapped_column(sa.Text)
+    requested_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    outcome: Mapped[ReviewOutcome | None] = mapped_column(
+        enum_type(ReviewOutcome, "review_outcome"))
+    reasons: Mapped[str | None] = mapped_column(sa.Text)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    proposal = relationship("Proposal", back_populates="reviews")
+    requested_by = relationship("User", foreign_keys=[requested_by_id])
+    decided_by = relationship("User", foreign_keys=[decided_by_id])
+    files = relationship("SubmissionFile", back_populates="review",
+                         order_by="SubmissionFile.id")
+
+    __table_args__ = (
+        sa.CheckConstraint("outcome IS NULL OR (reasons IS NOT NULL AND decided_by_id IS NOT "
+                           "NULL AND decided_at IS NOT NULL)", name="reviewed_has_reasons"),
+    )
+
+
+class SubmissionFile(db.Model):
+    """An evidence file sent with representations or with a request for a review."""
+
+    __tablename__ = "submission_file"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evidence_id: Mapped[int] = mapped_column(sa.ForeignKey("evidence.id"), index=True)
+    representation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("representation.id"), index=True)
+    review_id: Mapped[int | None] = mapped_column(sa.ForeignKey("review_request.id"), index=True)
+
+    evidence = relationship("Evidence")
+    representation = relationship("Representation", back_populates="files")
+    review = relationship("ReviewRequest", back_populates="files")
+
+    __table_args__ = (
+        sa.CheckConstraint("(representation_id IS NULL) != (review_id IS NULL)",
+                           name="sent_with_one"),
+    )
+
+
+def open_proposal(case: Case) -> Proposal | None:
+    """The case's proposal waiting for a decision, if any (there is at most one)."""
+    return next((proposal for proposal in case.proposals if proposal.is_open), None)

@@ -8,6 +8,7 @@ operation refuses with ``Conflict`` rather than act on what they did not see.
 
 from __future__ import annotations
 
+import enum
 import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -15,7 +16,9 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.datastructures import FileStorage
 
 from .. import audit, clock, workflow
 from ..auth.models import Role, User
@@ -24,10 +27,12 @@ from ..database import utcnow
 from ..denials import refuse
 from ..errors import Conflict, InvalidTransition, NotFound, NotPermitted, ValidationFailed
 from ..evidence import requirements
-from ..evidence.operations import lock_case_evidence
+from ..evidence.models import EvidencePurpose
+from ..evidence.operations import lock_case_evidence, upload_evidence
 from ..evidence.requirements import Needed
 from ..extensions import db
 from ..notifications.messages import notify_provider
+from ..notifications.outbox import queue_email
 from ..providers.models import (
     KEY_POLICIES,
     FileType,
@@ -35,6 +40,7 @@ from ..providers.models import (
     open_company_number_claim,
 )
 from ..providers.operations import Problems
+from ..routing import external_url
 from ..stages.models import samples_for, unconfirmed_company_reason
 from ..standards.models import Assessment
 from ..workflow import CaseStatus
@@ -47,7 +53,15 @@ from .models import (
     Decision,
     DecisionOutcome,
     InspectionOutcome,
+    Proposal,
+    ProposalKind,
+    ProposalOutcome,
+    Representation,
+    ReviewOutcome,
+    ReviewRequest,
+    SubmissionFile,
     open_case_for,
+    open_proposal,
 )
 
 # --- the one way a case changes state ----------------------------------------------------------
@@ -69,17 +83,24 @@ def _check_version(case: Case, expected_version: int | None) -> None:
 
 def _transition(actor: User | None, case: Case, trigger: str, *,
                 expected_version: int | None, check: Callable[[], Step | None] | None = None,
-                details: dict | None = None, changes: dict | None = None) -> None:
+                details: dict | None = None, changes: dict | None = None,
+                notice: bool = False) -> None:
     """The one place a transition is checked and made, in this order: may ``actor`` see the
     case and fire ``trigger`` now (``access.ensure_can_fire``); is the case still the version
     they saw (if not, nothing else is worth saying); does the operation's own ``check`` hold
     (it raises if not, and may return the details and columns it worked out); then the
-    columns, then the move.
+    columns, then the move. While a notice of an adverse decision waits, only its own
+    decision (``notice``) and the steps ``workflow.WHILE_PROPOSED`` may move the case: that
+    is checked with the status, before the version.
 
     The columns go in before the status moves so that the row is never, even for a flush,
     in a status without what that status implies (the table's CHECK constraints insist).
     """
     access.ensure_can_fire(actor, case, trigger)
+    if (not notice and trigger not in workflow.WHILE_PROPOSED
+            and open_proposal(case) is not None):
+        raise InvalidTransition("A notice on this application is waiting for a decision: "
+                                "decide the notice first.")
     _check_version(case, expected_version)
     step = (check() if check is not None else None) or Step()
     for name, value in {**(changes or {}), **step.changes}.items():
@@ -387,7 +408,11 @@ def complete_property_inspections(actor: User, case: Case, *,
 
 def fail_at_stage(actor: User | None, case: Case, *, reasons: str,
                   expected_version: int | None) -> None:
-    """Refuse during a stage (the firm is not fit, files or properties fall short)."""
+    """The periodic work refuses an application at its stage (the information asked for is
+    overdue, after a reminder). A person proposes a refusal instead (``propose``)."""
+    if actor is not None:
+        raise InvalidTransition("A refusal is proposed first: the provider is sent the "
+                                "notice and may make representations.")
     reasons = (reasons or "").strip()
 
     def reasons_given() -> None:
@@ -563,7 +588,7 @@ def decide_case(actor: User, case: Case, *, outcome: DecisionOutcome, reasons: s
                 expected_version: int | None, expires_on: date | None = None,
                 conditions: Iterable[NewCondition] = ()) -> Decision:
     """A commissioner who did not inspect decides: accredited (for the properties that
-    passed), accredited with conditions, or refused."""
+    passed) or accredited with conditions. A refusal is proposed first (``propose``)."""
     reasons = (reasons or "").strip()
     conditions = list(conditions)
     today = clock.today()
@@ -578,11 +603,9 @@ def decide_case(actor: User, case: Case, *, outcome: DecisionOutcome, reasons: s
         if not reasons:
             raise ValidationFailed("Give the reasons for the decision", field="reasons")
         _within_limit(reasons, field="reasons", what="The reasons")
-        if outcome is DecisionOutcome.REFUSED:
-            return
         if not passed:
             raise ValidationFailed("No property passed its inspection, so the application "
-                                   "can only be refused.", field="outcome")
+                                   "can only be refused: propose to refuse it.", field="outcome")
         if outcome is DecisionOutcome.ACCREDITED_WITH_CONDITIONS and not conditions:
             raise ValidationFailed("Add at least one condition, or accredit without "
                                    "conditions.", field="conditions")
@@ -596,15 +619,8 @@ def decide_case(actor: User, case: Case, *, outcome: DecisionOutcome, reasons: s
             raise Problems(problems)
 
     if outcome is DecisionOutcome.REFUSED:
-        _transition(actor, case, "refuse", expected_version=expected_version, check=decidable,
-                    details={"outcome": outcome.value}, changes=_refusal(reasons))
-        decision = Decision(case=case, outcome=outcome, reasons=reasons,
-                            decided_by_id=actor.id)
-        db.session.add(decision)
-        db.session.flush()  # the letter attached to the e-mail is found by the decision's id
-        _notify_refused(case, reasons, letter=decision)
-        _commit()
-        return decision
+        raise ValidationFailed("To refuse, propose the refusal first: the provider is sent "
+                               "the notice and may make representations.", field="outcome")
     _transition(actor, case, "accredit", expected_version=expected_version, check=decidable,
                 details={"outcome": outcome.value, "properties": len(passed),
                          "conditions": len(conditions), "expires_on": expires_on.isoformat()},
@@ -650,21 +666,42 @@ def _add_months(day: date, months: int) -> date:
 def withdraw_application(actor: User, case: Case, *, expected_version: int | None) -> None:
     _transition(actor, case, "withdraw", expected_version=expected_version,
                 changes={"return_message": None, "return_due_on": None})
+    _lapse_open_proposal(case)
     _commit()
 
 
 def suspend(actor: User | None, case: Case, *, reason: str,
             expected_version: int | None) -> None:
+    """Suspend at once: a commissioner for safeguarding (in force now, with a notice the
+    provider may answer and another commissioner decides), or the periodic work when a
+    reassessment is overdue. Any other suspension is proposed first (``propose``)."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed("Give the reason for the suspension", field="reason")
     _within_limit(reason, field="reason", what="The reason")
+    was = case.status
     _transition(actor, case, "suspend", expected_version=expected_version,
+                details={"immediate": actor is not None},
                 changes={"suspension_reason": reason})
-    notify_provider(case, "accreditation suspended",
-                    f"Your accreditation is suspended: councils cannot refer young people to "
-                    f"you until it is reinstated.\n\nReason: {reason}")
-    _commit()
+    if actor is None:
+        notify_provider(case, "accreditation suspended",
+                        f"Your accreditation is suspended: councils cannot refer young people "
+                        f"to you until it is reinstated.\n\nReason: {reason}")
+        _commit()
+        return
+    proposal = Proposal(
+        case=case, kind=ProposalKind.SUSPENSION, immediate=True, from_status=was,
+        reasons=reason, items=[], proposed_by_id=actor.id,
+        representations_due_on=clock.today() + timedelta(
+            days=current_app.config["REPRESENTATIONS_DAYS"]))
+    db.session.add(proposal)
+    db.session.flush()
+    audit.record("proposal.made", actor=actor, subject=case,
+                 details={"proposal_id": proposal.id, "case_id": case.id,
+                          "kind": "suspension", "immediate": True,
+                          "representations_due_on": proposal.representations_due_on.isoformat()})
+    _notify_proposal(case, proposal)
+    _commit_notice()
 
 
 def expire_accreditation(case: Case, *, today: date) -> None:
@@ -673,6 +710,7 @@ def expire_accreditation(case: Case, *, today: date) -> None:
         raise InvalidTransition(f"{case.reference} does not expire until "
                                 f"{case.expires_on:%-d %B %Y}.")
     _transition(None, case, "expire", expected_version=case.version)
+    _lapse_open_proposal(case)
     for link in case.properties:
         link.accredited = False
     notify_provider(case, "accreditation expired",
@@ -684,20 +722,6 @@ def reinstate(actor: User, case: Case, *, expected_version: int | None) -> None:
     _transition(actor, case, "reinstate", expected_version=expected_version,
                 changes={"suspension_reason": None})
     notify_provider(case, "accreditation reinstated", "Your accreditation is reinstated.")
-    _commit()
-
-
-def revoke(actor: User, case: Case, *, reason: str, expected_version: int | None) -> None:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed("Give the reason for revoking", field="reason")
-    _within_limit(reason, field="reason", what="The reason")
-    _transition(actor, case, "revoke", expected_version=expected_version,
-                details={"reason": reason})
-    for link in case.properties:
-        link.accredited = False
-    notify_provider(case, "accreditation revoked",
-                    f"Your accreditation has been revoked.\n\nReason: {reason}")
     _commit()
 
 
@@ -778,3 +802,564 @@ def take_bundle(actor: User | None, case: Case, *, with_evidence: bool = False) 
                           "sha256": hashlib.sha256(data).hexdigest()})
     _commit()
     return data
+
+
+# --- adverse decisions: notice, representations, decision, review -----------------------------
+#
+# Refusing, suspending and revoking are proposed first: the provider gets a notice with the
+# reasons (and the checklist items they rest on) and may make written representations, with
+# files, until a deadline. Then a commissioner who neither proposed it nor inspected the case
+# decides it, saying how the representations were considered. After an adverse decision the
+# provider may ask for a review, decided by a commissioner not involved before. An immediate
+# suspension for safeguarding is in force at once and followed by the same notice. The
+# periodic work's own steps (refusing an application whose information is overdue, suspending
+# one whose reassessment is overdue) follow warnings already sent and are taken at once.
+
+KIND_TRIGGERS = {
+    ProposalKind.SUSPENSION: ("suspend",),
+    ProposalKind.REVOCATION: ("revoke",),
+}
+KIND_WORDS = {ProposalKind.REFUSAL: "refuse the application",
+              ProposalKind.SUSPENSION: "suspend the accreditation",
+              ProposalKind.REVOCATION: "revoke the accreditation"}
+MAX_PROPOSAL_ITEMS = 200
+
+
+def _refusal_trigger(case: Case) -> str:
+    return "refuse" if case.status is CaseStatus.AWAITING_DECISION else "fail"
+
+
+def _kind_triggers(kind: ProposalKind, case: Case) -> tuple[str, ...]:
+    return (_refusal_trigger(case),) if kind is ProposalKind.REFUSAL else KIND_TRIGGERS[kind]
+
+
+def proposable_kinds(case: Case) -> list[ProposalKind]:
+    """What may be proposed for the case now, whoever proposes it (none while a proposal is
+    open)."""
+    if open_proposal(case) is not None:
+        return []
+    allowed = workflow.triggers_from(case.status)
+    return [kind for kind in ProposalKind
+            if all(trigger in allowed for trigger in _kind_triggers(kind, case))
+            and not (kind is ProposalKind.SUSPENSION and case.status is CaseStatus.SUSPENDED)]
+
+
+def involved_in(case: Case) -> set[int]:
+    """Everyone who inspected the case, proposed an adverse decision on it or decided one:
+    none of them may review a decision on it."""
+    people = set(inspected_by(case))
+    for proposal in case.proposals:
+        people.add(proposal.proposed_by_id)
+        if proposal.decided_by_id:
+            people.add(proposal.decided_by_id)
+    return people
+
+
+def latest_decided_proposal(case: Case) -> Proposal | None:
+    decided = [proposal for proposal in case.proposals
+               if proposal.outcome is not None and proposal.outcome.adverse]
+    return decided[-1] if decided else None
+
+
+def reviewable_proposal(case: Case) -> Proposal | None:
+    """The adverse decision the provider may still ask to have reviewed, if any."""
+    proposal = latest_decided_proposal(case)
+    if (proposal is None or not proposal.may_ask_for_review
+            or case.status is not _result_status(proposal)):
+        return None
+    return proposal
+
+
+def open_review(case: Case) -> ReviewRequest | None:
+    proposal = latest_decided_proposal(case)
+    return proposal.open_review if proposal is not None else None
+
+
+def notice_actions(user: User, case: Case) -> set[str]:
+    """The notice's steps ``user`` can take on ``case`` now, by their names in
+    ``actions.TABLE``."""
+    names: set[str] = set()
+    proposal = open_proposal(case)
+    if user.role is Role.COMMISSIONER:
+        for kind in proposable_kinds(case):
+            names.add(f"propose_{kind.value}")
+        if (proposal is not None and proposal.decidable
+                and user.id != proposal.proposed_by_id and user.id not in inspected_by(case)):
+            names.add("decide_proposal")
+        if open_review(case) is not None and user.id not in involved_in(case):
+            names.add("decide_review")
+    if user.role is Role.PROVIDER and user.organisation_id == case.organisation_id:
+        if proposal is not None and proposal.representations_open:
+            names.add("make_representations")
+        if reviewable_proposal(case) is not None and open_review(case) is None:
+            names.add("ask_for_review")
+    return names
+
+
+@dataclass(frozen=True)
+class ProposalItem:
+    """A failed checklist item of one of the case's assessments, which a proposal's reasons
+    can rest on."""
+
+    key: str
+    title: str
+
+
+def proposal_items(case: Case) -> dict[str, ProposalItem]:
+    """The failed items of the case's assessments (the latest of each subject), by key."""
+    assessments = db.session.scalars(
+        sa.select(Assessment).where(Assessment.case_id == case.id).order_by(Assessment.id))
+    latest: dict[tuple, Assessment] = {}
+    for assessment in assessments:
+        latest[(assessment.kind, assessment.property_id, assessment.subject_ref)] = assessment
+    items: dict[str, ProposalItem] = {}
+    for assessment in latest.values():
+        result = assessment.score
+        by_id = {item.id: item for item in result.items}
+        if assessment.kind == "property_inspection":
+            where = (assessment.property_as_inspected.name if assessment.property_as_inspected
+                     else "a property")
+        elif assessment.kind == "file_sampling":
+            where = f"file {assessment.subject_ref}" if assessment.subject_ref else "a file"
+        else:
+            where = "due diligence"
+        for item_id in result.failed_items:
+            key = f"{assessment.id}:{item_id}"
+            items[key] = ProposalItem(key, f"{by_id[item_id].title} ({where})")
+    return items
+
+
+def _lapse_open_proposal(case: Case) -> None:
+    proposal = open_proposal(case)
+    if proposal is not None:
+        proposal.outcome = ProposalOutcome.LAPSED
+        audit.record("proposal.lapsed", subject=case,
+                     details={"proposal_id": proposal.id, "case_id": case.id})
+
+
+def _notify_commissioners(case: Case, subject: str, body: str, *, link: str,
+                          dedupe_key: str | None = None) -> None:
+    """Tell the commissioning team (every active commissioner) about a notice they may need
+    to act on."""
+    for email in db.session.scalars(sa.select(User.email).where(
+            User.role == Role.COMMISSIONER, User.is_active)):
+        queue_email(to=email, subject=f"{case.reference}: {subject}",
+                    body=f"{body}\n\n{link}\n",
+                    dedupe_key=f"{dedupe_key}:{email}" if dedupe_key else None)
+
+
+def _notice_link(case: Case) -> str:
+    return external_url("cases.notice", case_id=case.id)
+
+
+def propose(actor: User, case: Case, *, kind: ProposalKind, reasons: str,
+            item_keys: Iterable[str] = (), expected_version: int | None) -> Proposal:
+    """A commissioner proposes to refuse, suspend or revoke: nothing changes on the case yet;
+    the provider is sent the notice, with the reasons and the deadline for representations."""
+    access.ensure_can_view(actor, case)
+    if actor.role is not Role.COMMISSIONER:
+        refuse(actor, NotPermitted("Only commissioners propose a refusal, suspension or "
+                                   "revocation."), "proposal by another role", subject=case)
+    _check_version(case, expected_version)
+    if open_proposal(case) is not None:
+        raise InvalidTransition("A notice on this application is waiting for a decision: it "
+                                "must be decided first.")
+    if kind not in proposable_kinds(case):
+        raise InvalidTransition(f"This application is {case.status.phrase}, so you cannot "
+                                f"propose to {KIND_WORDS[kind]}.")
+    reasons = (reasons or "").strip()
+    if not reasons:
+        raise ValidationFailed("Give the reasons for the proposal", field="reasons")
+    _within_limit(reasons, field="reasons", what="The reasons")
+    offered = proposal_items(case)
+    keys = list(dict.fromkeys(item_keys))
+    unknown = [key for key in keys if key not in offered]
+    if unknown or len(keys) > MAX_PROPOSAL_ITEMS:
+        raise ValidationFailed("Choose items from the list", field="items")
+    days = current_app.config["REPRESENTATIONS_DAYS"]
+    proposal = Proposal(
+        case=case, kind=kind, from_status=case.status, reasons=reasons,
+        items=[{"key": key, "title": offered[key].title} for key in keys],
+        proposed_by_id=actor.id, representations_due_on=clock.today() + timedelta(days=days))
+    db.session.add(proposal)
+    db.session.flush()
+    audit.record("proposal.made", actor=actor, subject=case,
+                 details={"proposal_id": proposal.id, "case_id": case.id, "kind": kind.value,
+                          "items": len(keys),
+                          "representations_due_on": proposal.representations_due_on.isoformat()})
+    _notify_proposal(case, proposal)
+    _commit_notice()
+    return proposal
+
+
+def _commit_notice() -> None:
+    """Commit a new notice: two at once on one case (one open at a time) is a conflict."""
+    try:
+        _commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict("Someone else acted on this application at the same moment. Nothing "
+                       "was saved: check its current state and try again.") from None
+
+
+def _notify_proposal(case: Case, proposal: Proposal) -> None:
+    items = "".join(f"\n- {item['title']}" for item in proposal.items)
+    now = ("Your accreditation is suspended from today: councils cannot refer young people "
+           "to you while it is suspended.\n\n" if proposal.immediate else "")
+    notify_provider(
+        case, f"notice: we propose to {proposal.kind.verb}" if not proposal.immediate
+        else "notice: accreditation suspended now",
+        f"{now}The commissioning team "
+        + ("has suspended your accreditation" if proposal.immediate
+           else f"proposes to {proposal.kind.verb}")
+        + f".\n\nReasons:\n{proposal.reasons}"
+        + (f"\n\nThe checklist items this rests on:{items}" if items else "")
+        + f"\n\nYou can make written representations, with files, until "
+          f"{proposal.representations_due_on:%-d %B %Y}. A commissioner who has not been "
+          "involved will then decide, taking them into account.")
+
+
+def make_representations(actor: User, case: Case, *, text: str,
+                         files: Iterable[FileStorage] = ()) -> Representation:
+    """The provider answers the notice in writing, with files (checked and stored like any
+    evidence; each upload is kept, and audited, as it is stored)."""
+    access.ensure_can_view(actor, case)
+    if actor.role is not Role.PROVIDER:
+        refuse(actor, NotPermitted("Only the provider makes representations."),
+               "representations by another role", subject=case)
+    proposal = open_proposal(case)
+    if proposal is None:
+        raise InvalidTransition("There is no notice on this application to answer.")
+    if not proposal.representations_open:
+        raise InvalidTransition(
+            f"Representations were due by {proposal.representations_due_on:%-d %B %Y}: it "
+            "is too late to send them now.")
+    text = (text or "").strip()
+    if not text:
+        raise ValidationFailed("Enter your representations", field="text")
+    _within_limit(text, field="text", what="Your representations")
+    uploaded = _upload_all(actor, files)
+    representation = Representation(text=text, made_by_id=actor.id, files=[
+        SubmissionFile(evidence_id=record.id) for record in uploaded])
+    db.session.add(representation)
+    representation.proposal = proposal
+    db.session.flush()
+    audit.record("proposal.representations", actor=actor, subject=case,
+                 details={"proposal_id": proposal.id, "case_id": case.id,
+                          "length": len(text), "files": len(uploaded)})
+    _notify_commissioners(case, "representations received",
+                          f"{case.organisation.name} has made representations on the notice "
+                          f"({proposal.kind.value}). A commissioner who did not propose it "
+                          "and did not inspect the application can now decide it:",
+                          link=external_url("cases.proposal_decision", case_id=case.id))
+    _commit()
+    return representation
+
+
+def _upload_all(actor: User, files: Iterable[FileStorage]):
+    chosen = [file for file in files if file is not None and file.filename]
+    return [upload_evidence(actor, actor.organisation, file, purpose=EvidencePurpose.OTHER)
+            for file in chosen]
+
+
+class ProposalDecision(enum.Enum):
+    CONFIRM = "confirm"
+    SUSPEND_INSTEAD = "suspend_instead"
+    WITHDRAW = "withdraw"
+
+
+def decide_proposal(actor: User, case: Case, *, decision: ProposalDecision,
+                    consideration: str, expected_version: int | None) -> Proposal:
+    """A commissioner who neither proposed it nor inspected the case decides the notice once
+    representations are in or their deadline has passed: confirm it (the case is refused,
+    suspended or revoked), change a revocation to a suspension, or withdraw it (nothing
+    changes; an immediate suspension is lifted). ``consideration`` says how each
+    representation was considered."""
+    access.ensure_can_view(actor, case)
+    if actor.role is not Role.COMMISSIONER:
+        refuse(actor, NotPermitted("Only commissioners decide a notice."),
+               "notice decided by another role", subject=case)
+    _check_version(case, expected_version)
+    proposal = open_proposal(case)
+    if proposal is None:
+        raise InvalidTransition("There is no notice on this application to decide.")
+    if actor.id == proposal.proposed_by_id:
+        refuse(actor, NotPermitted("You proposed this, so another commissioner must decide "
+                                   "it."), "notice decided by its proposer", subject=case)
+    if actor.id in inspected_by(case):
+        refuse(actor, NotPermitted("You inspected this application, so another commissioner "
+                                   "must decide the notice."),
+               "notice decided by an inspector of the case", subject=case)
+    if not proposal.decidable:
+        raise InvalidTransition(
+            "The provider can make representations until "
+            f"{proposal.representations_due_on:%-d %B %Y}: decide after that, or once they "
+            "have made them.")
+    consideration = (consideration or "").strip()
+    if not consideration:
+        raise ValidationFailed("Say how each representation was considered",
+                               field="consideration")
+    _within_limit(consideration, field="consideration", what="How the representations were "
+                                                              "considered")
+    if (decision is ProposalDecision.SUSPEND_INSTEAD
+            and (proposal.kind is not ProposalKind.REVOCATION
+                 or case.status not in workflow.IN_FORCE)):
+        raise ValidationFailed("Only a proposed revocation of an accreditation in force can "
+                               "be changed to a suspension", field="decision")
+    outcome = {ProposalDecision.CONFIRM: ProposalOutcome.CONFIRMED,
+               ProposalDecision.SUSPEND_INSTEAD: ProposalOutcome.SUSPENDED_INSTEAD,
+               ProposalDecision.WITHDRAW: ProposalOutcome.WITHDRAWN}[decision]
+    proposal.outcome, proposal.consideration = outcome, consideration
+    proposal.decided_by_id, proposal.decided_at = actor.id, utcnow()
+    details = {"proposal_id": proposal.id, "case_id": case.id, "kind": proposal.kind.value,
+               "outcome": outcome.value}
+    if outcome.adverse:
+        proposal.review_due_on = clock.today() + timedelta(
+            days=current_app.config["REVIEW_DAYS"])
+    if decision is ProposalDecision.WITHDRAW:
+        if proposal.immediate and case.status is CaseStatus.SUSPENDED:
+            _restore(actor, case, proposal.from_status, details)
+    elif decision is ProposalDecision.SUSPEND_INSTEAD:
+        _transition(actor, case, "suspend", expected_version=None, details=details,
+                    changes={"suspension_reason": proposal.reasons}, notice=True)
+    elif not proposal.immediate:
+        _carry_out(actor, case, proposal, details)
+    audit.record("proposal.decided", actor=actor, subject=case, details=details)
+    _notify_proposal_decided(case, proposal)
+    _commit()
+    return proposal
+
+
+def _carry_out(actor: User, case: Case, proposal: Proposal, details: dict) -> None:
+    """The confirmed proposal's step: refuse, suspend or revoke."""
+    if proposal.kind is ProposalKind.REFUSAL:
+        trigger = _refusal_trigger(case)
+        _transition(actor, case, trigger, expected_version=None,
+                    details={**details, "stage": case.status.value},
+                    changes=_refusal(proposal.reasons), notice=True)
+        if trigger == "refuse":
+            db.session.add(Decision(case=case, outcome=DecisionOutcome.REFUSED,
+                                    reasons=proposal.reasons, decided_by_id=actor.id))
+    elif proposal.kind is ProposalKind.SUSPENSION:
+        _transition(actor, case, "suspend", expected_version=None, details=details,
+                    changes={"suspension_reason": proposal.reasons}, notice=True)
+    else:
+        _transition(actor, case, "revoke", expected_version=None,
+                    details={**details, "reason": proposal.reasons}, notice=True)
+        for link in case.properties:
+            link.accredited = False
+
+
+def _notify_proposal_decided(case: Case, proposal: Proposal) -> None:
+    review = (f"\n\nYou can ask for this decision to be reviewed until "
+              f"{proposal.review_due_on:%-d %B %Y}, saying why and sending any files."
+              if proposal.review_due_on else "")
+    outcome, kind = proposal.outcome, proposal.kind
+    if outcome is ProposalOutcome.WITHDRAWN:
+        subject, what = (("suspension lifted", "The suspension is lifted: your accreditation "
+                          "is in force again.") if proposal.immediate else
+                         ("proposal withdrawn", "The proposal is withdrawn: nothing has "
+                          "changed."))
+    elif outcome is ProposalOutcome.SUSPENDED_INSTEAD:
+        subject, what = ("accreditation suspended", "Your accreditation is suspended rather "
+                         "than revoked: councils cannot refer young people to you until it "
+                         "is reinstated.")
+    elif proposal.immediate:
+        subject, what = "suspension confirmed", "Your accreditation stays suspended."
+    else:
+        subject, what = {
+            ProposalKind.REFUSAL: ("application refused", "Your application for accreditation "
+                                   "has been refused. You can apply again from "
+                                   f"{case.reapply_from:%-d %B %Y}." if case.reapply_from
+                                   else ""),
+            ProposalKind.SUSPENSION: ("accreditation suspended", "Your accreditation is "
+                                      "suspended: councils cannot refer young people to you "
+                                      "until it is reinstated."),
+            ProposalKind.REVOCATION: ("accreditation revoked",
+                                      "Your accreditation has been revoked."),
+        }[kind]
+    notify_provider(case, subject,
+                    f"{what}\n\nReasons:\n{proposal.reasons}\n\nHow your representations "
+                    f"were considered:\n{proposal.consideration}{review}")
+
+
+def _result_status(proposal: Proposal) -> CaseStatus:
+    """The status the decided proposal left the case in."""
+    if proposal.outcome is ProposalOutcome.SUSPENDED_INSTEAD:
+        return CaseStatus.SUSPENDED
+    return workflow.ADVERSE_RESULT[proposal.kind.value]
+
+
+def _restored_status(status: CaseStatus) -> CaseStatus:
+    """Where a case goes back to: a stage it was returned at goes back to the stage."""
+    return next((stage for stage, returned in workflow.RETURNED.items() if returned is status),
+                status)
+
+
+def _restore(actor: User, case: Case, status: CaseStatus, details: dict) -> None:
+    status = _restored_status(status)
+    trigger = workflow.RESTORE_TRIGGERS.get(status)
+    if trigger is None:
+        raise InvalidTransition(f"This application cannot go back to being {status.phrase}.")
+    if status in workflow.OPEN and (other := open_case_for(case.organisation)) is not None:
+        raise InvalidTransition(f"{case.organisation.name} has another application in "
+                                f"progress ({other.reference}), so this one cannot be "
+                                "reopened.")
+    changes: dict = {}
+    if case.status is CaseStatus.REFUSED:
+        changes = {"refusal_reasons": None, "reapply_from": None, "decided_at": None}
+    if status is not CaseStatus.SUSPENDED:
+        changes["suspension_reason"] = None
+    _transition(actor, case, trigger, expected_version=None, details=details, changes=changes,
+                notice=True)
+    if status in workflow.IN_FORCE:
+        for link in case.properties:
+            link.accredited = link.outcome is InspectionOutcome.PASSED
+
+
+def ask_for_review(actor: User, case: Case, *, grounds: str,
+                   files: Iterable[FileStorage] = ()) -> ReviewRequest:
+    """The provider asks for an adverse decision to be reviewed, in time, with its grounds
+    and any files. The decision stays in force meanwhile."""
+    access.ensure_can_view(actor, case)
+    if actor.role is not Role.PROVIDER:
+        refuse(actor, NotPermitted("Only the provider asks for a review."),
+               "review asked for by another role", subject=case)
+    proposal = latest_decided_proposal(case)
+    if proposal is None or case.status is not _result_status(proposal):
+        raise InvalidTransition("There is no decision on this application to review.")
+    if proposal.reviews:
+        raise InvalidTransition("You have already asked for this decision to be reviewed.")
+    if clock.today() > proposal.review_due_on:
+        raise InvalidTransition(
+            f"A review had to be asked for by {proposal.review_due_on:%-d %B %Y}: it is too "
+            "late now.")
+    grounds = (grounds or "").strip()
+    if not grounds:
+        raise ValidationFailed("Enter your grounds for a review", field="grounds")
+    _within_limit(grounds, field="grounds", what="Your grounds for a review")
+    uploaded = _upload_all(actor, files)
+    review = ReviewRequest(grounds=grounds, requested_by_id=actor.id, files=[
+        SubmissionFile(evidence_id=record.id) for record in uploaded])
+    db.session.add(review)
+    review.proposal = proposal
+    db.session.flush()
+    audit.record("review.requested", actor=actor, subject=case,
+                 details={"proposal_id": proposal.id, "review_id": review.id,
+                          "case_id": case.id, "length": len(grounds), "files": len(uploaded)})
+    notify_provider(case, "review asked for",
+                    "We have your request for a review. A commissioner who has not been "
+                    "involved will review the decision; it stays in force meanwhile.")
+    _notify_commissioners(case, "review asked for",
+                          f"{case.organisation.name} has asked for a review of the decision "
+                          f"({proposal.kind.value}). A commissioner not involved before can "
+                          "decide it:", link=external_url("cases.review_decision",
+                                                          case_id=case.id))
+    _commit()
+    return review
+
+
+def decide_review(actor: User, case: Case, *, outcome: ReviewOutcome, reasons: str,
+                  expected_version: int | None) -> ReviewRequest:
+    """A commissioner not involved before (not the proposer, the decider, nor an inspector
+    of the case) upholds the decision or overturns it (the case goes back to where it was)."""
+    access.ensure_can_view(actor, case)
+    if actor.role is not Role.COMMISSIONER:
+        refuse(actor, NotPermitted("Only commissioners decide a review."),
+               "review decided by another role", subject=case)
+    _check_version(case, expected_version)
+    review = open_review(case)
+    if review is None:
+        raise InvalidTransition("There is no review to decide on this application.")
+    if actor.id in involved_in(case):
+        refuse(actor, NotPermitted("You have been involved in this application, so a "
+                                   "commissioner who has not must decide the review."),
+               "review decided by someone involved", subject=case)
+    reasons = (reasons or "").strip()
+    if not reasons:
+        raise ValidationFailed("Give the reasons for the review's outcome", field="reasons")
+    _within_limit(reasons, field="reasons", what="The reasons")
+    proposal = review.proposal
+    review.outcome, review.reasons = outcome, reasons
+    review.decided_by_id, review.decided_at = actor.id, utcnow()
+    details = {"proposal_id": proposal.id, "review_id": review.id, "case_id": case.id,
+               "outcome": outcome.value}
+    if outcome is ReviewOutcome.OVERTURNED:
+        if case.status is not _result_status(proposal):
+            raise InvalidTransition(f"This application is {case.status.phrase} now, so the "
+                                    "decision cannot be overturned.")
+        _restore(actor, case, proposal.from_status, details)
+    audit.record("review.decided", actor=actor, subject=case, details=details)
+    notify_provider(case, "review decided",
+                    ("The review has overturned the decision: your application is "
+                     f"{case.status.phrase} again." if outcome is ReviewOutcome.OVERTURNED
+                     else "The review has upheld the decision.")
+                    + f"\n\nReasons:\n{reasons}")
+    _commit()
+    return review
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A notice or review waiting for someone: on which case, and what to do."""
+
+    case: Case
+    what: str
+
+
+def notices_waiting_for(user: User) -> list[Waiting]:
+    """What a commissioner can do on notices now: representations to read and notices to
+    decide (not their own proposals, nor on cases they inspected), and reviews to decide
+    (not on cases they were involved in)."""
+    if user.role is not Role.COMMISSIONER:
+        return []
+    waiting = []
+    open_ones = db.session.scalars(
+        sa.select(Proposal).where(Proposal.outcome.is_(None)).order_by(Proposal.id))
+    for proposal in open_ones:
+        case = proposal.case
+        if user.id == proposal.proposed_by_id or user.id in inspected_by(case):
+            continue
+        if proposal.representations:
+            waiting.append(Waiting(case, f"Representations to read and a notice to decide "
+                                         f"({proposal.kind.value})"))
+        elif proposal.decidable:
+            waiting.append(Waiting(case, f"Notice to decide ({proposal.kind.value}): no "
+                                         "representations were made"))
+    reviews = db.session.scalars(
+        sa.select(ReviewRequest).where(ReviewRequest.outcome.is_(None))
+        .order_by(ReviewRequest.id))
+    for review in reviews:
+        case = review.proposal.case
+        if user.id not in involved_in(case):
+            waiting.append(Waiting(case, f"Review to decide ({review.proposal.kind.value})"))
+    return waiting
+
+
+@dataclass(frozen=True)
+class ProviderNotice:
+    """What the provider's home page says about a notice they can answer or a decision they
+    can ask to have reviewed."""
+
+    case: Case
+    heading: str
+    what: str
+    button: str
+
+
+def notice_for_provider(case: Case) -> ProviderNotice | None:
+    proposal = open_proposal(case)
+    if proposal is not None and proposal.representations_open:
+        what = ("Your accreditation is suspended now" if proposal.immediate
+                else f"We propose to {proposal.kind.verb}")
+        return ProviderNotice(
+            case, f"Notice about application {case.reference}",
+            f"{what}. You can make written representations until "
+            f"{proposal.representations_due_on:%-d %B %Y}.", "Read the notice and respond")
+    proposal = reviewable_proposal(case)
+    if proposal is not None and open_review(case) is None:
+        return ProviderNotice(
+            case, f"Decision on application {case.reference}",
+            f"You can ask for the decision to be reviewed until "
+            f"{proposal.review_due_on:%-d %B %Y}.", "Read the decision")
+    return None

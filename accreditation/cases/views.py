@@ -7,11 +7,12 @@ import re
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, request, send_file, url_for
+from flask import current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from flask_wtf.form import _Auto  # "read the request", Flask-WTF's default form data
 from werkzeug.datastructures import MultiDict
 from wtforms import FieldList
+from wtforms.fields.choices import SelectChoice
 
 from .. import clock
 from ..audit import AuditEvent, event_lines
@@ -26,7 +27,23 @@ from ..stages.forms import MAX_CONDITIONS, CaseActionForm, DecisionForm, inspect
 from ..workflow import CaseStatus
 from . import access, bp, bundle, letters, operations
 from .actions import ActionInput, available, perform, runnable
-from .models import Case, Condition, DecisionOutcome, InspectionOutcome
+from .forms import (
+    ProposalDecisionForm,
+    ProposalForm,
+    RepresentationsForm,
+    ReviewDecisionForm,
+    ReviewRequestForm,
+)
+from .models import (
+    Case,
+    Condition,
+    DecisionOutcome,
+    InspectionOutcome,
+    Proposal,
+    ProposalKind,
+    ReviewOutcome,
+    open_proposal,
+)
 
 STAFF = (Role.COMMISSIONER, Role.INSPECTOR)
 EVERYONE_ON_A_CASE = (Role.PROVIDER, Role.COMMISSIONER, Role.INSPECTOR)
@@ -253,3 +270,159 @@ def decision_letter_pdf(case_id: int):
     if not case.decisions:
         raise NotFound("There is no decision on this application yet.")
     return pdf_response(letters.letter_pdf(case), letters.letter_filename(case))
+
+
+# --- the notice of an adverse decision: proposal, representations, decision, review ----------
+
+def _with_problems(form, call) -> tuple[object, int]:
+    """Run ``call``; a validation problem is shown on its field (nothing is saved)."""
+    try:
+        return call(), 200
+    except ValidationFailed as error:
+        db.session.rollback()
+        show_error(form, error)
+        return None, 400
+
+
+def _proposal_kind() -> ProposalKind:
+    try:
+        return ProposalKind(request.args.get("kind", ""))
+    except ValueError:
+        raise NotFound("There is no such proposal.") from None
+
+
+@bp.route("/<int:case_id>/propose", methods=["GET", "POST"])
+@allow(Role.COMMISSIONER)
+def propose(case_id: int):
+    """A commissioner proposes to refuse, suspend or revoke (``?kind=``): the notice, with
+    the failed checklist items to choose from and the reasons."""
+    case = _case(case_id)
+    kind = _proposal_kind()
+    items = operations.proposal_items(case)
+    form = ProposalForm(version=case.version)
+    form.items.choices = [SelectChoice(item.key, item.title) for item in items.values()]
+    status = 200
+    if form.is_submitted():
+        status = 400
+        if form.validate():
+            done, status = _with_problems(form, lambda: operations.propose(
+                _actor(), case, kind=kind, reasons=form.reasons.data,
+                item_keys=form.items.data or [], expected_version=form.expected_version()))
+            if done is not None:
+                flash("Notice sent. The provider has been told, with the deadline for "
+                      "representations.", "success")
+                return redirect(url_for("cases.case_detail", case_id=case.id))
+    return render_template("cases/propose.html", case=case, kind=kind, form=form,
+                           days=current_app.config["REPRESENTATIONS_DAYS"]), status
+
+
+def _notice_of(case: Case) -> Proposal:
+    if not case.proposals:
+        raise NotFound("There is no notice on this application.")
+    return case.proposals[-1]
+
+
+@bp.route("/<int:case_id>/notice")
+@allow(*EVERYONE_ON_A_CASE)
+def notice(case_id: int):
+    """The latest notice on the case as a letter: the proposal, its reasons and deadline, the
+    representations, the decision and any review."""
+    case = _case(case_id)
+    return render_template("cases/letters/notice.html", case=case, proposal=_notice_of(case))
+
+
+@bp.route("/<int:case_id>/representations", methods=["GET", "POST"])
+@allow(Role.PROVIDER)
+def representations(case_id: int):
+    case = _case(case_id)
+    proposal = open_proposal(case)
+    if proposal is None:
+        raise NotFound("There is no notice on this application to answer.")
+    form = RepresentationsForm()
+    status = 200
+    if form.is_submitted():
+        status = 400
+        if form.validate():
+            done, status = _with_problems(form, lambda: operations.make_representations(
+                _actor(), case, text=form.text.data, files=[form.file.data]))
+            if done is not None:
+                flash("Representations sent. A commissioner will consider them.", "success")
+                return redirect(url_for("cases.case_detail", case_id=case.id))
+    return render_template("cases/representations.html", case=case, proposal=proposal,
+                           form=form), status
+
+
+@bp.route("/<int:case_id>/notice/decision", methods=["GET", "POST"])
+@allow(Role.COMMISSIONER)
+def proposal_decision(case_id: int):
+    case = _case(case_id)
+    proposal = open_proposal(case)
+    if proposal is None:
+        raise NotFound("There is no notice on this application to decide.")
+    form = ProposalDecisionForm(version=case.version)
+    if proposal.immediate:
+        form.decision.choices = [SelectChoice("confirm", "Keep the suspension"),
+                                 SelectChoice("withdraw", "Lift the suspension")]
+    elif proposal.kind is not ProposalKind.REVOCATION:
+        form.decision.choices = [choice for choice in form.decision.choices
+                                 if choice.value != "suspend_instead"]
+    status = 200
+    if form.is_submitted():
+        status = 400
+        if form.validate():
+            done, status = _with_problems(form, lambda: operations.decide_proposal(
+                _actor(), case, decision=operations.ProposalDecision(form.decision.data),
+                consideration=form.consideration.data,
+                expected_version=form.expected_version()))
+            if done is not None:
+                flash("Decision recorded. The provider has been told.", "success")
+                return redirect(url_for("cases.case_detail", case_id=case.id))
+    return render_template("cases/proposal_decision.html", case=case, proposal=proposal,
+                           form=form, own=_actor().id in {proposal.proposed_by_id,
+                                                          *operations.inspected_by(case)}), status
+
+
+@bp.route("/<int:case_id>/review", methods=["GET", "POST"])
+@allow(Role.PROVIDER)
+def review_request(case_id: int):
+    case = _case(case_id)
+    proposal = operations.reviewable_proposal(case)
+    if proposal is None:
+        raise NotFound("There is no decision on this application you can ask to be "
+                       "reviewed.")
+    form = ReviewRequestForm()
+    status = 200
+    if form.is_submitted():
+        status = 400
+        if form.validate():
+            done, status = _with_problems(form, lambda: operations.ask_for_review(
+                _actor(), case, grounds=form.grounds.data, files=[form.file.data]))
+            if done is not None:
+                flash("Review asked for. A commissioner who has not been involved will "
+                      "review the decision.", "success")
+                return redirect(url_for("cases.case_detail", case_id=case.id))
+    return render_template("cases/review_request.html", case=case, proposal=proposal,
+                           form=form), status
+
+
+@bp.route("/<int:case_id>/review/decision", methods=["GET", "POST"])
+@allow(Role.COMMISSIONER)
+def review_decision(case_id: int):
+    case = _case(case_id)
+    review = operations.open_review(case)
+    if review is None:
+        raise NotFound("There is no review to decide on this application.")
+    form = ReviewDecisionForm(version=case.version)
+    status = 200
+    if form.is_submitted():
+        status = 400
+        if form.validate():
+            done, status = _with_problems(form, lambda: operations.decide_review(
+                _actor(), case, outcome=ReviewOutcome(form.outcome.data),
+                reasons=form.reasons.data, expected_version=form.expected_version()))
+            if done is not None:
+                flash("Review recorded. The provider has been told.", "success")
+                return redirect(url_for("cases.case_detail", case_id=case.id))
+    return render_template("cases/review_decision.html", case=case, review=review,
+                           proposal=review.proposal, form=form,
+                           involved=_actor().id in operations.involved_in(case)), status

@@ -149,7 +149,8 @@ def home():
         open_conditions=[action for action in conditions
                          if action.status is not ConditionStatus.CONFIRMED],
         overdue_conditions=sum(action.is_overdue for action in conditions),
-        claim=open_company_number_claim(organisation))
+        claim=open_company_number_claim(organisation),
+        notice=case_operations.notice_for_provider(state.case) if state.case else None)
 
 
 @bp.route("/application/start", methods=["POST"])

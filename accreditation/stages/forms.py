@@ -183,8 +183,8 @@ class DecisionForm(Form):
     version = HiddenField()
     outcome = RadioField("Decision", widget=GovRadioInput(), choices=[
         SelectChoice("accredited", "Accredit"),
-        SelectChoice("accredited_with_conditions", "Accredit with conditions"),
-        SelectChoice("refused", "Refuse")], validators=[InputRequired(message="Choose a decision")])
+        SelectChoice("accredited_with_conditions", "Accredit with conditions")],
+        validators=[InputRequired(message="Choose a decision")])
     reasons = TextAreaField("Reasons", widget=GovTextArea(),
                             description="The provider sees these in their decision letter.",
                             validators=[InputRequired(message="Give the reasons for the decision"),

@@ -146,8 +146,8 @@ def test_a_stale_version_is_a_409(client, journey):
     case = journey.submit()
     response = client.post(f"/api/v1/cases/{case.id}/transitions",
                            headers=bearer(journey.commissioner),
-                           json={"action": "fail", "expected_version": case.version - 1,
-                                 "reasons": "Not fit."})
+                           json={"action": "return", "expected_version": case.version - 1,
+                                 "message": "Send the lease.", "due_on": "2027-01-04"})
     assert response.status_code == 409
     assert "changed by someone else" in response.get_json()["detail"]
 
@@ -155,10 +155,11 @@ def test_a_stale_version_is_a_409(client, journey):
 @pytest.mark.parametrize("body, message", [
     ({}, "action is required."),
     ({"action": "explode", "expected_version": 1}, "action must be one of: complete_file"),
-    ({"action": "fail", "expected_version": "2"}, "expected_version must be a whole number."),
+    ({"action": "return", "expected_version": "2"},
+     "expected_version must be a whole number."),
     ({"action": "return", "expected_version": 1, "due_on": "31/12/2027"},
      "due_on must be a date written as YYYY-MM-DD"),
-    ({"action": "fail", "expected_version": 1, "extra": True},
+    ({"action": "return", "expected_version": 1, "extra": True},
      "extra: not a field of this request."),
     ([1, 2], "must be a JSON object"),
     ("not json", "must be a JSON object"),

@@ -16,6 +16,7 @@ import pytest
 
 from accreditation.cases import operations
 from accreditation.cases.actions import API_ACTIONS
+from accreditation.cases.models import ProposalKind
 from accreditation.errors import Conflict
 from accreditation.workflow import CaseStatus
 from tests.cases.journey import TODAY, Journey
@@ -65,10 +66,8 @@ REACH: dict[CaseStatus, Callable[[Journey], None]] = {
         j.commissioner, j.case, reason="Annual check.", due_by=LATER,
         expected_version=j.case.version)),
     CaseStatus.SUSPENDED: _then(_accredited, _suspend),
-    CaseStatus.REVOKED: _then(_accredited, _suspend, lambda j: operations.revoke(
-        j.commissioner, j.case, reason="Not put right.", expected_version=j.case.version)),
-    CaseStatus.REFUSED: _then(Journey.submit, lambda j: operations.fail_at_stage(
-        j.commissioner, j.case, reasons="Not fit.", expected_version=j.case.version)),
+    CaseStatus.REVOKED: _then(_accredited, lambda j: j.adverse(ProposalKind.REVOCATION)),
+    CaseStatus.REFUSED: _then(Journey.submit, lambda j: j.adverse(ProposalKind.REFUSAL)),
     CaseStatus.WITHDRAWN: _then(Journey.submit, lambda j: operations.withdraw_application(
         j.provider, j.case, expected_version=j.case.version)),
     CaseStatus.EXPIRED: _then(_accredited, lambda j: operations.expire_accreditation(

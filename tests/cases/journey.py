@@ -6,7 +6,7 @@ import random
 from datetime import date
 
 from accreditation.cases import operations
-from accreditation.cases.models import Case
+from accreditation.cases.models import Case, ProposalKind
 from accreditation.demo_cases import plausible_answers
 from accreditation.extensions import db
 from accreditation.providers.models import (
@@ -134,6 +134,18 @@ class Journey:
                                outcome=kwargs.pop("outcome", DecisionOutcome.ACCREDITED),
                                reasons="Meets the standard.", expected_version=self.case.version,
                                **kwargs)
+        return self.case
+
+    def adverse(self, kind: ProposalKind, reasons: str = "Not fit.") -> Case:
+        """Refuse, suspend or revoke as the service does: a commissioner proposes it, the
+        provider makes representations, another commissioner confirms it."""
+        operations.propose(self.commissioner, self.case, kind=kind, reasons=reasons,
+                           expected_version=self.case.version)
+        operations.make_representations(self.provider, self.case, text="We disagree.")
+        operations.decide_proposal(self.deciding_commissioner, self.case,
+                                   decision=operations.ProposalDecision.CONFIRM,
+                                   consideration="Considered; the reasons stand.",
+                                   expected_version=self.case.version)
         return self.case
 
     def all_the_way(self, failing_properties: int = 0) -> Case:

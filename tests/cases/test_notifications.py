@@ -5,7 +5,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from accreditation.cases import operations
-from accreditation.cases.models import DecisionOutcome
+from accreditation.cases.models import ProposalKind
 from accreditation.extensions import db
 from accreditation.notifications.outbox import OutboxMessage, send_due
 
@@ -44,9 +44,7 @@ def test_a_refusal_says_when_the_provider_can_reapply(journey):
     journey.pass_due_diligence()
     journey.complete_file_sampling()
     journey.inspect_properties()
-    operations.decide_case(journey.deciding_commissioner, journey.case,
-                           outcome=DecisionOutcome.REFUSED, reasons="Not safe.",
-                           expected_version=journey.case.version)
+    journey.adverse(ProposalKind.REFUSAL, reasons="Not safe.")
     (message,) = [m for m in outbox() if "refused" in m.subject]
     assert "Not safe." in message.body
     assert "20 February 2027" in message.body

@@ -138,7 +138,7 @@ def test_a_stale_form_is_a_conflict_with_a_clear_message(app, journey, client):
                              {"version": str(stale), "message": "Send the lease.",
                               "due_on": ["1", "3", "2027"]}, form_page=f"/cases/{case.id}")
     assert response.status_code == 302
-    response = client.submit(f"/cases/{case.id}/actions/fail",
+    response = client.submit(f"/cases/{case.id}/propose?kind=refusal",
                              {"version": str(stale), "reasons": "Not fit."},
                              form_page=f"/cases/{case.id}")
     assert response.status_code == 409

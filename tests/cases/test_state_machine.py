@@ -4,6 +4,8 @@
 - no forbidden transition ever succeeds, and a refused one changes nothing;
 - audit events for transitions equal successful transitions, one for one;
 - nobody decides on their own inspection;
+- an adverse decision is proposed first: while its notice waits the case stays as it was,
+  and nobody who proposed it or inspected the case decides it; nobody involved reviews it;
 - no provider reads or acts on another provider's case.
 """
 
@@ -19,7 +21,17 @@ from accreditation import workflow
 from accreditation.audit import AuditEvent
 from accreditation.auth.models import Role
 from accreditation.cases import access, operations
-from accreditation.cases.models import Case, Decision, DecisionOutcome
+from accreditation.cases.models import (
+    Case,
+    Decision,
+    DecisionOutcome,
+    Proposal,
+    ProposalKind,
+    ProposalOutcome,
+    ReviewOutcome,
+    ReviewRequest,
+    open_proposal,
+)
 from accreditation.errors import DomainError, NotFound
 from accreditation.extensions import db
 from accreditation.stages.file_sampling import (
@@ -28,6 +40,7 @@ from accreditation.stages.file_sampling import (
     samples_for,
 )
 from accreditation.stages.property_inspection import record_property_inspection
+from accreditation.standards.models import Assessment
 from accreditation.standards.operations import record_assessment
 
 from ..conftest import reset_database
@@ -38,7 +51,9 @@ ACTIONS = [
     "start", "submit", "record_due_diligence", "pass_due_diligence", "return", "resubmit",
     "sample_and_assess_files", "complete_file_sampling", "inspect", "complete_inspections",
     "accredit", "accredit_with_conditions", "refuse", "fail", "withdraw", "suspend",
-    "reinstate", "revoke", "require_reassessment",
+    "reinstate", "require_reassessment", "propose_refusal", "propose_suspension",
+    "propose_revocation", "represent", "confirm_notice", "withdraw_notice", "suspend_instead",
+    "ask_review", "overturn", "uphold",
 ]
 
 
@@ -154,8 +169,24 @@ class CaseWorkflowMachine(RuleBasedStateMachine):
             return operations.suspend(actor, case, reason="Concern.", expected_version=version)
         if action == "reinstate":
             return operations.reinstate(actor, case, expected_version=version)
-        if action == "revoke":
-            return operations.revoke(actor, case, reason="Upheld.", expected_version=version)
+        if action.startswith("propose_"):
+            return operations.propose(actor, case, kind=ProposalKind(action[len("propose_"):]),
+                                      reasons="Not fit.", expected_version=version)
+        if action == "represent":
+            return operations.make_representations(actor, case, text="We disagree.")
+        if action in ("confirm_notice", "withdraw_notice", "suspend_instead"):
+            decision = {"confirm_notice": operations.ProposalDecision.CONFIRM,
+                        "withdraw_notice": operations.ProposalDecision.WITHDRAW,
+                        "suspend_instead": operations.ProposalDecision.SUSPEND_INSTEAD}[action]
+            return operations.decide_proposal(actor, case, decision=decision,
+                                              consideration="Considered.",
+                                              expected_version=version)
+        if action == "ask_review":
+            return operations.ask_for_review(actor, case, grounds="Look again.")
+        if action in ("overturn", "uphold"):
+            return operations.decide_review(
+                actor, case, outcome=ReviewOutcome.OVERTURNED if action == "overturn"
+                else ReviewOutcome.UPHELD, reasons="Reviewed.", expected_version=version)
         if action == "require_reassessment":
             return operations.require_reassessment(actor, case, reason="Checks.",
                                                    due_by=later, expected_version=version)
@@ -173,7 +204,17 @@ class CaseWorkflowMachine(RuleBasedStateMachine):
             return
         S = workflow.CaseStatus
         inspector = case.inspector or journey.inspector
-        plan = {
+        reviewer = self.actors[len(self.journeys)]  # a commissioner of no journey
+        notice = open_proposal(case)
+        if notice is not None:
+            plan = [(journey.provider, "represent"), (journey.deciding_commissioner, (
+                "confirm_notice", "withdraw_notice", "suspend_instead")[choice])]
+        elif operations.reviewable_proposal(case) is not None:
+            plan = [(journey.provider, "ask_review"),
+                    (reviewer, ("overturn", "uphold", "overturn")[choice])]
+        else:
+            plan = None
+        plan = plan or {
             S.DRAFT: [(journey.provider, "submit")],
             S.DUE_DILIGENCE: [(journey.commissioner, "record_due_diligence"),
                               (journey.commissioner, "pass_due_diligence")],
@@ -181,10 +222,12 @@ class CaseWorkflowMachine(RuleBasedStateMachine):
                               (inspector, "complete_file_sampling")],
             S.PROPERTY_INSPECTION: [(inspector, "inspect"), (inspector, "complete_inspections")],
             S.AWAITING_DECISION: [(journey.deciding_commissioner,
-                                   ("accredit", "accredit_with_conditions", "refuse")[choice])],
+                                   ("accredit", "accredit_with_conditions", "refuse")[choice]),
+                                  (journey.commissioner, "propose_refusal")],
             S.ACCREDITED: [(journey.commissioner, ("suspend", "require_reassessment",
-                                                   "suspend")[choice])],
-            S.SUSPENDED: [(journey.commissioner, ("reinstate", "revoke", "reinstate")[choice])],
+                                                   "propose_revocation")[choice])],
+            S.SUSPENDED: [(journey.commissioner, ("reinstate", "propose_revocation",
+                                                  "reinstate")[choice])],
             S.REASSESSMENT_DUE: [(journey.commissioner, "suspend")],
         }.get(case.status, [(journey.provider, "resubmit")])
         for actor, action in plan:
@@ -230,11 +273,35 @@ class CaseWorkflowMachine(RuleBasedStateMachine):
             assert events == len(seen)
 
     @invariant()
+    def a_waiting_notice_changes_nothing_and_another_decides_it(self):
+        if not hasattr(self, "journeys"):
+            return
+        for proposal in db.session.scalars(sa.select(Proposal)):
+            case = proposal.case
+            if proposal.is_open and not proposal.immediate:
+                assert case.status is proposal.from_status, "a waiting notice moved the case"
+            if proposal.outcome not in (None, ProposalOutcome.LAPSED):
+                assert proposal.decided_by_id != proposal.proposed_by_id
+                assert proposal.decided_by_id not in _inspected(case, proposal.decided_at)
+        for review in db.session.scalars(sa.select(ReviewRequest).where(
+                ReviewRequest.outcome.is_not(None))):
+            proposal = review.proposal
+            assert review.decided_by_id not in {proposal.proposed_by_id, proposal.decided_by_id,
+                                                *_inspected(proposal.case, review.decided_at)}
+
+    @invariant()
     def nobody_decided_on_their_own_inspection(self):
         if not hasattr(self, "journeys"):
             return
         for decision in db.session.scalars(sa.select(Decision)):
             assert decision.decided_by_id not in operations.inspected_by(decision.case)
+
+
+def _inspected(case, when) -> set[int]:
+    """Who had recorded an inspection on ``case`` by ``when``."""
+    return set(db.session.scalars(sa.select(Assessment.assessor_id).where(
+        Assessment.case_id == case.id, Assessment.recorded_at <= when,
+        Assessment.kind.in_(("file_sampling", "property_inspection")))))
 
 
 def test_random_sequences_of_actions_keep_the_workflows_promises(app, today):

@@ -13,6 +13,7 @@ from accreditation.cases.models import (
     ConditionStatus,
     DecisionOutcome,
     InspectionOutcome,
+    ProposalKind,
 )
 from accreditation.errors import (
     Conflict,
@@ -130,8 +131,8 @@ def test_a_stale_version_is_a_conflict_not_an_overwrite(journey):
     operations.return_to_provider(journey.commissioner, case, message="Send the lease.",
                                   due_on=TODAY + timedelta(days=7), expected_version=seen)
     with pytest.raises(Conflict, match="changed by someone else"):
-        operations.fail_at_stage(journey.commissioner, case, reasons="Not fit.",
-                                 expected_version=seen)
+        operations.propose(journey.commissioner, case, kind=ProposalKind.REFUSAL,
+                           reasons="Not fit.", expected_version=seen)
     assert case.status is CaseStatus.RETURNED_AT_DUE_DILIGENCE
 
 
@@ -151,8 +152,7 @@ def test_a_concurrent_update_is_detected_by_the_version_counter(app, journey):
         other.commit()
     db.session.add(case)
     with pytest.raises(Conflict, match="at the same moment"):
-        operations.fail_at_stage(journey.commissioner, case, reasons="Not fit.",
-                                 expected_version=None)
+        operations.withdraw_application(journey.provider, case, expected_version=None)
     assert db.session.get(Case, case.id).status is CaseStatus.DUE_DILIGENCE
 
 
@@ -195,8 +195,7 @@ def test_conditions_are_corrective_actions_the_provider_answers(journey):
 
 def test_refusal_sets_a_cooling_off_period(journey):
     case = journey.submit()
-    operations.fail_at_stage(journey.commissioner, case, reasons="Accounts overdue.",
-                             expected_version=case.version)
+    journey.adverse(ProposalKind.REFUSAL, reasons="Accounts overdue.")
     assert case.status is CaseStatus.REFUSED
     assert case.reapply_from == TODAY + timedelta(days=90)
     with pytest.raises(InvalidTransition, match="apply again from 20 February 2027"):
@@ -208,12 +207,18 @@ def test_suspend_reinstate_and_revoke(journey):
     operations.suspend(journey.commissioner, case, reason="Safeguarding concern.",
                        expected_version=case.version)
     assert case.status is CaseStatus.SUSPENDED
-    operations.reinstate(journey.commissioner, case, expected_version=case.version)
+    operations.make_representations(journey.provider, case, text="It is resolved.")
+    operations.decide_proposal(journey.deciding_commissioner, case,
+                               decision=operations.ProposalDecision.WITHDRAW,
+                               consideration="Resolved.", expected_version=case.version)
     assert case.status is CaseStatus.ACCREDITED
     operations.suspend(journey.commissioner, case, reason="Concern again.",
                        expected_version=case.version)
-    operations.revoke(journey.commissioner, case, reason="Concern upheld.",
-                      expected_version=case.version)
+    operations.make_representations(journey.provider, case, text="Again resolved.")
+    operations.decide_proposal(journey.deciding_commissioner, case,
+                               decision=operations.ProposalDecision.CONFIRM,
+                               consideration="Not resolved.", expected_version=case.version)
+    journey.adverse(ProposalKind.REVOCATION, reasons="Concern upheld.")
     assert case.status is CaseStatus.REVOKED
     assert not case.accredited_properties
 
@@ -277,7 +282,10 @@ def test_actions_offered_are_read_from_the_machine():
     assert workflow.actions_for(CaseStatus.AWAITING_DECISION, Role.COMMISSIONER) == [
         "accredit", "refuse"]
     assert workflow.actions_for(CaseStatus.DRAFT, Role.PROVIDER) == ["submit", "withdraw"]
-    assert workflow.actions_for(CaseStatus.REVOKED, Role.COMMISSIONER) == []
+    # A revoked case only goes back, through a review that overturns the decision.
+    assert workflow.actions_for(CaseStatus.REVOKED, Role.COMMISSIONER) == [
+        "restore_accredited", "restore_reassessment_due", "restore_suspended"]
+    assert workflow.actions_for(CaseStatus.WITHDRAWN, Role.COMMISSIONER) == []
 
 
 def test_due_diligence_must_pass_before_file_sampling(journey):

@@ -8,7 +8,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from accreditation.cases import operations as case_operations
-from accreditation.cases.models import Case, CaseProperty, ConditionStatus
+from accreditation.cases.models import Case, CaseProperty, ConditionStatus, ProposalKind
 from accreditation.extensions import db
 from accreditation.providers.models import (
     KEY_POLICIES,
@@ -271,8 +271,12 @@ def test_a_refused_provider_is_told_when_it_can_apply_again(signed_in, provider,
     complete_application_data(organisation)
     case = case_operations.start_application(provider)
     case_operations.submit_application(provider, case, expected_version=case.version)
-    case_operations.fail_at_stage(UserFactory(commissioner=True), case,
-                                  reasons="Insolvency history.", expected_version=case.version)
+    case_operations.propose(UserFactory(commissioner=True), case, kind=ProposalKind.REFUSAL,
+                            reasons="Insolvency history.", expected_version=case.version)
+    case_operations.make_representations(provider, case, text="We disagree.")
+    case_operations.decide_proposal(UserFactory(commissioner=True), case,
+                                    decision=case_operations.ProposalDecision.CONFIRM,
+                                    consideration="Considered.", expected_version=case.version)
     response = signed_in.submit("/provider/application/start", form_page="/provider/")
     assert response.headers["Location"] == "/provider/"
     home = signed_in.get("/provider/").text

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from accreditation.cases import operations
-from accreditation.cases.models import DecisionOutcome
+from accreditation.cases.models import DecisionOutcome, ProposalKind
 from accreditation.register.status import (
     CaseFacts,
     RegisterStatus,
@@ -87,11 +87,11 @@ def test_accredited_provider_is_on_the_register_with_its_passing_properties(jour
 def test_suspended_revoked_or_expired_provider_is_never_accredited(journey, leave):
     case = journey.all_the_way()
     commissioner = journey.commissioner
-    operations.suspend(commissioner, case, reason="Safeguarding concern",
-                       expected_version=case.version)
     if leave == "revoke":
-        operations.revoke(commissioner, case, reason="Not put right",
-                          expected_version=case.version)
+        journey.adverse(ProposalKind.REVOCATION, reasons="Not put right")
+    else:
+        operations.suspend(commissioner, case, reason="Safeguarding concern",
+                           expected_version=case.version)
     if leave == "expire":
         operations.expire_accreditation(case, today=case.expires_on)
     entry = register_entry(journey.organisation)

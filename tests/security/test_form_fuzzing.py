@@ -383,3 +383,78 @@ def test_a_checklist_number_must_be_an_ordinary_number(client, today, checklists
         assert response.status_code == 400, number
         assert f"{cover} {message}" in response.text, number
     assert client.submit(url, {"item_employers_liability_cover": "5.5"}).status_code == 302
+
+
+# --- the notice of an adverse decision: each form where its page shows it -----------------------
+
+def _notice_pages(app):
+    """(who, the page showing the form) for each form of the notice, each on a case in the
+    state where its page shows it."""
+    from accreditation.cases import operations
+    from accreditation.cases.models import ProposalKind
+
+    def accredited() -> Journey:
+        journey = Journey(properties=1)
+        journey.all_the_way()
+        return journey
+
+    def proposed() -> Journey:
+        journey = accredited()
+        operations.propose(journey.commissioner, journey.case, kind=ProposalKind.REVOCATION,
+                           reasons="Concern.", expected_version=journey.case.version)
+        return journey
+
+    def answered() -> Journey:
+        journey = proposed()
+        operations.make_representations(journey.provider, journey.case, text="No.")
+        return journey
+
+    def decided() -> Journey:
+        journey = accredited()
+        journey.adverse(ProposalKind.REVOCATION)
+        return journey
+
+    def reviewing() -> Journey:
+        journey = decided()
+        operations.ask_for_review(journey.provider, journey.case, grounds="Unfair.")
+        return journey
+
+    yield (lambda j: j.commissioner, accredited(), "/propose?kind=revocation")
+    yield (lambda j: j.provider, proposed(), "/representations")
+    yield (lambda j: j.deciding_commissioner, answered(), "/notice/decision")
+    yield (lambda j: j.provider, decided(), "/review")
+    yield (lambda j: UserFactory(commissioner=True), reviewing(), "/review/decision")
+
+
+def test_the_notice_forms_never_break_whatever_is_posted(app, today, checklists):
+    for who, journey, page in _notice_pages(app):
+        client = app.test_client()
+        client.sign_in(who(journey))
+        path = f"/cases/{journey.case.id}{page}"
+        shown = client.get(path)
+        assert shown.status_code == 200, path
+        reader = FormReader(urlsplit(path).path)
+        reader.feed(shown.text)
+        ((_, fields, files),) = [form for form in reader.forms
+                                 if form[0] == urlsplit(path).path]
+        _post_hostile_values(client, path, client.csrf_token(path), dict(fields), set(files))
+
+
+def _post_hostile_values(client, path: str, token: str, fields: dict, files: set) -> None:
+    @settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
+              phases=[Phase.explicit, Phase.generate], report_multiple_bugs=False,
+              suppress_health_check=list(HealthCheck))
+    @given(posted=form_posts(fields, files, {}))
+    def post(posted):
+        headers = {"Referer": f"https://localhost{path}"}
+        if isinstance(posted, MultiDict):
+            response = client.post(path, headers=headers, data=as_request_data(posted, token))
+        else:
+            response = client.post(path, json=posted, headers={**headers, "X-CSRFToken": token})
+        text = response.get_data().decode("utf-8", errors="replace")
+        response.close()
+        status = response.status_code
+        assert status < 500 and not shows_a_stack_trace(text), (path, status)
+        assert 300 <= status < 500 or "govuk-error-summary" in text, (path, status)
+
+    post()
