@@ -184,7 +184,9 @@ API_ACTIONS = tuple(sorted(action.name for action in TABLE if action.run and act
 def available(user: User, case: Case) -> list[CaseAction]:
     """What ``user`` can do to ``case`` now, in the table's order: the machine's steps this
     role may take from the case's status (a decision only by a commissioner who did not
-    inspect the case), and assigning an inspector."""
+    inspect the case), assigning an inspector, and the steps of a notice of an adverse
+    decision as ``operations.notice_actions`` offers them (while a notice waits, only those
+    and withdrawing the application)."""
     names = {BY_TRIGGER[trigger].name for trigger in workflow.actions_for(case.status, user.role)}
     if "decide" in names and user.id in operations.inspected_by(case):
         names.remove("decide")
