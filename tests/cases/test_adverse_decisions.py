@@ -417,3 +417,51 @@ def test_commissioners_see_what_waits_for_them(journey):
     (waiting,) = operations.notices_waiting_for(journey.deciding_commissioner)
     assert waiting.case is case and "Representations to read" in waiting.what
     assert operations.notices_waiting_for(journey.commissioner) == []  # their own proposal
+
+
+# --- the pages --------------------------------------------------------------------------------
+
+def test_the_proposal_page_offers_the_failed_items_and_names_what_is_missing(
+        app, journey, client):
+    case = journey.all_the_way(failing_properties=1)
+    client.sign_in(journey.commissioner)
+    page = client.get(f"/cases/{case.id}/propose?kind=revocation")
+    assert page.status_code == 200
+    assert 'type="checkbox"' in page.text and "Propose to revoke the accreditation" in page.text
+    response = client.submit(f"/cases/{case.id}/propose?kind=revocation",
+                             {"version": str(case.version), "reasons": ""},
+                             form_page=f"/cases/{case.id}/propose?kind=revocation")
+    assert response.status_code == 400
+    assert "govuk-error-summary" in response.text
+    assert "Give the reasons for the proposal" in response.text
+    assert not db.session.get(Case, case.id).proposals
+
+
+def test_the_proposer_is_told_another_commissioner_must_decide(app, journey, client):
+    case = journey.all_the_way()
+    propose(journey, ProposalKind.REVOCATION)
+    operations.make_representations(journey.provider, case, text="We disagree.")
+    client.sign_in(journey.commissioner)
+    page = client.get(f"/cases/{case.id}/notice/decision")
+    assert "another commissioner must decide it" in page.text
+    assert "Record decision" not in page.text
+    response = client.submit(f"/cases/{case.id}/notice/decision",
+                             {"version": str(case.version), "decision": "confirm",
+                              "consideration": "Mine."},
+                             form_page=f"/cases/{case.id}")
+    assert response.status_code == 403
+    assert db.session.get(Case, case.id).status is CaseStatus.ACCREDITED
+
+
+def test_representations_need_words_and_another_provider_finds_nothing(app, journey, client):
+    case = journey.all_the_way()
+    propose(journey, ProposalKind.REVOCATION)
+    client.sign_in(journey.provider)
+    url = f"/cases/{case.id}/representations"
+    response = client.submit(url, {"text": " "}, form_page=url)
+    assert response.status_code == 400
+    assert "Enter your representations" in response.text
+    assert not case.proposals[0].representations
+    other = app.test_client()
+    other.sign_in(UserFactory(provider=True))
+    assert other.get(url).status_code == 404
