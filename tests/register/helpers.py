@@ -30,3 +30,14 @@ def suspend(journey: Journey, reason: str = "Safeguarding concern") -> None:
     case = journey.case
     operations.suspend(journey.commissioner, case, reason=reason,
                        expected_version=case.version)
+
+
+def lift_suspension(journey: Journey) -> None:
+    """Another commissioner lifts a suspension made at once for safeguarding, at its notice's
+    decision (the provider having answered it)."""
+    case = journey.case
+    operations.make_representations(journey.provider, case, text="It has been dealt with.")
+    operations.decide_proposal(journey.deciding_commissioner, case,
+                               decision=operations.ProposalDecision.WITHDRAW,
+                               consideration="The concern has been dealt with.",
+                               expected_version=case.version)

@@ -31,6 +31,7 @@ from ..cases.conftest import checklists, today  # noqa: F401 (shared fixtures)
 from ..cases.journey import TODAY, Journey
 from ..conftest import reset_database
 from ..factories import CouncilFactory, OrganisationFactory, PropertyFactory
+from .helpers import lift_suspension
 from .oruk import (
     OPENAPI,
     RAW,
@@ -189,8 +190,7 @@ def test_a_provider_that_leaves_the_register_is_published_as_inactive(client, pr
     changed = client.get(f"{FEED}/services", query_string={"modified_after": since}).json
     assert sid in [item["id"] for item in changed["contents"]]
     # Reinstated, it is active again under the same id, and changed again.
-    case_operations.reinstate(suspended.commissioner, suspended.case,
-                              expected_version=suspended.case.version)
+    lift_suspension(suspended)
     again = client.get(f"{FEED}/services/{sid}").json
     assert_valid_service(again)
     assert again["status"] == "active"
@@ -304,8 +304,7 @@ def test_conditional_requests_answer_304(client, providers):
         assert changed.status_code == 200 and changed.json == first.json
     kept, suspended = providers
     before = client.get(f"{FEED}/services")
-    case_operations.reinstate(suspended.commissioner, suspended.case,
-                              expected_version=suspended.case.version)
+    lift_suspension(suspended)
     after = client.get(f"{FEED}/services", headers={"If-None-Match": before.headers["ETag"]})
     assert after.status_code == 200 and after.headers["ETag"] != before.headers["ETag"]
 
