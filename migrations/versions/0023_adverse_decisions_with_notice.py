@@ -4,8 +4,8 @@ A refusal, suspension or revocation is first proposed (``adverse_proposal``, at 
 on a case); the provider's representations and requests for a review are kept with the files
 sent with them (``submission_file``, each an evidence record).
 
-Revision ID: 0025
-Revises: 0020
+Revision ID: 0023
+Revises: 0022
 Create Date: 2026-12-07 23:00:00
 
 """
@@ -14,8 +14,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0025'
-down_revision = '0020'
+revision = '0023'
+down_revision = '0022'
 branch_labels = None
 depends_on = None
 
