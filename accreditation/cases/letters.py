@@ -10,9 +10,10 @@ from __future__ import annotations
 from ..extensions import db
 from ..notifications.outbox import attachment_maker
 from ..pdf import render_pdf
-from .models import Case, Decision
+from .models import Case, Decision, Proposal
 
 LETTER_KEY = "letter"
+NOTICE_KEY = "notice"
 
 
 def letter_filename(case: Case) -> str:
@@ -36,3 +37,27 @@ def decision_letter_attachment(decision_id: str) -> tuple[str, bytes] | None:
     if decision is None:
         return None
     return letter_filename(decision.case), letter_pdf(decision.case, decision)
+
+
+def notice_filename(case: Case) -> str:
+    return f"{case.reference}-notice.pdf"
+
+
+def notice_pdf(case: Case, proposal: Proposal) -> bytes:
+    """The notice of ``proposal`` as PDF: the proposal, its reasons and deadline, the
+    representations, and its decision and review as far as they have been made."""
+    return render_pdf("cases/letters/notice.html", case=case, proposal=proposal)
+
+
+def notice_key(proposal: Proposal, step: str) -> str:
+    """The outbox key of the e-mails about ``proposal`` at ``step`` ("proposed", "decided"):
+    each carries the notice as it stands when it is sent."""
+    return f"{NOTICE_KEY}:{proposal.id}.{step}"
+
+
+@attachment_maker(NOTICE_KEY)
+def notice_attachment(what: str) -> tuple[str, bytes] | None:
+    proposal = db.session.get(Proposal, int(what.partition(".")[0]))
+    if proposal is None:
+        return None
+    return notice_filename(proposal.case), notice_pdf(proposal.case, proposal)

@@ -434,6 +434,7 @@ def _refusal(reasons: str) -> dict:
 
 
 LETTER_ATTACHED = "\n\nThe decision letter is attached as a PDF."
+NOTICE_ATTACHED = "\n\nThe notice is attached as a PDF."
 
 
 def _notify_refused(case: Case, reasons: str, *, letter: Decision | None = None) -> None:
@@ -1016,7 +1017,8 @@ def _notify_proposal(case: Case, proposal: Proposal) -> None:
         + (f"\n\nThe checklist items this rests on:{items}" if items else "")
         + f"\n\nYou can make written representations, with files, until "
           f"{proposal.representations_due_on:%-d %B %Y}. A commissioner who has not been "
-          "involved will then decide, taking them into account.")
+          "involved will then decide, taking them into account." + NOTICE_ATTACHED,
+        dedupe_key=letters.notice_key(proposal, "proposed"))
 
 
 def make_representations(actor: User, case: Case, *, text: str,
@@ -1116,6 +1118,7 @@ def decide_proposal(actor: User, case: Case, *, decision: ProposalDecision,
     if outcome.adverse:
         proposal.review_due_on = clock.today() + timedelta(
             days=current_app.config["REVIEW_DAYS"])
+    letter = None
     if decision is ProposalDecision.WITHDRAW:
         if proposal.immediate and case.status is CaseStatus.SUSPENDED:
             _restore(actor, case, proposal.from_status, details)
@@ -1123,23 +1126,27 @@ def decide_proposal(actor: User, case: Case, *, decision: ProposalDecision,
         _transition(actor, case, "suspend", expected_version=None, details=details,
                     changes={"suspension_reason": proposal.reasons}, notice=True)
     elif not proposal.immediate:
-        _carry_out(actor, case, proposal, details)
+        letter = _carry_out(actor, case, proposal, details)
     audit.record("proposal.decided", actor=actor, subject=case, details=details)
-    _notify_proposal_decided(case, proposal)
+    _notify_proposal_decided(case, proposal, letter)
     _commit()
     return proposal
 
 
-def _carry_out(actor: User, case: Case, proposal: Proposal, details: dict) -> None:
-    """The confirmed proposal's step: refuse, suspend or revoke."""
+def _carry_out(actor: User, case: Case, proposal: Proposal, details: dict) -> Decision | None:
+    """The confirmed proposal's step: refuse, suspend or revoke; a refusal at the decision
+    stage is a decision on the application, with its letter (returned)."""
     if proposal.kind is ProposalKind.REFUSAL:
         trigger = _refusal_trigger(case)
         _transition(actor, case, trigger, expected_version=None,
                     details={**details, "stage": case.status.value},
                     changes=_refusal(proposal.reasons), notice=True)
         if trigger == "refuse":
-            db.session.add(Decision(case=case, outcome=DecisionOutcome.REFUSED,
-                                    reasons=proposal.reasons, decided_by_id=actor.id))
+            decision = Decision(case=case, outcome=DecisionOutcome.REFUSED,
+                                reasons=proposal.reasons, decided_by_id=actor.id)
+            db.session.add(decision)
+            db.session.flush()  # the letter attached to the e-mail is found by its id
+            return decision
     elif proposal.kind is ProposalKind.SUSPENSION:
         _transition(actor, case, "suspend", expected_version=None, details=details,
                     changes={"suspension_reason": proposal.reasons}, notice=True)
@@ -1148,9 +1155,13 @@ def _carry_out(actor: User, case: Case, proposal: Proposal, details: dict) -> No
                     details={**details, "reason": proposal.reasons}, notice=True)
         for link in case.properties:
             link.accredited = False
+    return None
 
 
-def _notify_proposal_decided(case: Case, proposal: Proposal) -> None:
+def _notify_proposal_decided(case: Case, proposal: Proposal,
+                             letter: Decision | None = None) -> None:
+    """Tell the provider the notice's decision: with the decision letter when it refused the
+    application at the decision stage, otherwise with the notice as it now stands."""
     review = (f"\n\nYou can ask for this decision to be reviewed until "
               f"{proposal.review_due_on:%-d %B %Y}, saying why and sending any files."
               if proposal.review_due_on else "")
@@ -1180,7 +1191,10 @@ def _notify_proposal_decided(case: Case, proposal: Proposal) -> None:
         }[kind]
     notify_provider(case, subject,
                     f"{what}\n\nReasons:\n{proposal.reasons}\n\nHow your representations "
-                    f"were considered:\n{proposal.consideration}{review}")
+                    f"were considered:\n{proposal.consideration}{review}"
+                    + (LETTER_ATTACHED if letter else NOTICE_ATTACHED),
+                    dedupe_key=letters.letter_key(letter) if letter
+                    else letters.notice_key(proposal, "decided"))
 
 
 def _result_status(proposal: Proposal) -> CaseStatus:

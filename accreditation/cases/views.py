@@ -331,6 +331,14 @@ def notice(case_id: int):
     return render_template("cases/letters/notice.html", case=case, proposal=_notice_of(case))
 
 
+@bp.route("/<int:case_id>/notice.pdf")
+@allow(*EVERYONE_ON_A_CASE)
+def notice_pdf(case_id: int):
+    case = _case(case_id)
+    return pdf_response(letters.notice_pdf(case, _notice_of(case)),
+                        letters.notice_filename(case))
+
+
 @bp.route("/<int:case_id>/representations", methods=["GET", "POST"])
 @allow(Role.PROVIDER)
 def representations(case_id: int):

@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from accreditation.audit import AuditEvent
-from accreditation.cases.models import DecisionOutcome
+from accreditation.cases.models import ProposalKind
 from accreditation.extensions import db
 from accreditation.notifications.outbox import OutboxMessage, send_due
 from accreditation.pdf import html_to_pdf
@@ -174,18 +174,52 @@ def test_the_decision_email_carries_the_letter(app, journey, smtp):  # noqa: F81
     assert "The decision letter is attached as a PDF." in message.get_body().get_content()
 
 
+def sent_pdfs(smtp, subject: str) -> list[tuple[str, str]]:  # noqa: F811
+    """(file name, text) of each PDF attached to the e-mails whose subject has ``subject``."""
+    messages = [email.message_from_bytes(e.content, policy=email.policy.default)
+                for e in smtp.messages]
+    return [(part.get_filename(), read_pdf(part.get_payload(decode=True)).text)
+            for message in messages if subject in message["Subject"]
+            for part in message.walk() if part.get_content_type() == "application/pdf"]
+
+
 def test_a_refusal_email_carries_the_letter_too(app, journey, smtp):  # noqa: F811
     journey.submit()
     journey.pass_due_diligence()
     journey.complete_file_sampling()
     journey.inspect_properties()
-    journey.accredit(outcome=DecisionOutcome.REFUSED)
+    journey.adverse(ProposalKind.REFUSAL, reasons="The fire doors were wedged open.")
     assert send_due()[1] == 0
-    refusals = [email.message_from_bytes(e.content, policy=email.policy.default)
-                for e in smtp.messages if b"refused" in e.content]
-    assert refusals
-    (attached,) = [p for p in refusals[0].walk() if p.get_content_type() == "application/pdf"]
-    assert "Accreditation decision: refused" in read_pdf(attached.get_payload(decode=True)).text
+    attached = sent_pdfs(smtp, "application refused")
+    assert attached
+    name, text = attached[0]
+    assert name == f"{journey.case.reference}-decision-letter.pdf"
+    assert "Accreditation decision: refused" in text
+
+
+@pytest.mark.parametrize("kind", [ProposalKind.REVOCATION, ProposalKind.SUSPENSION])
+def test_the_notice_and_its_decision_are_sent_as_pdf(app, journey, smtp, client, kind):  # noqa: F811
+    journey.all_the_way()
+    journey.adverse(kind, reasons="The fire doors were wedged open.")
+    assert send_due()[1] == 0
+    notices = sent_pdfs(smtp, "notice:")
+    decided = sent_pdfs(smtp, {ProposalKind.REVOCATION: "accreditation revoked",
+                               ProposalKind.SUSPENSION: "accreditation suspended"}[kind])
+    assert notices and decided
+    for name, text in notices + decided:
+        assert name == f"{journey.case.reference}-notice.pdf"
+        assert "The fire doors were wedged open." in text, text
+    assert "Considered; the reasons stand." in decided[0][1]
+
+    client.sign_in(journey.provider)
+    page = client.get(f"/cases/{journey.case.id}/notice").text
+    assert f'href="/cases/{journey.case.id}/notice.pdf"' in page
+    response = client.get(f"/cases/{journey.case.id}/notice.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    pdf = read_pdf(response.data)
+    assert pdf.tagged and pdf.language == "en-GB"
+    assert "The fire doors were wedged open." in pdf.text
+    assert f"proposed {kind.value} of {journey.case.reference}" in pdf.text  # as written
 
 
 def test_without_chromium_the_decision_email_waits_and_is_sent_later(app, journey, smtp):  # noqa: F811

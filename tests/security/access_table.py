@@ -181,6 +181,7 @@ ACCESS: dict[str, Access] = {
     "cases.propose": entry(COMMISSIONER, may_miss=True,
                            body={"reasons": "Concern.", "version": "1"}),
     "cases.notice": entry(*TEAM_A, INSPECTOR, COMMISSIONER, **ON_CASE_A, may_miss=True),
+    "cases.notice_pdf": entry(*TEAM_A, INSPECTOR, COMMISSIONER, **ON_CASE_A, may_miss=True),
     "cases.representations": entry(*TEAM_A, **OWNED_BY_A, may_miss=True,
                                    body={"text": "We disagree.", "file": PDF}),
     "cases.proposal_decision": entry(COMMISSIONER, may_miss=True,
