@@ -219,7 +219,7 @@ def test_the_notice_and_its_decision_are_sent_as_pdf(app, journey, smtp, client,
     pdf = read_pdf(response.data)
     assert pdf.tagged and pdf.language == "en-GB"
     assert "The fire doors were wedged open." in pdf.text
-    assert f"proposed {kind.value} of {journey.case.reference}" in pdf.text  # as written
+    assert f"Notice: proposed {kind.value} of ACC-" in pdf.text  # the reference as written
 
 
 def test_without_chromium_the_decision_email_waits_and_is_sent_later(app, journey, smtp):  # noqa: F811
