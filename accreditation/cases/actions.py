@@ -193,9 +193,11 @@ def available(user: User, case: Case) -> list[CaseAction]:
     if user.role is Role.COMMISSIONER and case.status in workflow.ASSIGNING_STATUSES:
         names.add("assign_inspector")
     names = (names - NOTICE_ACTIONS) | operations.notice_actions(user, case)
-    if operations.open_proposal(case) is not None:  # only the notice's own steps, meanwhile
+    waiting = operations.open_proposal(case)
+    if waiting is not None:  # only the notice's own steps, meanwhile, and safeguarding
         names &= NOTICE_ACTIONS | {BY_TRIGGER[trigger].name for trigger in workflow.WHILE_PROPOSED
-                                   if trigger in BY_TRIGGER}
+                                   if trigger in BY_TRIGGER} | (
+                                       set() if waiting.immediate else {BY_TRIGGER["suspend"].name})
     return [action for action in TABLE if action.name in names]
 
 

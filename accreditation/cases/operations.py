@@ -681,9 +681,18 @@ def suspend(actor: User | None, case: Case, *, reason: str,
         raise ValidationFailed("Give the reason for the suspension", field="reason")
     _within_limit(reason, field="reason", what="The reason")
     was = case.status
+    overtaken = open_proposal(case) if actor is not None else None
     _transition(actor, case, "suspend", expected_version=expected_version,
                 details={"immediate": actor is not None},
-                changes={"suspension_reason": reason})
+                changes={"suspension_reason": reason}, notice=overtaken is not None)
+    if overtaken is not None:
+        # Safeguarding cannot wait for a notice's deadline: the notice it overtakes lapses,
+        # and may be proposed again once the suspension's own notice is decided.
+        _lapse_open_proposal(case)
+        notify_provider(case, "notice overtaken by a suspension", (
+            f"The notice that we propose to {overtaken.kind.verb} no longer applies: your "
+            "accreditation has been suspended at once for safeguarding, with a notice of its "
+            "own, which follows. The commissioning team may propose it again later."))
     if actor is None:
         notify_provider(case, "accreditation suspended",
                         f"Your accreditation is suspended: councils cannot refer young people "

@@ -16,6 +16,7 @@ from werkzeug.datastructures import FileStorage
 
 from accreditation.audit import AuditEvent
 from accreditation.cases import operations
+from accreditation.cases.actions import available
 from accreditation.cases.models import (
     Case,
     DecisionOutcome,
@@ -304,6 +305,23 @@ def test_a_safeguarding_suspension_is_in_force_at_once_with_a_notice(journey):
     decide(journey, WITHDRAW, consideration="The person has left; the risk has gone.")
     assert case.status is CaseStatus.ACCREDITED and on_register(journey)
     assert case.accredited_properties
+
+
+def test_a_safeguarding_suspension_is_possible_while_another_notice_waits(journey):
+    """Safeguarding cannot wait for a notice's deadline: the suspension is in force at once,
+    and the notice it overtakes lapses (the provider is told both; it may be proposed again)."""
+    case = journey.all_the_way()
+    proposed = propose(journey, ProposalKind.REVOCATION)
+    offered = [action.name for action in available(journey.deciding_commissioner, case)]
+    assert "suspend" in offered  # the case page offers it while the notice waits
+    operations.suspend(journey.commissioner, case, reason="Allegation of abuse.",
+                       expected_version=case.version)
+    assert case.status is CaseStatus.SUSPENDED and not on_register(journey)
+    assert proposed.outcome is ProposalOutcome.LAPSED
+    assert operations.open_proposal(case).immediate
+    assert actions("proposal.lapsed") == ["proposal.lapsed"]
+    lapsed = [m for m in emails_to(journey.provider.email) if "no longer" in m.body]
+    assert lapsed and "suspended" in lapsed[0].body
 
 
 def test_a_safeguarding_suspension_confirmed_stays_and_can_be_reviewed(journey):
