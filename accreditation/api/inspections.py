@@ -10,7 +10,10 @@ The operations in ``stages.inspection_drafts`` do the work; this module only tra
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
+from datetime import UTC, datetime
 
 from flask import jsonify, request
 from flask_login import current_user
@@ -23,7 +26,12 @@ from ..stages import inspection_drafts as drafts
 from ..stages.models import SampledFile
 from ..standards.operations import current_checklist
 from . import bp
-from .schemas import ANSWER_CHANGES_REQUEST, SUBMIT_INSPECTION_REQUEST, validated
+from .schemas import (
+    ACKNOWLEDGEMENT_REQUEST,
+    ANSWER_CHANGES_REQUEST,
+    SUBMIT_INSPECTION_REQUEST,
+    validated,
+)
 from .views import _assessment_json
 
 _ITEM_ID = re.compile(r"[a-z0-9_]{1,80}")
@@ -120,9 +128,52 @@ def add_inspection_photo(link_id: int):
                                field="item_id")
     link = drafts.get_inspection_for(_actor(), link_id)
     photo, created = drafts.add_item_photo(_actor(), link, item_id, client_id,
-                                           request.files.get("file"))
-    body = {"client_id": photo.client_id, "evidence_id": photo.id, "item_id": photo.item_id}
+                                           request.files.get("file"),
+                                           marks_up=request.form.get("marks_up") or None)
+    body = {"client_id": photo.client_id, "evidence_id": photo.id, "item_id": photo.item_id,
+            "marks_up": photo.marks_up.client_id if photo.marks_up else None}
     return jsonify(body), 201 if created else 200
+
+
+@bp.route("/inspections/<int:link_id>/photos/<photo_client_id>/withdraw", methods=["POST"])
+@allow(Role.INSPECTOR, Role.COMMISSIONER)
+def withdraw_inspection_photo(link_id: int, photo_client_id: str):
+    link = drafts.get_inspection_for(_actor(), link_id)
+    photo, withdrawn = drafts.withdraw_item_photo(_actor(), link, photo_client_id)
+    return jsonify(client_id=photo.client_id, evidence_id=photo.id, item_id=photo.item_id,
+                   withdrawn_at=photo.withdrawn_at.isoformat(), replayed=not withdrawn)
+
+
+def acknowledgement_json(record) -> dict:
+    return {"client_id": record.client_id, "acknowledgement_id": record.id,
+            "declined": record.declined, "signed_at": record.signed_at.isoformat(),
+            "signed": record.signature_png is not None, "findings": len(record.findings)}
+
+
+@bp.route("/inspections/<int:link_id>/acknowledgement", methods=["POST"])
+@allow(Role.INSPECTOR, Role.COMMISSIONER)
+def record_acknowledgement(link_id: int):
+    body = validated(ACKNOWLEDGEMENT_REQUEST, request.get_json(silent=True))
+    signature = None
+    if body.get("signature_png"):
+        try:
+            signature = base64.b64decode(body["signature_png"], validate=True)
+        except (binascii.Error, ValueError):
+            raise ValidationFailed("signature_png: give the PNG in base64.",
+                                   field="signature_png") from None
+    signed_at = None
+    if body.get("signed_at"):
+        signed_at = datetime.fromisoformat(body["signed_at"].replace("Z", "+00:00"))
+        if signed_at.tzinfo is None:
+            raise ValidationFailed("signed_at: give the time with its offset.",
+                                   field="signed_at")
+        signed_at = signed_at.astimezone(UTC)
+    link = drafts.get_inspection_for(_actor(), link_id)
+    record, created = drafts.record_acknowledgement(_actor(), link, drafts.Acknowledgement(
+        client_id=body["client_id"], declined=body["declined"], name=body.get("name"),
+        role=body.get("role"), reason=body.get("reason"), signature_png=signature,
+        signed_at=signed_at))
+    return jsonify(acknowledgement_json(record)), 201 if created else 200
 
 
 @bp.route("/inspections/<int:link_id>/submit", methods=["POST"])

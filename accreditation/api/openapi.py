@@ -13,9 +13,12 @@ from ..register.api_docs import (
 )
 from ..workflow import CaseStatus
 from .schemas import (
+    ACKNOWLEDGEMENT_RECEIPT,
+    ACKNOWLEDGEMENT_REQUEST,
     ANSWER_CHANGES_REQUEST,
     ANSWERS_REQUEST,
     CHANGE_RESULTS,
+    CLIENT_ID,
     INSPECTION,
     INSPECTION_LIST,
     PAGE_NUMBER,
@@ -23,6 +26,7 @@ from .schemas import (
     PHOTO_RECEIPT,
     PHOTO_TYPES,
     PHOTO_UPLOAD,
+    PHOTO_WITHDRAWAL,
     RECORD_ID,
     SUBMIT_INSPECTION_REQUEST,
     TRANSITION_REQUEST,
@@ -116,6 +120,9 @@ def document() -> dict:
                 "Inspection": INSPECTION, "InspectionList": INSPECTION_LIST,
                 "AnswerChangesRequest": ANSWER_CHANGES_REQUEST, "ChangeResults": CHANGE_RESULTS,
                 "PhotoUpload": PHOTO_UPLOAD, "PhotoReceipt": PHOTO_RECEIPT,
+                "PhotoWithdrawal": PHOTO_WITHDRAWAL,
+                "AcknowledgementRequest": ACKNOWLEDGEMENT_REQUEST,
+                "AcknowledgementReceipt": ACKNOWLEDGEMENT_RECEIPT,
                 "SubmitInspectionRequest": SUBMIT_INSPECTION_REQUEST,
                 "CasePage": {"type": "object",
                              "required": ["total_items", "total_pages", "page_number", "size",
@@ -192,6 +199,35 @@ def document() -> dict:
                               "200": _json("PhotoReceipt", "Received before; nothing stored"),
                               "413": {**_problems(400)["400"],
                                       "description": "The photo is too large"},
+                              **_problems(400, 401, 403, 404, 409)}}},
+            "/inspections/{link_id}/photos/{photo_client_id}/withdraw": {"post": {
+                "summary": "Withdraw a photo before the inspection is submitted: it no longer "
+                           "counts for its item (one marked \"photo required\" needs another); "
+                           "the file and the record are kept. Only whoever sent the photo may "
+                           "withdraw it (403). Safe to send again: a photo withdrawn before "
+                           "answers 200 with replayed true. Once the inspection is submitted, "
+                           "409",
+                "security": secured,
+                "parameters": [*_path_ids("link_id"), {
+                    "name": "photo_client_id", "in": "path", "required": True,
+                    "schema": CLIENT_ID,
+                    "description": "The client_id the photo was sent with; not a UUID: 400; "
+                                   "no such photo of this inspection: 404."}],
+                "responses": {"200": _json("PhotoWithdrawal", "Withdrawn (now or before)"),
+                              **_problems(400, 401, 403, 404, 409)}}},
+            "/inspections/{link_id}/acknowledgement": {"post": {
+                "summary": "The provider's acknowledgement on site: the representative's "
+                           "name, role and drawn signature, or that they declined to sign "
+                           "(201; 200 with the same body when the client_id was received "
+                           "before). Every problem is named at once (400). Kept with the "
+                           "findings as the server has them. Only before the inspection is "
+                           "submitted (409 after)",
+                "security": secured, "parameters": _path_ids("link_id"),
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/AcknowledgementRequest"}}}},
+                "responses": {"201": _json("AcknowledgementReceipt", "Stored"),
+                              "200": _json("AcknowledgementReceipt",
+                                           "Received before; nothing stored"),
                               **_problems(400, 401, 403, 404, 409)}}},
             "/inspections/{link_id}/submit": {"post": {
                 "summary": "Submit the inspection: score the draft answers (201; 200 with the "

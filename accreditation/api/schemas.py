@@ -135,10 +135,49 @@ SUBMIT_INSPECTION_REQUEST = {
     "properties": {"client_id": CLIENT_ID},
 }
 
+NULLABLE_TEXT = {"type": ["string", "null"]}
+
+ACKNOWLEDGEMENT_REQUEST = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["client_id", "declined"],
+    "properties": {
+        "client_id": CLIENT_ID,
+        "declined": {"type": "boolean", "description": "True: the provider's representative "
+                     "declined to sign (a signature is then refused, 400)."},
+        "name": {**NULLABLE_TEXT, "maxLength": 120, "description": "The representative's "
+                 "name; required unless declined."},
+        "role": {**NULLABLE_TEXT, "maxLength": 120, "description": "Their role; required "
+                 "unless declined."},
+        "reason": {**NULLABLE_TEXT, "maxLength": 1000, "description": "The reason they gave "
+                   "for declining (only when declined)."},
+        "signed_at": {"type": "string", "format": "date-time", "description": "When it was "
+                      "given on the device, with its offset: at most 10 minutes ahead of the "
+                      "server and 30 days old (400 otherwise). Missing: when it arrives."},
+        "signature_png": {**NULLABLE_TEXT, "contentEncoding": "base64",
+                          "contentMediaType": "image/png", "maxLength": 270_000,
+                          "description": "The drawn signature, a PNG of at most 200,000 bytes "
+                                         "and 2000 pixels a side, base64; re-encoded without "
+                                         "metadata. Optional."},
+    },
+}
+
+ACKNOWLEDGEMENT_RECEIPT = {
+    "type": "object",
+    "required": ["client_id", "acknowledgement_id", "declined", "signed_at", "findings"],
+    "properties": {"client_id": {"type": "string"}, "acknowledgement_id": RECORD_ID,
+                   "declined": {"type": "boolean"},
+                   "signed_at": {"type": "string", "format": "date-time"},
+                   "signed": {"type": "boolean", "description": "A signature was kept."},
+                   "findings": {"type": "integer", "description": "How many findings (items "
+                                "that did not pass, with their notes) were kept with it, as "
+                                "the server had the answers when it arrived."}},
+}
+
 _validators = {id(schema): Draft202012Validator(
     schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
     for schema in (TRANSITION_REQUEST, ANSWERS_REQUEST, ANSWER_CHANGES_REQUEST,
-                   SUBMIT_INSPECTION_REQUEST)}
+                   SUBMIT_INSPECTION_REQUEST, ACKNOWLEDGEMENT_REQUEST)}
 
 
 def validated(schema: dict, body: Any) -> dict:
@@ -296,7 +335,18 @@ CHANGE_RESULTS = {
 PHOTO_RECEIPT = {
     "type": "object", "required": ["client_id", "evidence_id", "item_id"],
     "properties": {"client_id": {"type": "string"}, "evidence_id": RECORD_ID,
-                   "item_id": {"type": "string"}},
+                   "item_id": {"type": "string"},
+                   "marks_up": {"type": ["string", "null"],
+                                "description": "The client_id of the photo it marks up."}},
+}
+
+PHOTO_WITHDRAWAL = {
+    "type": "object", "required": ["client_id", "evidence_id", "item_id", "withdrawn_at"],
+    "properties": {"client_id": {"type": "string", "description": "The photo's client_id."},
+                   "evidence_id": RECORD_ID, "item_id": {"type": "string"},
+                   "withdrawn_at": {"type": "string", "format": "date-time"},
+                   "replayed": {"type": "boolean", "description": "True when the photo had "
+                                "been withdrawn before: nothing changed."}},
 }
 
 # What a photo may be (the evidence checks' image kinds), for the upload's encoding.
@@ -308,6 +358,10 @@ PHOTO_UPLOAD = {
                    "item_id": {**ITEM_ID, "description": "An item of the property's "
                                "inspection checklist that applies to its category; any "
                                "other is refused (400)."},
+                   "marks_up": {**CLIENT_ID, "description": "Optional: the client_id of a "
+                                "photo of the same item, sent before, that this one is a "
+                                "marked-up copy of (an arrow or a circle drawn on it); the "
+                                "original is kept. Any other is refused (400)."},
                    "file": {"type": "string", "contentMediaType": "application/octet-stream",
                             "description": "A JPEG, PNG or HEIC photo, sent with a file name; "
                                            "any other file is refused (400), a file over the "

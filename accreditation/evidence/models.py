@@ -117,13 +117,22 @@ class Evidence(db.Model):
     # Made by the device that sent the file (inspection photos): a photo sent again after a
     # lost reply is recognised by it and not stored twice.
     client_id: Mapped[str | None] = mapped_column(sa.String(36), unique=True, index=True)
+    # An inspection photo taken back before the inspection was submitted: the file and the
+    # record stay (evidence is never deleted silently), but it no longer counts for its item.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    withdrawn_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    # A photo marked up on the tablet (an arrow or a circle drawn on it) is a new photo of the
+    # same item; the original stays, and this says which it was drawn on.
+    marks_up_id: Mapped[int | None] = mapped_column(sa.ForeignKey("evidence.id"))
 
     organisation = relationship("Organisation")
     case = relationship("Case")
     home = relationship("Property")
     condition = relationship("Condition")
-    uploaded_by = relationship("User")
-    supersedes = relationship("Evidence", remote_side=[id])
+    uploaded_by = relationship("User", foreign_keys=[uploaded_by_id])
+    withdrawn_by = relationship("User", foreign_keys=[withdrawn_by_id])
+    supersedes = relationship("Evidence", remote_side=[id], foreign_keys=[supersedes_id])
+    marks_up = relationship("Evidence", remote_side=[id], foreign_keys=[marks_up_id])
 
     __table_args__ = (
         # Photos (any image) always have a preview; documents never do.
@@ -145,11 +154,19 @@ class Evidence(db.Model):
         # What an application needs is a document, never an inspector's photo.
         sa.CheckConstraint("requirement IS NULL OR purpose != 'photo'",
                            name="requirement_is_a_document"),
+        sa.CheckConstraint("(withdrawn_at IS NULL) = (withdrawn_by_id IS NULL)",
+                           name="withdrawn_has_who"),
+        sa.CheckConstraint("marks_up_id IS NULL OR marks_up_id != id",
+                           name="not_marking_up_itself"),
     )
 
     @property
     def is_current(self) -> bool:
         return self.superseded_at is None
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
 
     @property
     def is_locked(self) -> bool:

@@ -249,7 +249,8 @@ def upload_evidence(actor: User, organisation: Organisation, file_storage: FileS
                     supersedes: Evidence | None = None,
                     home: Property | None = None,
                     requirement: str | None = None,
-                    client_id: str | None = None) -> Evidence:
+                    client_id: str | None = None,
+                    marks_up: Evidence | None = None) -> Evidence:
     """Check, clean, scan and store an uploaded file, and record it.
 
     Guarantees: nothing is stored for a refused upload (``UploadRejected`` says why, on the
@@ -264,7 +265,8 @@ def upload_evidence(actor: User, organisation: Organisation, file_storage: FileS
     purpose.
 
     ``client_id`` (unique) names the upload as the sending device made it; a second upload
-    with the same one fails to commit (``Conflict``) and stores nothing.
+    with the same one fails to commit (``Conflict``) and stores nothing. ``marks_up``: the
+    photo this one is a marked-up copy of (an arrow or a circle drawn on it); it stays.
     """
     purpose = _purpose(purpose)
     item_id = _item_id(item_id)
@@ -349,6 +351,7 @@ def upload_evidence(actor: User, organisation: Organisation, file_storage: FileS
         record.storage_key = key
         record.supersedes_id = supersedes.id if supersedes else None
         record.client_id = client_id
+        record.marks_up_id = marks_up.id if marks_up else None
         # Scanned before it is stored: the time between storing and committing stays short.
         _apply_scan(record, scanned)
         if not checked.is_image:  # photos are stored from their re-encoded bytes
@@ -595,6 +598,26 @@ def download(actor: User, evidence: Evidence) -> Download:
             result.stream.close()
         raise
     return result
+
+
+def open_preview(evidence: Evidence) -> BinaryIO:
+    """The small JPEG rendition of a photo (made when it was uploaded, the right way up and
+    without metadata), for a page that has already checked who is asking. Held back like the
+    file itself until it is released by a scan. The caller closes the stream."""
+    if evidence.preview_key is None:
+        raise NotFound(NOT_FOUND_MESSAGE)
+    if not is_downloadable(evidence):
+        raise EvidenceUnavailable("This photo is waiting for a virus check.")
+    try:
+        return storage().open(evidence.preview_key)
+    except ObjectNotFound:
+        log.error("evidence %s has no stored preview %s", evidence.id, evidence.preview_key)
+        raise NotFound("The photo is missing. Contact the consortium's commissioning "
+                       "team.") from None
+    except (StorageError, OSError) as error:
+        log.error("evidence %s preview could not be opened: %s", evidence.id, error)
+        raise StorageUnavailable("We could not open the photo. Try again in a few "
+                                 "minutes.") from None
 
 
 # --- locking and removing ----------------------------------------------------------------------

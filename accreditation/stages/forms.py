@@ -8,6 +8,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxInput,
     GovDateInput,
     GovRadioInput,
     GovSelect,
@@ -16,6 +17,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import (
+    BooleanField,
     DateField,
     FieldList,
     FormField,
@@ -116,6 +118,25 @@ class ItemPhotoForm(Form):
     item_id = HiddenField(validators=[InputRequired("Choose the question the photo is for")])
     client_id = HiddenField(validators=[Optional(), Length(max=64)])
     file = FileField("Add a photo", validators=[FileRequired("Choose a photo to upload")])
+
+
+class AcknowledgementForm(Form):
+    """The provider's representative on site: name and role, or that they declined to sign.
+    The tablet's script adds a drawn signature (``signature``: a PNG as a data URL) and sends
+    the whole through its outbox; without the script this form is posted as it is."""
+
+    field_names = {"name": "Name", "role": "Role", "reason": "Reason"}
+
+    client_id = HiddenField(validators=[Optional(), Length(max=64)])
+    name = StringField("Name of the provider's representative", widget=GovTextInput(),
+                       validators=[Optional(), Length(max=120)])
+    role = StringField("Their role", widget=GovTextInput(),
+                       validators=[Optional(), Length(max=120)])
+    declined = BooleanField("The provider's representative declined to sign",
+                            widget=GovCheckboxInput())
+    reason = TextAreaField("The reason they gave (optional)", widget=GovTextArea(),
+                           validators=[Optional(), Length(max=1000)])
+    signature = HiddenField()
 
 
 class CaseActionForm(Form):

@@ -34,19 +34,23 @@ the same inspection never interleave.
 Beyond the agreed names, this module also offers ``get_inspection_for`` and
 ``get_file_assessment_for`` (load a subject with the access check), ``file_assessments_for``,
 ``is_submitted``, ``checklist_for``, ``photos_for``,
-``submit_inspection_once`` (also says whether this call created the assessment) and
-``save_answers(..., device_id=...)``.
+``submit_inspection_once`` (also says whether this call created the assessment),
+``save_answers(..., device_id=...)``, ``withdraw_item_photo``, ``item_photo_for``,
+``findings_for``, ``record_acknowledgement`` and ``acknowledgement_for``.
 """
 
 from __future__ import annotations
 
+import io
 import math
 import uuid
+import warnings
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from PIL import Image
 from werkzeug.datastructures import FileStorage
 
 from .. import audit, clock
@@ -55,6 +59,7 @@ from ..auth.tokens import TABLET_TOKEN_NAME, create_token
 from ..cases.access import assigned_to, may_inspect
 from ..cases.models import Case, CaseProperty
 from ..checklists import ChecklistVersion, Item, answer_problem
+from ..checklists.scoring import Outcome, judge
 from ..database import utcnow
 from ..denials import refuse
 from ..errors import Conflict, InvalidTransition, NotFound, NotPermitted, ValidationFailed
@@ -73,6 +78,7 @@ from .models import (
     ConflictResolution,
     DraftAnswer,
     FileSample,
+    InspectionAcknowledgement,
     InspectionSubmission,
     SampledFile,
 )
@@ -90,11 +96,13 @@ FILE_NOT_FOUND_MESSAGE = "We could not find that file in a sample."
 UPCOMING = (CaseStatus.FILE_SAMPLING,)
 
 __all__ = [
+    "Acknowledgement",
     "AnswerChange",
     "AnswerConflict",
     "ChangeLogEntry",
     "ChangeResult",
     "DraftAnswer",
+    "acknowledgement_for",
     "add_item_photo",
     "case_of",
     "checklist_kind",
@@ -107,11 +115,14 @@ __all__ = [
     "is_submitted",
     "issue_device_token",
     "open_conflicts",
+    "findings_for",
     "photos_for",
+    "record_acknowledgement",
     "resolve_conflict",
     "save_answers",
     "submit_inspection",
     "submit_inspection_once",
+    "withdraw_item_photo",
 ]
 
 
@@ -343,7 +354,7 @@ def photos_for(link: Inspected) -> dict[str, list[Evidence]]:
             sa.select(Evidence)
             .where(Evidence.case_id == link.case_id, Evidence.property_id == link.property_id,
                    Evidence.item_id.is_not(None), Evidence.purpose == EvidencePurpose.PHOTO,
-                   Evidence.superseded_at.is_(None))
+                   Evidence.superseded_at.is_(None), Evidence.withdrawn_at.is_(None))
             .order_by(Evidence.id)):
         photos.setdefault(record.item_id, []).append(record)
     return photos
@@ -620,12 +631,15 @@ def _replayed_photo(actor: User, link: CaseProperty, record: Evidence) -> Eviden
 
 
 def add_item_photo(actor: User, link: CaseProperty, item_id: str, client_id: str,
-                   file_storage: FileStorage | None) -> tuple[Evidence, bool]:
+                   file_storage: FileStorage | None,
+                   marks_up: str | None = None) -> tuple[Evidence, bool]:
     """Add a photo to a checklist item of a property's inspection; returns the record and
     whether this call created it. A photo sent again with the same ``client_id`` returns the
     first record and stores nothing (no row, no object), also when both copies arrive at
     once. The file goes through the usual evidence checks (content, size, metadata stripped,
-    scan) in ``upload_evidence``. Uploads for one inspection are taken one at a time."""
+    scan) in ``upload_evidence``. Uploads for one inspection are taken one at a time.
+    ``marks_up``: the ``client_id`` of the photo of the same item this one was drawn on (a
+    marked-up copy; the original stays)."""
     _ensure_may_inspect(actor, link)
     if isinstance(link, SampledFile):
         raise ValidationFailed("Photos are taken at property inspections, not of files.",
@@ -648,16 +662,234 @@ def add_item_photo(actor: User, link: CaseProperty, item_id: str, client_id: str
     if item_id not in {item.id for item in applicable}:
         raise ValidationFailed(f"'{item_id}' is not a question of this property's inspection "
                                "checklist.", field="item_id")
+    original = None
+    if marks_up:
+        original = _find_photo(_client_id(marks_up))
+        if (original is None or original.case_id != link.case_id
+                or original.property_id != link.property_id or original.item_id != item_id):
+            db.session.commit()
+            raise ValidationFailed("marks_up: send the photo that was marked up first, for the "
+                                   "same item.", field="marks_up")
     try:
         record = upload_evidence(actor, link.case.organisation, file_storage,
                                  purpose=EvidencePurpose.PHOTO, case=link.case,
-                                 item_id=item_id, home=link.home, client_id=client_id)
+                                 item_id=item_id, home=link.home, client_id=client_id,
+                                 marks_up=original)
     except Conflict:
         # Another copy of this upload committed first: its record is the answer.
         existing = _find_photo(client_id)
         if existing is None:
             raise
         return _replayed_photo(actor, link, existing), False
+    return record, True
+
+
+def item_photo_for(actor: User, link: CaseProperty, evidence_id: int) -> Evidence:
+    """A current photo of an item of this property's inspection, for ``actor`` who may carry
+    it out (anyone else: 404, audited). Withdrawn photos are not found."""
+    _ensure_may_inspect(actor, link)
+    record = _get(Evidence, evidence_id)
+    if (record is None or record.purpose is not EvidencePurpose.PHOTO or record.item_id is None
+            or record.case_id != link.case_id or record.property_id != link.property_id
+            or record.withdrawn_at is not None):
+        raise NotFound("We could not find that photo.")
+    return record
+
+
+def withdraw_item_photo(actor: User, link: CaseProperty,
+                        photo_client_id: str) -> tuple[Evidence, bool]:
+    """Take back a photo of an item before the inspection is submitted; returns the record and
+    whether this call withdrew it. The record and its file stay (marked withdrawn, audited
+    ``evidence.withdrawn``); the photo no longer counts for an item that needs one. A repeat
+    (the same photo's ``client_id``) answers with the first withdrawal and changes nothing.
+    Only whoever added the photo may withdraw it (audited refusal); once the inspection is
+    submitted or closed it is refused (audited)."""
+    _ensure_may_inspect(actor, link)
+    photo_client_id = _client_id(photo_client_id)
+    _lock(link)
+    record = _find_photo(photo_client_id)
+    if (record is None or record.item_id is None or record.case_id != link.case_id
+            or record.property_id != link.property_id):
+        db.session.commit()
+        raise NotFound("We could not find that photo.")
+    if record.withdrawn_at is not None:
+        db.session.commit()
+        return record, False
+    if record.uploaded_by_id != actor.id:
+        refuse(actor, NotPermitted("Only whoever took a photo can remove it."),
+               "photo added by someone else", subject=record)
+    closed = _closed_reason(link)
+    if closed:
+        db.session.rollback()
+        audit.record("evidence.withdraw_refused", actor=actor, subject=record, details={
+            "case_id": link.case_id, "item_id": record.item_id, "reason": "inspection closed"})
+        db.session.commit()
+        raise InvalidTransition("This inspection has been submitted, so its photos can no "
+                                "longer be removed.")
+    record.withdrawn_at = utcnow()
+    record.withdrawn_by_id = actor.id
+    audit.record("evidence.withdrawn", actor=actor, subject=record, details={
+        "case_id": link.case_id, "property_id": link.property_id, "item_id": record.item_id,
+        "sha256": record.sha256, "client_id": record.client_id})
+    db.session.commit()
+    return record, True
+
+
+# --- the provider's acknowledgement on site ------------------------------------------------------
+
+MAX_ACK_NAME = 120
+MAX_ACK_REASON = 1000
+MAX_SIGNATURE_BYTES = 200_000
+MAX_SIGNATURE_SIDE = 2000
+# A tablet's clock may be a little ahead; an acknowledgement may wait offline for days.
+SIGNED_AT_AHEAD = timedelta(minutes=10)
+SIGNED_AT_OLDEST = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class Acknowledgement:
+    """What the tablet (or the page) sends: the representative's name, role and drawing, or
+    that they declined to sign."""
+
+    client_id: str
+    declined: bool
+    name: str | None = None
+    role: str | None = None
+    reason: str | None = None
+    signature_png: bytes | None = None
+    signed_at: datetime | None = None  # on the tablet; None: now
+
+
+def findings_for(link: CaseProperty) -> list[dict]:
+    """The items of this property's inspection whose answer does not pass, in checklist order,
+    each with its note: what the provider's representative reads before signing."""
+    _, applicable = checklist_for(link)
+    drafts = drafts_for(link)
+    findings = []
+    for item in applicable:
+        draft = drafts.get(item.id)
+        if draft is None or draft.value in (None, ""):
+            continue  # not answered yet: nothing found
+        if judge(item, draft.value).outcome in (Outcome.FAILED, Outcome.INVALID):
+            findings.append({"item_id": item.id, "title": item.title, "note": draft.note})
+    return findings
+
+
+def acknowledgement_for(link: CaseProperty) -> InspectionAcknowledgement | None:
+    """The latest acknowledgement given at this property's inspection, if any."""
+    return db.session.scalar(
+        sa.select(InspectionAcknowledgement)
+        .where(InspectionAcknowledgement.case_property_id == link.id)
+        .order_by(InspectionAcknowledgement.signed_at.desc(),
+                  InspectionAcknowledgement.id.desc()).limit(1))
+
+
+def _clean_signature(data: bytes) -> bytes:
+    """The drawing as a new PNG made from its pixels only: nothing else it carried is kept."""
+    if len(data) > MAX_SIGNATURE_BYTES:
+        raise ValidationFailed("The signature is too large. Clear it and sign again.",
+                               field="signature")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data), formats=["PNG"])
+            if max(image.size) > MAX_SIGNATURE_SIDE:
+                raise ValueError("too large")
+            image.load()
+    except Exception:  # noqa: BLE001 - anything unreadable is the same problem to the person
+        raise ValidationFailed("The signature could not be read. Clear it and sign again.",
+                               field="signature") from None
+    clean = Image.new("RGBA", image.size)
+    clean.paste(image.convert("RGBA"))
+    out = io.BytesIO()
+    clean.save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
+def _acknowledgement_problems(ack: Acknowledgement) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    for field, value, missing, what in (
+            ("name", ack.name, "Enter the name of the provider's representative", "Name"),
+            ("role", ack.role, "Enter the representative's role", "Role")):
+        if value and len(value) > MAX_ACK_NAME:
+            problems[field] = f"{what} must be {MAX_ACK_NAME} characters or fewer"
+        elif not value and not ack.declined:
+            problems[field] = missing
+    if ack.reason and len(ack.reason) > MAX_ACK_REASON:
+        problems["reason"] = f"Reason must be {MAX_ACK_REASON} characters or fewer"
+    if ack.reason and not ack.declined:
+        problems["reason"] = ("Give a reason only when the representative declined to sign")
+    if ack.declined and ack.signature_png:
+        problems["signature"] = ("Clear the signature, or untick that the representative "
+                                 "declined to sign")
+    if ack.signed_at is not None:
+        now = utcnow()
+        if ack.signed_at > now + SIGNED_AT_AHEAD or ack.signed_at < now - SIGNED_AT_OLDEST:
+            problems["signed_at"] = ("The time of signing must be within the last 30 days: "
+                                     "check the tablet's clock")
+    return problems
+
+
+def _text(value: str | None) -> str | None:
+    value = (value or "").strip()
+    return value or None
+
+
+def record_acknowledgement(actor: User, link: CaseProperty,
+                           ack: Acknowledgement) -> tuple[InspectionAcknowledgement, bool]:
+    """Keep the provider's acknowledgement of a property's findings (name, role, a drawn
+    signature re-encoded as a PNG), or the inspector's record that the representative declined
+    to sign; returns it and whether this call stored it. For whoever may carry out the
+    inspection (anyone else: 404, audited), while it is open (409 once submitted). Sent again
+    with the same ``client_id`` it answers with the first and stores nothing. Every problem is
+    reported at once. Audited ``inspection.acknowledged`` (or ``inspection.acknowledgement_
+    declined``)."""
+    from ..providers.operations import Problems
+
+    _ensure_may_inspect(actor, link)
+    if isinstance(link, SampledFile):
+        raise ValidationFailed("Only property inspections are signed for on site.")
+    client_id = _client_id(ack.client_id)
+    ack = Acknowledgement(client_id=client_id, declined=bool(ack.declined),
+                          name=_text(ack.name), role=_text(ack.role), reason=_text(ack.reason),
+                          signature_png=ack.signature_png or None, signed_at=ack.signed_at)
+    _lock(link)
+    earlier = db.session.scalar(sa.select(InspectionAcknowledgement).where(
+        InspectionAcknowledgement.client_id == client_id))
+    if earlier is not None:
+        db.session.commit()
+        if earlier.case_property_id != link.id or earlier.recorded_by_id != actor.id:
+            raise Conflict("That acknowledgement id was already used for another "
+                           "inspection. Nothing was saved.")
+        return earlier, False
+    closed = _closed_reason(link)
+    if closed:
+        db.session.commit()
+        raise InvalidTransition("This inspection has been submitted, so the provider's "
+                                "acknowledgement can no longer be added."
+                                if is_submitted(link) else closed)
+    problems = _acknowledgement_problems(ack)
+    signature = None
+    if ack.signature_png and "signature" not in problems:
+        try:
+            signature = _clean_signature(ack.signature_png)
+        except ValidationFailed as error:
+            problems["signature"] = error.message
+    if problems:
+        db.session.commit()
+        raise Problems(problems)
+    record = InspectionAcknowledgement(
+        case_property_id=link.id, client_id=client_id, recorded_by_id=actor.id,
+        signed_at=ack.signed_at or utcnow(), recorded_at=utcnow(), declined=ack.declined,
+        name=ack.name, role=ack.role, reason=ack.reason if ack.declined else None,
+        signature_png=signature, findings=findings_for(link))
+    db.session.add(record)
+    db.session.flush()
+    audit.record("inspection.acknowledgement_declined" if ack.declined
+                 else "inspection.acknowledged", actor=actor, subject=link, details={
+                     "case_id": link.case_id, "acknowledgement_id": record.id,
+                     "signed": signature is not None, "findings": len(record.findings)})
+    db.session.commit()
     return record, True
 
 

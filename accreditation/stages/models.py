@@ -370,3 +370,40 @@ def samples_for(case) -> list[FileSample]:
     return list(db.session.scalars(
         sa.select(FileSample).where(FileSample.case_id == case.id)
         .order_by(FileSample.file_type)))
+
+
+class InspectionAcknowledgement(db.Model):
+    """The provider's representative on site, at the end of a property's inspection: their
+    name, role and drawn signature under the findings they read, or the inspector's record
+    that they declined to sign (with the reason they gave, if any).
+
+    ``client_id`` is made on the tablet: sending it again stores nothing new. ``findings`` is
+    what the representative was shown (the items that did not pass, with their notes), kept
+    as it was when the acknowledgement arrived."""
+
+    __tablename__ = "inspection_acknowledgement"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_property_id: Mapped[int] = mapped_column(sa.ForeignKey("case_property.id"), index=True)
+    client_id: Mapped[str] = mapped_column(sa.String(36), unique=True)
+    recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+    # When it was given on the tablet (perhaps offline), and when the server received it.
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    declined: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    name: Mapped[str | None] = mapped_column(sa.String(120))
+    role: Mapped[str | None] = mapped_column(sa.String(120))
+    reason: Mapped[str | None] = mapped_column(sa.String(1000))
+    # A PNG drawn on the tablet, re-encoded by the server (no metadata); none without one.
+    signature_png: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    findings: Mapped[list] = mapped_column(sa.JSON)
+
+    link = relationship("CaseProperty")
+    recorded_by = relationship("User")
+
+    __table_args__ = (
+        sa.CheckConstraint("declined OR (name IS NOT NULL AND role IS NOT NULL)",
+                           name="signed_with_name_and_role"),
+        sa.CheckConstraint("NOT declined OR signature_png IS NULL", name="declined_unsigned"),
+        sa.CheckConstraint("declined OR reason IS NULL", name="reason_only_when_declined"),
+    )

@@ -3,11 +3,14 @@ list of work."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import json
 import uuid
 from pathlib import Path
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import (
@@ -21,6 +24,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from werkzeug.wsgi import wrap_file
 
 from .. import audit, clock
 from ..auth import calendar_links
@@ -31,10 +35,10 @@ from ..cases import operations as case_operations
 from ..cases.models import Case, CaseProperty
 from ..checklists import score, step_in_force
 from ..companies import uses_offline_register
-from ..errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from ..errors import Conflict, InvalidTransition, NotFound, NotPermitted, ValidationFailed
 from ..evidence import requirements
-from ..evidence.operations import can_view_evidence, is_downloadable
-from ..evidence.views import flash_uploaded
+from ..evidence.operations import can_view_evidence, is_downloadable, open_preview
+from ..evidence.views import STREAM_BUFFER, flash_uploaded
 from ..extensions import db
 from ..forms import first_error, show_error, whole_number
 from ..pdf import pdf_response, render_pdf
@@ -53,6 +57,7 @@ from . import (
     visits,
 )
 from .forms import (
+    AcknowledgementForm,
     CaseActionForm,
     ItemPhotoForm,
     VisitForm,
@@ -394,7 +399,9 @@ def _report(case_id: int, link_id: int) -> dict:
     if link.assessment is None:
         raise NotFound("This property has not been inspected yet.")
     return {"case": case, "link": link, "result": link.assessment.score,
-            "assessment": link.assessment, "repeats": last_visit.repeats_in(link)}
+            "assessment": link.assessment, "repeats": last_visit.repeats_in(link),
+            "acknowledgement": inspection_drafts.acknowledgement_for(link),
+            "long_time": long_time}
 
 
 @bp.route("/cases/<int:case_id>/properties/<int:link_id>/report")
@@ -409,6 +416,19 @@ def inspection_report_pdf(case_id: int, link_id: int):
     report = _report(case_id, link_id)
     return pdf_response(render_pdf("stages/inspection_report.html", **report),
                         f"{report['case'].reference}-inspection-report-{link_id}.pdf")
+
+
+@bp.route("/cases/<int:case_id>/properties/<int:link_id>/report/signature")
+@allow(Role.INSPECTOR, Role.COMMISSIONER, Role.PROVIDER)
+def acknowledgement_signature(case_id: int, link_id: int):
+    """The provider's representative's drawn signature, for whoever may read the report."""
+    link = _link(case_access.case_for(_actor(), case_id), link_id)
+    acknowledgement = inspection_drafts.acknowledgement_for(link)
+    if acknowledgement is None or acknowledgement.signature_png is None:
+        raise NotFound("There is no signature for this inspection.")
+    response = current_app.response_class(acknowledgement.signature_png, mimetype="image/png")
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
 
 
 # --- property inspections on a tablet ------------------------------------------------------------
@@ -491,6 +511,28 @@ def _subject_context(link) -> dict:
                            "inspection stage."}
 
 
+UK_TIME = ZoneInfo("Europe/London")
+
+
+def clock_time(moment) -> str:
+    """A time as GOV.UK writes it, in UK time: 9:05am, 12:30pm."""
+    local = moment.astimezone(UK_TIME)
+    return f"{local.hour % 12 or 12}:{local.minute:02d}{'am' if local.hour < 12 else 'pm'}"
+
+
+def long_time(moment) -> str:
+    """A date and time as GOV.UK writes them, in UK time: 7 December 2026 at 10:14am."""
+    return f"{moment.astimezone(UK_TIME).strftime('%-d %B %Y')} at {clock_time(moment)}"
+
+
+def photo_alt(item, number: int, taken_at) -> str:
+    """A photo's text alternative: "Photo 2 of fire door, taken 10:14am"."""
+    title = item.title
+    if len(title) > 1 and title[1].islower():
+        title = title[0].lower() + title[1:]
+    return f"Photo {number} of {title}, taken {clock_time(taken_at)}"
+
+
 def _inspection_context(link) -> dict:
     checklist, items = inspection_drafts.checklist_for(link)
     drafts = inspection_drafts.drafts_for(link)
@@ -516,6 +558,7 @@ def _inspection_context(link) -> dict:
             "submitted": inspection_drafts.is_submitted(link),
             "editable": inspection_drafts.is_inspectable(link),
             "answer_choices": answer_choices, "answer_label": answer_label,
+            "photo_alt": photo_alt,
             **_certificates(inspection_drafts.case_of(link), link)}
 
 
@@ -602,6 +645,102 @@ def save_item(link_id: int | None, item_id: str, sampled_id: int | None = None):
     return redirect(back)
 
 
+@bp.route("/inspections/<int:link_id>/photos/<int:evidence_id>")
+@allow(Role.INSPECTOR, Role.COMMISSIONER)
+def photo_thumbnail(link_id: int, evidence_id: int):
+    """A small rendition of an item's photo, for the inspector on the case and commissioners
+    (anyone else: 404, audited). Under /inspections/ so the tablet keeps it for offline use."""
+    link = inspection_drafts.get_inspection_for(_actor(), link_id)
+    record = inspection_drafts.item_photo_for(_actor(), link, evidence_id)
+    response = current_app.response_class(
+        wrap_file(request.environ, open_preview(record), buffer_size=STREAM_BUFFER),
+        mimetype="image/jpeg", direct_passthrough=True)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@bp.route("/inspections/<int:link_id>/photos/<int:evidence_id>/remove", methods=["GET", "POST"])
+@allow(Role.INSPECTOR, Role.COMMISSIONER)
+def remove_photo(link_id: int, evidence_id: int):
+    """Asks, then takes back a photo before the inspection is submitted (without JavaScript;
+    the tablet's script asks on the page and sends the removal through its outbox)."""
+    actor = _actor()
+    link = inspection_drafts.get_inspection_for(actor, link_id)
+    record = inspection_drafts.item_photo_for(actor, link, evidence_id)
+    _, items = inspection_drafts.checklist_for(link)
+    item = next((item for item in items if item.id == record.item_id), None)
+    if item is None:
+        raise NotFound("We could not find that photo.")
+    back = url_for("stages.inspection", link_id=link.id, _anchor=f"item-{item.id}")
+    photos = inspection_drafts.photos_for(link).get(item.id, [])
+    alt = photo_alt(item, photos.index(record) + 1, record.created_at)
+    if request.method == "POST":
+        try:
+            inspection_drafts.withdraw_item_photo(actor, link, record.client_id)
+        except (InvalidTransition, NotPermitted) as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            flash(f"{item.title}: photo removed.", "success")
+        return redirect(back, 303)
+    return render_template("stages/remove_photo.html", link=link, record=record, item=item,
+                           alt=alt, back=back, name=_subject_context(link)["name"])
+
+
+def _signature(data_url: str | None) -> bytes | None:
+    """The drawing the tablet's script put in the form: a PNG as a data URL."""
+    prefix = "data:image/png;base64,"
+    if not data_url:
+        return None
+    if not data_url.startswith(prefix):
+        raise ValidationFailed("The signature could not be read. Clear it and sign again.",
+                               field="signature")
+    try:
+        return base64.b64decode(data_url[len(prefix):], validate=True)
+    except (binascii.Error, ValueError):
+        raise ValidationFailed("The signature could not be read. Clear it and sign again.",
+                               field="signature") from None
+
+
+@bp.route("/inspections/<int:link_id>/acknowledgement", methods=["GET", "POST"])
+@allow(Role.INSPECTOR, Role.COMMISSIONER)
+def acknowledgement(link_id: int):
+    """The provider's representative reads the findings and signs (name, role; a drawing with
+    the tablet's script), or the inspector records that they declined."""
+    actor = _actor()
+    link = inspection_drafts.get_inspection_for(actor, link_id)
+    summary = url_for("stages.inspection_summary", link_id=link.id)
+    form = AcknowledgementForm()
+    if request.method == "GET":
+        form.client_id.data = str(uuid.uuid4())
+    elif form.validate_on_submit():
+        try:
+            inspection_drafts.record_acknowledgement(actor, link, inspection_drafts.Acknowledgement(
+                client_id=form.client_id.data or str(uuid.uuid4()),
+                declined=bool(form.declined.data), name=form.name.data, role=form.role.data,
+                reason=form.reason.data, signature_png=_signature(form.signature.data)))
+        except ValidationFailed as error:
+            db.session.rollback()
+            for field, message in getattr(error, "problems", {error.field: error.message}).items():
+                show_error(form, ValidationFailed(message, field=field))
+        except (InvalidTransition, Conflict) as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            return redirect(summary, 303)
+        else:
+            flash("The provider's acknowledgement has been saved." if not form.declined.data
+                  else "You recorded that the provider's representative declined to sign.",
+                  "success")
+            return redirect(summary, 303)
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template(
+        "stages/acknowledgement.html", form=form, link=link,
+        findings=inspection_drafts.findings_for(link),
+        existing=inspection_drafts.acknowledgement_for(link), long_time=long_time,
+        editable=inspection_drafts.is_inspectable(link), back=summary,
+        **_subject_context(link), case=link.case), status
+
+
 @_tablet_route("/conflicts/<int:conflict_id>", methods=["POST"])
 @allow(Role.INSPECTOR, Role.COMMISSIONER)
 def resolve_answer_conflict(link_id: int | None, conflict_id: int,
@@ -646,7 +785,9 @@ def inspection_summary(link_id: int | None, sampled_id: int | None = None):
         refusals=refusals if request.args.get("refused") else [],
         unanswered_required=any(item.scored for item in unanswered),
         photo_counts={item_id: len(records) for item_id, records in context["photos"].items()},
-        submit_id=str(uuid.uuid4()), **context)
+        acknowledgement=(None if isinstance(link, SampledFile)
+                         else inspection_drafts.acknowledgement_for(link)),
+        long_time=long_time, submit_id=str(uuid.uuid4()), **context)
 
 
 @_tablet_route("/submit", methods=["POST"])
@@ -745,7 +886,8 @@ def inspector_manifest():
 
 OFFLINE_SHELL = ("dist/app.css", "dist/govuk-frontend.min.js", "js/app.mjs",
                  "js/session-timeout.mjs", "js/scroll-tables.mjs", "js/inspector/inspection.mjs",
-                 "js/inspector/outbox.mjs", "js/inspector/store.mjs", "favicon.svg")
+                 "js/inspector/outbox.mjs", "js/inspector/store.mjs", "js/inspector/canvas.mjs",
+                 "js/inspector/acknowledgement.mjs", "js/inspector/markup.mjs", "favicon.svg")
 
 
 def _offline_shell() -> tuple[list[str], str]:

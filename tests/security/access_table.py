@@ -205,6 +205,9 @@ ACCESS: dict[str, Access] = {
                                          body={"file": PHOTO, "item_id": "manager_named"}),
     "stages.inspection_report": entry(*TEAM_A, INSPECTOR, COMMISSIONER, **ON_CASE_A),
     "stages.inspection_report_pdf": entry(*TEAM_A, INSPECTOR, COMMISSIONER, **ON_CASE_A),
+    # The world's inspection has no signature: the allowed request finds none.
+    "stages.acknowledgement_signature": entry(*TEAM_A, INSPECTOR, COMMISSIONER, **ON_CASE_A,
+                                              may_miss=True),
     "evidence.case_evidence": entry(INSPECTOR, COMMISSIONER, **STAFF_ON_CASE_A),
     "evidence.add_photo": entry(INSPECTOR, COMMISSIONER, **STAFF_ON_CASE_A,
                                 body={"file": PHOTO}),
@@ -221,6 +224,11 @@ ACCESS: dict[str, Access] = {
     "stages.resolve_answer_conflict": entry(INSPECTOR, COMMISSIONER, **STAFF_ON_CASE_A,
                                             may_miss=True),
     "stages.submit_inspection": entry(INSPECTOR, COMMISSIONER, **STAFF_ON_CASE_A),
+    # The world's inspection has no photo at that id: the allowed request finds none.
+    "stages.photo_thumbnail": entry(INSPECTOR, COMMISSIONER, **STAFF_ON_CASE_A, may_miss=True),
+    "stages.acknowledgement": entry(INSPECTOR, COMMISSIONER, **STAFF_ON_CASE_A,
+                                    body={"name": "Sam", "role": "Manager"}),
+    "stages.remove_photo": entry(INSPECTOR, COMMISSIONER, **STAFF_ON_CASE_A, may_miss=True),
     "stages.device_token": entry(*INSPECTORS, COMMISSIONER),
 
     # --- commissioners --------------------------------------------------------------------
@@ -298,6 +306,10 @@ ACCESS: dict[str, Access] = {
                                              "value": "yes", "base_revision": 0}]}),
     "api.add_inspection_photo": entry(INSPECTOR, COMMISSIONER, **STAFF_ON_CASE_A, body={
         "file": PHOTO, "item_id": "manager_named", "client_id": CLIENT_ID}),
+    "api.withdraw_inspection_photo": entry(INSPECTOR, COMMISSIONER, **STAFF_ON_CASE_A,
+                                           may_miss=True),
+    "api.record_acknowledgement": entry(INSPECTOR, COMMISSIONER, **STAFF_ON_CASE_A, body={
+        "client_id": CLIENT_ID, "declined": True}),
     "api.submit_inspection": entry(INSPECTOR, COMMISSIONER, **STAFF_ON_CASE_A,
                                    body={"client_id": CLIENT_ID}),
     "api.put_vacancies": entry(*TEAM_A, **OWNED_BY_A, body={"vacancies": 1}),

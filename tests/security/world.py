@@ -193,6 +193,7 @@ def build_world() -> World:
         "draft_section": draft.definition["sections"][0]["id"],
         "draft_item": draft.definition["items"][0]["id"],
         "step_date": draft.definition["schedule"][-1]["effective_from"],
+        "photo_client_id": "5b6f0e0a-3c1d-4e2f-8a9b-0c1d2e3f4a5b",  # no photo has it
         "service_uuid": service_id(organisation),
         "location_uuid": service_at_location_id(organisation, home.local_authority),
         "taxonomy_uuid": TAXONOMY_ID,

@@ -147,7 +147,8 @@ def test_a_photo_posted_without_javascript_is_added_to_the_item(inspector, inspe
     photos = db.session.scalars(
         sa.select(Evidence).where(Evidence.item_id == "manager_named")).all()
     assert len(photos) == 1
-    assert "Photo sent: board.jpg" in response.text
+    assert (f'src="/inspections/{inspection.id}/photos/{photos[0].id}" alt="Photo 1 of '
+            in response.text)
 
 
 def test_a_stale_answer_from_another_device_is_shown_and_can_be_settled(
