@@ -17,7 +17,10 @@ const LIMIT_SECONDS = outbox.TIME_LIMIT / 1000;
 
 // "3 answers and 1 photo": what is waiting to be sent.
 const waitingText = (state) => [state.answers && plural(state.answers, "answer"),
-                                state.photos && plural(state.photos, "photo")].filter(Boolean).join(" and ");
+                                state.photos && plural(state.photos, "photo"),
+                                state.removals && plural(state.removals, "photo removal"),
+                                state.acknowledgements && "the provider's acknowledgement"]
+  .filter(Boolean).join(" and ");
 
 function showStatus(state) {
   const box = $("[data-sync-status]");
@@ -25,9 +28,9 @@ function showStatus(state) {
   const waiting = waitingText(state);
   const when = state.lastSync ? clockTime(new Date(state.lastSync)) : null;
   let text;
-  const total = state.answers + state.photos;
+  const total = state.answers + state.photos + (state.removals || 0) + (state.acknowledgements || 0);
   if (state.signInNeeded && waiting) {
-    text = `Sign in again to send ${total} saved ${state.photos ? "answers and photos" : total === 1 ? "answer" : "answers"}.`;
+    text = `Sign in again to send ${total} saved ${state.photos || state.removals ? "answers and photos" : total === 1 ? "answer" : "answers"}.`;
   }
   else if (waiting) {
     const why = !state.online ? " You are offline: they will be sent when you have a connection."
@@ -44,7 +47,7 @@ function showStatus(state) {
   const line = $("[data-sync-text]", box);
   if (line.textContent !== text) line.textContent = text;
   $("[data-sign-in]", box).hidden = !state.signInNeeded;
-  box.dataset.pending = String(state.answers + state.photos);
+  box.dataset.pending = String(total);
   box.classList.toggle("app-sync--waiting", Boolean(waiting));
 }
 
@@ -229,21 +232,129 @@ async function downscale(file) {
   }
 }
 
+// "Photo 2 of fire door, taken 10:14am": each thumbnail's text alternative, as the server
+// writes it (stages/views.py photo_alt).
+function photoAlt(list, number, at) {
+  const title = list.dataset.title || "this item";
+  const named = title.length > 1 && /[a-z]/.test(title[1]) ? title[0].toLowerCase() + title.slice(1) : title;
+  return `Photo ${number} of ${named}, taken ${clockTime(new Date(at))}`;
+}
+
+// Numbers the thumbnails again after one comes or goes, so "Photo 2" stays the second.
+function renumber(list) {
+  $$("li[data-photo], li[data-evidence]", list).filter((entry) => !entry.hidden).forEach((entry, index) => {
+    const image = $("img", entry);
+    if (!image) return;
+    image.alt = image.alt.replace(/^Photo \d+/, `Photo ${index + 1}`);
+    const hidden = $("[data-remove-photo] .govuk-visually-hidden", entry);
+    if (hidden) hidden.textContent = ` ${image.alt[0].toLowerCase()}${image.alt.slice(1)}`;
+  });
+}
+
+// "Remove" and "Mark up" beside a thumbnail, each naming its photo for screen readers.
+function photoButton(text, data, alt) {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "govuk-button govuk-button--secondary govuk-!-margin-bottom-0 app-photos__remove";
+  button.dataset[data] = "";
+  button.append(text, Object.assign(document.createElement("span"), {
+    className: "govuk-visually-hidden", textContent: ` ${alt[0].toLowerCase()}${alt.slice(1)}` }));
+  return button;
+}
+
+const removeLink = (alt) => photoButton("Remove", "removePhoto", alt);
+
+// Mark-up is offered for the photos this tablet holds (taken here): their full image is here.
+function offerMarkUp(entry) {
+  const image = $("img", entry);
+  if (!image || $("[data-mark-up]", entry)) return;
+  entry.append(photoButton("Mark up", "markUp", image.alt));
+}
+
+async function markUpPhoto(form, entry) {
+  const photo = await store.get("photos", entry.dataset.photo);
+  if (!photo?.blob) return;
+  const { markUp } = await import("./markup.mjs");
+  const marked = await markUp(entry, photo.blob, $("img", entry).alt);
+  if (!marked) {
+    $("[data-mark-up]", entry)?.focus();
+    return;
+  }
+  const name = `${(photo.name || "photo").replace(/\.[^.]*$/, "")}-marked-up.jpg`;
+  const copy = await store.recordPhoto(form.dataset.link, form.dataset.item, marked, name,
+                                       { marks_up: photo.client_id });
+  showPhoto(form, copy);
+  const added = $(`[data-photo="${copy.client_id}"]`, form);
+  const state = $("[data-state]", form);
+  if (state) state.textContent = "Marked-up photo saved on this tablet.";
+  $("[data-mark-up]", added)?.focus();
+  await outbox.announce();
+  outbox.sync();
+}
+
 function showPhoto(form, photo) {
   const list = $("[data-photos]", form);
-  if (!list || $(`[data-photo="${photo.client_id}"]`, list)) return;
+  if (!list || $(`[data-photo="${photo.client_id}"]`, list) || !photo.blob) return;
   const entry = document.createElement("li");
+  entry.className = "app-photos__entry";
   entry.dataset.photo = photo.client_id;
   const image = document.createElement("img");
   image.src = URL.createObjectURL(photo.blob);
-  image.alt = `Photo taken for this item (${photo.name})`;
+  image.alt = photoAlt(list, $$("li", list).filter((li) => !li.hidden).length + 1, photo.at);
   image.className = "app-photo";
   const text = document.createElement("span");
   text.className = "govuk-body-s";
+  text.dataset.photoState = "";
   text.textContent = photo.status === "pending" ? " Saved on this tablet, not sent yet."
     : photo.status === "rejected" ? ` Not accepted: ${photo.message}` : " Sent.";
   entry.append(image, text);
+  if (form.querySelector("input[type=file]")) {
+    entry.append(removeLink(image.alt));
+    offerMarkUp(entry);
+  }
   list.append(entry);
+}
+
+// "Remove": asked on the page (it works offline), then forgotten here or sent as a removal.
+function askToRemove(form, entry) {
+  $$(".app-photos__confirm").forEach((other) => other.remove());
+  const image = $("img", entry);
+  const box = document.createElement("div");
+  box.className = "app-photos__confirm";
+  box.setAttribute("role", "group");
+  box.setAttribute("aria-label", "Remove this photo?");
+  const question = document.createElement("p");
+  question.className = "govuk-body-s govuk-!-font-weight-bold govuk-!-margin-bottom-1";
+  question.tabIndex = -1;
+  question.textContent = `Remove ${image ? image.alt[0].toLowerCase() + image.alt.slice(1) : "this photo"}? ` +
+    "It will no longer count as a photo of this item.";
+  const yes = Object.assign(document.createElement("button"), {
+    type: "button", className: "govuk-button govuk-button--warning govuk-!-margin-bottom-0", textContent: "Yes, remove it" });
+  const no = Object.assign(document.createElement("button"), {
+    type: "button", className: "govuk-button govuk-button--secondary govuk-!-margin-bottom-0", textContent: "Keep it" });
+  const buttons = document.createElement("div");
+  buttons.className = "govuk-button-group govuk-!-margin-bottom-0";
+  buttons.append(yes, no);
+  box.append(question, buttons);
+  entry.append(box);
+  question.focus();
+  no.addEventListener("click", () => {
+    box.remove();
+    $("[data-remove-photo]", entry)?.focus();
+  });
+  yes.addEventListener("click", async () => {
+    const list = entry.closest("[data-photos]");
+    await store.removePhoto(form.dataset.link, form.dataset.item, entry.dataset.photo,
+                            Number(entry.dataset.evidence) || null);
+    entry.hidden = true;
+    box.remove();
+    renumber(list);
+    const state = $("[data-state]", form);
+    if (state) state.textContent = "Photo removed.";
+    (form.querySelector("input[type=file]") || $("[data-state]", form))?.focus();
+    await outbox.announce();
+    outbox.sync();
+  });
 }
 
 async function addPhotos(form, input) {
@@ -281,8 +392,19 @@ async function inspectionPage(root) {
   }
   for (const photo of await store.all("photos", link)) {
     const form = forms.get(photo.item_id);
-    if (form && (photo.status !== "sent" || !$(`[data-evidence="${photo.evidence_id}"]`, form))) showPhoto(form, photo);
+    if (!form) continue;
+    if (photo.removal && photo.removal !== "rejected") {
+      // Taken back on this tablet: not shown, even by a page saved before.
+      const shown = $(`[data-photo="${photo.client_id}"]`, form)
+        || (photo.evidence_id && $(`[data-evidence="${photo.evidence_id}"]`, form));
+      if (shown) shown.hidden = true;
+      continue;
+    }
+    const sent = $(`[data-evidence="${photo.evidence_id}"]`, form);
+    if (photo.status !== "sent" || !sent) showPhoto(form, photo);
+    else if (photo.blob && form.querySelector("input[type=file]")) offerMarkUp(sent);
   }
+  $$("[data-photos]").forEach(renumber);
   showProgress();
   document.addEventListener("click", (event) => {
     const target = event.target.closest?.("a[href^='#']");
@@ -302,6 +424,18 @@ async function inspectionPage(root) {
   };
   for (const kind of ["pointerdown", "keydown", "focusin"]) root.addEventListener(kind, noteSaved, true);
   const timers = new WeakMap();
+  root.addEventListener("click", (event) => {
+    const mark = event.target.closest?.("[data-mark-up]");
+    if (mark && itemOf(event)) {
+      markUpPhoto(itemOf(event), mark.closest("li")).catch((error) => console.warn("Mark-up failed", error));
+      return;
+    }
+    const remove = event.target.closest?.("[data-remove-photo]");
+    const form = remove && itemOf(event);
+    if (!form) return;
+    event.preventDefault(); // without the script, the link asks on a page of its own
+    askToRemove(form, remove.closest("li"));
+  });
   root.addEventListener("submit", (event) => {
     const form = itemOf(event);
     if (!form || event.submitter?.name === "keep") return; // settling a conflict: a plain post
@@ -328,7 +462,7 @@ async function inspectionPage(root) {
       if (form) showItem(form, item);
     }
     for (const photo of await store.all("photos", link)) {
-      const node = $(`[data-photo="${photo.client_id}"] span`);
+      const node = $(`[data-photo="${photo.client_id}"] [data-photo-state]`);
       if (node && photo.status === "sent") node.textContent = " Sent.";
       else if (node && photo.status === "rejected") node.textContent = ` Not accepted: ${photo.message}`;
     }
@@ -380,6 +514,10 @@ function summaryPage(form) {
   const link = location.pathname.replace(/^\/inspections\/|\/summary$/g, "");
   outbox.showing(link);
   showTabletAnswers(link).catch((error) => console.warn("Could not show this tablet's answers", error));
+  if ($("[data-acknowledgement-status]")) {
+    import("./acknowledgement.mjs").then((module) => module.showKept(link))
+      .catch((error) => console.warn("Could not show the acknowledgement kept here", error));
+  }
   const message = $("[data-submit-message]");
   const button = $("button[type=submit]", form);
   const say = (text) => {
@@ -454,6 +592,7 @@ async function keepForOffline() {
   for (const inspection of data.contents) {
     if (inspection.submitted) continue; // nothing more to enter: not needed on site
     const paths = [`/inspections/${inspection.path}`, `/inspections/${inspection.path}/summary`];
+    if (inspection.kind === "property") paths.push(`/inspections/${inspection.path}/acknowledgement`);
     const kept = await Promise.all(paths.map((path) => savePage(cache, path)));
     if (kept.every(Boolean)) saved += 1;
     else missed += 1;
@@ -562,13 +701,12 @@ function interceptSignOut(box) {
     if (button.disabled) return;
     button.disabled = true; // one sign-out at a time
     const state = await outbox.syncWithin().finally(() => { button.disabled = false; });
-    const unsent = state.answers + state.photos;
+    const unsent = state.answers + state.photos + state.removals + state.acknowledgements;
     if (!unsent) {
       await signOut();
       return;
     }
-    const what = [state.answers && plural(state.answers, "answer"), state.photos && plural(state.photos, "photo")]
-      .filter(Boolean).join(" and ");
+    const what = waitingText(state);
     $("[data-sign-out-text]", warning).textContent = `${what} ${unsent === 1 ? "has" : "have"} not been sent yet. ` +
       `Sign out anyway? ${unsent === 1 ? "It" : "They"} will be kept on this tablet and sent when you next sign in here.`;
     warning.hidden = false;
@@ -616,6 +754,12 @@ async function main() {
   if (inspection) await inspectionPage(inspection);
   const submit = $("form[data-submit-inspection]");
   if (submit) summaryPage(submit);
+  const acknowledgement = $("[data-acknowledgement]");
+  if (acknowledgement) {
+    outbox.showing(acknowledgement.dataset.acknowledgement);
+    (await import("./acknowledgement.mjs")).acknowledgementPage(
+      acknowledgement, location.pathname.replace(/acknowledgement$/, "summary"));
+  }
   await outbox.start();
   if ($("[data-inspection-list]")) await showTabletProgress().catch(() => undefined);
   if ($("[data-inspection-list]")) keepForOffline().catch((error) => console.warn("Not kept for offline use", error));

@@ -1,5 +1,6 @@
-// Sends what the tablet saved to the server: answers in batches, then photos, each under the id
-// the tablet gave it, so sending again after an interruption can never count anything twice.
+// Sends what the tablet saved to the server: answers in batches, then photos, then photos taken
+// back, each under the id the tablet gave it, so sending again after an interruption can never
+// count anything twice.
 // It runs when the page starts, when the connection comes back, and every 30 seconds online.
 import * as store from "./store.mjs";
 
@@ -42,7 +43,9 @@ export async function status() {
   const items = await store.all("items", shown ?? undefined);
   return {
     answers: changes.filter((c) => c.status === "pending").length,
-    photos: photos.filter((p) => p.status === "pending").length,
+    photos: photos.filter((p) => p.status === "pending" && !p.removal).length,
+    removals: photos.filter((p) => p.removal === "pending").length,
+    acknowledgements: (await store.all("acknowledgements")).filter((a) => a.status === "pending").length,
     conflicts: items.filter((i) => i.conflict && !i.pending).length,
     rejected: items.filter((i) => i.rejected && !i.pending).length,
     lastSync: await store.meta("last_sync"),
@@ -182,25 +185,64 @@ async function sendAnswers() {
 }
 
 async function sendPhotos() {
-  const pending = (await store.all("photos")).filter((p) => p.status === "pending");
+  // Oldest first: a marked-up copy goes after the photo it was drawn on.
+  const pending = (await store.all("photos")).filter((p) => p.status === "pending" && !p.removal)
+    .sort((a, b) => a.at - b.at);
   for (const photo of pending) {
     const form = new FormData();
     form.append("client_id", photo.client_id);
     form.append("item_id", photo.item_id);
+    if (photo.marks_up) form.append("marks_up", photo.marks_up);
     form.append("file", photo.blob, photo.name);
-    photo.attempts += 1;
+    // Kept before sending: a photo removed while on its way is then withdrawn, not forgotten.
+    if (!await store.updatePhoto(photo.client_id, { attempts: photo.attempts + 1 })) continue;
     const response = await api(`/api/v1/inspections/${photo.link_id}/photos`, { method: "POST", body: form },
                                PHOTO_TIME_LIMIT);
     if (response.ok) {
-      photo.status = "sent";
-      photo.evidence_id = (await response.json()).evidence_id;
+      await store.updatePhoto(photo.client_id, { status: "sent", evidence_id: (await response.json()).evidence_id });
     } else if (response.status >= 400 && response.status < 500 && response.status !== 429) {
-      photo.status = "rejected";
-      photo.message = await problem(response);
+      await store.updatePhoto(photo.client_id, { status: "rejected", message: await problem(response) });
     } else {
       throw new Error(`photo: ${response.status}`);
     }
-    await store.put("photos", photo);
+  }
+}
+
+// Photos taken back: withdrawn on the server under the photo's own id, so sending again is
+// safe. A photo the server never received (404) has nothing to withdraw.
+async function sendRemovals() {
+  const pending = (await store.all("photos")).filter((p) => p.removal === "pending");
+  for (const photo of pending) {
+    const response = await api(`/api/v1/inspections/${photo.link_id}/photos/${photo.client_id}/withdraw`,
+                               { method: "POST" });
+    if (response.ok || response.status === 404) {
+      await store.updatePhoto(photo.client_id, { removal: "sent" });
+    } else if (response.status >= 400 && response.status < 500 && response.status !== 429) {
+      await store.updatePhoto(photo.client_id, { removal: "rejected", message: await problem(response) });
+    } else {
+      throw new Error(`photo removal: ${response.status}`);
+    }
+  }
+}
+
+// The provider's acknowledgement, after the answers it acknowledges (the server keeps the
+// findings it has when the acknowledgement arrives).
+async function sendAcknowledgements() {
+  const pending = (await store.all("acknowledgements")).filter((a) => a.status === "pending");
+  for (const kept of pending) {
+    await store.update("acknowledgements", kept.client_id, { attempts: kept.attempts + 1 });
+    const { client_id, declined, name, role, reason, signature_png, signed_at } = kept;
+    const response = await api(`/api/v1/inspections/${kept.link_id}/acknowledgement`, {
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ client_id, declined, name, role, reason, signature_png, signed_at }),
+    }, PHOTO_TIME_LIMIT);
+    if (response.ok) {
+      await store.update("acknowledgements", client_id, { status: "sent", signature_png: null });
+    } else if (response.status >= 400 && response.status < 500 && response.status !== 429) {
+      await store.update("acknowledgements", client_id, { status: "rejected", message: await problem(response) });
+    } else {
+      throw new Error(`acknowledgement: ${response.status}`);
+    }
   }
 }
 
@@ -210,10 +252,12 @@ async function run() {
       const before = await status();
       await sendAnswers();
       await sendPhotos();
+      await sendRemovals();
+      await sendAcknowledgements();
       signInNeeded = false;
       timedOut = false;
       // "Last sent" is when something was last sent, not when the outbox last looked.
-      if (before.answers || before.photos) await store.meta("last_sync", new Date().toISOString());
+      if (before.answers || before.photos || before.removals || before.acknowledgements) await store.meta("last_sync", new Date().toISOString());
     } catch (error) {
       if (error instanceof SignInNeeded) signInNeeded = true;
       else {
@@ -268,10 +312,11 @@ export async function replayAll() {
       replayed += (await response.json()).results.filter((r) => r.replayed).length;
     }
   }
-  for (const photo of await store.all("photos")) {
+  for (const photo of (await store.all("photos")).filter((p) => p.blob).sort((a, b) => a.at - b.at)) {
     const form = new FormData();
     form.append("client_id", photo.client_id);
     form.append("item_id", photo.item_id);
+    if (photo.marks_up) form.append("marks_up", photo.marks_up);
     form.append("file", photo.blob, photo.name);
     const response = await api(`/api/v1/inspections/${photo.link_id}/photos`, { method: "POST", body: form });
     if (response.status === 200) replayed += 1;

@@ -119,7 +119,9 @@ self.addEventListener("fetch", (event) => {
   const { request } = event;
   const url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
-  if (request.mode === "navigate" && url.pathname.startsWith("/inspections/")) {
+  // Pages, and the thumbnails of photos already sent (kept with the pages, for one person).
+  const thumbnail = request.destination === "image" && /^\/inspections\/\d+\/photos\/\d+$/.test(url.pathname);
+  if ((request.mode === "navigate" || thumbnail) && url.pathname.startsWith("/inspections/")) {
     event.respondWith(page(request, event));
   } else if (SHELL.includes(url.pathname)) {
     event.respondWith(asset(request, event));

@@ -6,7 +6,9 @@
 //   items:   the latest answer on this tablet per [link_id, item_id], and the revision it is based on
 // (link_id: where the inspection's routes are under /inspections/: "12" for a property's,
 // "files/7" for a sampled file's)
-//   photos:  one row per photo (client_id) with the downscaled image
+//   photos:  one row per photo (client_id) with the downscaled image; a photo taken back has
+//            removal "pending" (to send), "sent" or "rejected", and no image
+//   acknowledgements: the provider's acknowledgement on site (client_id), to send
 //   meta:    device id, API token, last sync time
 const PREFIX = "accreditation-inspections-u";
 let user = null;
@@ -22,13 +24,19 @@ export const currentUser = () => user;
 
 function openDatabase(name) {
   return new Promise((resolve, reject) => {
-    const request = indexedDB.open(name, 1);
+    const request = indexedDB.open(name, 2);
     request.onupgradeneeded = () => {
       const db = request.result;
-      db.createObjectStore("changes", { keyPath: "client_id" }).createIndex("link", "link_id");
-      db.createObjectStore("items", { keyPath: ["link_id", "item_id"] }).createIndex("link", "link_id");
-      db.createObjectStore("photos", { keyPath: "client_id" }).createIndex("link", "link_id");
-      db.createObjectStore("meta", { keyPath: "key" });
+      const add = (store, options, index = true) => {
+        if (db.objectStoreNames.contains(store)) return;
+        const created = db.createObjectStore(store, options);
+        if (index) created.createIndex("link", "link_id");
+      };
+      add("changes", { keyPath: "client_id" });
+      add("items", { keyPath: ["link_id", "item_id"] });
+      add("photos", { keyPath: "client_id" });
+      add("meta", { keyPath: "key" }, false);
+      add("acknowledgements", { keyPath: "client_id" });
     };
     request.onsuccess = () => resolve(request.result);
     request.onerror = () => reject(request.error);
@@ -111,11 +119,44 @@ export function adopt(link, itemId, value, note, revision) {
   });
 }
 
-export function recordPhoto(link, itemId, blob, name) {
+export function recordPhoto(link, itemId, blob, name, extra = {}) {
   const photo = { client_id: crypto.randomUUID(), link_id: link, item_id: itemId, blob, name,
-                  status: "pending", attempts: 0, at: Date.now() };
+                  status: "pending", attempts: 0, at: Date.now(), ...extra };
   return put("photos", photo).then(() => photo);
 }
+
+// Takes a photo back. One never sent is simply forgotten here (null); otherwise the removal
+// waits in the outbox (removal: "pending") and the image itself is no longer kept.
+export function removePhoto(link, itemId, clientId, evidenceId) {
+  return tx("photos", "readwrite", async (s, d) => {
+    const photo = await d(s.photos.get(clientId));
+    if (photo?.status === "pending" && !photo.attempts) {
+      s.photos.delete(clientId);
+      return null;
+    }
+    const removed = { ...(photo || { client_id: clientId, link_id: link, item_id: itemId, status: "sent",
+                                     evidence_id: evidenceId, attempts: 0, at: Date.now() }),
+                      removal: "pending", blob: null };
+    s.photos.put(removed);
+    return removed;
+  });
+}
+
+export function recordAcknowledgement(acknowledgement) {
+  const kept = { ...acknowledgement, status: "pending", attempts: 0, at: Date.now() };
+  return put("acknowledgements", kept).then(() => kept);
+}
+
+// Changes a photo's row as it is now (the inspector may have removed it meanwhile).
+export function update(store, clientId, change) {
+  return tx(store, "readwrite", async (s, d) => {
+    const row = await d(s[store].get(clientId));
+    if (row) s[store].put({ ...row, ...change });
+    return row ? { ...row, ...change } : null;
+  });
+}
+
+export const updatePhoto = (clientId, change) => update("photos", clientId, change);
 
 // --- a shared tablet: what stays when someone signs out ------------------------------------------
 
@@ -137,7 +178,7 @@ function deleteDatabase(name) {
 // Returns how many unsent items stay. With none, the whole database goes.
 async function forget(name) {
   const db = await openDatabase(name);
-  const kept = await inTransaction(db, ["changes", "items", "photos", "meta"], "readwrite", async (s, d) => {
+  const kept = await inTransaction(db, ["changes", "items", "photos", "meta", "acknowledgements"], "readwrite", async (s, d) => {
     const unsent = { changes: 0, photos: 0 };
     const waiting = new Set();
     for (const change of await d(s.changes.getAll())) {
@@ -150,8 +191,12 @@ async function forget(name) {
       if (!waiting.has(JSON.stringify([item.link_id, item.item_id]))) s.items.delete([item.link_id, item.item_id]);
     }
     for (const photo of await d(s.photos.getAll())) {
-      if (photo.status === "pending") unsent.photos += 1;
+      if (photo.status === "pending" || photo.removal === "pending") unsent.photos += 1;
       else s.photos.delete(photo.client_id);
+    }
+    for (const acknowledgement of await d(s.acknowledgements.getAll())) {
+      if (acknowledgement.status === "pending") unsent.photos += 1;
+      else s.acknowledgements.delete(acknowledgement.client_id);
     }
     for (const key of ["token", "last_sync", "kept_for_offline"]) s.meta.delete(key);
     return unsent.changes + unsent.photos;
