@@ -68,6 +68,9 @@ RULES_IN_WORDS = {
     "^/properties/\\{property_id\\}/vacancies$": "PUT",
     # The item must be one of the property's checklist; the file a photo in fact.
     "^/inspections/\\{link_id\\}/photos$": "POST",
+    # A name and a role unless the representative declined, a reason only when they did, the
+    # signature a PNG in fact, signed within the last 30 days.
+    "^/inspections/\\{link_id\\}/acknowledgement$": "POST",
 }
 # Moved on last: these change the application the other operations act on.
 LAST = ("/transitions",)
