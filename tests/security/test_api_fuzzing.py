@@ -20,6 +20,8 @@ pytest integration, whose lazy schema loading does not work with the pytest we p
 
 from __future__ import annotations
 
+import io
+import uuid
 from collections import Counter, defaultdict
 
 import pytest
@@ -28,12 +30,13 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.config import SchemathesisConfig
+from werkzeug.datastructures import FileStorage
 
 from accreditation.checklists.model import MAX_GRADE, NO, NOT_APPLICABLE, YES
 from accreditation.councils import Council
 from accreditation.extensions import db
 from accreditation.stages.file_sampling import draw_file_samples, samples_for
-from accreditation.stages.inspection_drafts import checklist_for
+from accreditation.stages.inspection_drafts import add_item_photo, checklist_for
 
 from ..cases.journey import Journey
 from ..evidence.samples import jpeg, png
@@ -99,6 +102,14 @@ def real_records(world: World) -> dict[str, list]:
     inspecting.pass_due_diligence()
     inspecting.complete_file_sampling()
 
+    # Photos to withdraw: each property of the application at inspection has some.
+    photos = {}
+    for link in inspecting.case.properties:
+        item = checklist_for(link)[1][0].id
+        for _ in range(3):
+            photo, _ = add_item_photo(inspector, link, item, str(uuid.uuid4()), FileStorage(
+                io.BytesIO(jpeg()), filename="photo.jpg", content_type="image/jpeg"))
+            photos[photo.client_id] = link.id
     accredited = world.users[PROVIDER_A].organisation.cases[0]
     cases = [accredited, sampling.case, inspecting.case]
     links = [link for case in cases for link in case.properties]
@@ -114,6 +125,7 @@ def real_records(world: World) -> dict[str, list]:
                            for sampled in sample.files],
         "inspecting_case": [inspecting.case.id],
         "inspecting_links": [link.id for link in inspecting.case.properties],
+        "photo_client_ids": sorted(photos),
         "link_ids": [link.id for link in links],
         "sampled_ids": [sampled.id for sampled in files],
         "property_ids": [home.id for home in homes],
@@ -154,6 +166,9 @@ def config_for(token: str | None, records: dict[str, list]) -> SchemathesisConfi
             "body.vacancies": _from("vacancies"),
         },
         "operations": [
+            {"include-path-regex": "^/inspections/\\{link_id\\}/photos/", "parameters": {
+                "path.link_id": _from("inspecting_links"),
+                "path.photo_client_id": _from("photo_client_ids")}},
             {"include-path-regex": "^/inspections/\\{link_id\\}/", "parameters": property_item},
             {"include-path-regex": "^/inspections/files/", "parameters": file_item},
             # A file or property of another application than the one named is not found.
