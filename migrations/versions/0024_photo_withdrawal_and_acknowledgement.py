@@ -1,8 +1,8 @@
 """inspection photos withdrawn before submission or marked up; the provider's acknowledgement
 on site
 
-Revision ID: 0022
-Revises: 0020
+Revision ID: 0024
+Revises: 0023
 Create Date: 2026-12-07 23:10:00
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0022'
-down_revision = '0020'
+revision = '0024'
+down_revision = '0023'
 branch_labels = None
 depends_on = None
 
