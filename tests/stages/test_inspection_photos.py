@@ -219,7 +219,7 @@ def test_only_whoever_took_a_photo_removes_it(client, journey, inspection):
 
 
 @pytest.mark.parametrize("client_id, status", [("not-a-uuid", 400),
-                                               (str(uuid.uuid4()), 404)])
+                                               ("8f14e45f-ceea-467a-9b36-9a1f0e2a7c5d", 404)])
 def test_an_unknown_or_malformed_photo_id_is_a_problem(client, journey, inspection, client_id,
                                                        status):
     response = withdraw(client, inspection, journey.inspector, client_id)
