@@ -756,16 +756,27 @@ def import_definition(path: str | Path) -> dict[str, Any]:
     """
     path = Path(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise WorkbookProblems([ImportProblem(
-                f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB, far more than a "
-                "checklist needs: check it is the right file", code="too_large")])
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise _too_large()
         data = path.read_bytes()
     except OSError as error:
         raise WorkbookProblems([ImportProblem(f"The file cannot be read: {error.strerror}",
                                               code="unreadable")]) from None
-    if data.startswith(b"PK") or path.suffix.lower() == ".xlsx":
+    return read_definition(data, path.name)
+
+
+def _too_large() -> WorkbookProblems:
+    return WorkbookProblems([ImportProblem(
+        f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB, far more than a "
+        "checklist needs: check it is the right file", code="too_large")])
+
+
+def read_definition(data: bytes, name: str) -> dict[str, Any]:
+    """The definition in the bytes of a workbook or YAML file called ``name`` (an upload, or
+    a file read from disk), in normal form; ``WorkbookProblems`` listing every problem."""
+    if len(data) > MAX_FILE_BYTES:
+        raise _too_large()
+    if data.startswith(b"PK") or name.lower().endswith(".xlsx"):
         return from_xlsx(data)
     try:
         text = data.decode("utf-8")
@@ -774,4 +785,3 @@ def import_definition(path: str | Path) -> dict[str, Any]:
             "The file is neither an Excel workbook (.xlsx) nor YAML text", code="not_text")],
         ) from None
     return from_yaml(text)
-

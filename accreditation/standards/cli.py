@@ -118,6 +118,35 @@ def check_import_command(path: Path):
                f"{definition['version']}, with {len(definition['items'])} items.")
 
 
+@checklists_group.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--by", "email", required=True,
+              help="The e-mail address of the commissioner the draft is written by.")
+def import_command(path: Path, email: str):
+    """Import a spreadsheet (.xlsx) or YAML file as a new draft; prints its number."""
+    import sqlalchemy as sa
+
+    from ..auth.models import User
+    from ..checklists.workbook import WorkbookProblems, import_definition
+    from ..extensions import db
+    from .drafts import create_draft
+
+    author = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+    if author is None:
+        raise click.ClickException(f"No user has the email address {email}.")
+    try:
+        draft = create_draft(author, import_definition(path), source=f"import: {path.name}")
+    except WorkbookProblems as error:
+        for problem in error.problems:
+            click.echo(str(problem), err=True)
+        click.echo(f"{len(error.problems)} problem(s) found: nothing was imported.", err=True)
+        sys.exit(1)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"Imported {path} as draft {draft.id}: {draft.kind} version {draft.version}. "
+               "Open it from Checklists to check and submit it.")
+
+
 @checklists_group.command("impact")
 @click.option("--kind", required=True, type=click.Choice(KINDS))
 @click.option("--as-of", "as_of", required=True, type=click.DateTime(formats=["%Y-%m-%d"]),

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from ..auth.models import Role
 from ..auth.permissions import allow
-from ..checklists import KINDS
+from ..checklists import KINDS, workbook
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..forms import first_error, show_error, whole_number
@@ -20,6 +20,7 @@ from . import bp, drafts
 from .forms import (
     ANSWER_TYPE_LABELS,
     DetailsForm,
+    ImportDraftForm,
     ItemForm,
     SectionForm,
     StartDraftForm,
@@ -80,6 +81,54 @@ def start_draft():
     draft = drafts.start_draft(_actor(), parts[1], copy_of=copy_of)
     flash(f"Started {KIND_TITLES[draft.kind].lower()} version {draft.version}.", "success")
     return _to_draft(draft)
+
+
+@bp.route("/commissioner/checklists/import", methods=["GET", "POST"])
+@allow(Role.COMMISSIONER)
+def import_draft():
+    """A spreadsheet or YAML file made into a new draft; every problem in it is listed, each
+    naming its sheet, row and column (or its line), and nothing is saved."""
+    form = ImportDraftForm()
+    status = 200
+    if form.is_submitted():
+        status = 400
+        if form.validate():
+            upload = form.file.data
+            try:
+                draft = drafts.import_draft(_actor(), upload.read(workbook.MAX_FILE_BYTES + 1),
+                                            upload.filename or "")
+            except workbook.WorkbookProblems as error:
+                form.file.errors = [str(problem) for problem in error.problems]
+            except drafts.DraftProblems as error:
+                db.session.rollback()
+                form.file.errors = [problem.message for problem in error.problems]
+            else:
+                flash(f"Imported {upload.filename} as {KIND_TITLES[draft.kind].lower()} "
+                      f"version {draft.version}.", "success")
+                return _to_draft(draft)
+    return render_template("standards/import_draft.html", form=form), status
+
+
+def _draft_file(record: ChecklistDraft, suffix: str, data: bytes | str, content_type: str):
+    return Response(data, content_type=content_type, headers={
+        "Content-Disposition":
+            f'attachment; filename="{record.kind}-v{record.version}-draft.{suffix}"'})
+
+
+@bp.route("/commissioner/checklists/drafts/<int:draft_id>.xlsx")
+@allow(Role.COMMISSIONER)
+def draft_xlsx(draft_id: int):
+    record = _draft_or_404(draft_id)
+    return _draft_file(record, "xlsx", workbook.to_xlsx(record.definition),
+                       workbook.XLSX_CONTENT_TYPE)
+
+
+@bp.route("/commissioner/checklists/drafts/<int:draft_id>.yaml")
+@allow(Role.COMMISSIONER)
+def draft_yaml(draft_id: int):
+    record = _draft_or_404(draft_id)
+    return _draft_file(record, "yaml", workbook.to_yaml(record.definition),
+                       f"{workbook.YAML_CONTENT_TYPE}; charset=utf-8")
 
 
 @bp.route("/commissioner/checklists/drafts/<int:draft_id>")

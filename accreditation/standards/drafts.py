@@ -27,6 +27,7 @@ from ..checklists import (
     Problem,
     compile_checklist,
     fingerprint,
+    workbook,
 )
 from ..checklists.compare import Change, compare_versions
 from ..checklists.model import CONTEXT_FIELD
@@ -211,6 +212,14 @@ def create_draft(author: User, definition: Any, *, source: str = "import") -> Ch
         raise DraftProblems(problems, "The file cannot be used as a draft")
     normal = ChecklistVersion.from_dict(definition).to_dict()
     return _new_draft(author, kind, normal, source)
+
+
+def import_draft(author: User, data: bytes, name: str) -> ChecklistDraft:
+    """A new draft from a spreadsheet (.xlsx) or YAML file called ``name`` (a commissioner's
+    upload, or a file given to the command): ``WorkbookProblems`` naming every problem by its
+    sheet, row and column or its line, or ``DraftProblems``; nothing is stored."""
+    _require_commissioner(author)
+    return create_draft(author, workbook.read_definition(data, name), source=f"import: {name}")
 
 
 def discard_draft(actor: User, draft: ChecklistDraft) -> ChecklistDraft:

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovCheckboxInput,
+    GovFileInput,
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
@@ -49,6 +51,15 @@ class StartDraftForm(Form):
     start_from = RadioField("What do you want to start from?", widget=GovRadioInput(),
                             validators=[InputRequired()], choices=[])
     start = SubmitField("Start a draft", widget=GovSubmitInput())
+
+
+class ImportDraftForm(Form):
+    file = FileField(
+        "Spreadsheet or YAML file", widget=GovFileInput(),
+        description="An Excel workbook (.xlsx) or a YAML file, as downloaded from this service "
+                    "and edited. Up to 5 MB.",
+        validators=[FileRequired("Choose a spreadsheet or YAML file to import")])
+    submit = SubmitField("Import as a new draft", widget=GovSubmitInput())
 
 
 class DetailsForm(Form):

@@ -277,6 +277,9 @@ ACCESS: dict[str, Access] = {
     "standards.download_xlsx": entry(COMMISSIONER),
     "standards.download_yaml": entry(COMMISSIONER),
     "standards.history": entry(COMMISSIONER),
+    "standards.import_draft": entry(COMMISSIONER),
+    "standards.draft_xlsx": entry(COMMISSIONER),
+    "standards.draft_yaml": entry(COMMISSIONER),
 
     # --- the register ---------------------------------------------------------------------
     "register.home": entry(*REGISTER_READERS),
