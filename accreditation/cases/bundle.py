@@ -34,6 +34,7 @@ from ..extensions import db
 from ..pdf import render_pdf
 from ..stages.file_sampling import draw, roster_hash
 from ..stages.models import samples_for
+from ..stages.reports import report_context
 from ..standards.models import Assessment, PublishedChecklist
 from ..standards.verification import difference
 from . import letters
@@ -84,8 +85,7 @@ def make(case: Case, *, with_evidence: bool = False) -> bytes:
     for link in case.properties:
         if link.assessment is not None:
             files[f"letters/inspection-report-{link.id}.pdf"] = render_pdf(
-                "stages/inspection_report.html", case=case, link=link,
-                result=link.assessment.score, assessment=link.assessment)
+                "stages/inspection_report.html", **report_context(case, link))
     assessments = list(db.session.scalars(
         sa.select(Assessment).where(Assessment.case_id == case.id).order_by(Assessment.id)))
     versions = {a.checklist_version_id for a in assessments}

@@ -10,7 +10,6 @@ import json
 import uuid
 from pathlib import Path
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import (
@@ -74,6 +73,7 @@ from .models import (
     company_checks_for,
     unconfirmed_company_reason,
 )
+from .reports import clock_time, long_time, report_context
 
 WORK_STATUSES = (CaseStatus.FILE_SAMPLING, CaseStatus.PROPERTY_INSPECTION,
                  CaseStatus.REASSESSMENT_DUE)
@@ -398,10 +398,7 @@ def _report(case_id: int, link_id: int) -> dict:
     link = _link(case, link_id)
     if link.assessment is None:
         raise NotFound("This property has not been inspected yet.")
-    return {"case": case, "link": link, "result": link.assessment.score,
-            "assessment": link.assessment, "repeats": last_visit.repeats_in(link),
-            "acknowledgement": inspection_drafts.acknowledgement_for(link),
-            "long_time": long_time}
+    return report_context(case, link)
 
 
 @bp.route("/cases/<int:case_id>/properties/<int:link_id>/report")
@@ -511,18 +508,6 @@ def _subject_context(link) -> dict:
                            "inspection stage."}
 
 
-UK_TIME = ZoneInfo("Europe/London")
-
-
-def clock_time(moment) -> str:
-    """A time as GOV.UK writes it, in UK time: 9:05am, 12:30pm."""
-    local = moment.astimezone(UK_TIME)
-    return f"{local.hour % 12 or 12}:{local.minute:02d}{'am' if local.hour < 12 else 'pm'}"
-
-
-def long_time(moment) -> str:
-    """A date and time as GOV.UK writes them, in UK time: 7 December 2026 at 10:14am."""
-    return f"{moment.astimezone(UK_TIME).strftime('%-d %B %Y')} at {clock_time(moment)}"
 
 
 def photo_alt(item, number: int, taken_at) -> str:

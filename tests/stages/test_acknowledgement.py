@@ -9,6 +9,7 @@ import io
 import uuid
 from datetime import timedelta
 
+import pypdf
 import pytest
 import sqlalchemy as sa
 from hypothesis import given, settings
@@ -21,10 +22,11 @@ from accreditation.database import utcnow
 from accreditation.extensions import db
 from accreditation.stages import inspection_drafts
 from accreditation.stages.models import InspectionAcknowledgement
-from accreditation.stages.views import long_time
+from accreditation.stages.reports import long_time
 
 from ..cases.journey import best_answers, photograph_required_items
 from ..factories import UserFactory
+from ..pdfs import need_chromium, read_pdf
 
 
 def bearer(user) -> dict:
@@ -115,6 +117,25 @@ def test_a_signature_is_kept_with_the_findings_and_shown_on_the_report(
     assert "Fire door wedged open" in text
     image = client.get(f"/cases/{inspection.case_id}/properties/{inspection.id}/report/signature")
     assert (image.status_code, image.mimetype) == (200, "image/png")
+
+
+def test_the_report_as_pdf_carries_the_acknowledgement_and_the_signature(
+        client, journey, inspection):
+    need_chromium()
+    item = yes_no_item(inspection)
+    answer_all(client, inspection, journey.inspector, failing={item.id: "no"})
+    acknowledge(client, inspection, journey.inspector, name="Sam Patel", role="House manager",
+                signature_png=base64.b64encode(png()).decode(),
+                signed_at=utcnow().replace(microsecond=0).isoformat())
+    submit(client, inspection, journey.inspector)
+    client.sign_in(journey.provider)
+    response = client.get(f"/cases/{inspection.case_id}/properties/{inspection.id}/report.pdf")
+    assert response.status_code == 200
+    pdf = read_pdf(response.data)
+    assert "Sam Patel" in pdf.text and "No acknowledgement" not in pdf.text
+    reader = pypdf.PdfReader(io.BytesIO(response.data))
+    (image,) = [image for page in reader.pages for image in page.images]
+    assert image.image.size == (300, 100)  # the signature itself, not a broken image's icon
 
 
 def test_declining_is_recorded_with_its_reason_and_shown_on_the_report(
