@@ -1,7 +1,8 @@
 """A decision's bundle: everything the decision rests on, in one zip that can be checked offline.
 
-The zip holds the letters and inspection reports (PDF), the checklist versions the assessments
-were made under (YAML, with their fingerprints), every assessment's answers and stored result,
+The zip holds the letters (each decision's, and each notice of a proposed refusal, suspension
+or revocation with its representations and decision) and inspection reports (PDF), the
+checklist versions the assessments were made under (YAML, with their fingerprints), every assessment's answers and stored result,
 each file sample's seed, roster and its hash (all a redraw needs), the evidence manifest (name,
 version, SHA-256, who uploaded it and when; the files themselves only when asked for), the
 case's audit events with their hashes and the links of the chain from the first of them to the
@@ -82,6 +83,8 @@ def make(case: Case, *, with_evidence: bool = False) -> bytes:
     files: dict[str, bytes] = {}
     for number, decision in enumerate(case.decisions, start=1):
         files[f"letters/decision-letter-{number}.pdf"] = letters.letter_pdf(case, decision)
+    for number, proposal in enumerate(case.proposals, start=1):
+        files[f"letters/notice-{number}.pdf"] = letters.notice_pdf(case, proposal)
     for link in case.properties:
         if link.assessment is not None:
             files[f"letters/inspection-report-{link.id}.pdf"] = render_pdf(

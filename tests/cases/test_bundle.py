@@ -18,6 +18,8 @@ from hypothesis import strategies as st
 
 from accreditation.audit import AuditEvent
 from accreditation.cases import bundle
+from accreditation.cases import operations as bundle_operations
+from accreditation.cases.models import ProposalKind
 from accreditation.command import cli
 from accreditation.extensions import db
 
@@ -83,6 +85,19 @@ def test_a_commissioner_downloads_a_bundle_that_holds(app, decided, taken):
         AuditEvent.action == "case.bundle_taken")).one()
     assert event.actor_id == decided.commissioner.id
     assert event.details["sha256"] == bundle._sha256(taken)
+
+
+def test_a_bundle_holds_each_notice_and_its_decision(app, decided):
+    decided.adverse(ProposalKind.REVOCATION, reasons="The fire doors were wedged open.")
+    commissioner = UserFactory(commissioner=True)
+    with app.test_request_context():
+        data = bundle_operations.take_bundle(commissioner, decided.case)
+    files = unpack(data)
+    bundle.verify(data)
+    (notice,) = [path for path in files if path.startswith("letters/notice-")]
+    text = read_pdf(files[notice]).text
+    assert "The fire doors were wedged open." in text
+    assert "Considered; the reasons stand." in text  # the decision on it
 
 
 def test_the_provider_downloads_its_own_and_nobody_else_does(app, decided):
