@@ -2,10 +2,10 @@
 
 The zip holds the letters (each decision's, and each notice of a proposed refusal, suspension
 or revocation with its representations and decision) and inspection reports (PDF), the
-checklist versions the assessments were made under (YAML, with their fingerprints), every assessment's answers and stored result,
-each file sample's seed, roster and its hash (all a redraw needs), the evidence manifest (name,
-version, SHA-256, who uploaded it and when; the files themselves only when asked for), the
-case's audit events with their hashes and the links of the chain from the first of them to the
+checklist versions the assessments were made under (YAML, with their fingerprints), every
+assessment's answers and stored result, each file sample's seed, roster and its hash (all a
+redraw needs), the evidence manifest (name, version, SHA-256, who uploaded it and when; the
+files themselves only when asked for), the case's audit events with their hashes and the links of the chain from the first of them to the
 head, and ``manifest.json`` with every other file's SHA-256.
 
 ``make`` reads the database; ``verify`` is pure: it needs the zip's bytes and nothing else (no
