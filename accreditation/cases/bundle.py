@@ -5,8 +5,9 @@ or revocation with its representations and decision) and inspection reports (PDF
 checklist versions the assessments were made under (YAML, with their fingerprints), every
 assessment's answers and stored result, each file sample's seed, roster and its hash (all a
 redraw needs), the evidence manifest (name, version, SHA-256, who uploaded it and when; the
-files themselves only when asked for), the case's audit events with their hashes and the links of the chain from the first of them to the
-head, and ``manifest.json`` with every other file's SHA-256.
+files themselves only when asked for), the case's audit events with their hashes and the links
+of the chain from the first of them to the head, and ``manifest.json`` with every other file's
+SHA-256.
 
 ``make`` reads the database; ``verify`` is pure: it needs the zip's bytes and nothing else (no
 database, no settings), and raises ``BundleProblem`` naming the first thing that does not hold.
