@@ -190,7 +190,7 @@ def test_the_deciding_commissioner_writes_the_conditions(e2e_db, browser, live_s
         assert not MACHINE_WORDS.search(main)
         looks_right(page)
         screenshot(page, "accredited-with-conditions")
-        page.get_by_role("link", name="Decision letter").click()
+        page.get_by_role("link", name="Decision letter (printable)").click()
         letter = text_of(page)
         assert "Treat the damp in the back bedroom" in letter
         assert "Find the cause of the damp in the back bedroom and fix it." in letter
