@@ -92,11 +92,17 @@ class LiveServer:
         with self._lock:
             self.in_flight -= 1
 
-    def wait_until_idle(self, timeout: float = 15.0) -> None:
-        """Until no request is being served: a page closed at the end of a test may have
-        left one running, whose writes would race the next test's setup on SQLite."""
+    def wait_until_idle(self, timeout: float = 15.0, quiet: float = 0.25) -> None:
+        """Until no request has been served for ``quiet`` seconds: a page closed at the end of
+        a test may have left one running, or one just sent and not yet counted (accepted, its
+        headers still being read), whose writes would race the next test's setup on SQLite."""
         deadline = time.monotonic() + timeout
-        while self.in_flight and time.monotonic() < deadline:
+        quiet_since = time.monotonic()
+        while time.monotonic() < deadline:
+            if self.in_flight:
+                quiet_since = time.monotonic()
+            elif time.monotonic() - quiet_since >= quiet:
+                return
             time.sleep(0.05)
 
     def __enter__(self):

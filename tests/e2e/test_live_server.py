@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import socket
 import struct
+import threading
 import time
 import warnings
 
@@ -44,3 +45,26 @@ def test_a_dropped_reply_is_closed_and_not_left_in_flight():
         gc.collect()
     assert in_flight == 0
     assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
+
+
+def test_waiting_for_quiet_covers_a_request_whose_headers_are_still_arriving():
+    """A page closed by the last test may have sent a request that the server has accepted but
+    not yet read: waiting for the server to be idle must also wait for that one."""
+    app = create_app(config_for("sqlite:///:memory:"))
+    served = []
+    with LiveServer(app) as server:
+        connection = socket.create_connection(("127.0.0.1", server.server.server_port))
+
+        def finish_slowly():
+            time.sleep(0.1)
+            connection.sendall(b"Host: localhost\r\nConnection: close\r\n\r\n")
+            served.append(connection.recv(64))
+
+        connection.sendall(b"GET /healthz HTTP/1.1\r\n")
+        sender = threading.Thread(target=finish_slowly)
+        sender.start()
+        server.wait_until_idle(timeout=5)
+        answered_by_then = bool(served)
+        sender.join()
+        connection.close()
+    assert answered_by_then
