@@ -1,10 +1,12 @@
 import pytest
 
 from accreditation import create_app
+from accreditation.auth.models import Role
 from accreditation.config import ACCOUNT_EMAIL_DEFAULTS, DEVELOPMENT_SECRET_KEY, ConfigurationError
 from accreditation.sealing import DEVELOPMENT_DATA_KEY
 
 from .conftest import PRODUCTION_DATA_KEY
+from .factories import user_with_role
 
 BASE = "https://accreditation.example.gov.uk"
 
@@ -245,3 +247,18 @@ def test_a_forgotten_password_link_works_for_an_hour_by_default_and_a_day_at_mos
     monkeypatch.setenv("ACCREDITATION_PASSWORD_RESET_LINK_MINUTES", "1441")
     with pytest.raises(ConfigurationError, match="at most 1440"):
         create_app()
+
+
+@pytest.mark.parametrize("value", ["0", "121"])
+def test_the_tablets_time_limit_is_kept_within_reason(monkeypatch, value):
+    monkeypatch.setenv("ACCREDITATION_ENV", "development")
+    monkeypatch.setenv("ACCREDITATION_TABLET_TIME_LIMIT_SECONDS", value)
+    with pytest.raises(ConfigurationError, match="TABLET_TIME_LIMIT_SECONDS must be between"):
+        create_app()
+
+
+def test_the_tablets_time_limit_reaches_the_tablet(app, client, monkeypatch):
+    """The inspector's pages carry the setting: the tablet waits that long for an answer."""
+    monkeypatch.setitem(app.config, "TABLET_TIME_LIMIT_SECONDS", 42)
+    client.sign_in(user_with_role(Role.INSPECTOR))
+    assert 'data-time-limit="42"' in client.get("/inspections/").get_data(as_text=True)

@@ -647,7 +647,8 @@ async function signOutNow(form) {
 // when the tablet next has a connection (the service worker sends the sign-out then).
 async function signOutLater(box, form) {
   outbox.stop();
-  const queued = JSON.stringify({ user: store.currentUser(), session: box.dataset.session || "" });
+  const queued = JSON.stringify({ user: store.currentUser(), session: box.dataset.session || "",
+                                  limit: outbox.TIME_LIMIT });
   await (await caches.open(SIGN_OUT)).put(SIGN_OUT_KEY, new Response(queued));
   await caches.delete(WHO);
   await store.forgetToken();

@@ -7,9 +7,10 @@ import * as store from "./store.mjs";
 const BATCH = 200;
 // How long the tablet waits for the server's answer before it gives up on a request and
 // keeps what it was sending for later: a connection that never answers must not leave the
-// inspector waiting without a word. Photos take longer to send.
-export const TIME_LIMIT = 15_000;
-const PHOTO_TIME_LIMIT = 60_000;
+// inspector waiting without a word (the service's setting, on the page). Photos take longer.
+export const TIME_LIMIT =
+  1000 * (Number(document.querySelector("[data-sync-status]")?.dataset.timeLimit) || 15);
+const PHOTO_TIME_LIMIT = 4 * TIME_LIMIT;
 const listeners = new Set();
 let running = null;
 let queued = null;

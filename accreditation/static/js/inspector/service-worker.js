@@ -36,8 +36,8 @@ let signingOut = null;
 async function sendQueuedSignOut() {
   const queued = await (await caches.open(SIGN_OUT)).match(SIGN_OUT_KEY);
   if (!queued) return;
-  const { user, session } = await queued.json();
-  const limit = () => AbortSignal.timeout(15000);
+  const { user, session, limit: milliseconds = 15000 } = await queued.json();
+  const limit = () => AbortSignal.timeout(milliseconds);
   const check = await fetch("/inspections/", { credentials: "same-origin", cache: "no-store", signal: limit() });
   if (check.headers.get("X-Inspector-User") === user && check.headers.get("X-Inspector-Session") === session) {
     const token = /<meta name="csrf-token" content="([^"]+)"/.exec(await check.text());
