@@ -139,9 +139,17 @@ def is_changeable_by(user: User, evidence: Evidence) -> bool:
     return user.role in (Role.INSPECTOR, Role.COMMISSIONER) and evidence.uploaded_by_id == user.id
 
 
+def is_inspection_photo(evidence: Evidence) -> bool:
+    """A photo of a checklist item, taken during an inspection: kept on record. The inspector
+    takes it back on the inspection page, which marks it withdrawn and deletes nothing
+    (``stages.inspection_drafts.withdraw_item_photo``); the file pages never change it."""
+    return evidence.purpose is EvidencePurpose.PHOTO and evidence.item_id is not None
+
+
 def can_change_evidence(user: User, evidence: Evidence) -> bool:
     """What the pages offer: a new version or removal of the latest, unlocked version."""
-    return evidence.is_current and not evidence.is_locked and is_changeable_by(user, evidence)
+    return (evidence.is_current and not evidence.is_locked and not is_inspection_photo(evidence)
+            and is_changeable_by(user, evidence))
 
 
 def is_downloadable(evidence: Evidence) -> bool:
@@ -410,6 +418,9 @@ def upload_required_evidence(actor: User, key: str, home: Property | None,
 def _ensure_can_replace(actor: User, old: Evidence) -> None:
     if not is_changeable_by(actor, old):
         raise NotPermitted(f"Only whoever added {old.display_filename} can replace it.")
+    if is_inspection_photo(old):
+        raise InvalidTransition(f"{old.display_filename} is a photo taken during an inspection. "
+                                "Take a new photo on the inspection page.")
     if old.is_locked:
         raise InvalidTransition(
             f"{old.display_filename} was sent with a stage of the application that has been "
@@ -650,6 +661,10 @@ def remove_evidence(actor: User, evidence: Evidence) -> None:
         refuse(actor,
                NotPermitted(f"Only whoever added {evidence.display_filename} can remove it."),
                "evidence added by someone else", subject=evidence)
+    if is_inspection_photo(evidence):
+        raise InvalidTransition(
+            f"{evidence.display_filename} is a photo taken during an inspection. Remove it "
+            "from the inspection page.")
     if evidence.is_locked:
         raise InvalidTransition(
             f"{evidence.display_filename} was sent with a stage of the application that has "

@@ -269,6 +269,25 @@ def test_the_page_asks_before_removing_and_then_says_so(inspector, journey, insp
     assert db.session.get(Evidence, evidence_id).withdrawn_at is not None
 
 
+def test_an_inspection_photo_is_never_deleted_through_the_evidence_pages(
+        inspector, journey, inspection):
+    """The general "remove a file" action must not delete what an inspector photographed: a
+    photo of an item is kept on record, and is taken back only from the inspection page."""
+    item_id = required_item(inspection)
+    _, evidence_id = send_photo(inspector, inspection, journey.inspector, item_id)
+    files = inspector.get(f"/evidence/cases/{inspection.case_id}")
+    assert f"/evidence/{evidence_id}/download" in files.text  # listed with the case's files
+    assert f"/evidence/{evidence_id}/remove" not in files.text  # not offered
+    refused = inspector.submit(f"/evidence/{evidence_id}/remove", {}, follow_redirects=True,
+                               form_page=f"/inspections/{inspection.id}")
+    assert "Remove it from the inspection page" in refused.text
+    db.session.expire_all()
+    record = db.session.get(Evidence, evidence_id)
+    assert record is not None and record.withdrawn_at is None
+    assert inspection_drafts.photos_for(inspection).get(item_id)
+    assert events("evidence.removed") == []
+
+
 # --- a marked-up copy -----------------------------------------------------------------------------
 
 def test_a_marked_up_copy_is_a_new_photo_of_the_item_linked_to_the_original_which_stays(
