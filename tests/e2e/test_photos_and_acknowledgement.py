@@ -136,8 +136,18 @@ def test_photos_and_the_acknowledgement_offline_arrive_once(ready, tablet):
     expect(page.get_by_role("heading", name="The provider's acknowledgement")).to_be_visible()
     assert_fine(page, "acknowledgement")
     page.get_by_role("button", name="Save the acknowledgement").click()
-    expect(page.locator("[data-acknowledgement-message]")).to_contain_text(
-        "Enter the name of the provider's representative")
+    # Problems shown as on every form of the service: an error summary that takes the focus,
+    # each problem a link to its field, and the message beside the field.
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_be_focused()
+    expect(summary.get_by_role("heading")).to_have_text("There is a problem")
+    assert page.title().startswith("Error: ")
+    expect(summary.get_by_role("link")).to_have_text([
+        "Enter the name of the provider's representative", "Enter the representative's role"])
+    summary.get_by_role("link", name="Enter the representative's role").click()
+    expect(page.get_by_label("Their role")).to_be_focused()
+    expect(page.locator("#role-error")).to_have_text("Error: Enter the representative's role")
+    assert_fine(page, "acknowledgement with problems", after_sending=True)
     page.get_by_label("Name of the provider's representative").fill("Sam Patel")
     page.get_by_label("Their role").fill("House manager")
     pad = page.locator("canvas[data-signature-pad]")

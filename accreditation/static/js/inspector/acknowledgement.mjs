@@ -21,23 +21,17 @@ export function acknowledgementPage(root, summary) {
     state.textContent = "Signature cleared.";
     canvas.focus();
   });
-  const message = $("[data-acknowledgement-message]", form);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const value = (name) => (form.elements[name]?.value || "").trim() || null;
     const declined = Boolean(form.elements.declined?.checked);
     const problems = [];
-    if (!declined && !value("name")) problems.push("Enter the name of the provider's representative");
-    if (!declined && !value("role")) problems.push("Enter the representative's role");
-    if (!declined && value("reason")) problems.push("Give a reason only when the representative declined to sign");
-    if (declined && pad.drawn) problems.push("Clear the signature, or untick that the representative declined to sign");
-    if (problems.length) {
-      message.textContent = `${problems.join(". ")}.`;
-      message.hidden = false;
-      message.tabIndex = -1;
-      message.focus();
-      return;
-    }
+    if (!declined && !value("name")) problems.push(["name", "Enter the name of the provider's representative"]);
+    if (!declined && !value("role")) problems.push(["role", "Enter the representative's role"]);
+    if (!declined && value("reason")) problems.push(["reason", "Give a reason only when the representative declined to sign"]);
+    if (declined && pad.drawn) problems.push(["declined", "Clear the signature, or untick that the representative declined to sign"]);
+    showProblems(root, form, problems);
+    if (problems.length) return;
     await store.recordAcknowledgement({
       client_id: crypto.randomUUID(), link_id: root.dataset.acknowledgement, // a saved page is used again
       declined, name: value("name"), role: value("role"), reason: declined ? value("reason") : null,
@@ -47,6 +41,49 @@ export function acknowledgementPage(root, summary) {
     outbox.sync();
     location.assign(summary);
   });
+}
+
+// Problems as the service's own pages show them: a GOV.UK error summary at the top linking to
+// each field, the message beside the field, and "Error: " before the page's title. The summary takes the focus; none: all are cleared.
+const element = (tag, className, ...children) => {
+  const node = Object.assign(document.createElement(tag), { className });
+  node.append(...children);
+  return node;
+};
+
+function showProblems(root, form, problems) {
+  root.querySelectorAll(".app-js-error").forEach((node) => node.remove());
+  form.querySelectorAll(".govuk-form-group--error").forEach((group) => group.classList.remove("govuk-form-group--error"));
+  form.querySelectorAll("[data-described-by]").forEach((field) => {
+    field.setAttribute("aria-describedby", field.dataset.describedBy);
+    if (!field.dataset.describedBy) field.removeAttribute("aria-describedby");
+  });
+  document.title = document.title.replace(/^Error: /, "");
+  if (!problems.length) return;
+  document.title = `Error: ${document.title}`;
+  const list = element("ul", "govuk-list govuk-error-summary__list");
+  for (const [id, text] of problems) {
+    const link = element("a", "", text);
+    link.href = `#${id}`;
+    list.append(element("li", "", link));
+    const field = form.elements[id];
+    const group = field?.closest(".govuk-form-group");
+    if (!group) continue;
+    group.classList.add("govuk-form-group--error");
+    const error = element("p", "govuk-error-message app-js-error",
+      element("span", "govuk-visually-hidden", "Error: "), text);
+    error.id = `${id}-error`;
+    (field.type === "checkbox" ? field.closest(".govuk-checkboxes") : field).before(error);
+    field.dataset.describedBy ??= field.getAttribute("aria-describedby") || "";
+    field.setAttribute("aria-describedby", `${field.dataset.describedBy} ${error.id}`.trim());
+  }
+  const alert = element("div", "", element("h2", "govuk-error-summary__title", "There is a problem"),
+    element("div", "govuk-error-summary__body", list));
+  alert.setAttribute("role", "alert");
+  const summary = element("div", "govuk-error-summary app-js-error", alert);
+  summary.tabIndex = -1;
+  root.prepend(summary);
+  summary.focus();
 }
 
 // The check-answers page: an acknowledgement kept on this tablet, not sent yet.
