@@ -26,6 +26,7 @@ from pathlib import Path
 from flask import Response, current_app, render_template
 from markupsafe import Markup
 
+from .downloads import attachment
 from .errors import Unavailable
 
 log = logging.getLogger(__name__)
@@ -135,7 +136,4 @@ def render_pdf(template: str, **context) -> bytes:
 
 def pdf_response(data: bytes, filename: str) -> Response:
     """A PDF to download as ``filename``."""
-    response = Response(data, mimetype=MEDIA_TYPE)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return attachment(data, filename, MEDIA_TYPE)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import io
 import re
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.form import _Auto  # "read the request", Flask-WTF's default form data
 from werkzeug.datastructures import MultiDict
@@ -18,6 +17,7 @@ from .. import clock
 from ..audit import AuditEvent, event_lines
 from ..auth.models import Role, User
 from ..auth.permissions import allow
+from ..downloads import attachment
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..forms import show_error, whole_number
@@ -259,8 +259,7 @@ def decision_letter(case_id: int):
 def decision_bundle(case_id: int):
     case = _case(case_id)
     data = operations.take_bundle(_actor(), case)
-    return send_file(io.BytesIO(data), mimetype="application/zip", as_attachment=True,
-                     download_name=bundle.filename(case))
+    return attachment(data, bundle.filename(case), "application/zip")
 
 
 @bp.route("/<int:case_id>/letter.pdf")

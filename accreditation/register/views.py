@@ -7,13 +7,14 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Response, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .. import clock
 from ..auth.models import User
 from ..auth.permissions import allow
 from ..councils import Council
+from ..downloads import attachment
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..forms import show_error, whole_number
@@ -124,9 +125,7 @@ def export_csv():
     for row in _csv_rows(page.items):
         writer.writerow([safe_cell(cell) for cell in row])
     filename = f"register-{clock.today().isoformat()}.csv"
-    return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="{filename}"',
-        "Cache-Control": "no-store"})
+    return attachment("\ufeff" + buffer.getvalue(), filename, "text/csv")
 
 
 # --- referral checks ---------------------------------------------------------------------------

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from ..auth.models import Role
 from ..auth.permissions import allow
 from ..checklists import KINDS, workbook
+from ..downloads import attachment
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..forms import first_error, show_error, whole_number
@@ -110,9 +111,7 @@ def import_draft():
 
 
 def _draft_file(record: ChecklistDraft, suffix: str, data: bytes | str, content_type: str):
-    return Response(data, content_type=content_type, headers={
-        "Content-Disposition":
-            f'attachment; filename="{record.kind}-v{record.version}-draft.{suffix}"'})
+    return attachment(data, f"{record.kind}-v{record.version}-draft.{suffix}", content_type)
 
 
 @bp.route("/commissioner/checklists/drafts/<int:draft_id>.xlsx")

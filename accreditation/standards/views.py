@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -11,6 +11,7 @@ from .. import clock
 from ..auth.models import Role
 from ..auth.permissions import allow
 from ..checklists import KINDS, step_in_force, workbook
+from ..downloads import attachment
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..forms import whole_number
@@ -115,10 +116,7 @@ def provider_gap_report():
 
 
 def _download(kind: str, version: int, data: bytes | str, suffix: str, content_type: str):
-    response = Response(data, content_type=content_type)
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="{kind}-v{version}.{suffix}"')
-    return response
+    return attachment(data, f"{kind}-v{version}.{suffix}", content_type)
 
 
 @bp.route("/commissioner/checklists/<kind>/<int:version>.xlsx")
