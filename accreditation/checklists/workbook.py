@@ -754,15 +754,20 @@ def import_definition(path: str | Path) -> dict[str, Any]:
 
     Raises ``WorkbookProblems`` listing every problem. What it returns is ready to become a draft.
     """
+    return read_definition(read_file(path), Path(path).name)
+
+
+def read_file(path: str | Path) -> bytes:
+    """A file to import, refused (``WorkbookProblems``) when too large to be a checklist or
+    when it cannot be read."""
     path = Path(path)
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
             raise _too_large()
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as error:
         raise WorkbookProblems([ImportProblem(f"The file cannot be read: {error.strerror}",
                                               code="unreadable")]) from None
-    return read_definition(data, path.name)
 
 
 def _too_large() -> WorkbookProblems:

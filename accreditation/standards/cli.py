@@ -127,15 +127,15 @@ def import_command(path: Path, email: str):
     import sqlalchemy as sa
 
     from ..auth.models import User
-    from ..checklists.workbook import WorkbookProblems, import_definition
+    from ..checklists.workbook import WorkbookProblems, read_file
     from ..extensions import db
-    from .drafts import create_draft
+    from .drafts import import_draft
 
     author = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
     if author is None:
         raise click.ClickException(f"No user has the email address {email}.")
     try:
-        draft = create_draft(author, import_definition(path), source=f"import: {path.name}")
+        draft = import_draft(author, read_file(path), path.name)
     except WorkbookProblems as error:
         for problem in error.problems:
             click.echo(str(problem), err=True)
