@@ -154,11 +154,13 @@ def e2e_db(e2e_app, live_server):
 
 @pytest.fixture
 def new_page(browser, live_server):
-    """Open pages in fresh browser contexts (one per person), at a tablet-ish size."""
+    """Open pages in fresh browser contexts (one per person), at a tablet-ish size. With
+    ``for_axe`` the page's Content Security Policy lets axe-core in, for the test only."""
     contexts = []
 
-    def open_page(viewport=(1024, 1366), has_touch=True):
+    def open_page(viewport=(1024, 1366), has_touch=True, for_axe=False):
         context = browser.new_context(base_url=live_server.url, has_touch=has_touch,
+                                      bypass_csp=for_axe,
                                       viewport={"width": viewport[0], "height": viewport[1]})
         contexts.append(context)
         page = context.new_page()

@@ -59,33 +59,13 @@ def reinspected(e2e_db):
     return journey, link
 
 
-@pytest.fixture
-def tablets(browser, live_server):
-    """Fresh tablets, one per call (axe may be added to their pages: the CSP is bypassed for
-    the test only)."""
-    contexts = []
-
-    def new_tablet():
-        context = browser.new_context(base_url=live_server.url, bypass_csp=True,
-                                      has_touch=True,
-                                      viewport={"width": TABLET[0], "height": TABLET[1]})
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        return page
-
-    yield new_tablet
-    for context in contexts:
-        context.close()
-
-
 def looks_right(page, name: str, *, after_sending: bool = False) -> None:
     problems = serious_violations(page) + page_problems(page, after_sending=after_sending)
     assert problems == [], f"{name}: {problems}"
 
 
 def test_a_half_day_without_signal_loses_nothing_and_counts_each_answer_once(
-        reinspected, tablets):
+        reinspected, new_page):
     journey, link = reinspected
     chosen = {**answers_for(link), **STILL_FAILING, **CHOSEN}
     photo_items = [item.id for item in inspection_drafts.checklist_for(link)[1]
@@ -93,7 +73,7 @@ def test_a_half_day_without_signal_loses_nothing_and_counts_each_answer_once(
     assert photo_items
 
     # Preparing as the documentation says, on a fresh tablet with a connection.
-    mine = tablets()
+    mine = new_page(viewport=TABLET, for_axe=True)  # a fresh tablet
     prepare_as_documented(mine, journey, "1 inspection saved on this tablet")
     looks_right(mine, "your inspections")
 
@@ -119,7 +99,7 @@ def test_a_half_day_without_signal_loses_nothing_and_counts_each_answer_once(
     screenshot(mine, "half-day-offline")
 
     # A colleague's tablet, with signal, answers two of the same items first.
-    theirs = tablets()
+    theirs = new_page(viewport=TABLET)
     open_inspection(theirs, journey, link)
     for item_id, (_, value) in BOTH.items():
         answer(theirs, item_id, value)
