@@ -20,6 +20,17 @@ from ..forms import Form, whole_number
 from .operations import MAX_WRITTEN
 
 
+def _written(label: str, *, missing: str, description: str) -> TextAreaField:
+    """A required text box, up to the limit for what people write."""
+    return TextAreaField(label, widget=GovTextArea(), description=description,
+                         validators=[InputRequired(message=missing), Length(max=MAX_WRITTEN)])
+
+
+def _optional_file() -> FileField:
+    return FileField("Upload a file (optional)", widget=GovFileInput(),
+                     description="A PDF, photo or Office document.")
+
+
 class _Versioned(Form):
     version = HiddenField()
 
@@ -34,23 +45,18 @@ class ProposalForm(_Versioned):
         description="Choose each item that did not meet the standard, if any. Say in the "
                     "reasons what else the proposal rests on, such as evidence.",
         validate_choice=False)  # the operation says which items there are
-    reasons = TextAreaField(
-        "Reasons", widget=GovTextArea(),
-        description="The provider reads these in the notice.",
-        validators=[InputRequired(message="Give the reasons for the proposal"),
-                    Length(max=MAX_WRITTEN)])
+    reasons = _written(
+        "Reasons", missing="Give the reasons for the proposal",
+        description="The provider reads these in the notice.")
     submit = SubmitField("Send the notice", widget=GovSubmitInput())
 
 
 class RepresentationsForm(Form):
-    text = TextAreaField(
-        "Your representations", widget=GovTextArea(),
+    text = _written(
+        "Your representations", missing="Enter your representations",
         description="Say why you disagree, what you have done or will do, and anything the "
-                    "commissioner should know.",
-        validators=[InputRequired(message="Enter your representations"),
-                    Length(max=MAX_WRITTEN)])
-    file = FileField("Upload a file (optional)", widget=GovFileInput(),
-                     description="A PDF, photo or Office document.")
+                    "commissioner should know.")
+    file = _optional_file()
     submit = SubmitField("Send representations", widget=GovSubmitInput())
 
 
@@ -60,22 +66,18 @@ class ProposalDecisionForm(_Versioned):
         SelectChoice("suspend_instead", "Suspend instead of revoking"),
         SelectChoice("withdraw", "Withdraw the proposal")],
         validators=[InputRequired(message="Choose a decision")])
-    consideration = TextAreaField(
-        "How each representation was considered", widget=GovTextArea(),
-        description="The provider reads this with the decision. If none were made, say so.",
-        validators=[InputRequired(message="Say how each representation was considered"),
-                    Length(max=MAX_WRITTEN)])
+    consideration = _written(
+        "How each representation was considered",
+        missing="Say how each representation was considered",
+        description="The provider reads this with the decision. If none were made, say so.")
     submit = SubmitField("Record decision", widget=GovSubmitInput())
 
 
 class ReviewRequestForm(Form):
-    grounds = TextAreaField(
-        "Your grounds for a review", widget=GovTextArea(),
-        description="Say why the decision should be looked at again.",
-        validators=[InputRequired(message="Enter your grounds for a review"),
-                    Length(max=MAX_WRITTEN)])
-    file = FileField("Upload a file (optional)", widget=GovFileInput(),
-                     description="A PDF, photo or Office document.")
+    grounds = _written(
+        "Your grounds for a review", missing="Enter your grounds for a review",
+        description="Say why the decision should be looked at again.")
+    file = _optional_file()
     submit = SubmitField("Ask for a review", widget=GovSubmitInput())
 
 
@@ -84,8 +86,7 @@ class ReviewDecisionForm(_Versioned):
         SelectChoice("upheld", "Uphold the decision"),
         SelectChoice("overturned", "Overturn the decision")],
         validators=[InputRequired(message="Choose the outcome of the review")])
-    reasons = TextAreaField(
-        "Reasons", widget=GovTextArea(), description="The provider reads these.",
-        validators=[InputRequired(message="Give the reasons for the review's outcome"),
-                    Length(max=MAX_WRITTEN)])
+    reasons = _written(
+        "Reasons", missing="Give the reasons for the review's outcome",
+        description="The provider reads these.")
     submit = SubmitField("Record the review", widget=GovSubmitInput())

@@ -259,15 +259,23 @@ def _within_limit(text: str, *, field: str, what: str) -> str:
     return text
 
 
+def _required_text(text: str | None, *, field: str, missing: str, what: str) -> str:
+    """``text`` without surrounding spaces: ``missing`` when there is none, and no longer than
+    the limit for what people write (``what`` names it in the message)."""
+    text = (text or "").strip()
+    if not text:
+        raise ValidationFailed(missing, field=field)
+    return _within_limit(text, field=field, what=what)
+
+
 # --- returns -----------------------------------------------------------------------------------
 
 def return_to_provider(actor: User, case: Case, *, message: str, due_on: date,
                        expected_version: int | None) -> None:
     """Ask the provider for more information by a date; the stage waits for the answer."""
-    message = (message or "").strip()
-    if not message:
-        raise ValidationFailed("Say what the provider needs to send", field="message")
-    _within_limit(message, field="message", what="What you need from the provider")
+    message = _required_text(
+        message, field="message", missing="Say what the provider needs to send",
+        what="What you need from the provider")
     if due_on <= clock.today():
         raise ValidationFailed("The deadline must be in the future", field="due_on")
     trigger = workflow.RETURN_TRIGGERS.get(case.status)
@@ -287,10 +295,9 @@ def return_to_provider(actor: User, case: Case, *, message: str, due_on: date,
 def resubmit(actor: User, case: Case, *, response: str, expected_version: int | None) -> None:
     """The provider answers a return; the case goes back to the stage that asked, complete
     again (a property added meanwhile with its answers and documents)."""
-    response = (response or "").strip()
-    if not response:
-        raise ValidationFailed("Say what you have sent or changed", field="response")
-    _within_limit(response, field="response", what="What you have sent or changed")
+    response = _required_text(
+        response, field="response", missing="Say what you have sent or changed",
+        what="What you have sent or changed")
     trigger = workflow.RESUBMIT_TRIGGERS.get(case.status)
     if trigger is None:
         raise InvalidTransition("Nothing has been asked of you on this application.")
@@ -676,10 +683,9 @@ def suspend(actor: User | None, case: Case, *, reason: str,
     """Suspend at once: a commissioner for safeguarding (in force now, with a notice the
     provider may answer and another commissioner decides), or the periodic work when a
     reassessment is overdue. Any other suspension is proposed first (``propose``)."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed("Give the reason for the suspension", field="reason")
-    _within_limit(reason, field="reason", what="The reason")
+    reason = _required_text(
+        reason, field="reason", missing="Give the reason for the suspension",
+        what="The reason")
     was = case.status
     overtaken = open_proposal(case) if actor is not None else None
     _transition(actor, case, "suspend", expected_version=expected_version,
@@ -771,10 +777,9 @@ def respond_to_condition(actor: User, condition: Condition, *, response: str) ->
         raise NotFound("We could not find that condition.")
     if condition.status is ConditionStatus.CONFIRMED:
         raise InvalidTransition("This condition has already been confirmed as met.")
-    response = (response or "").strip()
-    if not response:
-        raise ValidationFailed("Say what you have done", field="response")
-    _within_limit(response, field="response", what="What you have done")
+    response = _required_text(
+        response, field="response", missing="Say what you have done",
+        what="What you have done")
     condition.response, condition.responded_at = response, utcnow()
     condition.status = ConditionStatus.RESPONDED
     audit.record("condition.responded", actor=actor, subject=condition)
@@ -977,10 +982,9 @@ def propose(actor: User, case: Case, *, kind: ProposalKind, reasons: str,
     if kind not in proposable_kinds(case):
         raise InvalidTransition(f"This application is {case.status.phrase}, so you cannot "
                                 f"propose to {KIND_WORDS[kind]}.")
-    reasons = (reasons or "").strip()
-    if not reasons:
-        raise ValidationFailed("Give the reasons for the proposal", field="reasons")
-    _within_limit(reasons, field="reasons", what="The reasons")
+    reasons = _required_text(
+        reasons, field="reasons", missing="Give the reasons for the proposal",
+        what="The reasons")
     offered = proposal_items(case)
     keys = list(dict.fromkeys(item_keys))
     unknown = [key for key in keys if key not in offered]
@@ -1045,10 +1049,9 @@ def make_representations(actor: User, case: Case, *, text: str,
         raise InvalidTransition(
             f"Representations were due by {proposal.representations_due_on:%-d %B %Y}: it "
             "is too late to send them now.")
-    text = (text or "").strip()
-    if not text:
-        raise ValidationFailed("Enter your representations", field="text")
-    _within_limit(text, field="text", what="Your representations")
+    text = _required_text(
+        text, field="text", missing="Enter your representations",
+        what="Your representations")
     uploaded = _upload_all(actor, files)
     representation = Representation(text=text, made_by_id=actor.id, files=[
         SubmissionFile(evidence_id=record.id) for record in uploaded])
@@ -1106,12 +1109,9 @@ def decide_proposal(actor: User, case: Case, *, decision: ProposalDecision,
             "The provider can make representations until "
             f"{proposal.representations_due_on:%-d %B %Y}: decide after that, or once they "
             "have made them.")
-    consideration = (consideration or "").strip()
-    if not consideration:
-        raise ValidationFailed("Say how each representation was considered",
-                               field="consideration")
-    _within_limit(consideration, field="consideration", what="How the representations were "
-                                                              "considered")
+    consideration = _required_text(
+        consideration, field="consideration", missing="Say how each representation was considered",
+        what="How the representations were considered")
     if (decision is ProposalDecision.SUSPEND_INSTEAD
             and (proposal.kind is not ProposalKind.REVOCATION
                  or case.status not in workflow.IN_FORCE)):
@@ -1257,10 +1257,9 @@ def ask_for_review(actor: User, case: Case, *, grounds: str,
         raise InvalidTransition(
             f"A review had to be asked for by {proposal.review_due_on:%-d %B %Y}: it is too "
             "late now.")
-    grounds = (grounds or "").strip()
-    if not grounds:
-        raise ValidationFailed("Enter your grounds for a review", field="grounds")
-    _within_limit(grounds, field="grounds", what="Your grounds for a review")
+    grounds = _required_text(
+        grounds, field="grounds", missing="Enter your grounds for a review",
+        what="Your grounds for a review")
     uploaded = _upload_all(actor, files)
     review = ReviewRequest(grounds=grounds, requested_by_id=actor.id, files=[
         SubmissionFile(evidence_id=record.id) for record in uploaded])
@@ -1298,10 +1297,9 @@ def decide_review(actor: User, case: Case, *, outcome: ReviewOutcome, reasons: s
         refuse(actor, NotPermitted("You have been involved in this application, so a "
                                    "commissioner who has not must decide the review."),
                "review decided by someone involved", subject=case)
-    reasons = (reasons or "").strip()
-    if not reasons:
-        raise ValidationFailed("Give the reasons for the review's outcome", field="reasons")
-    _within_limit(reasons, field="reasons", what="The reasons")
+    reasons = _required_text(
+        reasons, field="reasons", missing="Give the reasons for the review's outcome",
+        what="The reasons")
     proposal = review.proposal
     review.outcome, review.reasons = outcome, reasons
     review.decided_by_id, review.decided_at = actor.id, utcnow()
