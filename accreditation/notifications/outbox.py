@@ -94,51 +94,78 @@ def _compose(message: OutboxMessage) -> EmailMessage:
 
 
 def send_due(limit: int = 100) -> tuple[int, int]:
-    """Send queued messages; returns (sent, failed). Safe to run from cron on one host.
+    """Send queued messages; returns (sent, failed). With no SMTP host configured, messages
+    are printed instead.
 
-    Rows are locked while sending (``SKIP LOCKED`` on PostgreSQL) so that two runs never send
-    the same message twice. With no SMTP host configured, messages are printed instead.
+    One message at a time, each in short transactions of its own: it is claimed (its attempt
+    counted) before it is made, and marked sent the moment the server has taken it. So no
+    transaction or lock is held while a PDF is printed or the server answers, a run that
+    stops part way never sends a delivered message again, and two runs at once (the command
+    takes a lock too: ``periodic.exclusive``) never both send the same message.
     """
-    messages = db.session.scalars(
-        sa.select(OutboxMessage)
+    due = db.session.execute(
+        sa.select(OutboxMessage.id, OutboxMessage.attempts)
         .where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS)
-        .order_by(OutboxMessage.id).limit(limit).with_for_update(skip_locked=True)
-    ).all()
-    config = current_app.config
-    sent = failed = 0
-    if not messages:
-        db.session.commit()
+        .order_by(OutboxMessage.id).limit(limit)).all()
+    db.session.commit()
+    if not due:
         return 0, 0
+    config = current_app.config
     if not config["SMTP_HOST"]:
-        for message in messages:
-            click.echo(f"--- To: {message.recipient}\nSubject: {message.subject}\n\n{message.body}")
-            if message.dedupe_key and message.dedupe_key.partition(":")[0] in _MAKERS:
-                click.echo("(with a PDF attached)")
-            message.sent_at = utcnow()
-            sent += 1
-        db.session.commit()
-        return sent, failed
+        return _deliver(due, _print)
     with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=30) as smtp:
         if config["SMTP_STARTTLS"]:
             smtp.starttls()
         if config["SMTP_USERNAME"]:
             smtp.login(config["SMTP_USERNAME"], config["SMTP_PASSWORD"] or "")
-        for message in messages:
-            message.attempts += 1
-            try:
-                smtp.send_message(_compose(message))
-            except Unavailable as error:
-                # The attachment cannot be made now (no Chromium): tried again next time.
-                message.last_error = error.title[:500]
-                failed += 1
-                log.warning("outbox message %s not sent: %s", message.id, error.title)
-            except smtplib.SMTPException as error:
-                message.last_error = str(error)[:500]
-                failed += 1
-                log.warning("outbox message %s not sent: %s", message.id, type(error).__name__)
-            else:
-                message.sent_at = utcnow()
-                message.last_error = None
-                sent += 1
+        return _deliver(due, lambda message: smtp.send_message(_compose(message)))
+
+
+def _print(message: OutboxMessage) -> None:
+    click.echo(f"--- To: {message.recipient}\nSubject: {message.subject}\n\n{message.body}")
+    if message.dedupe_key and message.dedupe_key.partition(":")[0] in _MAKERS:
+        click.echo("(with a PDF attached)")
+
+
+def _claim(message_id: int, attempts: int) -> OutboxMessage | None:
+    """The message, its attempt counted and committed; None if another run has taken it (or
+    sent it) since it was found due."""
+    claimed = db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None),
+               OutboxMessage.attempts == attempts)
+        .values(attempts=attempts + 1)
+        .execution_options(synchronize_session=False)).rowcount
     db.session.commit()
+    return db.session.get(OutboxMessage, message_id) if claimed else None
+
+
+def _deliver(due, deliver: Callable[[OutboxMessage], None]) -> tuple[int, int]:
+    sent = failed = 0
+    for message_id, attempts in due:
+        message = _claim(message_id, attempts)
+        if message is None:
+            continue
+        try:
+            deliver(message)
+        except Unavailable as error:
+            # The attachment cannot be made now (no Chromium): tried again next time.
+            outcome = {"last_error": error.title[:500]}
+            log.warning("outbox message %s not sent: %s", message_id, error.title)
+        except smtplib.SMTPException as error:
+            outcome = {"last_error": str(error)[:500]}
+            log.warning("outbox message %s not sent: %s", message_id, type(error).__name__)
+        else:
+            outcome = {"sent_at": utcnow(), "last_error": None}
+        # What was read to make the message ends here; the outcome is written in a
+        # transaction of its own (on SQLite a reader may not become a writer once others
+        # have written).
+        db.session.rollback()
+        db.session.execute(sa.update(OutboxMessage).where(OutboxMessage.id == message_id)
+                           .values(**outcome).execution_options(synchronize_session=False))
+        db.session.commit()
+        if "sent_at" in outcome:
+            sent += 1
+        else:
+            failed += 1
     return sent, failed
