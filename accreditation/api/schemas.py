@@ -57,7 +57,7 @@ TRANSITION_REQUEST = {
         "due_on": {"type": "string", "format": "date",
                    "description": "return: the date the provider must answer by (required, "
                                   "and after today). require_reassessment: the date the "
-                                  "reassessment is due by (required)."},
+                                  "reassessment is due by (required, and after today)."},
         "reasons": {"type": "string", "minLength": 1, "maxLength": 4000,
                     "description": "suspend (at once, for safeguarding; the provider is sent "
                                    "a notice it may answer): why (required, and more than "

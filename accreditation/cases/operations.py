@@ -743,6 +743,13 @@ def reinstate(actor: User, case: Case, *, expected_version: int | None) -> None:
 
 def require_reassessment(actor: User | None, case: Case, *, reason: str, due_by: date,
                          expected_version: int | None) -> None:
+    """The accreditation stays in force until ``due_by``, by when every accredited property
+    is to be re-inspected (``tick`` suspends it after that). A commissioner gives a date in
+    the future: one already reached would suspend it before the provider could act."""
+    if actor is not None and due_by <= clock.today():
+        raise ValidationFailed("The date the reassessment is due by must be in the future",
+                               field="due_on")
+    _within_limit(reason, field="reasons", what="The reason")
     _transition(actor, case, "require_reassessment", expected_version=expected_version,
                 details={"due_by": due_by.isoformat()},
                 changes={"reassessment_reason": reason, "reassessment_due_by": due_by})

@@ -107,3 +107,18 @@ def test_the_actions_a_case_lists_are_exactly_those_the_api_accepts(client, jour
             accepted = (response.status_code == Conflict.status_code
                         and problem["title"] == Conflict.title)
             assert accepted == (action in listed), (who, action, response.status_code, problem)
+
+
+@pytest.mark.parametrize("days", [0, -3])
+def test_a_reassessment_due_date_already_reached_is_a_problem_naming_the_field(
+        client, journey, days):
+    _accredited(journey)
+    case = journey.case
+    response = client.post(
+        f"/api/v1/cases/{case.id}/transitions", headers=bearer(journey.commissioner),
+        json={"action": "require_reassessment", "expected_version": case.version,
+              "due_on": (TODAY + timedelta(days=days)).isoformat()})
+    assert response.status_code == 400
+    assert response.get_json()["detail"] == (
+        "The date the reassessment is due by must be in the future")
+    assert journey.case.status is CaseStatus.ACCREDITED

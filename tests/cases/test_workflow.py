@@ -105,6 +105,21 @@ def test_a_return_needs_a_message_and_a_future_deadline(journey, message, due_on
     assert case.status is CaseStatus.DUE_DILIGENCE
 
 
+@pytest.mark.parametrize("days", [0, -1])
+def test_a_reassessment_is_due_on_a_future_date(journey, days):
+    """A due date already reached would make the accreditation overdue at once (the nightly
+    tick suspends it) before the provider could do anything."""
+    case = journey.all_the_way()
+    with pytest.raises(ValidationFailed, match="The date the reassessment is due by must be "
+                                               "in the future") as raised:
+        operations.require_reassessment(journey.commissioner, case, reason="Annual check.",
+                                        due_by=TODAY + timedelta(days=days),
+                                        expected_version=case.version)
+    assert raised.value.field == "due_on"
+    db.session.rollback()
+    assert db.session.get(Case, case.id).status is CaseStatus.ACCREDITED
+
+
 def test_an_illegal_transition_is_refused_and_changes_nothing(journey):
     case = journey.submit()
     version = case.version
