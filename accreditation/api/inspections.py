@@ -32,7 +32,7 @@ from .schemas import (
     SUBMIT_INSPECTION_REQUEST,
     validated,
 )
-from .views import _assessment_json
+from .views import assessment_json
 
 _ITEM_ID = re.compile(r"[a-z0-9_]{1,80}")
 
@@ -184,4 +184,4 @@ def submit_inspection(link_id: int | None, sampled_id: int | None = None):
     body = validated(SUBMIT_INSPECTION_REQUEST, request.get_json(silent=True))
     link = _load(link_id, sampled_id)
     assessment, created = drafts.submit_inspection_once(_actor(), link, body["client_id"])
-    return jsonify(_assessment_json(assessment)), 201 if created else 200
+    return jsonify(assessment_json(assessment)), 201 if created else 200

@@ -97,7 +97,7 @@ def transition(case_id: int):
     return jsonify(case_json(case))
 
 
-def _assessment_json(assessment) -> dict:
+def assessment_json(assessment) -> dict:
     result = assessment.score
     return {"assessment_id": assessment.id, "passed": result.passed, "percent": result.percent,
             "checklist_version": result.version, "step": result.step.effective_from.isoformat(),
@@ -117,7 +117,7 @@ def inspect_property(case_id: int, link_id: int):
     if link is None or link.case_id != case.id:
         raise NotFound("That property is not in this application.")
     assessment = record_property_inspection(_actor(), link, body["answers"], _assessed_on(body))
-    return jsonify(_assessment_json(assessment)), 201
+    return jsonify(assessment_json(assessment)), 201
 
 
 @bp.route("/cases/<int:case_id>/files/<int:sampled_id>/assessment", methods=["POST"])
@@ -129,7 +129,7 @@ def assess_file(case_id: int, sampled_id: int):
     if sampled is None or sampled.sample.case_id != case.id:
         raise NotFound("That file is not in this application's sample.")
     record_file_assessment(_actor(), sampled, body["answers"], _assessed_on(body))
-    return jsonify(_assessment_json(sampled.assessment)), 201
+    return jsonify(assessment_json(sampled.assessment)), 201
 
 
 @bp.route("/checklists/<kind>")
