@@ -45,6 +45,13 @@ def test_a_commissioner_starts_a_draft_from_the_version_in_force(client, version
     assert "Property inspection – version 2" in client.get("/commissioner/checklists").text
 
 
+def test_a_steps_section_minimums_are_named_by_the_sections_titles(client, version_1):
+    client.sign_in(UserFactory(commissioner=True))
+    page = client.get(start(client)).text
+    assert "Protection 60%" in page
+    assert "protection 60%" not in page
+
+
 def test_a_blank_draft_shows_each_problem_linked_from_the_summary(client, version_1):
     client.sign_in(UserFactory(commissioner=True))
     page_url = start(client, "blank:due_diligence")
