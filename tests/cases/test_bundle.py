@@ -151,6 +151,8 @@ def test_the_command_writes_a_bundle_with_evidence_and_verify_bundle_needs_nothi
     for name in ("ACCREDITATION_DATABASE_URL", "ACCREDITATION_SECRET_KEY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("ACCREDITATION_ENV", "production")
+    # Flask's command sets FLASK_RUN_FROM_CLI in this process: undone after the test.
+    monkeypatch.setenv("FLASK_RUN_FROM_CLI", "false")
     offline = CliRunner()
     result = offline.invoke(cli, ["decisions", "verify-bundle", str(out)])
     assert result.exit_code == 0, result.output

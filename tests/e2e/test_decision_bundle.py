@@ -24,7 +24,9 @@ def looks_right(page) -> None:
 
 
 def test_a_commissioner_downloads_the_letter_and_a_bundle_that_holds(
-        e2e_db, browser, live_server, tmp_path):
+        e2e_db, browser, live_server, tmp_path, monkeypatch):
+    # Flask's command (run below) sets FLASK_RUN_FROM_CLI in this process: undone afterwards.
+    monkeypatch.setenv("FLASK_RUN_FROM_CLI", "false")
     publish_first_checklists()
     journey = Journey(properties=1, staff_files=5, young_people_files=1)
     journey.all_the_way()
