@@ -1,9 +1,8 @@
 """Signed-in pages do not move after they appear (CLS under 0.05, as measured on a phone-sized
-tablet with a slow processor), and the inspection page does not block the main thread for long."""
+tablet with a slow processor). How long a page blocks the main thread is a time, measured
+where the machine is quiet: ``bench/page_speed.py`` and ``bench/lighthouse.py``."""
 
 from __future__ import annotations
-
-import statistics
 
 import pytest
 
@@ -14,10 +13,6 @@ from .inspection_helpers import inspection_ready
 from .speed import measure, phone_context
 
 CLS_LIMIT = 0.05
-# bench/page_speed.py holds the page to Lighthouse's "good" total blocking time on mobile
-# (200 ms) on a quiet machine; here, among other tests sharing the processor, the limit only
-# catches a page that blocks as long as initialising every item at load did.
-BLOCKING_LIMIT_MS = 400
 
 
 @pytest.fixture
@@ -56,10 +51,3 @@ def test_signed_in_pages_do_not_shift_on_a_phone_sized_tablet(people, browser, l
     for result in results:
         print(result)
     assert [r for r in results if r["cls"] >= CLS_LIMIT] == []
-
-
-def test_the_inspection_page_does_not_block_the_main_thread(people, browser, live_server):
-    journey, link, *_ = people
-    runs = measured(browser, live_server, journey.inspector, [f"/inspections/{link.id}"] * 3)
-    print(*runs, sep="\n")
-    assert statistics.median(run["blocking_ms"] for run in runs) < BLOCKING_LIMIT_MS, runs
