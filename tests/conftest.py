@@ -59,6 +59,18 @@ def pytest_configure(config):
     share_url_builders()
 
 
+# Modules that build one costly world per backend (a module-scoped fixture): their tests of
+# one backend run in one worker (``--dist loadgroup``), so each world is built once.
+ONE_WORLD_PER_BACKEND = ("tests.security.test_access_matrix", "tests.security.test_form_fuzzing")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.module.__name__ in ONE_WORLD_PER_BACKEND:
+            backend = item.callspec.params.get("databases")
+            item.add_marker(pytest.mark.xdist_group(f"{item.module.__name__}[{backend}]"))
+
+
 _postgres = None
 
 

@@ -23,7 +23,7 @@ from .data import app_for
 from .stack import BIN, ROOT, app_environment, new_database
 
 TODAY = date(2026, 11, 22)
-PER_KIND = 80
+PER_KIND = 40
 
 
 def due_cases(kind: int) -> dict:

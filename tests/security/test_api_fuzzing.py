@@ -52,7 +52,7 @@ from .world import (
 
 ROLES = [ANONYMOUS, PROVIDER_A, INSPECTOR, COMMISSIONER, SOCIAL_WORKER]
 # Examples per operation, shared between valid and invalid requests.
-EXAMPLES = {GenerationMode.POSITIVE: 15, GenerationMode.NEGATIVE: 10}
+EXAMPLES = {GenerationMode.POSITIVE: 12, GenerationMode.NEGATIVE: 7}
 # How often a generated id is one of the world's (the rest are made up).
 REAL = 0.8
 # What schemathesis accepts for schema-valid requests by default.

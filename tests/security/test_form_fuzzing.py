@@ -37,7 +37,7 @@ from .matrix import STATE_CHANGING, Matrix, is_api, listed_routes, route_id, sho
 from .test_access_matrix import OWN_SESSION, access_for
 from .world import ACTORS, ANONYMOUS, PROVIDER_A, build_world
 
-EXAMPLES = 20
+EXAMPLES = 14
 READ_ONLY_FEED = "openreferral.read_only"  # answers every write with 405, tested elsewhere
 # Routes that end or remove what later routes act on: they go last, in this order.
 ENDING = ("providers.remove_roster_entry", "providers.remove_person", "evidence.remove",
