@@ -18,7 +18,7 @@ demo: install assets
 
 ## The whole test suite, on SQLite and on a throwaway PostgreSQL.
 test: install assets
-	$(BIN)/pytest -n $(TEST_WORKERS) --maxprocesses=4 --dist loadgroup --durations=25
+	$(BIN)/pytest -n $(TEST_WORKERS) --maxprocesses=4 --durations=25
 
 install: $(VENV)/.installed
 
