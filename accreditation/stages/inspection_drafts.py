@@ -806,22 +806,29 @@ def _clean_signature(data: bytes) -> bytes:
     return out.getvalue()
 
 
+# The problems the tablet finds before anything is sent, by field (the page shows them, and the
+# service says the same of what it is sent).
+ACKNOWLEDGEMENT_PROBLEMS = {
+    "name": "Enter the name of the provider's representative",
+    "role": "Enter the representative's role",
+    "reason": "Give a reason only when the representative declined to sign",
+    "declined": "Clear the signature, or untick that the representative declined to sign",
+}
+
+
 def _acknowledgement_problems(ack: Acknowledgement) -> dict[str, str]:
     problems: dict[str, str] = {}
-    for field, value, missing, what in (
-            ("name", ack.name, "Enter the name of the provider's representative", "Name"),
-            ("role", ack.role, "Enter the representative's role", "Role")):
+    for field, value, what in (("name", ack.name, "Name"), ("role", ack.role, "Role")):
         if value and len(value) > MAX_ACK_NAME:
             problems[field] = f"{what} must be {MAX_ACK_NAME} characters or fewer"
         elif not value and not ack.declined:
-            problems[field] = missing
+            problems[field] = ACKNOWLEDGEMENT_PROBLEMS[field]
     if ack.reason and len(ack.reason) > MAX_ACK_REASON:
         problems["reason"] = f"Reason must be {MAX_ACK_REASON} characters or fewer"
     if ack.reason and not ack.declined:
-        problems["reason"] = ("Give a reason only when the representative declined to sign")
+        problems["reason"] = ACKNOWLEDGEMENT_PROBLEMS["reason"]
     if ack.declined and ack.signature_png:
-        problems["signature"] = ("Clear the signature, or untick that the representative "
-                                 "declined to sign")
+        problems["signature"] = ACKNOWLEDGEMENT_PROBLEMS["declined"]
     if ack.signed_at is not None:
         now = utcnow()
         if ack.signed_at > now + SIGNED_AT_AHEAD or ack.signed_at < now - SIGNED_AT_OLDEST:

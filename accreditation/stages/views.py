@@ -722,6 +722,7 @@ def acknowledgement(link_id: int):
         "stages/acknowledgement.html", form=form, link=link,
         findings=inspection_drafts.findings_for(link),
         existing=inspection_drafts.acknowledgement_for(link), long_time=long_time,
+        tablet_problems=inspection_drafts.ACKNOWLEDGEMENT_PROBLEMS,
         editable=inspection_drafts.is_inspectable(link), back=summary,
         **_subject_context(link), case=link.case), status
 

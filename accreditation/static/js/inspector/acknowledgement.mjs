@@ -1,6 +1,5 @@
-// The provider's acknowledgement on site (loaded by inspection.mjs on that page only): the
-// representative signs on the canvas, or the inspector ticks that they declined. Kept on the
-// tablet (store.mjs) and sent by the outbox, so it works without signal.
+// The provider's acknowledgement on site (loaded by inspection.mjs on that page only): signed
+// on the canvas, or declined. Kept on the tablet and sent by the outbox: it works offline.
 import * as store from "./store.mjs";
 import * as outbox from "./outbox.mjs";
 import { signaturePad } from "./canvas.mjs";
@@ -25,11 +24,8 @@ export function acknowledgementPage(root, summary) {
     event.preventDefault();
     const value = (name) => (form.elements[name]?.value || "").trim() || null;
     const declined = Boolean(form.elements.declined?.checked);
-    const problems = [];
-    if (!declined && !value("name")) problems.push(["name", "Enter the name of the provider's representative"]);
-    if (!declined && !value("role")) problems.push(["role", "Enter the representative's role"]);
-    if (!declined && value("reason")) problems.push(["reason", "Give a reason only when the representative declined to sign"]);
-    if (declined && pad.drawn) problems.push(["declined", "Clear the signature, or untick that the representative declined to sign"]);
+    const problems = [!declined && !value("name") && "name", !declined && !value("role") && "role",
+                      !declined && value("reason") && "reason", declined && pad.drawn && "declined"].filter(Boolean);
     showProblems(root, form, problems);
     if (problems.length) return;
     await store.recordAcknowledgement({
@@ -43,46 +39,27 @@ export function acknowledgementPage(root, summary) {
   });
 }
 
-// Problems as the service's own pages show them: a GOV.UK error summary at the top linking to
-// each field, the message beside the field, and "Error: " before the page's title. The summary takes the focus; none: all are cleared.
-const element = (tag, className, ...children) => {
-  const node = Object.assign(document.createElement(tag), { className });
-  node.append(...children);
-  return node;
-};
-
-function showProblems(root, form, problems) {
+// Problems shown as on every page: the page's error summary, each message beside its field,
+// "Error: " before the title. None: cleared.
+function showProblems(root, form, ids) {
+  const summary = $("[data-tablet-problems]", root);
   root.querySelectorAll(".app-js-error").forEach((node) => node.remove());
   form.querySelectorAll(".govuk-form-group--error").forEach((group) => group.classList.remove("govuk-form-group--error"));
-  form.querySelectorAll("[data-described-by]").forEach((field) => {
-    field.setAttribute("aria-describedby", field.dataset.describedBy);
-    if (!field.dataset.describedBy) field.removeAttribute("aria-describedby");
-  });
-  document.title = document.title.replace(/^Error: /, "");
-  if (!problems.length) return;
-  document.title = `Error: ${document.title}`;
-  const list = element("ul", "govuk-list govuk-error-summary__list");
-  for (const [id, text] of problems) {
-    const link = element("a", "", text);
-    link.href = `#${id}`;
-    list.append(element("li", "", link));
+  form.querySelectorAll("[data-described-by]").forEach((field) => field.setAttribute("aria-describedby", field.dataset.describedBy));
+  document.title = (ids.length ? "Error: " : "") + document.title.replace(/^Error: /, "");
+  summary.hidden = !ids.length;
+  summary.querySelectorAll("li").forEach((item) => { item.hidden = !ids.includes(item.dataset.problem); });
+  if (!ids.length) return;
+  for (const id of ids) {
     const field = form.elements[id];
-    const group = field?.closest(".govuk-form-group");
-    if (!group) continue;
-    group.classList.add("govuk-form-group--error");
-    const error = element("p", "govuk-error-message app-js-error",
-      element("span", "govuk-visually-hidden", "Error: "), text);
-    error.id = `${id}-error`;
+    field.closest(".govuk-form-group").classList.add("govuk-form-group--error");
+    const error = Object.assign(document.createElement("p"), { className: "govuk-error-message app-js-error", id: `${id}-error` });
+    error.append(Object.assign(document.createElement("span"), { className: "govuk-visually-hidden", textContent: "Error: " }),
+      $(`[data-problem="${id}"]`, summary).textContent);
     (field.type === "checkbox" ? field.closest(".govuk-checkboxes") : field).before(error);
     field.dataset.describedBy ??= field.getAttribute("aria-describedby") || "";
     field.setAttribute("aria-describedby", `${field.dataset.describedBy} ${error.id}`.trim());
   }
-  const alert = element("div", "", element("h2", "govuk-error-summary__title", "There is a problem"),
-    element("div", "govuk-error-summary__body", list));
-  alert.setAttribute("role", "alert");
-  const summary = element("div", "govuk-error-summary app-js-error", alert);
-  summary.tabIndex = -1;
-  root.prepend(summary);
   summary.focus();
 }
 

@@ -627,10 +627,9 @@ async function forgetOnThisTablet(everyone) {
   return kept;
 }
 
-// Signing out from a tablet page: send what is waiting first; if some cannot be sent, say so and
-// let the inspector choose. Either way nothing unsent is lost. The server is told at once when
-// it answers in time; the pages this person saved go once it has ended the session (the
-// signed-out page removes them).
+// Signing out from a tablet page: what is waiting is sent first; what cannot be, the inspector
+// is told of and chooses (nothing unsent is lost). The saved pages go once the server has ended
+// the session (the signed-out page removes them).
 // The server's answer (ok: the signed-out page, or the sign-in page when the session had
 // ended already), or null without a connection or an answer in time.
 async function signOutNow(form) {
@@ -654,17 +653,10 @@ async function signOutLater(box, form) {
   await store.forgetToken();
   navigator.serviceWorker?.ready.then((registration) => registration.sync?.register("inspection-sign-out"))
     .catch(() => undefined);
-  const main = $("main");
-  const heading = document.createElement("h1");
-  heading.className = "govuk-heading-l";
-  heading.tabIndex = -1;
-  heading.textContent = "You have signed out on this tablet";
-  const text = document.createElement("p");
-  text.className = "govuk-body";
-  text.textContent = `${navigator.onLine ? "The service is not answering" : "You are offline"}, so it will ` +
-    "finish signing you out when this tablet next has a connection. Until then nobody can open your " +
-    "inspections on it. Answers not sent yet stay on this tablet and are sent when you next sign in here.";
-  main.replaceChildren(heading, text);
+  const said = $("template[data-signed-out-here]").content.cloneNode(true);
+  $(navigator.onLine ? "[data-offline]" : "[data-not-answering]", said).remove();
+  const heading = $("h1", said);
+  $("main").replaceChildren(said);
   box.hidden = true;
   $("form.app-sign-out")?.remove();
   heading.focus();

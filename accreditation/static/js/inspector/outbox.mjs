@@ -300,31 +300,6 @@ export async function syncWithin(limit = TIME_LIMIT) {
   return announce();
 }
 
-// Sends every answer and photo this tablet ever recorded again, under the same ids: the server
-// answers each from what it stored the first time. For checking that sending twice is safe.
-export async function replayAll() {
-  const changes = (await store.all("changes")).sort((a, b) => a.at - b.at);
-  let replayed = 0;
-  const links = [...new Set(changes.map((c) => c.link_id))];
-  for (const link of links) {
-    const mine = changes.filter((c) => c.link_id === link);
-    for (let start = 0; start < mine.length; start += BATCH) {
-      const response = await postAnswers(link, mine.slice(start, start + BATCH));
-      replayed += (await response.json()).results.filter((r) => r.replayed).length;
-    }
-  }
-  for (const photo of (await store.all("photos")).filter((p) => p.blob).sort((a, b) => a.at - b.at)) {
-    const form = new FormData();
-    form.append("client_id", photo.client_id);
-    form.append("item_id", photo.item_id);
-    if (photo.marks_up) form.append("marks_up", photo.marks_up);
-    form.append("file", photo.blob, photo.name);
-    const response = await api(`/api/v1/inspections/${photo.link_id}/photos`, { method: "POST", body: form });
-    if (response.status === 200) replayed += 1;
-  }
-  return { changes: changes.length, photos: (await store.all("photos")).length, replayed };
-}
-
 export function start() {
   addEventListener("online", () => sync());
   addEventListener("offline", () => announce());
