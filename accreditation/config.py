@@ -41,6 +41,7 @@ ACCOUNT_EMAIL_DEFAULTS = {
     "ACCOUNT_EMAIL_MAX_PER_ADDRESS": 3,
 }
 MAX_PASSWORD_RESET_LINK_MINUTES = 24 * 60
+TABLET_TIME_LIMIT_SECONDS = 15  # the default wait for the service's answer on a tablet
 
 
 class ConfigurationError(RuntimeError):
@@ -152,7 +153,8 @@ def from_environment(instance_path: str) -> dict:
         "PDF_TIMEOUT_SECONDS": _env_int("PDF_TIMEOUT_SECONDS", 60),
         # How long an inspector's tablet waits for the service to answer before it keeps what
         # it was sending for later and says so (photos get four times as long).
-        "TABLET_TIME_LIMIT_SECONDS": _env_int("TABLET_TIME_LIMIT_SECONDS", 15),
+        "TABLET_TIME_LIMIT_SECONDS": _env_int("TABLET_TIME_LIMIT_SECONDS",
+                                              TABLET_TIME_LIMIT_SECONDS),
         "EVIDENCE_MAX_BYTES": _env_int("EVIDENCE_MAX_BYTES", 20 * 1024 * 1024),
         "EVIDENCE_QUOTA_BYTES": _env_int("EVIDENCE_QUOTA_BYTES", 2 * 1024 * 1024 * 1024),
         "SESSION_COOKIE_HTTPONLY": True,
@@ -189,6 +191,9 @@ def check(config: dict, instance_path: str | None = None) -> None:
     config["SESSION_COOKIE_SECURE"] = production
     config["SESSION_COOKIE_NAME"] = "__Host-session" if production else "session"
     _check_session_limits(config)
+    if not 1 <= config.get("TABLET_TIME_LIMIT_SECONDS", TABLET_TIME_LIMIT_SECONDS) <= 120:
+        raise ConfigurationError(
+            "ACCREDITATION_TABLET_TIME_LIMIT_SECONDS must be between 1 and 120.")
     _check_registration_limits(config)
     _check_account_email_limits(config)
     _check_trusted_proxies(config)
@@ -351,9 +356,6 @@ def _check_session_limits(config: dict) -> None:
     for name in ("SESSION_IDLE_MINUTES", "SESSION_MAX_HOURS", "REAUTHENTICATE_MINUTES"):
         if config[name] < 1:
             raise ConfigurationError(f"ACCREDITATION_{name} must be at least 1.")
-    if not 1 <= config["TABLET_TIME_LIMIT_SECONDS"] <= 120:
-        raise ConfigurationError(
-            "ACCREDITATION_TABLET_TIME_LIMIT_SECONDS must be between 1 and 120.")
     if config["SESSION_IDLE_MINUTES"] > 30 or config["SESSION_MAX_HOURS"] > 12:
         raise ConfigurationError(
             "Sessions may last at most 30 minutes idle (ACCREDITATION_SESSION_IDLE_MINUTES) "

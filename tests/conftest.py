@@ -79,6 +79,7 @@ class OneWorldPerBackend(LoadScopeScheduling):
         return nodeid
 
 
+@pytest.hookimpl(optionalhook=True)  # a run without xdist (-p no:xdist) knows no such hook
 def pytest_xdist_make_scheduler(config, log):
     return OneWorldPerBackend(config, log)
 

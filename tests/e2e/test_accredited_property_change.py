@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
+
 from ..cases.journey import Journey
 from ..factories import TEST_PASSWORD, publish_first_checklists
 from .conftest import sign_in
@@ -44,7 +46,7 @@ def test_a_change_to_an_accredited_property_waits_for_a_commissioner(
         sign_in(provider, journey.provider.email, TEST_PASSWORD)
         provider.goto(f"/provider/properties/{home.id}")
         provider.click("a:has-text('Change')")
-        assert provider.is_visible("#accredited-notice")
+        expect(provider.locator("#accredited-notice")).to_be_visible()
         looks_right(provider)
         provider.fill("#bed_spaces", str(beds + 4))
         provider.click("button:has-text('Save property')")
